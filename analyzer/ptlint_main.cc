@@ -1,15 +1,37 @@
 // ptlint: the command-line entry point. Dispatches to the sub-commands.
 #include <cstdio>
-#include <cstring>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "analyzer/inspect_command.h"
+
+namespace {
+
+const char kUsage[] =
+    "ptlint — why a PyTorch checkpoint will not load into today's code, and whether it is\n"
+    "safe to load at all. Nothing in a checkpoint or a scanned source tree is executed.\n"
+    "\n"
+    "usage:\n"
+    "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
+    "  ptlint --version\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
-    std::printf("ptlint %s\n", PTLINT_VERSION);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::cout << "ptlint " << PTLINT_VERSION << "\n";
     return 0;
   }
-  std::fprintf(stderr, "usage: ptlint inspect FILE_OR_DIR... [--format text|json]\n");
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
+  std::cerr << "ptlint: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

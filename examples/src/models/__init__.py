@@ -1,0 +1,1 @@
+"""Example project for ptlint: the models of the seed article."""

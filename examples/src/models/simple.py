@@ -1,0 +1,14 @@
+"""Examples 2 and 3 of the seed article."""
+import torch.nn as nn
+
+
+class SimpleModel(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super(SimpleModel, self).__init__()
+        self.linear1 = nn.Linear(input_size, hidden_size)
+        self.relu = nn.ReLU()
+        self.linear2 = nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        x = self.relu(self.linear1(x))
+        return self.linear2(x)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# 1. ASan + UBSan build of the readers and their tests (everything that parses
+#    hostile bytes), run through ctest.
+# 2. libFuzzer: every analyzer/*_fuzz.cc target, built with clang, run for
+#    PTLINT_FUZZ_SECONDS each (default 45) from its committed seed corpus
+#    (copied to a scratch folder so runs never write into the repo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${PTLINT_FUZZ_SECONDS:-45}
+
+# The reader tests: every test executable whose source parses checkpoint bytes.
+reader_tests='pickle_machine_test|zip_reader_test|safetensors_reader_test|checkpoint_reader_test|object_interpreter_test|corpus_reader_test|pickle_safety_test'
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPTLINT_SANITIZE=ON -DPTLINT_WITH_TORCH=OFF
+targets=$(cd analyzer && ls *_test.cc 2>/dev/null | sed 's/\.cc$//' | grep -E "^(${reader_tests})$" || true)
+targets="$targets $(cd tests && ls *_test.cc 2>/dev/null | sed 's/\.cc$//' | grep -E "^(${reader_tests})$" || true)"
+# shellcheck disable=SC2086
+cmake --build build-asan --parallel 2 --target $targets
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure --parallel 2 -L "^(${reader_tests})$"
+
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPTLINT_FUZZ=ON -DPTLINT_WITH_TORCH=OFF
+cmake --build build-fuzz --parallel 2
+failed=0
+for src in analyzer/*_fuzz.cc; do
+  name=$(basename "$src" .cc)
+  seeds="tests/fuzz/${name%_fuzz}"
+  work=$(mktemp -d)
+  [ -d "$seeds" ] && cp -r "$seeds/." "$work/"
+  echo "== fuzzing $name for ${seconds}s (seeds: $(ls "$work" | wc -l))"
+  mkdir -p build-fuzz/artifacts
+  if ! ./build-fuzz/"$name" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+          -artifact_prefix=build-fuzz/artifacts/"$name"- -print_final_stats=1 "$work" 2>&1 | tail -n 15; then
+    echo "FUZZ FAILURE: $name"; failed=1
+  fi
+  rm -rf "$work"
+done
+exit $failed
