@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/check_command.h"
 #include "analyzer/inspect_command.h"
 
 namespace {
@@ -13,7 +14,11 @@ const char kUsage[] =
     "safe to load at all. Nothing in a checkpoint or a scanned source tree is executed.\n"
     "\n"
     "usage:\n"
+    "  ptlint [check] PATH... [--output-format full|concise|json|sarif|github|junit] [-o FILE]\n"
+    "                 [--select CODES] [--ignore CODES] [--torch-version X.Y] [--strict]\n"
+    "                 [--exit-zero] [--statistics]\n"
     "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
+    "  ptlint rule CODE | --all\n"
     "  ptlint --version\n";
 
 }  // namespace
@@ -32,6 +37,8 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
-  std::cerr << "ptlint: unknown command '" << command << "'\n" << kUsage;
-  return 2;
+  if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
+  if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
+  // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
+  return ptlint::RunCheckCommand(args, std::cout, std::cerr);
 }

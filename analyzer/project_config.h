@@ -1,0 +1,46 @@
+// ProjectConfig: `[tool.ptlint]` in pyproject.toml, or ptlint.toml. The
+// nearest file to the first path wins, with no merging (as in ruff). Read
+// with toml++ (Debian's libtomlplusplus-dev): a real TOML parser, because
+// pyproject files use every corner of the format.
+#ifndef PTLINT_ANALYZER_PROJECT_CONFIG_H_
+#define PTLINT_ANALYZER_PROJECT_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analyzer/result.h"
+
+namespace ptlint {
+
+struct ProjectConfig {
+  std::string file;                              // the config file used, "" if none
+  std::string root;                              // its folder (paths are relative to it)
+  std::vector<std::string> src;                  // source roots
+  std::vector<std::string> checkpoints;          // checkpoint files/folders
+  std::vector<std::string> exclude;              // glob patterns
+  std::vector<std::string> select;
+  std::vector<std::string> ignore;
+  std::map<std::string, std::vector<std::string>> per_file_ignores;  // glob -> codes
+  std::map<std::string, std::string> bind;       // checkpoint path -> pkg.mod.Class
+  std::string torch_version;                     // "2.6", ...
+  std::vector<std::string> safe_globals;         // "argparse.Namespace", "omegaconf.*"
+};
+
+// Finds and reads the config for `start` (a file or folder): walks up from it
+// to the filesystem root and takes the first ptlint.toml, or pyproject.toml
+// with a [tool.ptlint] table. A config with errors is an Error naming the
+// file, line and key.
+Result<ProjectConfig> LoadProjectConfig(const std::string& start);
+
+// Reads one file (pyproject.toml or ptlint.toml).
+Result<ProjectConfig> ReadProjectConfigFile(const std::string& path);
+
+// The torch version the project pins, from requirements*.txt or the
+// dependencies of pyproject.toml in `root` ("torch==2.4.1" -> "2.4.1",
+// "torch>=2.6" -> "2.6"). Empty if none is found.
+std::string DetectPinnedTorchVersion(const std::string& root);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_PROJECT_CONFIG_H_

@@ -1,0 +1,78 @@
+#include "rules/registry.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <utility>
+
+#include "rules/ptl502_legacy_format.h"
+#include "rules/ptl503_corrupt_or_not_a_checkpoint.h"
+
+namespace ptlint {
+
+extern const std::pair<std::string_view, std::string_view> kRuleDocs[];
+extern const unsigned kRuleDocCount;
+
+const std::vector<const Rule*>& AllRules() {
+  static const LegacyFormatRule ptl502;
+  static const CorruptOrNotACheckpointRule ptl503;
+  static const std::vector<const Rule*> rules = {&ptl502, &ptl503};
+  return rules;
+}
+
+namespace {
+std::string Upper(std::string_view s) {
+  std::string u(s);
+  std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return std::toupper(c); });
+  return u;
+}
+}  // namespace
+
+const Rule* FindRule(std::string_view code) {
+  std::string want = Upper(code);
+  for (const Rule* r : AllRules()) {
+    if (want == r->info().code) return r;
+  }
+  return nullptr;
+}
+
+std::string_view RuleDocumentation(std::string_view code) {
+  std::string want = Upper(code);
+  for (unsigned i = 0; i < kRuleDocCount; ++i) {
+    if (kRuleDocs[i].first == want) return kRuleDocs[i].second;
+  }
+  return {};
+}
+
+std::vector<std::string_view> DocumentedRuleCodes() {
+  std::vector<std::string_view> codes;
+  for (unsigned i = 0; i < kRuleDocCount; ++i) codes.push_back(kRuleDocs[i].first);
+  std::sort(codes.begin(), codes.end());
+  return codes;
+}
+
+bool RuleSelected(std::string_view code, const std::vector<std::string>& select,
+                  const std::vector<std::string>& ignore) {
+  // The longest matching prefix decides, as in ruff: `--select PTL --ignore PTL6`
+  // drops PTL6xx, `--select PTL603 --ignore PTL6` keeps PTL603.
+  auto best = [&](const std::vector<std::string>& list) {
+    size_t len = 0;
+    bool any = false;
+    for (const std::string& p : list) {
+      std::string up = Upper(p);
+      if (up == "ALL") up = "";
+      if (code.substr(0, up.size()) == up && (!any || up.size() >= len)) {
+        len = up.size();
+        any = true;
+      }
+    }
+    return std::pair<bool, size_t>(any, len);
+  };
+  auto [sel, sel_len] = select.empty() ? std::pair<bool, size_t>(true, 0) : best(select);
+  auto [ign, ign_len] = best(ignore);
+  if (!sel) return false;
+  if (ign && ign_len >= sel_len) return false;
+  return true;
+}
+
+}  // namespace ptlint

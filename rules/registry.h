@@ -1,0 +1,28 @@
+// The one registry of rules, in code order.
+#ifndef PTLINT_RULES_REGISTRY_H_
+#define PTLINT_RULES_REGISTRY_H_
+
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.h"
+
+namespace ptlint {
+
+const std::vector<const Rule*>& AllRules();
+const Rule* FindRule(std::string_view code);  // case-insensitive; nullptr if unknown
+
+// The rule's documentation (Markdown), embedded at build time from
+// rules/<code>_*.md. Empty when the rule has none (a test forbids that).
+std::string_view RuleDocumentation(std::string_view code);
+
+// Every documented code, sorted (used by tests to check docs and rules agree).
+std::vector<std::string_view> DocumentedRuleCodes();
+
+// Whether `code` is selected by --select/--ignore style prefixes ("PTL5", "PTL503", "ALL").
+bool RuleSelected(std::string_view code, const std::vector<std::string>& select,
+                  const std::vector<std::string>& ignore);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_RULES_REGISTRY_H_

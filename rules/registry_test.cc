@@ -1,0 +1,48 @@
+#include "rules/registry.h"
+
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace ptlint {
+namespace {
+
+TEST(RuleRegistry, EveryRuleHasDocumentationAndEveryDocARule) {
+  std::set<std::string> rule_codes;
+  for (const Rule* r : AllRules()) {
+    const RuleInfo& info = r->info();
+    EXPECT_TRUE(rule_codes.insert(info.code).second) << "duplicate rule " << info.code;
+    std::string_view doc = RuleDocumentation(info.code);
+    ASSERT_FALSE(doc.empty()) << info.code << " has no rules/" << info.code << "_*.md";
+    // The doc names its own code and name in its title, and has the sections
+    // `ptlint rule`, SARIF help and LSP hovers show.
+    EXPECT_NE(doc.find(std::string("# ") + info.code + " " + info.name), std::string_view::npos)
+        << info.code;
+    for (const char* section : {"## What it finds", "## Example", "## Fix"}) {
+      EXPECT_NE(doc.find(section), std::string_view::npos) << info.code << " lacks " << section;
+    }
+  }
+  for (std::string_view code : DocumentedRuleCodes()) {
+    EXPECT_TRUE(rule_codes.count(std::string(code))) << "doc for " << code << " but no rule";
+  }
+}
+
+TEST(RuleRegistry, FindRuleIsCaseInsensitive) {
+  ASSERT_NE(FindRule("ptl503"), nullptr);
+  EXPECT_STREQ(FindRule("ptl503")->info().name, "corrupt-or-not-a-checkpoint");
+  EXPECT_EQ(FindRule("PTL999"), nullptr);
+}
+
+TEST(RuleRegistry, SelectionUsesLongestPrefix) {
+  EXPECT_TRUE(RuleSelected("PTL503", {}, {}));
+  EXPECT_TRUE(RuleSelected("PTL503", {"PTL5"}, {}));
+  EXPECT_FALSE(RuleSelected("PTL601", {"PTL5"}, {}));
+  EXPECT_FALSE(RuleSelected("PTL603", {"ALL"}, {"PTL6"}));
+  EXPECT_TRUE(RuleSelected("PTL603", {"PTL603"}, {"PTL6"}));
+  EXPECT_FALSE(RuleSelected("PTL603", {"PTL6"}, {"PTL603"}));
+  EXPECT_TRUE(RuleSelected("PTL503", {"ptl50"}, {}));
+}
+
+}  // namespace
+}  // namespace ptlint
