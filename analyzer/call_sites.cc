@@ -1,0 +1,488 @@
+#include "analyzer/call_sites.h"
+
+#include <cstring>
+#include <unordered_map>
+
+namespace ptlint {
+
+const char* CallKindName(CallKind kind) {
+  switch (kind) {
+    case CallKind::kTorchLoad: return "torch.load";
+    case CallKind::kJitLoad: return "torch.jit.load";
+    case CallKind::kTorchSave: return "torch.save";
+    case CallKind::kLoadStateDict: return "load_state_dict";
+    case CallKind::kAddSafeGlobals: return "torch.serialization.add_safe_globals";
+  }
+  return "?";
+}
+
+namespace {
+
+// What a local name is bound to, as far as the extractor follows it.
+struct Value {
+  enum Kind { kNone, kLoad, kInstance, kPath, kStateDict, kDictWithStateDict } kind = kNone;
+  int load_site = -1;
+  std::vector<std::string> keys;
+  std::string cls;
+  SourcePosition cls_position;
+  PathExpr path;
+};
+using Env = std::unordered_map<std::string, Value>;
+
+constexpr int kMaxDepth = 200;  // expression nesting followed; deeper is left alone
+
+SourcePosition EndOf(TSNode n) {
+  TSPoint p = ts_node_end_point(n);
+  return SourcePosition{p.row + 1, p.column + 1};
+}
+
+class Extractor {
+ public:
+  Extractor(const ModuleIndex& index, const IndexedFile& file, std::vector<CallSite>& out)
+      : index_(index), file_(file), out_(out) {}
+
+  void Run() {
+    Env env;
+    Block(file_.parsed.Root(), env, "", 0);
+  }
+
+ private:
+  std::string Text(TSNode n) const { return std::string(file_.parsed.Text(n)); }
+
+  void Block(TSNode block, Env& env, const std::string& function, int depth) {
+    uint32_t n = ts_node_named_child_count(block);
+    for (uint32_t i = 0; i < n; ++i) Statement(ts_node_named_child(block, i), env, function, depth);
+  }
+
+  void Statement(TSNode s, Env& env, const std::string& function, int depth) {
+    if (depth > kMaxDepth || ts_node_is_null(s)) return;
+    const char* type = ts_node_type(s);
+    if (std::strcmp(type, "function_definition") == 0) {
+      Env local;  // a new scope; module constants stay reachable through the index
+      std::string name = Text(Field(s, "name"));
+      std::string qualified = function.empty() ? name : function + "." + name;
+      TSNode body = Field(s, "body");
+      if (!ts_node_is_null(body)) Block(body, local, qualified, depth + 1);
+      return;
+    }
+    if (std::strcmp(type, "class_definition") == 0) {
+      Env local;
+      std::string name = Text(Field(s, "name"));
+      TSNode body = Field(s, "body");
+      if (!ts_node_is_null(body)) Block(body, local, function.empty() ? name : function + "." + name, depth + 1);
+      return;
+    }
+    if (std::strcmp(type, "expression_statement") == 0) {
+      uint32_t n = ts_node_named_child_count(s);
+      for (uint32_t i = 0; i < n; ++i) {
+        TSNode e = ts_node_named_child(s, i);
+        if (IsType(e, "assignment")) {
+          Assignment(e, env, function, depth + 1);
+        } else {
+          Expr(e, env, function, depth + 1);
+        }
+      }
+      return;
+    }
+    // Compound statements: walk blocks in order, and the expressions around them
+    // (conditions, iterables, with-items) for calls.
+    uint32_t n = ts_node_named_child_count(s);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode c = ts_node_named_child(s, i);
+      if (IsType(c, "block") || IsType(c, "module")) {
+        Block(c, env, function, depth + 1);
+      } else if (IsType(c, "elif_clause") || IsType(c, "else_clause") || IsType(c, "except_clause") ||
+                 IsType(c, "finally_clause") || IsType(c, "function_definition") ||
+                 IsType(c, "class_definition") || IsType(c, "decorated_definition") ||
+                 IsType(c, "expression_statement") || std::strstr(ts_node_type(c), "statement")) {
+        Statement(c, env, function, depth + 1);
+      } else if (IsType(c, "with_clause")) {
+        WithClause(c, env, function, depth + 1);
+      } else {
+        Expr(c, env, function, depth + 1);
+      }
+    }
+  }
+
+  // `with open(p) as f` is not followed, but `with x as y` binds y when x is known.
+  void WithClause(TSNode clause, Env& env, const std::string& function, int depth) {
+    uint32_t n = ts_node_named_child_count(clause);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode item = ts_node_named_child(clause, i);
+      TSNode value = Field(item, "value");
+      if (ts_node_is_null(value)) continue;
+      if (IsType(value, "as_pattern")) {
+        Value v = Expr(ts_node_named_child(value, 0), env, function, depth + 1);
+        TSNode alias = Field(value, "alias");
+        if (!ts_node_is_null(alias)) env[Text(alias)] = v;
+      } else {
+        Expr(value, env, function, depth + 1);
+      }
+    }
+  }
+
+  void Assignment(TSNode a, Env& env, const std::string& function, int depth) {
+    TSNode left = Field(a, "left");
+    TSNode right = Field(a, "right");
+    if (ts_node_is_null(right)) return;
+    if (IsType(right, "assignment")) {  // a = b = expr
+      Assignment(right, env, function, depth + 1);
+      TSNode inner_left = Field(right, "left");
+      if (!ts_node_is_null(left) && !ts_node_is_null(inner_left)) env[Text(left)] = env[Text(inner_left)];
+      return;
+    }
+    size_t sites_before = out_.size();
+    Value v = Expr(right, env, function, depth + 1);
+    if (ts_node_is_null(left)) return;
+    if (IsType(left, "identifier") || IsType(left, "attribute")) {
+      std::string name = Text(left);
+      env[name] = v;
+      if (v.kind == Value::kLoad && v.keys.empty() && v.load_site >= static_cast<int>(sites_before)) {
+        out_[static_cast<size_t>(v.load_site)].result_variable = name;
+      }
+    }
+  }
+
+  // Module-level constants (`CKPT = "ckpt/model.pt"`) through the index.
+  Value Constant(const std::string& name, int depth) {
+    auto it = file_.assignments.find(name);
+    if (it == file_.assignments.end() || depth > kMaxDepth) return {};
+    Env empty;
+    std::vector<CallSite> scratch;
+    Extractor inner(index_, file_, scratch);
+    Value v = inner.PathOnly(it->second, depth + 1);
+    return v;
+  }
+
+  // Evaluates an expression for its path value only, recording no call sites.
+  Value PathOnly(TSNode e, int depth) {
+    Env env;
+    return Expr(e, env, "", depth);
+  }
+
+  PathExpr JoinPaths(const std::vector<PathExpr>& parts) {
+    PathExpr p;
+    for (const PathExpr& part : parts) {
+      if (!part.known()) {
+        p.text += "*";
+        p.is_glob = true;
+        continue;
+      }
+      if (!p.text.empty() && p.text.back() != '/') p.text += "/";
+      p.text += part.text;
+      p.is_glob |= part.is_glob;
+    }
+    return p;
+  }
+
+  PathExpr StringValue(TSNode s) {
+    PathExpr p;
+    std::string literal;
+    if (StringLiteralValue(file_.parsed, s, &literal)) {
+      p.text = literal;
+      return p;
+    }
+    // An f-string: its literal pieces, with `*` for each interpolation.
+    uint32_t n = ts_node_named_child_count(s);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode c = ts_node_named_child(s, i);
+      if (IsType(c, "string_content")) {
+        p.text += Text(c);
+      } else if (IsType(c, "interpolation")) {
+        if (p.text.empty() || p.text.back() != '*') p.text += "*";
+        p.is_glob = true;
+      }
+    }
+    if (p.text == "*") p.text.clear();
+    return p;
+  }
+
+  Value Expr(TSNode e, Env& env, const std::string& function, int depth) {
+    Value v;
+    if (ts_node_is_null(e) || depth > kMaxDepth) return v;
+    const char* type = ts_node_type(e);
+    if (std::strcmp(type, "parenthesized_expression") == 0 && ts_node_named_child_count(e) == 1) {
+      return Expr(ts_node_named_child(e, 0), env, function, depth + 1);
+    }
+    if (std::strcmp(type, "string") == 0 || std::strcmp(type, "concatenated_string") == 0) {
+      v.kind = Value::kPath;
+      v.path = StringValue(e);
+      return v;
+    }
+    if (std::strcmp(type, "identifier") == 0 || std::strcmp(type, "attribute") == 0) {
+      auto it = env.find(Text(e));
+      if (it != env.end()) return it->second;
+      if (std::strcmp(type, "identifier") == 0) return Constant(Text(e), depth + 1);
+      Expr(Field(e, "object"), env, function, depth + 1);
+      return v;
+    }
+    if (std::strcmp(type, "subscript") == 0) {
+      Value base = Expr(Field(e, "value"), env, function, depth + 1);
+      TSNode sub = Field(e, "subscript");
+      std::string key;
+      if (base.kind == Value::kLoad && !ts_node_is_null(sub) && IsType(sub, "string") &&
+          StringLiteralValue(file_.parsed, sub, &key)) {
+        base.keys.push_back(key);
+        return base;
+      }
+      Expr(sub, env, function, depth + 1);
+      return v;
+    }
+    if (std::strcmp(type, "binary_operator") == 0) {
+      Value l = Expr(Field(e, "left"), env, function, depth + 1);
+      Value r = Expr(Field(e, "right"), env, function, depth + 1);
+      std::string op = Text(Field(e, "operator"));
+      if ((op == "/" || op == "+") && (l.kind == Value::kPath || r.kind == Value::kPath)) {
+        v.kind = Value::kPath;
+        if (op == "/") {
+          v.path = JoinPaths({l.path, r.path});
+        } else {
+          v.path.text = (l.path.known() ? l.path.text : "*") + (r.path.known() ? r.path.text : "*");
+          v.path.is_glob = l.path.is_glob || r.path.is_glob || !l.path.known() || !r.path.known();
+        }
+      }
+      return v;
+    }
+    if (std::strcmp(type, "dictionary") == 0) {
+      uint32_t n = ts_node_named_child_count(e);
+      for (uint32_t i = 0; i < n; ++i) {
+        TSNode pair = ts_node_named_child(e, i);
+        if (!IsType(pair, "pair")) {
+          Expr(pair, env, function, depth + 1);
+          continue;
+        }
+        Value val = Expr(Field(pair, "value"), env, function, depth + 1);
+        if (val.kind == Value::kStateDict) v.kind = Value::kDictWithStateDict;
+      }
+      return v;
+    }
+    if (std::strcmp(type, "call") == 0) return Call(e, env, function, depth + 1);
+    uint32_t n = ts_node_named_child_count(e);
+    for (uint32_t i = 0; i < n; ++i) Expr(ts_node_named_child(e, i), env, function, depth + 1);
+    return v;
+  }
+
+  struct Args {
+    std::vector<TSNode> positional;
+    std::vector<std::pair<std::string, TSNode>> keywords;
+    TSNode Keyword(const char* name) const {
+      for (const auto& [k, v] : keywords) {
+        if (k == name) return v;
+      }
+      return TSNode{};
+    }
+  };
+
+  Args SplitArgs(TSNode args) {
+    Args a;
+    if (ts_node_is_null(args)) return a;
+    uint32_t n = ts_node_named_child_count(args);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode c = ts_node_named_child(args, i);
+      if (IsType(c, "keyword_argument")) {
+        a.keywords.emplace_back(Text(Field(c, "name")), Field(c, "value"));
+      } else if (!IsType(c, "comment")) {
+        a.positional.push_back(c);
+      }
+    }
+    return a;
+  }
+
+  TSNode Arg(const Args& a, size_t pos, const char* keyword) {
+    if (pos < a.positional.size()) return a.positional[pos];
+    return a.Keyword(keyword);
+  }
+
+  CallSite NewSite(CallKind kind, TSNode call, const std::string& function) {
+    CallSite s;
+    s.kind = kind;
+    s.path = file_.info.path;
+    s.module = file_.info.module_name;
+    s.function = function;
+    s.start = PositionOf(call);
+    s.end = EndOf(call);
+    s.call_text = Text(call).substr(0, 200);
+    return s;
+  }
+
+  static bool IsNull(TSNode n) { return ts_node_is_null(n); }
+
+  Value Call(TSNode call, Env& env, const std::string& function, int depth) {
+    Value v;
+    TSNode callee = Field(call, "function");
+    TSNode arg_list = Field(call, "arguments");
+    Args args = SplitArgs(arg_list);
+    std::string callee_text = IsNull(callee) ? "" : Text(callee);
+
+    // Method calls on a followed local first: load_state_dict, state_dict, use as module.
+    if (!IsNull(callee) && IsType(callee, "attribute")) {
+      std::string method = Text(Field(callee, "attribute"));
+      TSNode object = Field(callee, "object");
+      std::string receiver = Text(object);
+      if (method == "load_state_dict") {
+        CallSite s = NewSite(CallKind::kLoadStateDict, call, function);
+        s.receiver = receiver;
+        auto it = env.find(receiver);
+        if (it != env.end() && it->second.kind == Value::kInstance) {
+          s.receiver_class = it->second.cls;
+          s.receiver_class_position = it->second.cls_position;
+        }
+        TSNode arg = Arg(args, 0, "state_dict");
+        if (!IsNull(arg)) {
+          s.argument_text = Text(arg).substr(0, 200);
+          size_t before = out_.size();
+          Value a = Expr(arg, env, function, depth + 1);
+          if (a.kind == Value::kLoad) {
+            s.load_site = a.load_site;
+            s.keys = a.keys;
+          }
+          (void)before;
+        }
+        TSNode strict = args.Keyword("strict");
+        if (!IsNull(strict) && Text(strict) == "False") s.strict_false = true;
+        if (args.positional.size() > 1 && Text(args.positional[1]) == "False") s.strict_false = true;
+        out_.push_back(std::move(s));
+        Expr(object, env, function, depth + 1);
+        return v;
+      }
+      if (method == "state_dict" && args.positional.empty()) {
+        Expr(object, env, function, depth + 1);
+        v.kind = Value::kStateDict;
+        return v;
+      }
+      auto it = env.find(receiver);
+      if (it != env.end() && it->second.kind == Value::kLoad && it->second.keys.empty()) {
+        static const char* kModuleMethods[] = {"eval", "train", "to", "cuda", "cpu", "forward",
+                                               "parameters", "named_parameters", "modules",
+                                               "children", "half", "float", "requires_grad_"};
+        for (const char* m : kModuleMethods) {
+          if (method == m) MarkUsedAsModule(it->second.load_site, call);
+        }
+      }
+    }
+    if (!IsNull(callee) && IsType(callee, "identifier")) {
+      auto it = env.find(callee_text);
+      if (it != env.end() && it->second.kind == Value::kLoad && it->second.keys.empty()) {
+        MarkUsedAsModule(it->second.load_site, call);  // m(x)
+      }
+    }
+
+    Symbol sym = callee_text.empty() ? Symbol{} : index_.Resolve(file_.info.module_name, callee_text);
+    std::string q = sym.qualified_name;
+    if (q == "torch.load" || q == "torch.serialization.load" || q == "torch.jit.load") {
+      CallSite s = NewSite(q == "torch.jit.load" ? CallKind::kJitLoad : CallKind::kTorchLoad, call, function);
+      TSNode f = Arg(args, 0, "f");
+      if (!IsNull(f)) {
+        Value p = Expr(f, env, function, depth + 1);
+        if (p.kind == Value::kPath) s.checkpoint = p.path;
+      }
+      s.has_map_location = !IsNull(Arg(args, 1, "map_location"));
+      TSNode wo = args.Keyword("weights_only");
+      if (!IsNull(wo)) {
+        std::string t = Text(wo);
+        if (t == "True") s.weights_only = true;
+        if (t == "False") s.weights_only = false;
+      }
+      s.args_end = EndOf(arg_list);
+      if (s.args_end.column > 1) s.args_end.column -= 1;
+      for (size_t i = 1; i < args.positional.size(); ++i) Expr(args.positional[i], env, function, depth + 1);
+      v.kind = Value::kLoad;
+      v.load_site = static_cast<int>(out_.size());
+      out_.push_back(std::move(s));
+      return v;
+    }
+    if (q == "torch.save" || q == "torch.serialization.save") {
+      CallSite s = NewSite(CallKind::kTorchSave, call, function);
+      TSNode obj = Arg(args, 0, "obj");
+      if (!IsNull(obj)) {
+        s.saved_text = Text(obj).substr(0, 200);
+        Value o = Expr(obj, env, function, depth + 1);
+        s.saves_state_dict = o.kind == Value::kStateDict || o.kind == Value::kDictWithStateDict;
+        if (o.kind == Value::kInstance) {
+          s.saves_module = true;
+          s.saved_class = o.cls;
+        }
+      }
+      TSNode dest = Arg(args, 1, "f");
+      if (!IsNull(dest)) {
+        Value d = Expr(dest, env, function, depth + 1);
+        if (d.kind == Value::kPath) s.destination = d.path;
+      }
+      out_.push_back(std::move(s));
+      return v;
+    }
+    if (q == "torch.serialization.add_safe_globals" || q == "torch.serialization.safe_globals") {
+      CallSite s = NewSite(CallKind::kAddSafeGlobals, call, function);
+      TSNode list = Arg(args, 0, "safe_globals");
+      if (!IsNull(list)) {
+        uint32_t n = ts_node_named_child_count(list);
+        for (uint32_t i = 0; i < n; ++i) {
+          TSNode el = ts_node_named_child(list, i);
+          std::string t = Text(el);
+          Symbol g = index_.Resolve(file_.info.module_name, t);
+          s.safe_globals.push_back(g.qualified_name.empty() ? t : g.qualified_name);
+        }
+      }
+      out_.push_back(std::move(s));
+      return v;
+    }
+    if (q == "os.path.join" || q == "pathlib.Path" || q == "pathlib.PurePath" || q == "posixpath.join") {
+      std::vector<PathExpr> parts;
+      for (TSNode a : args.positional) {
+        Value p = Expr(a, env, function, depth + 1);
+        parts.push_back(p.kind == Value::kPath ? p.path : PathExpr{});
+      }
+      v.kind = Value::kPath;
+      v.path = JoinPaths(parts);
+      return v;
+    }
+    if (sym.kind == Symbol::Kind::kClass && sym.cls != nullptr &&
+        index_.Classify(*sym.cls).kind == ModuleKind::kModule) {
+      v.kind = Value::kInstance;
+      v.cls = sym.cls->qualified_name;
+      v.cls_position = PositionOf(call);
+    } else if (sym.kind == Symbol::Kind::kExternal && !BuiltinModuleName(q).empty()) {
+      v.kind = Value::kInstance;
+      v.cls = q;
+      v.cls_position = PositionOf(call);
+    }
+    // Calls inside the arguments (nested torch.load, state_dict(), ...).
+    for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
+    for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
+    if (!IsNull(callee) && IsType(callee, "attribute")) Expr(Field(callee, "object"), env, function, depth + 1);
+    return v;
+  }
+
+  void MarkUsedAsModule(int site, TSNode at) {
+    if (site < 0 || site >= static_cast<int>(out_.size())) return;
+    CallSite& s = out_[static_cast<size_t>(site)];
+    if (!s.result_used_as_module) {
+      s.result_used_as_module = true;
+      s.used_as_module_at = PositionOf(at);
+    }
+  }
+
+  const ModuleIndex& index_;
+  const IndexedFile& file_;
+  std::vector<CallSite>& out_;
+};
+
+}  // namespace
+
+std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
+  std::vector<CallSite> sites;
+  for (const auto& file : index.files()) {
+    if (!file || !file->parsed.tree) continue;
+    std::vector<CallSite> local;
+    Extractor(index, *file, local).Run();
+    // Load-site indices are per file; shift them into the global list.
+    int base = static_cast<int>(sites.size());
+    for (CallSite& s : local) {
+      if (s.load_site >= 0) s.load_site += base;
+      sites.push_back(std::move(s));
+    }
+  }
+  return sites;
+}
+
+}  // namespace ptlint

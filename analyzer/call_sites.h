@@ -1,0 +1,81 @@
+// CallSites: where the project's source saves and loads checkpoints.
+//
+// Finds `torch.load`, `torch.jit.load`, `torch.save`, `X.load_state_dict(...)`
+// and `torch.serialization.add_safe_globals([...])` calls in the indexed
+// source, and follows the simple data flow a reviewer would: within one
+// function (or module body), `ckpt = torch.load(p)` then
+// `model.load_state_dict(ckpt["model_state_dict"])` where `model = Net(...)`.
+// Paths are followed when they are literals, simple constants,
+// `os.path.join` / `Path(...) / ...` of those, or f-strings (a glob prefix).
+// Nothing is executed; what cannot be followed is left empty, never guessed.
+#ifndef PTLINT_ANALYZER_CALL_SITES_H_
+#define PTLINT_ANALYZER_CALL_SITES_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/module_index.h"
+
+namespace ptlint {
+
+enum class CallKind { kTorchLoad, kJitLoad, kTorchSave, kLoadStateDict, kAddSafeGlobals };
+const char* CallKindName(CallKind kind);  // "torch.load", ...
+
+// A checkpoint path as far as the source says it.
+struct PathExpr {
+  std::string text;       // "ckpt/model.pt", or a glob "ckpt/epoch_*.pt"
+  bool is_glob = false;   // from an f-string or concatenation with unknowns
+  bool known() const { return !text.empty(); }
+};
+
+struct CallSite {
+  CallKind kind = CallKind::kTorchLoad;
+  std::string path;        // source file
+  std::string module;      // dotted module of the file
+  std::string function;    // enclosing function ("" at module level)
+  SourcePosition start;    // of the call expression
+  SourcePosition end;
+  std::string call_text;   // the call as written (clipped to 200 bytes)
+
+  // torch.load / torch.jit.load
+  PathExpr checkpoint;             // the file argument, when it can be followed
+  bool has_map_location = false;
+  std::optional<bool> weights_only;  // when passed as a literal
+  std::string result_variable;     // `ckpt = torch.load(...)` -> "ckpt"
+  SourcePosition args_end;         // position just before the closing ')' (to insert kwargs)
+
+  // load_state_dict
+  std::string receiver;            // "model", "self.net"
+  std::string receiver_class;      // qualified class when `receiver = Cls(...)` is visible
+  SourcePosition receiver_class_position;
+  bool strict_false = false;
+  // What is passed: a torch.load result (directly or through a variable),
+  // with the subscript keys applied to it (["model_state_dict"]).
+  int load_site = -1;              // index into the CallSite list of that torch.load
+  std::vector<std::string> keys;
+  std::string argument_text;
+
+  // torch.save
+  std::string saved_text;          // the object argument as written
+  bool saves_state_dict = false;   // `x.state_dict()` or a dict holding one
+  bool saves_module = false;       // a variable bound to a Module class instance
+  std::string saved_class;         // that class, qualified
+  PathExpr destination;
+
+  // add_safe_globals
+  std::vector<std::string> safe_globals;  // qualified names when resolvable, else as written
+
+  // Set for a torch.load whose result is then used like a module
+  // (`m = torch.load(p); m.eval()` / `m(x)`), for PTL302.
+  bool result_used_as_module = false;
+  SourcePosition used_as_module_at;
+};
+
+// All call sites in the index, in file order. `project_root` resolves
+// relative checkpoint paths the way the scripts would from the project root.
+std::vector<CallSite> ExtractCallSites(const ModuleIndex& index);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_CALL_SITES_H_
