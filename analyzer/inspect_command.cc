@@ -160,8 +160,10 @@ void RenderText(const Checkpoint& cp, const std::string& display, const ojson* d
     std::string module = name.substr(0, name.rfind('.'));
     out << "    " << name;
     if (name.size() < gw) out << std::string(gw - name.size(), ' ');
-    out << "  " << GlobalOriginName(ClassifyGlobalOrigin(module));
-    if (line.dynamic) out << ", DYNAMIC";
+    std::string origin = GlobalOriginName(ClassifyGlobalOrigin(module));
+    if (line.dynamic) origin += ", DYNAMIC";
+    out << "  " << origin;
+    if (origin.size() < 16) out << std::string(16 - origin.size(), ' ');
     out << "  x" << line.count << "  @" << line.first_offset << "\n";
   }
 

@@ -6,8 +6,8 @@
 #include <regex>
 #include <sstream>
 
-// No exceptions across our boundaries: parse errors come back as values.
-#define TOML_EXCEPTIONS 0
+// Debian's toml++ is a shared library built with exceptions; its parse_error
+// is caught right here and comes back as a value (no exceptions cross ours).
 #include <toml++/toml.h>
 
 namespace ptlint {
@@ -91,15 +91,16 @@ Result<ProjectConfig> FromTable(const toml::table& t, const std::string& file) {
 }  // namespace
 
 Result<ProjectConfig> ReadProjectConfigFile(const std::string& path) {
-  toml::parse_result parsed = toml::parse_file(path);
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
+  toml::table parsed;
+  try {
+    parsed = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
         << e.description();
     return MakeError("config.syntax", msg.str(), "fix the TOML syntax");
   }
-  const toml::table& root = parsed.table();
+  const toml::table& root = parsed;
   bool is_pyproject = fs::path(path).filename() == "pyproject.toml";
   const toml::table* t = nullptr;
   if (is_pyproject) {

@@ -1,0 +1,118 @@
+// End-to-end tests of the ptlint binary on fixtures made by real torch.save
+// (tests/make_fixtures.py): exit codes, text and JSON output, and that the
+// fast path never loads LibTorch.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "analyzer/subprocess.h"
+
+namespace ptlint {
+namespace {
+
+const std::string kPtlint = std::string(PTLINT_BINARY_DIR) + "/ptlint";
+const std::string kFixtures = PTLINT_FIXTURE_DIR;
+
+ProcessOutput RunPtlint(std::vector<std::string> args) {
+  args.insert(args.begin(), kPtlint);
+  auto r = RunProcess(args);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? r.value() : ProcessOutput{};
+}
+
+std::string Fixture(const std::string& rel) { return kFixtures + "/" + rel; }
+
+TEST(Cli, VersionAndUsage) {
+  auto v = RunPtlint({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out, std::string("ptlint ") + PTLINT_VERSION + "\n");
+  EXPECT_EQ(RunPtlint({"inspect"}).exit_code, 2);
+  EXPECT_EQ(RunPtlint({"inspect", "--format", "yaml", Fixture("seed/model_with_custom.pt")}).exit_code, 2);
+  auto missing = RunPtlint({"inspect", "/nonexistent/ckpt.pt"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
+  EXPECT_EQ(RunPtlint({"no-such-command-or-path"}).exit_code, 2);
+}
+
+TEST(Cli, InspectStateDictText) {
+  auto r = RunPtlint({"inspect", Fixture("seed/model_with_custom.pt")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("format     torch-zip"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layout     state-dict"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("torch._utils._rebuild_tensor_v2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("float32 [5, 10]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("problems   none"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectJsonFollowsSchema) {
+  auto r = RunPtlint({"inspect", "--format", "json", Fixture("seed/model_and_optim.pt")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["schema"], "ptlint.inspect/1");
+  ASSERT_EQ(doc["checkpoints"].size(), 1u);
+  const auto& cp = doc["checkpoints"][0];
+  EXPECT_EQ(cp["format"], "torch-zip");
+  EXPECT_EQ(cp["layout"], "wrapper-dict");
+  EXPECT_EQ(cp["state_dict"]["path"], "['model_state_dict']");
+  EXPECT_FALSE(cp["tensors"].empty());
+  ASSERT_FALSE(cp["optimizers"].empty());
+  for (const char* key : {"records", "globals", "storages", "problems", "summary", "pickles"}) {
+    EXPECT_TRUE(cp.contains(key)) << key;
+  }
+}
+
+TEST(Cli, InspectReportsBrokenFilesWithFixes) {
+  auto lfs = RunPtlint({"inspect", Fixture("broken/lfs_pointer.pt")});
+  EXPECT_EQ(lfs.exit_code, 1) << lfs.out;
+  EXPECT_NE(lfs.out.find("git lfs pull"), std::string::npos) << lfs.out;
+  EXPECT_NE(lfs.out.find("invalid load key, 'v'"), std::string::npos) << lfs.out;
+  auto truncated = RunPtlint({"inspect", Fixture("broken/truncated_middle.pt")});
+  EXPECT_EQ(truncated.exit_code, 1) << truncated.out;
+  EXPECT_NE(truncated.out.find("central directory"), std::string::npos) << truncated.out;
+}
+
+TEST(Cli, InspectWalksFoldersByContent) {
+  // The folder holds shards and their index: the index is read, the shards not again.
+  auto r = RunPtlint({"inspect", "--format", "json", Fixture("hf_sharded")});
+  ASSERT_LE(r.exit_code, 1) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["checkpoints"].size(), 1u) << r.out.substr(0, 2000);
+  EXPECT_EQ(doc["checkpoints"][0]["format"], "sharded-index");
+}
+
+TEST(Cli, RuleDocumentation) {
+  auto r = RunPtlint({"rule", "PTL503"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("# PTL503 corrupt-or-not-a-checkpoint", 0), 0u) << r.out;
+  EXPECT_EQ(RunPtlint({"rule", "PTL999"}).exit_code, 2);
+}
+
+TEST(Cli, CheckExitCodesAndSarif) {
+  auto clean = RunPtlint({"check", Fixture("seed/model_with_custom.pt"), "--select", "PTL5"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  auto broken = RunPtlint({"check", Fixture("broken/lfs_pointer.pt"), "--output-format", "sarif"});
+  EXPECT_EQ(broken.exit_code, 1);
+  auto sarif = nlohmann::json::parse(broken.out);
+  ASSERT_EQ(sarif["runs"][0]["results"].size(), 1u) << broken.out;
+  EXPECT_EQ(sarif["runs"][0]["results"][0]["ruleId"], "PTL503");
+  auto zero = RunPtlint({"check", Fixture("broken/lfs_pointer.pt"), "--exit-zero", "--output-format", "concise"});
+  EXPECT_EQ(zero.exit_code, 0);
+  EXPECT_EQ(RunPtlint({"check", Fixture("broken/lfs_pointer.pt"), "--output-format", "xml"}).exit_code, 2);
+}
+
+// The fast path never loads LibTorch (0.6 s and 160 MB a process): the ptlint
+// binary must not even link it; LibTorch lives in ptlint-torch only.
+TEST(Cli, FastPathDoesNotLinkLibTorch) {
+  auto r = RunProcess({"/usr/bin/ldd", kPtlint});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->out.find("libtorch"), std::string::npos) << r->out;
+  EXPECT_EQ(r->out.find("libc10"), std::string::npos) << r->out;
+}
+
+}  // namespace
+}  // namespace ptlint
