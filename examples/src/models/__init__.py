@@ -1,1 +1,1 @@
-"""Example project for ptlint: the models of the seed article."""
+"""The example project's models, as they are today."""

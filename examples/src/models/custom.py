@@ -1,4 +1,5 @@
-"""Example 1 of the seed article: a model with a custom layer."""
+"""Seed article, example 1. Since ckpt/model_with_custom.pt was saved, the
+`custom_layer` attribute was renamed `encoder`."""
 import torch.nn as nn
 
 
@@ -14,9 +15,8 @@ class MyCustomLayer(nn.Module):
 class ModelWithCustomLayer(nn.Module):
     def __init__(self, input_size, hidden_size):
         super(ModelWithCustomLayer, self).__init__()
-        self.custom_layer = MyCustomLayer(input_size, hidden_size)
+        self.encoder = MyCustomLayer(input_size, hidden_size)
         self.output_layer = nn.Linear(hidden_size, 1)
 
     def forward(self, x):
-        x = self.custom_layer(x)
-        return self.output_layer(x)
+        return self.output_layer(self.encoder(x))
