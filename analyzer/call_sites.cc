@@ -25,6 +25,7 @@ struct Value {
   std::vector<std::string> keys;
   std::string cls;
   SourcePosition cls_position;
+  std::map<std::string, nlohmann::json> ctor_args;
   PathExpr path;
 };
 using Env = std::unordered_map<std::string, Value>;
@@ -326,6 +327,7 @@ class Extractor {
         if (it != env.end() && it->second.kind == Value::kInstance) {
           s.receiver_class = it->second.cls;
           s.receiver_class_position = it->second.cls_position;
+          s.receiver_args = it->second.ctor_args;
         }
         TSNode arg = Arg(args, 0, "state_dict");
         if (!IsNull(arg)) {
@@ -441,6 +443,12 @@ class Extractor {
       v.kind = Value::kInstance;
       v.cls = sym.cls->qualified_name;
       v.cls_position = PositionOf(call);
+      for (size_t i = 0; i < args.positional.size(); ++i) {
+        if (auto lit = Literal(args.positional[i])) v.ctor_args[std::to_string(i)] = *lit;
+      }
+      for (const auto& [name, node] : args.keywords) {
+        if (auto lit = Literal(node)) v.ctor_args[name] = *lit;
+      }
     } else if (sym.kind == Symbol::Kind::kExternal && !BuiltinModuleName(q).empty()) {
       v.kind = Value::kInstance;
       v.cls = q;
@@ -451,6 +459,52 @@ class Extractor {
     for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
     if (!IsNull(callee) && IsType(callee, "attribute")) Expr(Field(callee, "object"), env, function, depth + 1);
     return v;
+  }
+
+  // A literal constructor argument as JSON: ints, floats, booleans, None,
+  // strings, and lists/tuples of those. Anything else is not given.
+  std::optional<nlohmann::json> Literal(TSNode n, int depth = 0) {
+    if (ts_node_is_null(n) || depth > 8) return std::nullopt;
+    std::string t = Text(n);
+    if (IsType(n, "integer")) {
+      try {
+        return nlohmann::json(std::stoll(t, nullptr, 0));
+      } catch (...) {
+        return std::nullopt;
+      }
+    }
+    if (IsType(n, "float")) {
+      try {
+        return nlohmann::json(std::stod(t));
+      } catch (...) {
+        return std::nullopt;
+      }
+    }
+    if (IsType(n, "true")) return nlohmann::json(true);
+    if (IsType(n, "false")) return nlohmann::json(false);
+    if (IsType(n, "none")) return nlohmann::json(nullptr);
+    if (IsType(n, "unary_operator") && t.size() > 1 && t[0] == '-') {
+      auto inner = Literal(Field(n, "argument"), depth + 1);
+      if (inner && inner->is_number_integer()) return nlohmann::json(-inner->get<int64_t>());
+      if (inner && inner->is_number_float()) return nlohmann::json(-inner->get<double>());
+      return std::nullopt;
+    }
+    if (IsType(n, "string")) {
+      std::string v;
+      if (StringLiteralValue(file_.parsed, n, &v)) return nlohmann::json(v);
+      return std::nullopt;
+    }
+    if (IsType(n, "list") || IsType(n, "tuple")) {
+      nlohmann::json arr = nlohmann::json::array();
+      uint32_t c = ts_node_named_child_count(n);
+      for (uint32_t i = 0; i < c; ++i) {
+        auto el = Literal(ts_node_named_child(n, i), depth + 1);
+        if (!el) return std::nullopt;
+        arr.push_back(*el);
+      }
+      return arr;
+    }
+    return std::nullopt;
   }
 
   void MarkUsedAsModule(int site, TSNode at) {

@@ -11,9 +11,12 @@
 #ifndef PTLINT_ANALYZER_CALL_SITES_H_
 #define PTLINT_ANALYZER_CALL_SITES_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "analyzer/module_index.h"
 
@@ -49,6 +52,9 @@ struct CallSite {
   std::string receiver;            // "model", "self.net"
   std::string receiver_class;      // qualified class when `receiver = Cls(...)` is visible
   SourcePosition receiver_class_position;
+  // The constructor arguments of that call that are literals ("0", "1", ...
+  // for positional ones, names for keywords), for the state-dict prediction.
+  std::map<std::string, nlohmann::json> receiver_args;
   bool strict_false = false;
   // What is passed: a torch.load result (directly or through a variable),
   // with the subscript keys applied to it (["model_state_dict"]).

@@ -1,13 +1,20 @@
 #include "analyzer/check_command.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "analyzer/checkpoint_discovery.h"
 #include "analyzer/checkpoint_reader.h"
+#include "analyzer/pickle_safety.h"
+#include "analyzer/project_analysis.h"
 #include "analyzer/project_config.h"
+#include "analyzer/state_dict_diff.h"
 #include "analyzer/report_formats.h"
 #include "rules/registry.h"
 
@@ -24,6 +31,7 @@ const char kUsage[] =
     "  --select CODES            comma-separated codes or prefixes (PTL5, PTL503, ALL)\n"
     "  --ignore CODES            codes or prefixes to drop\n"
     "  --torch-version X.Y       the torch the project loads with (else config, else pins)\n"
+    "  --bind CKPT=pkg.mod.Class the class a checkpoint belongs to (else call sites, structure)\n"
     "  --strict                  unknown globals are errors\n"
     "  --exit-zero               exit 0 even when there are findings\n"
     "  --statistics              counts per rule after the findings\n"
@@ -55,6 +63,7 @@ struct CheckOptions {
   std::vector<std::string> select, ignore;
   bool select_given = false, ignore_given = false;
   std::string torch_version;
+  std::map<std::string, std::string> bind;  // --bind CKPT=pkg.mod.Class
   bool strict = false;
   bool exit_zero = false;
   bool statistics = false;
@@ -114,6 +123,14 @@ int ParseArgs(const std::vector<std::string>& args, CheckOptions& o, std::ostrea
       auto codes = SplitCodes(value);
       o.ignore.insert(o.ignore.end(), codes.begin(), codes.end());
       o.ignore_given = true;
+    } else if (a.rfind("--bind", 0) == 0) {
+      if (!take("--bind")) return 2;
+      size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+        err << "ptlint: --bind takes CKPT=pkg.module.Class, got '" << value << "'\n";
+        return 2;
+      }
+      o.bind[value.substr(0, eq)] = value.substr(eq + 1);
     } else if (a.rfind("--torch-version", 0) == 0) {
       if (!take("--torch-version")) return 2;
       o.torch_version = value;
@@ -125,6 +142,49 @@ int ParseArgs(const std::vector<std::string>& args, CheckOptions& o, std::ostrea
     }
   }
   return 0;
+}
+
+// `# ptlint: ignore[PTL201]` (or `# noqa: PTL201`) on a finding's source line
+// drops it; a bare `# ptlint: ignore` drops every finding on the line.
+bool LineSuppresses(const std::string& line, const std::string& code) {
+  for (const char* marker : {"# ptlint: ignore", "#ptlint: ignore", "# noqa"}) {
+    size_t at = line.find(marker);
+    if (at == std::string::npos) continue;
+    std::string rest = line.substr(at + std::strlen(marker));
+    size_t first = rest.find_first_not_of(" :[");
+    if (first == std::string::npos) return true;  // blanket
+    rest = rest.substr(first);
+    size_t end = rest.find_first_of("]#");
+    std::string codes = rest.substr(0, end);
+    for (const std::string& c : SplitCodes(codes)) {
+      if (code.rfind(c, 0) == 0) return true;
+    }
+    if (codes.find_first_not_of(" ") == std::string::npos) return true;
+  }
+  return false;
+}
+
+void ApplySuppressions(std::vector<Diagnostic>& ds) {
+  std::map<std::string, std::vector<std::string>> files;
+  auto line_of = [&](const std::string& path, int line) -> const std::string* {
+    auto it = files.find(path);
+    if (it == files.end()) {
+      std::vector<std::string> lines;
+      std::ifstream in(path);
+      std::string l;
+      while (std::getline(in, l)) lines.push_back(l);
+      it = files.emplace(path, std::move(lines)).first;
+    }
+    if (line < 1 || static_cast<size_t>(line) > it->second.size()) return nullptr;
+    return &it->second[static_cast<size_t>(line - 1)];
+  };
+  ds.erase(std::remove_if(ds.begin(), ds.end(),
+                          [&](const Diagnostic& d) {
+                            if (d.location.line <= 0) return false;
+                            const std::string* l = line_of(d.location.path, d.location.line);
+                            return l != nullptr && LineSuppresses(*l, d.code);
+                          }),
+           ds.end());
 }
 
 }  // namespace
@@ -179,19 +239,54 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
   safety.torch_version = torch;
   safety.safe_globals.insert(config->safe_globals.begin(), config->safe_globals.end());
 
-  DiscoveredPaths found = DiscoverPaths(o.paths);
-  for (const std::string& e : found.errors) err << "ptlint: " << e << "\n";
-  if (!found.errors.empty()) return 2;
+  for (const std::string& p : o.paths) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      err << "ptlint: " << p << ": no such file or directory\n";
+      return 2;
+    }
+  }
+  AnalysisOptions analysis;
+  analysis.torch_version = torch;
+  analysis.torch_version_text = torch_text;
+  analysis.safety = safety;
+  analysis.strict = o.strict;
+  for (const auto& [ckpt, cls] : config->bind) analysis.bind[ckpt] = cls;
+  for (const auto& [ckpt, cls] : o.bind) analysis.bind[ckpt] = cls;
+  std::unique_ptr<ProjectAnalysis> project = AnalyzeProject(o.paths, analysis);
+  // The project's own classes are trusted by the security rules (allowlist-first).
+  const ProjectAnalysis* proj = project.get();
+  if (proj->has_source) {
+    safety.project_class = [proj](std::string_view module, std::string_view name) {
+      return proj->FindProjectClass(std::string(module), std::string(name)) != nullptr;
+    };
+  }
 
   std::vector<Diagnostic> diagnostics;
-  for (const std::string& path : found.checkpoints) {
-    Checkpoint cp = ReadCheckpoint(path);
-    CheckpointContext ctx{cp, Relative(path), torch, o.strict, safety};
+  for (const AnalyzedCheckpoint& ac : project->checkpoints) {
+    std::optional<StateDictDiff> diff;
+    if (ac.expected) diff = DiffStateDict(*ac.expected, ac.checkpoint);
+    std::optional<PickleSafetyReport> report;
+    if (RuleSelected("PTL6", o.select, o.ignore) || RuleSelected("PTL601", o.select, o.ignore) ||
+        RuleSelected("PTL602", o.select, o.ignore) || RuleSelected("PTL603", o.select, o.ignore) ||
+        RuleSelected("PTL604", o.select, o.ignore)) {
+      PickleSafetyOptions so;
+      so.context = safety;
+      so.strict = o.strict;
+      report = AnalyzePickleSafety(ac.checkpoint, so);
+    }
+    CheckpointContext ctx{ac.checkpoint, ac.display_path, torch, o.strict, safety,
+                          *project, ac, diff ? &*diff : nullptr, report ? &*report : nullptr};
     for (const Rule* rule : AllRules()) {
       if (!RuleSelected(rule->info().code, o.select, o.ignore)) continue;
       rule->CheckCheckpoint(ctx, diagnostics);
     }
   }
+  ProjectContext pctx{*project};
+  for (const Rule* rule : AllRules()) {
+    if (RuleSelected(rule->info().code, o.select, o.ignore)) rule->CheckProject(pctx, diagnostics);
+  }
+  ApplySuppressions(diagnostics);
   // Rules may emit codes of related rules (PTL303 beside PTL6xx): filter again.
   diagnostics.erase(std::remove_if(diagnostics.begin(), diagnostics.end(),
                                    [&](const Diagnostic& d) {
@@ -201,7 +296,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
   std::sort(diagnostics.begin(), diagnostics.end(), DiagnosticLess);
 
   ReportSummary summary;
-  summary.files_checked = found.checkpoints.size() + found.python_files.size();
+  summary.files_checked = project->checkpoints.size() + project->python_files.size();
   summary.statistics = o.statistics;
   if (o.output_file.empty()) {
     RenderReport(o.format, diagnostics, summary, out);

@@ -5,8 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "rules/ptl502_legacy_format.h"
-#include "rules/ptl503_corrupt_or_not_a_checkpoint.h"
+#include "rules/modules.h"
 
 namespace ptlint {
 
@@ -14,9 +13,16 @@ extern const std::pair<std::string_view, std::string_view> kRuleDocs[];
 extern const unsigned kRuleDocCount;
 
 const std::vector<const Rule*>& AllRules() {
-  static const LegacyFormatRule ptl502;
-  static const CorruptOrNotACheckpointRule ptl503;
-  static const std::vector<const Rule*> rules = {&ptl502, &ptl503};
+  static const std::vector<const Rule*> rules = [] {
+    std::vector<const Rule*> all;
+    for (auto module : {SourceRules, DriftRules, FormatRules, SecurityRules}) {
+      for (const Rule* r : module()) all.push_back(r);
+    }
+    std::sort(all.begin(), all.end(), [](const Rule* a, const Rule* b) {
+      return std::string_view(a->info().code) < std::string_view(b->info().code);
+    });
+    return all;
+  }();
   return rules;
 }
 

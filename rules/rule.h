@@ -9,6 +9,9 @@
 
 #include "analyzer/checkpoint.h"
 #include "analyzer/global_safety.h"
+#include "analyzer/pickle_safety.h"
+#include "analyzer/project_analysis.h"
+#include "analyzer/state_dict_diff.h"
 #include "rules/diagnostic.h"
 
 namespace ptlint {
@@ -27,6 +30,15 @@ struct CheckpointContext {
   TorchVersion torch_version = TorchVersion::kCurrent;
   bool strict = false;            // --strict: unknown globals are errors
   const SafetyContext& safety;
+  const ProjectAnalysis& project;         // the source model and call sites
+  const AnalyzedCheckpoint& analyzed;     // binding and prediction for this checkpoint
+  const StateDictDiff* diff = nullptr;    // when bound and predicted: computed once for all PTL2xx
+  const PickleSafetyReport* safety_report = nullptr;  // computed once for all PTL6xx
+};
+
+// What a rule sees when it checks the source alone (PTL7xx).
+struct ProjectContext {
+  const ProjectAnalysis& project;
 };
 
 class Rule {
@@ -36,6 +48,8 @@ class Rule {
   // Appends this rule's findings for one checkpoint.
   virtual void CheckCheckpoint(const CheckpointContext& context,
                                std::vector<Diagnostic>& out) const {}
+  // Appends this rule's findings about the source alone.
+  virtual void CheckProject(const ProjectContext& context, std::vector<Diagnostic>& out) const {}
 };
 
 }  // namespace ptlint

@@ -1,0 +1,83 @@
+// ProjectAnalysis: the models the rules match — the project's source index,
+// its checkpoint call sites, every checkpoint read statically, and which
+// class each checkpoint belongs to (the binding) with the state dict that
+// class predicts.
+//
+// Binding, strongest first: explicit (`--bind` / `[tool.ptlint.bind]`), a
+// call site (`torch.load("ckpt/x.pt")` reaching `X(...).load_state_dict`),
+// a whole pickled module naming its own class, and structure (the class whose
+// predicted keys best explain the checkpoint, with a margin; ties are
+// reported as ambiguous, never guessed).
+#ifndef PTLINT_ANALYZER_PROJECT_ANALYSIS_H_
+#define PTLINT_ANALYZER_PROJECT_ANALYSIS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/call_sites.h"
+#include "analyzer/checkpoint.h"
+#include "analyzer/global_safety.h"
+#include "analyzer/module_index.h"
+#include "analyzer/project_config.h"
+#include "analyzer/state_dict_prediction.h"
+
+namespace ptlint {
+
+struct CheckpointBinding {
+  std::string cls;                 // qualified class, empty when unbound
+  std::string how;                 // "explicit", "call-site", "pickled-module", "structure",
+                                   // "ambiguous", "none"
+  double score = 0;                // structure: share of keys explained; others 1
+  std::vector<std::string> candidates;  // ambiguous: the tied classes
+  int call_site = -1;              // the load_state_dict site that bound it
+  std::map<std::string, nlohmann::json> ctor_args;  // literal constructor args, when known
+  SourcePosition class_position;   // where the class is defined
+  std::string class_path;
+};
+
+struct AnalyzedCheckpoint {
+  Checkpoint checkpoint;
+  std::string display_path;        // relative to the working directory
+  CheckpointBinding binding;
+  std::optional<ExpectedStateDict> expected;  // prediction for the bound class
+  std::string prediction_error;    // why there is no prediction
+  std::vector<int> load_sites;     // torch.load call sites whose path matches this file
+  std::vector<int> state_dict_sites;  // load_state_dict sites fed from those loads
+};
+
+struct AnalysisOptions {
+  std::map<std::string, std::string> bind;  // checkpoint path (as given or relative) -> class
+  TorchVersion torch_version = TorchVersion::kCurrent;
+  std::string torch_version_text;           // as configured ("2.4.1"), for messages
+  SafetyContext safety;
+  bool strict = false;
+};
+
+struct ProjectAnalysis {
+  ModuleIndex index;
+  std::vector<CallSite> call_sites;
+  std::vector<AnalyzedCheckpoint> checkpoints;
+  std::vector<std::string> python_files;
+  std::vector<Error> source_problems;
+  AnalysisOptions options;
+  bool has_source = false;
+
+  // Classes the project defines (by any importable name), for PTL101-103 and
+  // the security rules' "project-own" allowlist.
+  const ClassInfo* FindProjectClass(const std::string& module, const std::string& name) const;
+};
+
+// Reads everything under `paths` (sources and checkpoints told apart by content).
+std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& paths,
+                                                const AnalysisOptions& options);
+
+// The state dict's keys as the checkpoint holds them (relative to the state
+// dict: "fc.weight"), in file order.
+std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& checkpoint);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_PROJECT_ANALYSIS_H_

@@ -1,0 +1,122 @@
+#include "rules/rule_util.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace ptlint {
+
+std::string DisplayPath(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path rel = std::filesystem::relative(path, std::filesystem::current_path(), ec);
+  if (ec || rel.empty() || rel.string().rfind("..", 0) == 0) return path;
+  return rel.generic_string();
+}
+
+SourceRange RangeOf(const SourceLocation& l) {
+  SourceRange r;
+  r.path = DisplayPath(l.path);
+  r.line = static_cast<int>(l.line);
+  r.column = static_cast<int>(l.column);
+  return r;
+}
+
+SourceRange RangeOf(const std::string& path, const SourcePosition& p) {
+  SourceRange r;
+  r.path = DisplayPath(path);
+  r.line = static_cast<int>(p.line);
+  r.column = static_cast<int>(p.column);
+  return r;
+}
+
+SourceRange CheckpointRange(const CheckpointContext& ctx) {
+  SourceRange r;
+  r.path = ctx.display_path;
+  return r;
+}
+
+SourceRange BoundClassRange(const CheckpointContext& ctx) {
+  const CheckpointBinding& b = ctx.analyzed.binding;
+  if (!b.class_path.empty() && b.class_position.line > 0) return RangeOf(b.class_path, b.class_position);
+  return CheckpointRange(ctx);
+}
+
+SourceRange RangeOfCall(const CallSite& site) {
+  SourceRange r = RangeOf(site.path, site.start);
+  if (site.end.line == site.start.line) {
+    r.end_line = static_cast<int>(site.end.line);
+    r.end_column = static_cast<int>(site.end.column);
+  }
+  return r;
+}
+
+SourceRange AttributeAssignmentRange(const std::string& class_path, uint32_t class_line,
+                                     const std::string& attribute) {
+  SourceRange r;
+  r.path = DisplayPath(class_path);
+  r.line = static_cast<int>(class_line);
+  std::ifstream in(class_path);
+  std::string line;
+  const std::string want = "self." + attribute;
+  for (uint32_t n = 1; std::getline(in, line); ++n) {
+    if (n <= class_line) continue;
+    if (!line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#') break;  // class body ended
+    size_t at = line.find(want);
+    if (at == std::string::npos) continue;
+    size_t after = at + want.size();
+    if (after < line.size() && (isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_')) continue;
+    if (line.find('=', after) == std::string::npos) continue;
+    r.line = static_cast<int>(n);
+    r.column = static_cast<int>(at) + 1;
+    r.end_line = r.line;
+    r.end_column = static_cast<int>(after) + 1;
+    return r;
+  }
+  return r;
+}
+
+std::string StripAnsi(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      size_t end = text.find_first_of("ABCDEFGHJKSTfmnsu", i + 2);
+      if (end != std::string::npos) {
+        i = end;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+const CallSite* BindingCallSite(const CheckpointContext& ctx) {
+  int s = ctx.analyzed.binding.call_site;
+  if (s < 0 || s >= static_cast<int>(ctx.project.call_sites.size())) return nullptr;
+  return &ctx.project.call_sites[static_cast<size_t>(s)];
+}
+
+std::string ShortClassName(const std::string& q) {
+  size_t dot = q.rfind('.');
+  return dot == std::string::npos ? q : q.substr(dot + 1);
+}
+
+std::string QuotedList(const std::vector<std::string>& items, size_t max_items) {
+  std::string s;
+  for (size_t i = 0; i < items.size() && i < max_items; ++i) {
+    if (i) s += (i + 1 == items.size() || i + 1 == max_items) && items.size() <= max_items ? " and " : ", ";
+    s += "`" + items[i] + "`";
+  }
+  if (items.size() > max_items) s += " and " + std::to_string(items.size() - max_items) + " more";
+  return s;
+}
+
+Diagnostic NewDiagnostic(const Rule& rule, const CheckpointContext& ctx) {
+  Diagnostic d;
+  d.code = rule.info().code;
+  d.severity = rule.info().default_severity;
+  d.checkpoint = ctx.display_path;
+  d.location = CheckpointRange(ctx);
+  return d;
+}
+
+}  // namespace ptlint
