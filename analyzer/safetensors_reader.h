@@ -28,11 +28,21 @@ struct SafetensorsTensor {
   uint64_t end = 0;
 };
 
+// Something the reference implementation accepts but a careful reader
+// should know about (e.g. an unknown field in a tensor entry, which serde
+// ignores). Not an error: the file loads.
+struct SafetensorsNote {
+  std::string code;               // e.g. "safetensors.unknown-field"
+  std::string message;
+  int64_t offset = -1;
+};
+
 struct SafetensorsFile {
   uint64_t header_size = 0;
   uint64_t buffer_offset = 0;                     // 8 + header_size
   std::map<std::string, std::string> metadata;    // __metadata__
   std::vector<SafetensorsTensor> tensors;         // in data-offset order
+  std::vector<SafetensorsNote> notes;             // non-fatal findings
 };
 
 // Errors: "safetensors.too-small", "safetensors.header-too-large",
@@ -41,9 +51,15 @@ struct SafetensorsFile {
 // "safetensors.buffer-size", ...
 Result<SafetensorsFile> ReadSafetensors(const ByteSource& source);
 
-// Element size in bytes for a safetensors dtype string, 0 if unknown. Sub-byte
-// types are not in the format.
+// Element size in bytes for a safetensors dtype string, 0 if unknown. The
+// sub-byte types (F4, F6_E2M3, F6_E3M2) have no whole-byte size and also give
+// 0 here; use SafetensorsDtypeBits for them.
 uint64_t SafetensorsDtypeSize(std::string_view dtype);
+// Element size in bits (4 for F4, 6 for F6_*, 8 for U8, ...), 0 if unknown.
+uint64_t SafetensorsDtypeBits(std::string_view dtype);
+
+// The reference implementation's cap on the JSON header (MAX_HEADER_SIZE).
+inline constexpr uint64_t kSafetensorsMaxHeaderSize = 100'000'000;
 
 // True when the first bytes look like a safetensors file: a plausible u64 size
 // followed by '{'.

@@ -30,6 +30,10 @@ struct ZipEntry {
   uint64_t local_header_offset = 0;
   uint64_t data_offset = 0;         // absolute offset of the record's data (after the local header)
   bool zip64 = false;
+  // False when the local header is missing, truncated or has a bad signature;
+  // data_offset is then meaningless and ViewStored/Read return an Error
+  // ("zip.bad-local-header"). The problem is also listed as a ZipAnomaly.
+  bool local_header_valid = true;
 };
 
 struct ZipAnomaly {
@@ -55,17 +59,30 @@ class ZipArchive {
   const ZipEntry* Find(std::string_view name) const;
 
   // A STORED record's bytes, viewed in place (no copy). Error for other methods
-  // or when the record runs past the end of the file.
+  // or when the record runs past the end of the file. The encryption flag is
+  // not honoured here on purpose: a scanner must see the bytes a lying flag
+  // bit tries to hide (the flag is reported as a ZipAnomaly at Open).
   Result<std::string_view> ViewStored(const ZipEntry& entry) const;
   // Any supported record's bytes: stored ones copied, deflated ones inflated
   // (bounded by ZipLimits::max_inflated). CRC is checked; a mismatch is an Error.
+  // Encrypted records (flag bit 0 or 6) are an Error ("zip.encrypted").
   Result<std::string> Read(const ZipEntry& entry) const;
+
+  // Where the central directory starts and how long it is (after ZIP64
+  // resolution); useful for diagnostics.
+  uint64_t central_directory_offset() const { return cd_offset_; }
+  uint64_t central_directory_size() const { return cd_size_; }
 
  private:
   const ByteSource* source_ = nullptr;
   ZipLimits limits_;
   std::vector<ZipEntry> entries_;
   std::vector<ZipAnomaly> anomalies_;
+  // Indices into entries_ sorted by name (stable: the first of duplicate names
+  // comes first), for Find in O(log n). Indices, not views, so copies stay valid.
+  std::vector<uint32_t> by_name_;
+  uint64_t cd_offset_ = 0;
+  uint64_t cd_size_ = 0;
 };
 
 // True when the bytes start like a zip local header ("PK\x03\x04") or an
