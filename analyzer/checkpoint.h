@@ -96,6 +96,7 @@ struct TensorInfo {
   bool is_parameter = false;        // rebuilt through _rebuild_parameter*
   std::string rebuild;              // "_rebuild_tensor_v2", ...
   std::string kind = "dense";       // "dense", "quantized", "sparse_coo", "sparse_csr", "meta", ...
+  std::string qscheme;              // quantized only: "per_tensor_affine", "per_channel_affine", ...
   int pickle = 0;
   uint64_t offset = 0;              // byte offset of the rebuild call in its pickle's file
   uint64_t numel() const;
@@ -135,6 +136,7 @@ struct ModuleNode {
   std::vector<std::string> parameters;   // _parameters keys (None ones included, marked "name=None")
   std::vector<std::string> buffers;      // _buffers keys
   std::vector<std::string> children;     // _modules keys
+  std::vector<std::string> non_persistent_buffers;  // _non_persistent_buffers_set members
   int pickle = 0;
   uint64_t offset = 0;
 };
