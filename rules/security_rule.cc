@@ -16,7 +16,14 @@ void ReportSafetyFindings(const Rule& rule, const CheckpointContext& ctx, std::v
       if (f.offset >= 0) d.message += ", byte " + std::to_string(f.offset);
       d.message += ")";
     }
-    if (!f.why.empty() && f.message.find(f.why) == std::string::npos) d.message += ": " + f.why;
+    // The why often repeats the message's first clause; add only what is new.
+    std::string why = f.why;
+    std::string first = why.substr(0, why.find(';'));
+    if (!first.empty() && f.message.find(first) != std::string::npos) {
+      size_t semi = why.find(';');
+      why = semi == std::string::npos ? "" : why.substr(semi + 2);
+    }
+    if (!why.empty()) d.message += ": " + why;
     if (!f.call_chain.empty()) {
       d.message += "; used by ";
       for (size_t i = 0; i < f.call_chain.size(); ++i) d.message += (i ? " -> " : "") + f.call_chain[i];

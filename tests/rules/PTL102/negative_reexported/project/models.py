@@ -1,0 +1,2 @@
+# TinyNet moved to tiny.py; this import keeps `models.TinyNet` loadable.
+from tiny import TinyNet  # noqa: F401

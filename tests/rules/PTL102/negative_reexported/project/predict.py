@@ -1,0 +1,3 @@
+import torch
+
+net = torch.load("ckpt/tiny.pt")

@@ -1,0 +1,4 @@
+import torch
+
+model = torch.load("ckpt/net.pt")
+model.eval()

@@ -1,0 +1,4 @@
+import torch
+
+model = torch.load("ckpt/model.pt")
+model.eval()

@@ -1,0 +1,5 @@
+import torch
+
+state = torch.load(
+    "ckpt/gpu.pt",
+)
