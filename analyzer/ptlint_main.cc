@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analyzer/check_command.h"
+#include "analyzer/classes_command.h"
 #include "analyzer/inspect_command.h"
 
 namespace {
@@ -18,6 +19,7 @@ const char kUsage[] =
     "                 [--select CODES] [--ignore CODES] [--torch-version X.Y] [--strict]\n"
     "                 [--exit-zero] [--statistics]\n"
     "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
+    "  ptlint classes PATH... [--format text|json]\n"
     "  ptlint rule CODE | --all\n"
     "  ptlint --version\n";
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
+  if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
   // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
   return ptlint::RunCheckCommand(args, std::cout, std::cerr);
 }

@@ -1,0 +1,717 @@
+#include "analyzer/module_index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "analyzer/layer_catalog.h"
+
+namespace ptlint {
+
+namespace {
+
+constexpr int kMaxResolveDepth = 24;
+
+std::string DottedText(const ParsedPython& file, TSNode node) {
+  std::string out;
+  std::string_view text = file.Text(node);
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\\') out += c;
+  }
+  return out;
+}
+
+void ReadStringList(const ParsedPython& file, TSNode value, std::vector<std::string>* out) {
+  if (!IsType(value, "list") && !IsType(value, "tuple")) return;
+  uint32_t n = ts_node_named_child_count(value);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string s;
+    if (StringLiteralValue(file, ts_node_named_child(value, i), &s)) out->push_back(s);
+  }
+}
+
+void ExtractImport(const ParsedPython& parsed, IndexedFile* file, TSNode node) {
+  SourcePosition pos = PositionOf(node);
+  uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode child = ts_node_named_child(node, i);
+    ImportBinding b;
+    b.position = pos;
+    b.is_module_import = true;
+    if (IsType(child, "dotted_name")) {
+      // `import a.b.c` binds `a` to module a (and makes a.b.c importable).
+      std::string dotted = DottedText(parsed, child);
+      b.local_name = dotted.substr(0, dotted.find('.'));
+      b.target = b.local_name;
+      file->imports.push_back(b);
+      if (dotted != b.local_name) {
+        ImportBinding full = b;
+        full.local_name = dotted;  // lets `a.b.c.X` resolve directly
+        full.target = dotted;
+        file->imports.push_back(full);
+      }
+    } else if (IsType(child, "aliased_import")) {
+      b.target = DottedText(parsed, Field(child, "name"));
+      b.local_name = std::string(parsed.Text(Field(child, "alias")));
+      file->imports.push_back(b);
+    }
+  }
+}
+
+void ExtractFromImport(const ParsedPython& parsed, IndexedFile* file, TSNode node) {
+  SourcePosition pos = PositionOf(node);
+  TSNode module_node = Field(node, "module_name");
+  std::string base;
+  if (IsType(module_node, "relative_import")) {
+    int dots = 0;
+    std::string rel;
+    uint32_t n = ts_node_named_child_count(module_node);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode c = ts_node_named_child(module_node, i);
+      if (IsType(c, "import_prefix")) {
+        for (char ch : parsed.Text(c)) dots += ch == '.';
+      } else if (IsType(c, "dotted_name")) {
+        rel = DottedText(parsed, c);
+      }
+    }
+    base = ResolveRelativeModule(file->info.module_name, file->info.is_package, dots, rel);
+  } else {
+    base = DottedText(parsed, module_node);
+  }
+  uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode child = ts_node_named_child(node, i);
+    if (ts_node_eq(child, module_node)) continue;
+    if (IsType(child, "wildcard_import")) {
+      file->star_imports.push_back(base);
+      continue;
+    }
+    ImportBinding b;
+    b.position = pos;
+    if (IsType(child, "dotted_name")) {
+      std::string name = DottedText(parsed, child);
+      b.local_name = name;
+      b.target = base.empty() ? name : base + "." + name;
+    } else if (IsType(child, "aliased_import")) {
+      std::string name = DottedText(parsed, Field(child, "name"));
+      b.local_name = std::string(parsed.Text(Field(child, "alias")));
+      b.target = base.empty() ? name : base + "." + name;
+    } else {
+      continue;
+    }
+    file->imports.push_back(b);
+  }
+}
+
+void ExtractClass(const ParsedPython& parsed, IndexedFile* file, TSNode node, bool nested) {
+  ClassInfo cls;
+  cls.name = std::string(parsed.Text(Field(node, "name")));
+  cls.module = file->info.module_name;
+  // Nested classes get a dotted path through their enclosing definitions
+  // (like __qualname__); they are not importable, but are still modules.
+  std::string qual = cls.name;
+  for (TSNode p = ts_node_parent(node); !ts_node_is_null(p); p = ts_node_parent(p)) {
+    if (IsType(p, "class_definition") || IsType(p, "function_definition")) {
+      qual = std::string(parsed.Text(Field(p, "name"))) + "." + qual;
+    }
+  }
+  cls.qualified_name = cls.module.empty() ? qual : cls.module + "." + qual;
+  cls.path = file->info.path;
+  cls.position = PositionOf(node);
+  cls.nested = nested;
+  cls.node = node;
+  TSNode bases = Field(node, "superclasses");
+  if (!ts_node_is_null(bases)) {
+    uint32_t n = ts_node_named_child_count(bases);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode b = ts_node_named_child(bases, i);
+      if (IsType(b, "keyword_argument")) continue;  // metaclass=...
+      if (IsType(b, "comment")) continue;
+      std::string text = DottedText(parsed, b);
+      // Generic[T] / Module[...] style subscripts: the base is the value.
+      if (IsType(b, "subscript")) text = DottedText(parsed, Field(b, "value"));
+      cls.base_texts.push_back(text);
+    }
+  }
+  TSNode body = Field(node, "body");
+  uint32_t n = ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode stmt = ts_node_named_child(body, i);
+    if (IsType(stmt, "decorated_definition")) stmt = Field(stmt, "definition");
+    if (IsType(stmt, "function_definition")) {
+      std::string name(parsed.Text(Field(stmt, "name")));
+      cls.methods.push_back(name);
+      if (name == "_load_from_state_dict") cls.overrides_load_from_state_dict = true;
+      if (name == "get_extra_state") cls.overrides_get_extra_state = true;
+      if (name == "state_dict" || name == "_save_to_state_dict") cls.overrides_state_dict = true;
+    } else if (IsType(stmt, "expression_statement")) {
+      TSNode a = ts_node_named_child(stmt, 0);
+      if (IsType(a, "assignment")) {
+        TSNode left = Field(a, "left");
+        TSNode right = Field(a, "right");
+        if (parsed.Text(left) == "_version" && IsType(right, "integer")) {
+          std::string digits(parsed.Text(right));
+          digits.erase(std::remove(digits.begin(), digits.end(), '_'), digits.end());
+          char* end = nullptr;
+          long long v = std::strtoll(digits.c_str(), &end, 0);
+          if (end != nullptr && *end == '\0') cls.version = v;
+        }
+      }
+    }
+  }
+  // Pre-hooks are registered by a call anywhere in the class (usually __init__).
+  std::string_view text = parsed.Text(node);
+  if (text.find("_register_load_state_dict_pre_hook") != std::string_view::npos ||
+      text.find("register_load_state_dict_pre_hook") != std::string_view::npos) {
+    cls.registers_load_pre_hook = true;
+  }
+  file->classes.push_back(std::move(cls));
+}
+
+}  // namespace
+
+std::string BuiltinModuleName(const std::string& qualified) {
+  static const std::string kPrefix = "torch.nn.";
+  if (qualified.rfind(kPrefix, 0) != 0) return {};
+  const auto dot = qualified.rfind('.');
+  if (dot + 1 < kPrefix.size()) return {};
+  const std::string name = qualified.substr(dot + 1);
+  // "torch.nn.X" has its last dot at kPrefix.size() - 1: no middle part.
+  const std::string middle = dot + 1 > kPrefix.size() ? qualified.substr(kPrefix.size(), dot - kPrefix.size()) : "";
+  // torch.nn.X, torch.nn.modules.X, torch.nn.modules.<file>.X
+  const bool in_modules = middle.rfind("modules.", 0) == 0 && middle.find('.', 8) == std::string::npos;
+  if (!(middle.empty() || middle == "modules" || in_modules)) return {};
+  if (name == "Module") return name;
+  if (LayerCatalog::IsContainer(name) || LayerCatalog::Get().IsKnown(name)) return name;
+  return {};
+}
+
+ModuleIndex ModuleIndex::Build(const std::vector<std::string>& roots, const DiscoveryOptions& options,
+                               std::vector<Error>* problems) {
+  ModuleIndex index;
+  std::vector<DiscoveredFile> files = DiscoverPythonFiles(roots, options, problems);
+  index.files_.reserve(files.size());
+  for (auto& f : files) {
+    std::ifstream in(f.path, std::ios::binary);
+    if (!in) {
+      if (problems) problems->push_back(MakeError("python.unreadable", f.path + " cannot be read"));
+      continue;
+    }
+    std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto added = index.AddFile(f, std::move(source));
+    if (!added.ok() && problems) problems->push_back(added.error());
+  }
+  index.AddReexportNames();
+  return index;
+}
+
+Result<bool> ModuleIndex::AddFile(const DiscoveredFile& info, std::string source) {
+  auto parsed = ParsePython(std::move(source));
+  if (!parsed.ok()) {
+    Error e = parsed.error();
+    e.message = info.path + ": " + e.message;
+    return e;
+  }
+  auto file = std::make_unique<IndexedFile>();
+  file->info = info;
+  file->parsed = std::move(parsed.value());
+  Extract(file.get());
+  total_bytes_ += file->parsed.source.size();
+  auto existing = by_path_.find(info.path);
+  if (existing != by_path_.end()) {
+    size_t slot = existing->second;
+    total_bytes_ -= files_[slot]->parsed.source.size();
+    Unregister(slot);
+    files_[slot] = std::move(file);
+    Register(slot);
+  } else {
+    files_.push_back(std::move(file));
+    Register(files_.size() - 1);
+  }
+  classify_memo_.clear();
+  return true;
+}
+
+void ModuleIndex::Extract(IndexedFile* file) {
+  file->imports.clear();
+  file->star_imports.clear();
+  file->all.clear();
+  file->has_all = false;
+  file->has_main_guard = false;
+  file->assignments.clear();
+  file->classes.clear();
+  file->functions.clear();
+  const ParsedPython& parsed = file->parsed;
+  TSNode root = parsed.Root();
+  file->has_syntax_errors = ts_node_has_error(root);
+
+  const TSQuery* query = IndexQuery();
+  if (query == nullptr) return;
+  // Byte ranges of the bodies of module-level (and module-level-if/try)
+  // definitions: a capture inside one is nested. Walking parents per capture
+  // would cost O(depth) from the root each time (ts_node_parent re-descends).
+  std::vector<std::pair<uint32_t, uint32_t>> bodies;
+  {
+    std::vector<TSNode> stack = {root};
+    while (!stack.empty()) {
+      TSNode block = stack.back();
+      stack.pop_back();
+      uint32_t n = ts_node_named_child_count(block);
+      for (uint32_t i = 0; i < n; ++i) {
+        TSNode stmt = ts_node_named_child(block, i);
+        TSNode def = IsType(stmt, "decorated_definition") ? Field(stmt, "definition") : stmt;
+        if (IsType(def, "class_definition") || IsType(def, "function_definition")) {
+          TSNode body = Field(def, "body");
+          if (!ts_node_is_null(body)) bodies.push_back({ts_node_start_byte(body), ts_node_end_byte(body)});
+        } else if (IsType(stmt, "if_statement") || IsType(stmt, "try_statement") || IsType(stmt, "block") ||
+                   IsType(stmt, "else_clause") || IsType(stmt, "elif_clause") || IsType(stmt, "except_clause") ||
+                   IsType(stmt, "finally_clause") || IsType(stmt, "with_statement")) {
+          stack.push_back(stmt);
+        }
+      }
+    }
+    std::sort(bodies.begin(), bodies.end());
+  }
+  auto is_nested = [&bodies](TSNode node) {
+    uint32_t at = ts_node_start_byte(node);
+    auto it = std::upper_bound(bodies.begin(), bodies.end(), std::make_pair(at, UINT32_MAX));
+    if (it == bodies.begin()) return false;
+    --it;
+    return at >= it->first && at < it->second;
+  };
+  TSQueryCursor* cursor = ts_query_cursor_new();
+  ts_query_cursor_exec(cursor, query, root);
+  TSQueryMatch match;
+  std::vector<TSNode> nested_classes;
+  while (ts_query_cursor_next_match(cursor, &match)) {
+    std::string_view outer_name;
+    TSNode outer{};
+    std::map<std::string_view, TSNode> caps;
+    for (uint16_t i = 0; i < match.capture_count; ++i) {
+      uint32_t len = 0;
+      const char* name = ts_query_capture_name_for_id(query, match.captures[i].index, &len);
+      std::string_view cap(name, len);
+      caps[cap] = match.captures[i].node;
+      // The statement-level captures (the others name their parts).
+      if (cap == "class" || cap == "function" || cap == "import" || cap == "import.from" || cap == "all" ||
+          cap == "all.extend" || cap == "main") {
+        outer_name = cap;
+        outer = match.captures[i].node;
+      }
+    }
+    if (ts_node_is_null(outer)) continue;
+    if (outer_name == "class") {
+      if (is_nested(outer)) nested_classes.push_back(outer);
+      else ExtractClass(parsed, file, outer, false);
+      continue;
+    }
+    if (is_nested(outer)) continue;
+    if (outer_name == "function") {
+      FunctionInfo fn;
+      fn.name = std::string(parsed.Text(caps["function.name"]));
+      fn.module = file->info.module_name;
+      fn.qualified_name = fn.module.empty() ? fn.name : fn.module + "." + fn.name;
+      fn.path = file->info.path;
+      fn.position = PositionOf(outer);
+      fn.node = outer;
+      file->functions.push_back(std::move(fn));
+    } else if (outer_name == "import") {
+      ExtractImport(parsed, file, outer);
+    } else if (outer_name == "import.from") {
+      ExtractFromImport(parsed, file, outer);
+    } else if (outer_name == "all" || outer_name == "all.extend") {
+      // #eq? @all.name "__all__" is applied here: the C library does not.
+      if (parsed.Text(caps["all.name"]) != "__all__") continue;
+      if (outer_name == "all") file->all.clear();
+      file->has_all = true;
+      ReadStringList(parsed, caps["all.value"], &file->all);
+    } else if (outer_name == "main") {
+      if (parsed.Text(caps["main.lhs"]) != "__name__") continue;
+      std::string value;
+      if (StringLiteralValue(parsed, caps["main.rhs"], &value) && value == "__main__") {
+        file->has_main_guard = true;
+      }
+    }
+  }
+  ts_query_cursor_delete(cursor);
+  for (TSNode n : nested_classes) ExtractClass(parsed, file, n, true);
+
+  // Module-level plain assignments: constants (`HIDDEN = 256`) and aliases
+  // (`Block = ResBlock`). Only direct children of the module and of
+  // module-level if/try blocks.
+  std::vector<TSNode> stack = {root};
+  while (!stack.empty()) {
+    TSNode block = stack.back();
+    stack.pop_back();
+    uint32_t n = ts_node_named_child_count(block);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode stmt = ts_node_named_child(block, i);
+      const char* t = ts_node_type(stmt);
+      if (std::strcmp(t, "expression_statement") == 0) {
+        TSNode a = ts_node_named_child(stmt, 0);
+        if (IsType(a, "assignment") && IsType(Field(a, "left"), "identifier") &&
+            !ts_node_is_null(Field(a, "right"))) {
+          file->assignments[std::string(parsed.Text(Field(a, "left")))] = Field(a, "right");
+        }
+      } else if (std::strcmp(t, "if_statement") == 0 || std::strcmp(t, "try_statement") == 0 ||
+                 std::strcmp(t, "block") == 0 || std::strcmp(t, "else_clause") == 0 ||
+                 std::strcmp(t, "elif_clause") == 0 || std::strcmp(t, "except_clause") == 0 ||
+                 std::strcmp(t, "finally_clause") == 0) {
+        stack.push_back(stmt);
+      }
+    }
+  }
+}
+
+void ModuleIndex::Register(size_t slot) {
+  IndexedFile& f = *files_[slot];
+  by_path_[f.info.path] = slot;
+  // A module name already taken (two roots with the same package) keeps the
+  // first file; the second is still reachable by path.
+  by_module_.emplace(f.info.module_name, slot);
+  for (size_t i = 0; i < f.classes.size(); ++i) {
+    ClassInfo& c = f.classes[i];
+    classes_.emplace(c.qualified_name, std::make_pair(slot, i));
+    if (f.has_main_guard && !c.nested) {
+      std::string main_name = "__main__." + c.name;
+      c.other_names.push_back(main_name);
+      classes_.emplace(main_name, std::make_pair(slot, i));
+    }
+  }
+  for (size_t i = 0; i < f.functions.size(); ++i) {
+    functions_.emplace(f.functions[i].qualified_name, std::make_pair(slot, i));
+    if (f.has_main_guard) functions_.emplace("__main__." + f.functions[i].name, std::make_pair(slot, i));
+  }
+}
+
+void ModuleIndex::Unregister(size_t slot) {
+  auto drop = [slot](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      if (it->second.first == slot) it = map.erase(it);
+      else ++it;
+    }
+  };
+  drop(classes_);
+  drop(functions_);
+  for (auto it = by_module_.begin(); it != by_module_.end();) {
+    if (it->second == slot) it = by_module_.erase(it);
+    else ++it;
+  }
+}
+
+void ModuleIndex::AddReexportNames() {
+  // `from .x import Encoder` in pkg/__init__.py makes `pkg.Encoder` an
+  // importable name of pkg.x.Encoder; so does `from .x import *` for the
+  // names in x's __all__ (or its public names).
+  for (size_t slot = 0; slot < files_.size(); ++slot) {
+    IndexedFile& f = *files_[slot];
+    for (const auto& imp : f.imports) {
+      if (imp.is_module_import) continue;
+      Symbol s = ResolveAbsolute(imp.target);
+      if (s.kind != Symbol::Kind::kClass || s.cls == nullptr) continue;
+      std::string name = f.info.module_name.empty() ? imp.local_name : f.info.module_name + "." + imp.local_name;
+      if (name == s.cls->qualified_name) continue;
+      auto key = classes_.find(s.cls->qualified_name);
+      if (key == classes_.end()) continue;
+      if (classes_.emplace(name, key->second).second) {
+        files_[key->second.first]->classes[key->second.second].other_names.push_back(name);
+      }
+    }
+  }
+}
+
+const IndexedFile* ModuleIndex::FindFile(const std::string& path) const {
+  auto it = by_path_.find(path);
+  return it == by_path_.end() ? nullptr : files_[it->second].get();
+}
+
+const IndexedFile* ModuleIndex::FindModule(const std::string& module_name) const {
+  auto it = by_module_.find(module_name);
+  return it == by_module_.end() ? nullptr : files_[it->second].get();
+}
+
+const ClassInfo* ModuleIndex::FindClass(const std::string& dotted) const {
+  auto it = classes_.find(dotted);
+  if (it != classes_.end()) return &files_[it->second.first]->classes[it->second.second];
+  Symbol s = ResolveAbsolute(dotted);
+  return s.kind == Symbol::Kind::kClass ? s.cls : nullptr;
+}
+
+const FunctionInfo* ModuleIndex::FindFunction(const std::string& dotted) const {
+  auto it = functions_.find(dotted);
+  if (it != functions_.end()) return &files_[it->second.first]->functions[it->second.second];
+  Symbol s = ResolveAbsolute(dotted);
+  return s.kind == Symbol::Kind::kFunction ? s.function : nullptr;
+}
+
+Symbol ModuleIndex::Resolve(const std::string& module_name, const std::string& dotted) const {
+  const IndexedFile* file = FindModule(module_name);
+  if (file == nullptr) return ResolveAbsolute(dotted);
+  return ResolveIn(*file, dotted, 0);
+}
+
+Symbol ModuleIndex::ResolveAbsolute(const std::string& dotted) const {
+  return ResolveAbsoluteImpl(dotted, 0);
+}
+
+Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted, int depth) const {
+  Symbol none;
+  if (depth > kMaxResolveDepth || dotted.empty()) return none;
+  const std::string head = dotted.substr(0, dotted.find('.'));
+  const std::string rest = dotted.size() > head.size() ? dotted.substr(head.size() + 1) : std::string();
+  auto join = [](const std::string& a, const std::string& b) { return b.empty() ? a : a + "." + b; };
+
+  // Local definitions shadow imports; the later statement would win in Python,
+  // but a class and an import of the same name is rare enough to ignore.
+  for (const auto& c : file.classes) {
+    if (!c.nested && c.name == head) {
+      if (rest.empty()) {
+        Symbol s;
+        s.kind = Symbol::Kind::kClass;
+        s.qualified_name = c.qualified_name;
+        s.cls = &c;
+        s.file = &file;
+        return s;
+      }
+      Symbol s;  // attribute of a class (nested class, classmethod): not followed
+      s.kind = Symbol::Kind::kUnresolved;
+      s.qualified_name = join(c.qualified_name, rest);
+      return s;
+    }
+  }
+  for (const auto& fn : file.functions) {
+    if (fn.name == head && rest.empty()) {
+      Symbol s;
+      s.kind = Symbol::Kind::kFunction;
+      s.qualified_name = fn.qualified_name;
+      s.function = &fn;
+      s.file = &file;
+      return s;
+    }
+  }
+  // `import a.b.c` registers the full dotted name too: prefer the longest.
+  const ImportBinding* best = nullptr;
+  for (const auto& imp : file.imports) {
+    if (imp.local_name == head ||
+        (dotted.size() > imp.local_name.size() && dotted.compare(0, imp.local_name.size(), imp.local_name) == 0 &&
+         dotted[imp.local_name.size()] == '.') ||
+        dotted == imp.local_name) {
+      if (best == nullptr || imp.local_name.size() > best->local_name.size()) best = &imp;
+    }
+  }
+  if (best != nullptr) {
+    std::string remaining = dotted.size() > best->local_name.size() ? dotted.substr(best->local_name.size() + 1) : "";
+    return ResolveAbsoluteImpl(join(best->target, remaining), depth + 1);
+  }
+  auto assign = file.assignments.find(head);
+  if (assign != file.assignments.end()) {
+    TSNode rhs = assign->second;
+    // An alias of another name: follow it.
+    if ((IsType(rhs, "identifier") || IsType(rhs, "attribute")) && file.parsed.Text(rhs) != head) {
+      std::string target(file.parsed.Text(rhs));
+      target.erase(std::remove_if(target.begin(), target.end(), [](char c) { return c == ' ' || c == '\n'; }),
+                   target.end());
+      return ResolveIn(file, join(target, rest), depth + 1);
+    }
+    if (rest.empty()) {
+      Symbol s;
+      s.kind = Symbol::Kind::kAssignment;
+      s.qualified_name = join(file.info.module_name, head);
+      s.file = &file;
+      s.assignment = rhs;
+      return s;
+    }
+  }
+  for (const auto& star : file.star_imports) {
+    const IndexedFile* source = FindModule(star);
+    if (source == nullptr) {
+      continue;
+    }
+    if (source->has_all &&
+        std::find(source->all.begin(), source->all.end(), head) == source->all.end()) {
+      continue;
+    }
+    if (!source->has_all && !head.empty() && head[0] == '_') continue;
+    Symbol s = ResolveIn(*source, dotted, depth + 1);
+    if (s.kind != Symbol::Kind::kUnresolved) return s;
+  }
+  // A submodule of this package (`pkg/__init__.py` using `pkg.sub` implicitly).
+  if (file.info.is_package) {
+    Symbol s = ResolveAbsoluteImpl(join(file.info.module_name, dotted), depth + 1);
+    if (s.kind == Symbol::Kind::kModule || s.kind == Symbol::Kind::kClass) return s;
+  }
+  // Builtins and unknown names stay unresolved; the caller decides.
+  none.qualified_name = dotted;
+  return none;
+}
+
+Symbol ModuleIndex::ResolveAbsoluteImpl(const std::string& dotted, int depth) const {
+  Symbol s;
+  s.qualified_name = dotted;
+  if (depth > kMaxResolveDepth || dotted.empty()) return s;
+  auto direct = classes_.find(dotted);
+  if (direct != classes_.end()) {
+    const IndexedFile& f = *files_[direct->second.first];
+    s.kind = Symbol::Kind::kClass;
+    s.cls = &f.classes[direct->second.second];
+    s.qualified_name = s.cls->qualified_name;
+    s.file = &f;
+    return s;
+  }
+  // The longest indexed module that prefixes the name.
+  std::string prefix = dotted;
+  while (true) {
+    const IndexedFile* file = FindModule(prefix);
+    if (file != nullptr) {
+      if (prefix.size() == dotted.size()) {
+        s.kind = Symbol::Kind::kModule;
+        s.file = file;
+        return s;
+      }
+      std::string rest = dotted.substr(prefix.size() + 1);
+      Symbol inner = ResolveIn(*file, rest, depth + 1);
+      if (inner.kind != Symbol::Kind::kUnresolved) return inner;
+      break;
+    }
+    auto dot = prefix.rfind('.');
+    if (dot == std::string::npos) break;
+    prefix.resize(dot);
+  }
+  // Not in the project: an external name (torch.nn.Linear, numpy.ndarray).
+  const std::string head = dotted.substr(0, dotted.find('.'));
+  bool head_indexed = false;
+  for (const auto& [name, slot] : by_module_) {
+    if (name == head) {
+      head_indexed = true;
+      break;
+    }
+  }
+  s.kind = head_indexed ? Symbol::Kind::kUnresolved : Symbol::Kind::kExternal;
+  return s;
+}
+
+ModuleClassification ModuleIndex::Classify(const ClassInfo& cls) const {
+  return ClassifyImpl(cls, 0);
+}
+
+ModuleClassification ModuleIndex::ClassifyImpl(const ClassInfo& cls, int depth) const {
+  auto memo = classify_memo_.find(cls.qualified_name);
+  if (memo != classify_memo_.end()) return memo->second;
+  ModuleClassification result;
+  result.chain.push_back(cls.qualified_name);
+  if (depth > kMaxResolveDepth) return result;
+  // torch's own Module, when torch itself is indexed.
+  if (!BuiltinModuleName(cls.qualified_name).empty()) {
+    result.kind = ModuleKind::kModule;
+    classify_memo_[cls.qualified_name] = result;
+    return result;
+  }
+  // Guard against cycles (class A(B), class B(A) in broken code).
+  classify_memo_[cls.qualified_name] = result;
+  bool any_unknown = false;
+  std::vector<std::string> unknown_chain;
+  const IndexedFile* file = FindFile(cls.path);
+  for (const auto& base_text : cls.base_texts) {
+    Symbol s = file ? ResolveIn(*file, base_text, 0) : ResolveAbsolute(base_text);
+    std::string canonical = s.qualified_name.empty() ? base_text : s.qualified_name;
+    if (!BuiltinModuleName(canonical).empty()) {
+      result.kind = ModuleKind::kModule;
+      result.chain.push_back(canonical);
+      classify_memo_[cls.qualified_name] = result;
+      return result;
+    }
+    if (s.kind == Symbol::Kind::kClass && s.cls != nullptr) {
+      ModuleClassification inner = ClassifyImpl(*s.cls, depth + 1);
+      if (inner.kind == ModuleKind::kModule) {
+        result.kind = ModuleKind::kModule;
+        result.chain.insert(result.chain.end(), inner.chain.begin(), inner.chain.end());
+        classify_memo_[cls.qualified_name] = result;
+        return result;
+      }
+      if (inner.kind == ModuleKind::kUnknown) {
+        any_unknown = true;
+        unknown_chain = inner.chain;
+      }
+      continue;
+    }
+    // External bases that are certainly not modules.
+    static const char* kNotModules[] = {"object", "Exception", "ValueError", "RuntimeError", "TypeError",
+                                        "KeyError", "NamedTuple", "typing.NamedTuple", "Enum", "enum.Enum",
+                                        "IntEnum", "enum.IntEnum", "dict", "list", "tuple", "str", "int",
+                                        "float", "typing.Generic", "Generic", "ABC", "abc.ABC", "Protocol",
+                                        "typing.Protocol", "torch.autograd.Function", "Function",
+                                        "torch.autograd.function.Function", "Dataset", "torch.utils.data.Dataset",
+                                        "torch.utils.data.dataset.Dataset", "torch.Tensor", "Tensor", "str",
+                                        "typing.TypedDict", "TypedDict", "Warning", "UserWarning"};
+    bool known_not = false;
+    for (const char* k : kNotModules) {
+      if (canonical == k || base_text == k) known_not = true;
+    }
+    if (known_not) continue;
+    any_unknown = true;
+    unknown_chain = {canonical};
+  }
+  if (any_unknown) {
+    result.kind = ModuleKind::kUnknown;
+    result.chain.insert(result.chain.end(), unknown_chain.begin(), unknown_chain.end());
+  } else {
+    result.kind = ModuleKind::kNotModule;
+  }
+  classify_memo_[cls.qualified_name] = result;
+  return result;
+}
+
+std::vector<const ClassInfo*> ModuleIndex::AllClasses() const {
+  std::vector<const ClassInfo*> out;
+  for (const auto& f : files_) {
+    for (const auto& c : f->classes) out.push_back(&c);
+  }
+  return out;
+}
+
+Result<FileUpdate> ModuleIndex::UpdateFile(const std::string& path, const TSInputEdit& edit,
+                                           std::string new_source) {
+  auto it = by_path_.find(path);
+  if (it == by_path_.end()) {
+    return MakeError("python.not-indexed", path + " is not in the index", "add it with AddFile first");
+  }
+  size_t slot = it->second;
+  IndexedFile& file = *files_[slot];
+  if (edit.start_byte > file.parsed.source.size() || edit.old_end_byte > file.parsed.source.size() ||
+      edit.old_end_byte < edit.start_byte || edit.new_end_byte > new_source.size()) {
+    return MakeError("python.bad-edit", "the edit's byte range does not fit the file",
+                     "send the full text instead");
+  }
+  // Class bodies before the edit, to report which ones changed.
+  std::map<std::string, std::string> before;
+  for (const auto& c : file.classes) before[c.qualified_name] = std::string(file.parsed.Text(c.node));
+
+  ts_tree_edit(file.parsed.tree.get(), &edit);
+  auto parsed = ParsePython(std::move(new_source), file.parsed.tree.get());
+  if (!parsed.ok()) return parsed.error();
+  total_bytes_ -= file.parsed.source.size();
+  Unregister(slot);
+  file.parsed = std::move(parsed.value());
+  total_bytes_ += file.parsed.source.size();
+  Extract(&file);
+  Register(slot);
+  classify_memo_.clear();
+
+  FileUpdate update;
+  update.incremental = true;
+  std::map<std::string, bool> seen;
+  for (const auto& c : file.classes) {
+    auto old = before.find(c.qualified_name);
+    if (old == before.end() || old->second != file.parsed.Text(c.node)) {
+      update.changed_classes.push_back(c.qualified_name);
+    }
+    seen[c.qualified_name] = true;
+  }
+  for (const auto& [name, text] : before) {
+    if (!seen.count(name)) update.removed_classes.push_back(name);
+  }
+  return update;
+}
+
+}  // namespace ptlint

@@ -1,0 +1,34 @@
+; Module-level index: classes, functions, imports, __all__ and the
+; `if __name__ == "__main__":` guard.
+;
+; Used by analyzer/python_source.cc (embedded at build time through
+; analyzer/python_queries.h, which a test keeps identical to this file).
+; The tree-sitter C library does not evaluate #eq?/#match? predicates:
+; python_source.cc applies them in code. Captures nested in functions or
+; classes are filtered out in code as well (queries cannot say "top level").
+
+(class_definition
+  name: (identifier) @class.name) @class
+
+(function_definition
+  name: (identifier) @function.name) @function
+
+(import_statement) @import
+
+(import_from_statement) @import.from
+
+(assignment
+  left: (identifier) @all.name
+  right: (_) @all.value
+  (#eq? @all.name "__all__")) @all
+
+(augmented_assignment
+  left: (identifier) @all.name
+  right: (_) @all.value
+  (#eq? @all.name "__all__")) @all.extend
+
+(if_statement
+  condition: (comparison_operator
+    (identifier) @main.lhs
+    (string) @main.rhs)
+  (#eq? @main.lhs "__name__")) @main
