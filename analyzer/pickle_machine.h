@@ -49,21 +49,26 @@ enum class PickleKind : uint8_t {
 
 const char* PickleKindName(PickleKind kind);
 
+// Node identity follows CPython object identity: memo GETs and DUP push the
+// same NodeId again, and the immutable singletons CPython caches (None, True,
+// False, the empty tuple from EMPTY_TUPLE, ints -5..256) get one node per
+// value per run, whose `offset` is their first occurrence.
 struct PickleNode {
+  // (Fields are ordered for packing: a big pickle has millions of nodes.)
   PickleKind kind = PickleKind::kNone;
   uint8_t opcode = 0;        // the opcode byte that created the node
+  bool truncated = false;    // text holds only a prefix of the payload
+  bool dynamic = false;      // kGlobal from STACK_GLOBAL with non-constant operands
+  NodeId callee = kNoNode;   // kCall/kNewObj: what is called / instantiated
+  NodeId args = kNoNode;     // kCall/kNewObj: argument tuple; kPersistentId: pid
+  NodeId kwargs = kNoNode;   // kNewObj from NEWOBJ_EX
   uint64_t offset = 0;       // absolute byte offset of that opcode in the file
   int64_t int_value = 0;
   double float_value = 0;
   uint64_t size = 0;         // kStr/kBytes: real length in the file
   std::string text;          // kStr/kBytes/kBigInt payload; kGlobal: module
   std::string name;          // kGlobal: qualified name
-  bool truncated = false;    // text holds only a prefix of the payload
-  bool dynamic = false;      // kGlobal from STACK_GLOBAL with non-constant operands
   std::vector<NodeId> items;
-  NodeId callee = kNoNode;   // kCall/kNewObj: what is called / instantiated
-  NodeId args = kNoNode;     // kCall/kNewObj: argument tuple; kPersistentId: pid
-  NodeId kwargs = kNoNode;   // kNewObj from NEWOBJ_EX
   // Mutations applied to an opaque object (a kCall/kNewObj result):
   std::vector<NodeId> builds;      // BUILD states, in order
   std::vector<NodeId> appended;    // APPEND/APPENDS items
@@ -84,6 +89,38 @@ struct GlobalRef {
 // honest writer produces (memo overwrite, stack left non-empty at STOP, data
 // after STOP, FRAME length that disagrees with the opcodes, ...). Security
 // rules treat these as evidence of scanner-evasion.
+//
+// Codes (each is recorded at most 16 times per run; a final
+// "anomaly.suppressed" entry counts the rest):
+//   memo.overwrite          PUT/BINPUT/LONG_BINPUT/MEMOIZE on an index already set
+//                           (also what mixing PUT and MEMOIZE produces).
+//   stop.stack-not-empty    values left on the stack under the STOP result.
+//   stop.mark-open          a MARK never closed when STOP ran.
+//   frame.length-mismatch   an opcode straddles the end of a FRAME, a FRAME
+//                           starts before the previous one ends, or STOP comes
+//                           before the declared end of its frame.
+//   frame.skipped-bytes     (kFileStream) the straddling read makes CPython's
+//                           file unpickler (what torch.load uses) discard the
+//                           rest of the frame: torch.load executes different
+//                           opcodes than pickletools / pickle.loads show.
+//   proto.duplicate         a second PROTO opcode.
+//   proto.not-first         PROTO somewhere other than the first opcode.
+//   opcode.newer-than-protocol  an opcode introduced after the declared PROTO.
+//   pop.mark                POP removed a MARK (honest only in protocol 0/1,
+//                           which writes POP*(n+1) for recursive tuples).
+//   build.on-global         BUILD on a class/function reference: sets
+//                           attributes on an imported object (modelscan#85).
+//   build.on-non-object     BUILD on a None/int/str/tuple/list/... value.
+//   setitem.on-non-dict     SETITEM(S) on a list or bytearray (item assignment).
+//   global.dotted-name-before-proto4  GLOBAL/INST name with a '.', which
+//                           CPython resolves only from protocol 4 on.
+//   global.dynamic          STACK_GLOBAL on operands computed at load time.
+//   extension.code          EXT1/2/4: resolved through copyreg's extension
+//                           registry at load time, unknowable statically.
+//   buffer.readonly-without-next-buffer  READONLY_BUFFER not after NEXT_BUFFER.
+//   string.py2-not-utf8     STRING/BINSTRING bytes that are not UTF-8:
+//                           torch.load (encoding='utf-8') raises
+//                           UnicodeDecodeError; needs encoding='latin1'.
 struct PickleAnomaly {
   std::string code;          // e.g. "frame.length-mismatch", "memo.overwrite"
   std::string message;
@@ -105,6 +142,29 @@ struct PickleGraph {
   bool complete() const { return !error.has_value() && root != kNoNode; }
 };
 
+// Error codes (PickleGraph::error->code):
+//   pickle.truncated        the data ends inside an opcode or before STOP
+//                           (also: empty input).
+//   pickle.bad-opcode       a byte that is not a pickle opcode ("invalid load
+//                           key, 'v'.", CPython's wording).
+//   pickle.unsupported-protocol  PROTO > 5.
+//   pickle.stack-underflow  an opcode pops more than the stack (above the
+//                           innermost MARK) holds.
+//   pickle.mark-not-found   an opcode needs a MARK and there is none.
+//   pickle.memo-missing     GET/BINGET/LONG_BINGET of an index never PUT.
+//   pickle.bad-value        a malformed argument: unparsable INT/LONG/FLOAT/
+//                           GET/PUT text, unquoted STRING, bad escape, negative
+//                           length or index, non-ASCII PERSID, EXT code <= 0.
+//   pickle.bad-utf8         BINUNICODE*/UNICODE/GLOBAL text that CPython's
+//                           UTF-8 decoder rejects.
+//   pickle.type-error       an operation CPython would reject on the value's
+//                           type (APPEND onto a tuple, SETITEMS with an odd
+//                           count, REDUCE with non-tuple args, STACK_GLOBAL on
+//                           an int, unhashable dict key, ...).
+//   pickle.out-of-band-buffer  NEXT_BUFFER: protocol-5 out-of-band data, which
+//                           only exists in the writer's process.
+//   pickle.limit.opcodes / .nodes / .memo / .stack / .mark-depth / .time
+//                           a PickleLimits bound was hit.
 struct PickleLimits {
   uint64_t max_opcodes = 50'000'000;
   uint64_t max_nodes = 20'000'000;
@@ -115,17 +175,33 @@ struct PickleLimits {
   uint64_t max_millis = 10'000;        // wall-clock budget for one run
 };
 
+// How reads that cross the end of a FRAME behave. CPython has two readers:
+// pickle.loads(bytes) reads linearly (a FRAME only checks that its bytes
+// exist), while pickle.load(file), which torch.load uses (the data.pkl record
+// is wrapped in io.BytesIO), keeps the frame in a buffer and *discards* the
+// rest of it when a read does not fit. Honest pickles behave the same under
+// both; crafted ones (fickling test_frame_boundary_*) do not.
+enum class PickleFraming : uint8_t {
+  kFileStream,   // C _pickle over a file object: what torch.load executes.
+  kBytesBuffer,  // C _pickle over bytes (pickle.loads), same as pickletools.
+};
+
 class PickleMachine {
  public:
-  explicit PickleMachine(PickleLimits limits = {});
+  explicit PickleMachine(PickleLimits limits = {},
+                         PickleFraming framing = PickleFraming::kFileStream);
 
   // Runs the pickle that starts at `data[0]`. `base_offset` is added to every
   // offset reported (the position of `data` inside the file), so diagnostics
   // name absolute file offsets. Never throws; never reads past `data`.
+  //
+  // The graph may contain cycles (a list appended to itself, BUILD states
+  // that reference their object): walkers must keep a visited set.
   PickleGraph Run(std::string_view data, uint64_t base_offset = 0) const;
 
  private:
   PickleLimits limits_;
+  PickleFraming framing_;
 };
 
 // Opcode name for diagnostics ("BINPUT", "STACK_GLOBAL"), or "0x??" if unknown.
