@@ -49,13 +49,6 @@ std::vector<std::string> SplitCodes(const std::string& s) {
   return out;
 }
 
-std::string Relative(const std::string& path) {
-  std::error_code ec;
-  fs::path rel = fs::relative(path, fs::current_path(), ec);
-  if (ec || rel.empty() || rel.string().rfind("..", 0) == 0) return path;
-  return rel.generic_string();
-}
-
 struct CheckOptions {
   std::vector<std::string> paths;
   OutputFormat format = OutputFormat::kFull;
@@ -298,6 +291,19 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
   ReportSummary summary;
   summary.files_checked = project->checkpoints.size() + project->python_files.size();
   summary.statistics = o.statistics;
+  for (const AnalyzedCheckpoint& ac : project->checkpoints) {
+    CheckpointReport r;
+    r.path = ac.display_path;
+    r.format = ContainerFormatName(ac.checkpoint.format);
+    r.layout = LayoutName(ac.checkpoint.layout);
+    r.binding_class = ac.binding.cls;
+    r.binding_how = ac.binding.how;
+    r.binding_score = ac.binding.score;
+    r.candidates = ac.binding.candidates;
+    summary.checkpoints.push_back(std::move(r));
+  }
+  std::sort(summary.checkpoints.begin(), summary.checkpoints.end(),
+            [](const CheckpointReport& a, const CheckpointReport& b) { return a.path < b.path; });
   if (o.output_file.empty()) {
     RenderReport(o.format, diagnostics, summary, out);
   } else {

@@ -1417,6 +1417,21 @@ void InterpretObjects(Checkpoint& checkpoint, int main_pickle) {
     if (is_main) interpreter.InterpretMain();
     interpreter.RecordGlobals();
   }
+  // A TorchScript module's parameters sit in attributes of script objects
+  // (`.conv.weight` in attribute notation); torch::jit::load names them by
+  // module path, as a state dict would.
+  if (checkpoint.format == ContainerFormat::kTorchScript) {
+    auto strip = [](std::string& name) {
+      if (name.size() > 1 && name[0] == '.' && name.find('[') == std::string::npos) name.erase(0, 1);
+    };
+    for (TensorInfo& t : checkpoint.tensors) strip(t.name);
+    for (StorageInfo& s : checkpoint.storages) {
+      for (std::string& n : s.tensors) strip(n);
+    }
+    for (auto& group : checkpoint.tied_groups) {
+      for (std::string& n : group) strip(n);
+    }
+  }
 }
 
 }  // namespace ptlint

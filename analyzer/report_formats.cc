@@ -137,6 +137,21 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
   doc["schema"] = kCheckSchema;
   doc["ptlint_version"] = PTLINT_VERSION;
   doc["files_checked"] = summary.files_checked;
+  doc["checkpoints"] = ojson::array();
+  for (const CheckpointReport& c : summary.checkpoints) {
+    ojson cj;
+    cj["path"] = c.path;
+    cj["format"] = c.format;
+    cj["layout"] = c.layout;
+    ojson b;
+    b["class"] = c.binding_class.empty() ? ojson(nullptr) : ojson(c.binding_class);
+    b["how"] = c.binding_how;
+    // Two decimals: stable across platforms' float printing.
+    b["score"] = static_cast<double>(static_cast<int64_t>(c.binding_score * 100 + 0.5)) / 100;
+    b["candidates"] = c.candidates;
+    cj["binding"] = b;
+    doc["checkpoints"].push_back(std::move(cj));
+  }
   doc["diagnostics"] = ojson::array();
   for (const Diagnostic& d : ds) {
     const Rule* r = FindRule(d.code);

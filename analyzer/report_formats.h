@@ -20,9 +20,22 @@ std::optional<OutputFormat> ParseOutputFormat(std::string_view text);
 
 inline constexpr const char* kCheckSchema = "ptlint.check/1";
 
+// What the JSON report says about each checkpoint besides its findings:
+// its layout and which class it was bound to, how, and with what score.
+struct CheckpointReport {
+  std::string path;
+  std::string format;
+  std::string layout;
+  std::string binding_class;       // empty when unbound
+  std::string binding_how;         // "explicit", "call-site", "pickled-module", "structure", "ambiguous", "none"
+  double binding_score = 0;
+  std::vector<std::string> candidates;  // ambiguous bindings
+};
+
 struct ReportSummary {
   size_t files_checked = 0;        // checkpoints + sources
   bool statistics = false;         // --statistics: counts per code at the end (text formats)
+  std::vector<CheckpointReport> checkpoints;  // json only
 };
 
 void RenderReport(OutputFormat format, const std::vector<Diagnostic>& diagnostics,

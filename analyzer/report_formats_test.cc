@@ -73,22 +73,29 @@ void ExpectGolden(const std::string& name, const std::string& actual) {
   EXPECT_EQ(expected.str(), normalized) << "golden " << name << " differs";
 }
 
-class ReportGolden : public ::testing::TestWithParam<std::pair<const char*, OutputFormat>> {};
+struct GoldenCase {
+  const char* file;
+  OutputFormat format;
+};
+// Stable test names for ctest (the default would print pointer values).
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.file; }
+
+class ReportGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(ReportGolden, MatchesGoldenFile) {
-  ExpectGolden(GetParam().first, Render(GetParam().second, SampleDiagnostics()));
+  ExpectGolden(GetParam().file, Render(GetParam().format, SampleDiagnostics()));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     AllFormats, ReportGolden,
-    ::testing::Values(std::make_pair("full.txt", OutputFormat::kFull),
-                      std::make_pair("concise.txt", OutputFormat::kConcise),
-                      std::make_pair("json.json", OutputFormat::kJson),
-                      std::make_pair("sarif.json", OutputFormat::kSarif),
-                      std::make_pair("github.txt", OutputFormat::kGithub),
-                      std::make_pair("junit.xml", OutputFormat::kJunit)),
+    ::testing::Values(GoldenCase{"full.txt", OutputFormat::kFull},
+                      GoldenCase{"concise.txt", OutputFormat::kConcise},
+                      GoldenCase{"json.json", OutputFormat::kJson},
+                      GoldenCase{"sarif.json", OutputFormat::kSarif},
+                      GoldenCase{"github.txt", OutputFormat::kGithub},
+                      GoldenCase{"junit.xml", OutputFormat::kJunit}),
     [](const auto& info) {
-      std::string n = info.param.first;
+      std::string n = info.param.file;
       return n.substr(0, n.find('.'));
     });
 

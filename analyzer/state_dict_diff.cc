@@ -244,7 +244,18 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
       sorted(groups.begin(), groups.end());
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& x, const auto& y) { return x.second.size() > y.second.size(); });
+  // How many missing keys each code prefix has, and unexpected keys each file
+  // prefix has: a rename must explain most of both sides, or it is a resize
+  // that happens to share a key or two (those stay missing/unexpected).
+  auto count_prefix = [](const auto& keys, const std::string& prefix, auto key_of) {
+    size_t n = 0;
+    for (const auto& k : keys) n += key_of(k).rfind(prefix, 0) == 0 ? 1 : 0;
+    return n;
+  };
   for (auto& [prefixes, pairs] : sorted) {
+    size_t code_side = count_prefix(missing, prefixes.second, [](const PredictedKey* k) { return k->key; });
+    size_t file_side = count_prefix(unexpected, prefixes.first, [](const auto& u) { return u.first; });
+    if (pairs.size() * 2 <= std::max(code_side, file_side)) continue;
     RenamedSubtree r;
     r.checkpoint_prefix = prefixes.first;
     r.code_prefix = prefixes.second;

@@ -2,8 +2,9 @@
 *.pkl record with `pickletools.genops` and collect GLOBAL / STACK_GLOBAL
 references. Reads bytes only; never unpickles.
 
-  python3 bench/pickletools_scan.py FILE...
+  python3 bench/pickletools_scan.py FILE_OR_DIR...
 """
+import os
 import pickletools
 import sys
 import zipfile
@@ -33,6 +34,21 @@ def scan_file(path):
         return scan_pickle(f.read())
 
 
+def walk(paths):
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _dirs, files in os.walk(p):
+                for f in sorted(files):
+                    yield os.path.join(root, f)
+        else:
+            yield p
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        print(p, len(scan_file(p)), "globals")
+    total = errors = 0
+    for p in walk(sys.argv[1:]):
+        try:
+            total += len(scan_file(p))
+        except Exception:  # malformed input: picklescan reports a scan error and goes on
+            errors += 1
+    print(total, "globals,", errors, "files not parsed")

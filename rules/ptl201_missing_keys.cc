@@ -27,10 +27,12 @@ void MissingKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<
     std::vector<std::string> names;
     for (const PredictedKey* k : keys) names.push_back(k->key);
     const PredictedKey* first = keys.front();
+    // Built-in layers register their own weights; the user's line is what matters.
+    bool builtin_owner = first->owner_class.empty() || first->owner_class.rfind("torch.", 0) == 0;
     d.message = QuotedList(names) + (names.size() == 1 ? " is" : " are") + " registered by " +
-                ShortClassName(first->owner_class.empty() ? cls : first->owner_class) +
-                (first->attribute.empty() ? "" : " (`self." + first->attribute + "`)") + " but missing from " +
-                ctx.display_path;
+                ShortClassName(builtin_owner ? cls : first->owner_class) +
+                (!builtin_owner && !first->attribute.empty() ? " (`self." + first->attribute + "`)" : "") +
+                " but missing from " + ctx.display_path;
     if (lenient) {
       d.severity = Severity::kWarning;
       d.message += "; load_state_dict(strict=False) leaves them at their random initial values";

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct RuleCase {
   std::string name;
   fs::path dir;
 };
+
+// ctest names the tests after GetParam(); printing the case (not its bytes)
+// keeps the names stable between discovery and run.
+void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.code << "/" << c.name; }
 
 std::vector<RuleCase> DiscoverCases() {
   std::vector<RuleCase> cases;
