@@ -203,7 +203,7 @@ int RunClassesCommand(const std::vector<std::string>& args, std::ostream& out, s
     nlohmann::json problems_json = nlohmann::json::array();
     for (const auto& p : problems) problems_json.push_back({{"code", p.code}, {"message", p.message}});
     doc["problems"] = problems_json;
-    out << doc.dump(2) << "\n";
+    out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (list_all) {
     for (const auto& f : index.files()) {
       for (const auto& fn : f->functions) out << fn.qualified_name << "()  " << fn.path << ":" << fn.position.line << "\n";

@@ -365,7 +365,7 @@ int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, s
       RenderText(cp, display, deep ? &*deep : nullptr, out);
     }
   }
-  if (opt.json) out << doc.dump(2) << "\n";
+  if (opt.json) out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   if (internal_error) return 2;
   return any_problem ? 1 : 0;
 }

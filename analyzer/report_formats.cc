@@ -176,7 +176,7 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     j["fingerprint"] = DiagnosticFingerprint(d);
     doc["diagnostics"].push_back(std::move(j));
   }
-  out << doc.dump(2) << "\n";
+  out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 const char* SarifLevel(Severity s) {
@@ -260,7 +260,7 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
   run["results"] = results;
   run["columnKind"] = "utf16CodeUnits";
   doc["runs"] = ojson::array({run});
-  out << doc.dump(2) << "\n";
+  out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 std::string EscapeData(std::string_view s) {

@@ -116,3 +116,23 @@ TEST(Cli, FastPathDoesNotLinkLibTorch) {
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// Hostile bytes end up in messages (strings from malicious pickles): every
+// machine format must stay valid JSON and never abort on invalid UTF-8.
+TEST(Cli, MachineFormatsSurviveTheHostileCorpus) {
+  for (const char* format : {"json", "sarif"}) {
+    auto r = RunPtlint({"check", "--select", "PTL5,PTL6", "--output-format", format, PTLINT_CORPUS_DIR});
+    EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err.substr(0, 2000);
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << format;
+  }
+  auto r = RunPtlint({"inspect", "--format", "json", PTLINT_CORPUS_DIR});
+  EXPECT_EQ(r.exit_code, 1) << r.err.substr(0, 2000);
+  EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded());
+}
+
+}  // namespace
+}  // namespace ptlint
