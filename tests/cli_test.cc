@@ -136,3 +136,26 @@ TEST(Cli, MachineFormatsSurviveTheHostileCorpus) {
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// --deep goes through the LibTorch oracle process (ptlint-torch), never
+// through LibTorch in ptlint itself.
+TEST(Cli, InspectDeepUsesTheOracleProcess) {
+  std::string oracle = std::string(PTLINT_BINARY_DIR) + "/ptlint-torch";
+  if (!std::filesystem::exists(oracle)) GTEST_SKIP() << "built without LibTorch (PTLINT_WITH_TORCH=OFF)";
+  auto r = RunPtlint({"inspect", "--deep", "--format", "json", Fixture("hf/pytorch_model.bin")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  const auto& deep = doc["checkpoints"][0]["deep"];
+  ASSERT_TRUE(deep.is_object()) << r.out.substr(0, 2000);
+  EXPECT_TRUE(deep["cpp_loadable"].get<bool>()) << deep.dump();
+  ASSERT_TRUE(deep["tensors"].is_array());
+  EXPECT_FALSE(deep["tensors"].empty());
+  auto text = RunPtlint({"inspect", "--deep", Fixture("hf/pytorch_model.bin")});
+  EXPECT_NE(text.out.find("deep (LibTorch)"), std::string::npos) << text.out;
+}
+
+}  // namespace
+}  // namespace ptlint
