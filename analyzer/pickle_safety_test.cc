@@ -43,11 +43,13 @@ TEST(PickleSafety, EvalReduceIsCodeExecutionWithCallChain) {
 
 TEST(PickleSafety, NetworkAndFileSystemAreDangerous) {
   std::string p = "\x80\x02" "csmtplib\nSMTP\nX\x09\x00\x00\x00" "127.0.0.1\x85R."s;
-  const SafetyFinding* f = Find(Scan(p), "PTL602");
+  auto network = Scan(p);  // keep the findings alive while pointing into them
+  const SafetyFinding* f = Find(network, "PTL602");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->tier, SafetyTier::kNetwork);
   std::string q = "\x80\x02" "cshutil\nrmtree\nX\x01\x00\x00\x00/\x85R."s;
-  const SafetyFinding* g = Find(Scan(q), "PTL602");
+  auto files = Scan(q);
+  const SafetyFinding* g = Find(files, "PTL602");
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->tier, SafetyTier::kFileSystem);
 }
@@ -122,7 +124,8 @@ TEST(PickleSafety, BuildOnImportedFunctionIsAGadget) {
 
 TEST(PickleSafety, DottedNameThroughAllowedModule) {
   std::string p = "\x80\x04\x8c\x07pathlib\x8c\x09os.system\x93\x8c\x02id\x85R."s;
-  const SafetyFinding* f = Find(Scan(p), "PTL601");
+  auto fs = Scan(p);
+  const SafetyFinding* f = Find(fs, "PTL601");
   ASSERT_NE(f, nullptr);
 }
 
