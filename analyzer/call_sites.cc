@@ -523,20 +523,35 @@ class Extractor {
 
 }  // namespace
 
-std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
+std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
+  std::vector<CallSite> local;
+  if (file.parsed.tree) Extractor(index, file, local).Run();
+  return local;
+}
+
+std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file) {
   std::vector<CallSite> sites;
-  for (const auto& file : index.files()) {
-    if (!file || !file->parsed.tree) continue;
-    std::vector<CallSite> local;
-    Extractor(index, *file, local).Run();
-    // Load-site indices are per file; shift them into the global list.
+  for (const std::vector<CallSite>* local : per_file) {
+    // Load-site indices are per file; shift them into the joined list.
     int base = static_cast<int>(sites.size());
-    for (CallSite& s : local) {
-      if (s.load_site >= 0) s.load_site += base;
-      sites.push_back(std::move(s));
+    for (const CallSite& s : *local) {
+      sites.push_back(s);
+      if (s.load_site >= 0) sites.back().load_site += base;
     }
   }
   return sites;
+}
+
+std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
+  std::vector<std::vector<CallSite>> per_file;
+  std::vector<const std::vector<CallSite>*> parts;
+  per_file.reserve(index.files().size());
+  for (const auto& file : index.files()) {
+    if (!file) continue;
+    per_file.push_back(ExtractFileCallSites(index, *file));
+    parts.push_back(&per_file.back());
+  }
+  return ConcatCallSites(parts);
 }
 
 }  // namespace ptlint

@@ -82,6 +82,13 @@ struct CallSite {
 // relative checkpoint paths the way the scripts would from the project root.
 std::vector<CallSite> ExtractCallSites(const ModuleIndex& index);
 
+// The call sites of one file, with `load_site` indices local to the result
+// (the LSP re-extracts only the edited file and splices with ConcatCallSites).
+std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file);
+
+// Concatenates per-file lists, shifting `load_site` into the joined list.
+std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file);
+
 }  // namespace ptlint
 
 #endif  // PTLINT_ANALYZER_CALL_SITES_H_

@@ -124,12 +124,29 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
   }
 
   for (const std::string& path : found.checkpoints) {
-    AnalyzedCheckpoint ac;
-    ac.checkpoint = ReadCheckpoint(path);
-    ac.display_path = Relative(path);
-    project->checkpoints.push_back(std::move(ac));
+    project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
   }
+  LinkProject(*project);
+  return project;
+}
 
+AnalyzedCheckpoint ReadAnalyzedCheckpoint(const std::string& path) {
+  AnalyzedCheckpoint ac;
+  ac.checkpoint = ReadCheckpoint(path);
+  ac.display_path = Relative(path);
+  return ac;
+}
+
+void LinkProject(ProjectAnalysis& analysis) {
+  ProjectAnalysis* project = &analysis;
+  const AnalysisOptions& options = analysis.options;
+  for (AnalyzedCheckpoint& ac : project->checkpoints) {
+    ac.binding = CheckpointBinding{};
+    ac.expected.reset();
+    ac.prediction_error.clear();
+    ac.load_sites.clear();
+    ac.state_dict_sites.clear();
+  }
   // Which load sites read which checkpoint (longest path match wins per site).
   for (size_t s = 0; s < project->call_sites.size(); ++s) {
     const CallSite& site = project->call_sites[s];
@@ -246,7 +263,6 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
       }
     }
   }
-  return project;
 }
 
 }  // namespace ptlint

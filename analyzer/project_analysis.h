@@ -74,6 +74,16 @@ struct ProjectAnalysis {
 std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& paths,
                                                 const AnalysisOptions& options);
 
+// Reads one checkpoint (statically; never fails: problems are in the model).
+AnalyzedCheckpoint ReadAnalyzedCheckpoint(const std::string& path);
+
+// Recomputes what joins the source and the checkpoints — which load sites
+// read which checkpoint, each checkpoint's binding and predicted state dict —
+// from `analysis.index`, `analysis.call_sites` and `analysis.checkpoints`.
+// AnalyzeProject ends with it; the LSP calls it after updating the index,
+// the call sites or a checkpoint.
+void LinkProject(ProjectAnalysis& analysis);
+
 // The state dict's keys as the checkpoint holds them (relative to the state
 // dict: "fc.weight"), in file order.
 std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& checkpoint);

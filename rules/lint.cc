@@ -1,0 +1,207 @@
+#include "rules/lint.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "analyzer/global_safety.h"
+#include "analyzer/pickle_safety.h"
+#include "analyzer/state_dict_diff.h"
+#include "rules/registry.h"
+
+namespace ptlint {
+namespace fs = std::filesystem;
+
+std::vector<std::string> SplitCodes(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool ParseLintFlag(const std::vector<std::string>& args, size_t& i, LintOverrides& o,
+                   std::string& error) {
+  const std::string& a = args[i];
+  std::string value;
+  // Matches "--name VALUE" and "--name=VALUE"; false if `a` is not this flag.
+  auto take = [&](const std::string& name) -> bool {
+    if (a == name) {
+      if (i + 1 >= args.size()) {
+        error = name + " needs a value";
+        return true;
+      }
+      value = args[++i];
+      return true;
+    }
+    if (a.rfind(name + "=", 0) == 0) {
+      value = a.substr(name.size() + 1);
+      return true;
+    }
+    return false;
+  };
+  if (a == "--strict") {
+    o.strict = true;
+    return true;
+  }
+  if (take("--select")) {
+    auto codes = SplitCodes(value);
+    o.select.insert(o.select.end(), codes.begin(), codes.end());
+    o.select_given = true;
+    return true;
+  }
+  if (take("--ignore")) {
+    auto codes = SplitCodes(value);
+    o.ignore.insert(o.ignore.end(), codes.begin(), codes.end());
+    o.ignore_given = true;
+    return true;
+  }
+  if (take("--bind")) {
+    if (!error.empty()) return true;
+    size_t eq = value.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+      error = "--bind takes CKPT=pkg.module.Class, got '" + value + "'";
+      return true;
+    }
+    o.bind[value.substr(0, eq)] = value.substr(eq + 1);
+    return true;
+  }
+  if (take("--torch-version")) {
+    o.torch_version = value;
+    return true;
+  }
+  return false;
+}
+
+Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const LintOverrides& flags,
+                                         const std::string& fallback_root) {
+  LintSettings s;
+  s.root = config.root.empty() ? fallback_root : config.root;
+  s.select = flags.select_given ? flags.select : config.select;
+  s.ignore = flags.ignore_given ? flags.ignore : config.ignore;
+  s.per_file_ignores = config.per_file_ignores;
+  s.exclude = config.exclude;
+  for (const std::string& code : s.select) {
+    if (code != "ALL" && code.rfind("PTL", 0) != 0) {
+      return Error{"config.select", "--select: '" + code + "' is not a rule code or prefix (e.g. PTL5)", "", -1};
+    }
+  }
+  std::string torch_text = flags.torch_version;
+  if (torch_text.empty()) torch_text = config.torch_version;
+  if (torch_text.empty()) torch_text = DetectPinnedTorchVersion(s.root);
+  TorchVersion torch = TorchVersion::kCurrent;
+  if (!torch_text.empty()) {
+    auto v = ParseTorchVersion(torch_text);
+    if (!v) return Error{"config.torch-version", "torch version '" + torch_text + "' is not a version (e.g. 2.6)", "", -1};
+    torch = *v;
+  }
+  AnalysisOptions& a = s.analysis;
+  a.torch_version = torch;
+  a.torch_version_text = torch_text;
+  a.safety.torch_version = torch;
+  a.safety.safe_globals.insert(config.safe_globals.begin(), config.safe_globals.end());
+  a.strict = flags.strict;
+  for (const auto& [ckpt, cls] : config.bind) a.bind[ckpt] = cls;
+  for (const auto& [ckpt, cls] : flags.bind) a.bind[ckpt] = cls;
+  return s;
+}
+
+SourceLineReader DiskLineReader() {
+  auto cache = std::make_shared<std::unordered_map<std::string, std::vector<std::string>>>();
+  return [cache](const std::string& path, int line) -> std::optional<std::string> {
+    auto it = cache->find(path);
+    if (it == cache->end()) {
+      std::vector<std::string> lines;
+      std::ifstream in(path);
+      std::string l;
+      while (std::getline(in, l)) lines.push_back(l);
+      it = cache->emplace(path, std::move(lines)).first;
+    }
+    if (line < 1 || static_cast<size_t>(line) > it->second.size()) return std::nullopt;
+    return it->second[static_cast<size_t>(line - 1)];
+  };
+}
+
+// `# ptlint: ignore[PTL201]` (or `# noqa: PTL201`) on a finding's source line
+// drops it; a bare `# ptlint: ignore` drops every finding on the line.
+bool LineSuppresses(const std::string& line, const std::string& code) {
+  for (const char* marker : {"# ptlint: ignore", "#ptlint: ignore", "# noqa"}) {
+    size_t at = line.find(marker);
+    if (at == std::string::npos) continue;
+    std::string rest = line.substr(at + std::strlen(marker));
+    size_t first = rest.find_first_not_of(" :[");
+    if (first == std::string::npos) return true;  // blanket
+    rest = rest.substr(first);
+    size_t end = rest.find_first_of("]#");
+    std::string codes = rest.substr(0, end);
+    for (const std::string& c : SplitCodes(codes)) {
+      if (code.rfind(c, 0) == 0) return true;
+    }
+    if (codes.find_first_not_of(" ") == std::string::npos) return true;
+  }
+  return false;
+}
+
+std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSettings& settings,
+                                    const SourceLineReader& lines) {
+  const std::vector<std::string>& select = settings.select;
+  const std::vector<std::string>& ignore = settings.ignore;
+  const AnalysisOptions& options = settings.analysis;
+  // The project's own classes are trusted by the security rules (allowlist-first).
+  SafetyContext safety = options.safety;
+  const ProjectAnalysis* proj = &project;
+  if (project.has_source) {
+    safety.project_class = [proj](std::string_view module, std::string_view name) {
+      return proj->FindProjectClass(std::string(module), std::string(name)) != nullptr;
+    };
+  }
+  bool any_security = false;
+  for (const char* code : {"PTL601", "PTL602", "PTL603", "PTL604"}) {
+    any_security = any_security || RuleSelected(code, select, ignore);
+  }
+
+  std::vector<Diagnostic> diagnostics;
+  for (const AnalyzedCheckpoint& ac : project.checkpoints) {
+    std::optional<StateDictDiff> diff;
+    if (ac.expected) diff = DiffStateDict(*ac.expected, ac.checkpoint);
+    std::optional<PickleSafetyReport> report;
+    if (any_security) {
+      PickleSafetyOptions so;
+      so.context = safety;
+      so.strict = options.strict;
+      report = AnalyzePickleSafety(ac.checkpoint, so);
+    }
+    CheckpointContext ctx{ac.checkpoint, ac.display_path, options.torch_version, options.strict,
+                          safety, project, ac, diff ? &*diff : nullptr,
+                          report ? &*report : nullptr};
+    for (const Rule* rule : AllRules()) {
+      if (!RuleSelected(rule->info().code, select, ignore)) continue;
+      rule->CheckCheckpoint(ctx, diagnostics);
+    }
+  }
+  ProjectContext pctx{project};
+  for (const Rule* rule : AllRules()) {
+    if (RuleSelected(rule->info().code, select, ignore)) rule->CheckProject(pctx, diagnostics);
+  }
+  diagnostics.erase(std::remove_if(diagnostics.begin(), diagnostics.end(),
+                                   [&](const Diagnostic& d) {
+                                     // Rules may emit codes of related rules
+                                     // (PTL303 beside PTL6xx): filter again.
+                                     if (!RuleSelected(d.code, select, ignore)) return true;
+                                     if (d.location.line <= 0 || !lines) return false;
+                                     auto text = lines(d.location.path, d.location.line);
+                                     return text && LineSuppresses(*text, d.code);
+                                   }),
+                    diagnostics.end());
+  std::sort(diagnostics.begin(), diagnostics.end(), DiagnosticLess);
+  return diagnostics;
+}
+
+}  // namespace ptlint

@@ -1,0 +1,70 @@
+// Lint: the one pipeline from a ProjectAnalysis to sorted, suppressed
+// diagnostics, shared by `ptlint check` and `ptlint lsp`.
+//
+// Settings come from the project config, overridden by command-line flags
+// (the CLI's and the ones an editor passes to `ptlint lsp`), with the torch
+// version falling back to the project's own pins.
+#ifndef PTLINT_RULES_LINT_H_
+#define PTLINT_RULES_LINT_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/project_analysis.h"
+#include "analyzer/project_config.h"
+#include "analyzer/result.h"
+#include "rules/diagnostic.h"
+
+namespace ptlint {
+
+// Flags that override the config. `*_given` tells "--select ''" from absent.
+struct LintOverrides {
+  std::vector<std::string> select, ignore;
+  bool select_given = false, ignore_given = false;
+  std::string torch_version;
+  std::map<std::string, std::string> bind;  // CKPT -> pkg.mod.Class
+  bool strict = false;
+};
+
+// Consumes args[i] (and its value) when it is one of the lint flags
+// (--select, --ignore, --torch-version, --bind, --strict, with or without
+// "="). Returns false when args[i] is not a lint flag; sets `error` when it
+// is one but malformed.
+bool ParseLintFlag(const std::vector<std::string>& args, size_t& i, LintOverrides& o,
+                   std::string& error);
+
+// Comma-separated codes ("PTL2, PTL501") as a list.
+std::vector<std::string> SplitCodes(const std::string& s);
+
+struct LintSettings {
+  std::vector<std::string> select, ignore;
+  std::map<std::string, std::vector<std::string>> per_file_ignores;  // glob -> codes
+  std::vector<std::string> exclude;                                  // globs
+  std::string root;                 // the config's folder, or the first path's
+  AnalysisOptions analysis;         // torch version, safety, bind, strict
+};
+
+// Config first, then flags; the torch version from flag, config, then the
+// pins under `root` (requirements*.txt, pyproject dependencies).
+Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const LintOverrides& flags,
+                                         const std::string& fallback_root);
+
+// A source line's text for suppression comments (1-based); nullopt when
+// unknown. The LSP answers from its open documents; the CLI from disk.
+using SourceLineReader = std::function<std::optional<std::string>(const std::string& path, int line)>;
+SourceLineReader DiskLineReader();
+
+// Runs every selected rule over the project, applies `# ptlint: ignore[...]`
+// / `# noqa:` suppressions, and sorts (DiagnosticLess).
+std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSettings& settings,
+                                    const SourceLineReader& lines);
+
+// `# ptlint: ignore[CODE]` / `# noqa: CODE` / bare `# ptlint: ignore` on `line`.
+bool LineSuppresses(const std::string& line, const std::string& code);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_RULES_LINT_H_
