@@ -12,7 +12,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libtorch-dev                      # the LibTorch oracle (differential tests, inspect --deep)
   python3 python3-torch python3-torchaudio python3-numpy   # real fixtures via torch.save
-  nodejs npm                        # fetches the pinned grammar from the npm registry
+  nodejs npm                        # the pinned grammar, the VS Code extension, LSP e2e tests
+  neovim                            # headless LSP client test
+  pre-commit                        # the hook test (.pre-commit-hooks.yaml)
 )
 
 missing=()
