@@ -168,3 +168,248 @@ ojson CheckpointToJson(const Checkpoint& cp, const std::string& display_path) {
 }
 
 }  // namespace ptlint
+
+namespace ptlint {
+
+namespace {
+
+void WriteProblem(JsonWriter& w, const ReaderProblem& p) {
+  w.BeginObject();
+  w.Member("code", p.code);
+  w.Member("severity", SeverityName(p.severity));
+  w.Member("message", p.message);
+  w.Member("hint", p.hint);
+  w.Member("record", p.record);
+  w.MemberInt("offset", p.offset);
+  w.Member("torch_error", p.torch_error);
+  w.EndObject();
+}
+
+void WriteTensor(JsonWriter& w, const TensorInfo& t) {
+  w.BeginObject();
+  w.Member("name", t.name);
+  w.Member("dtype", t.dtype);
+  w.Key("shape");
+  w.IntArray(t.shape);
+  w.Key("stride");
+  w.IntArray(t.stride);
+  w.MemberInt("storage_offset", t.storage_offset);
+  w.Member("storage_key", t.storage_key);
+  w.Member("device", t.location);
+  w.MemberBool("requires_grad", t.requires_grad);
+  w.MemberBool("is_parameter", t.is_parameter);
+  w.Member("kind", t.kind);
+  w.Member("rebuild", t.rebuild);
+  w.MemberUInt("numel", t.numel());
+  w.MemberInt("pickle", t.pickle);
+  w.MemberUInt("offset", t.offset);
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string& display_path,
+                         const ojson* deep) {
+  w.BeginObject();
+  w.Member("path", display_path);
+  w.Member("format", ContainerFormatName(cp.format));
+  w.Member("layout", LayoutName(cp.layout));
+  w.MemberUInt("file_size", cp.file_size);
+  w.Member("archive_name", cp.archive_name);
+  w.Key("records");
+  w.BeginObject();
+  for (const auto& [k, v] : cp.records) {
+    w.Key(k);
+    w.String(v);
+  }
+  w.EndObject();
+  w.Key("record_names");
+  w.StringArray(cp.record_names);
+
+  w.Key("summary");
+  w.BeginObject();
+  w.MemberUInt("tensors", cp.tensors.size());
+  w.MemberUInt("storages", cp.storages.size());
+  w.MemberUInt("parameters", cp.parameter_count());
+  w.MemberUInt("tensor_bytes", cp.tensor_bytes());
+  w.MemberUInt("globals", cp.globals.size());
+  w.MemberUInt("pickles", cp.pickles.size());
+  w.EndObject();
+
+  w.Key("state_dict");
+  w.BeginObject();
+  w.Member("path", cp.state_dict_path);
+  w.MemberBool("has_metadata", cp.has_metadata);
+  w.Key("metadata_versions");
+  w.BeginObject();
+  for (const auto& [k, v] : cp.metadata_versions) {
+    w.Key(k);
+    w.Int(v);
+  }
+  w.EndObject();
+  w.EndObject();
+  w.Key("top_level_keys");
+  w.StringArray(cp.top_level_keys);
+
+  w.Key("pickles");
+  w.BeginArray();
+  for (const PickleStream& p : cp.pickles) {
+    w.BeginObject();
+    w.MemberInt("index", p.index);
+    w.Member("record", p.record);
+    w.Member("file", p.file);
+    w.MemberInt("protocol", p.graph.protocol);
+    w.MemberUInt("start_offset", p.graph.start_offset);
+    w.MemberUInt("end_offset", p.graph.end_offset);
+    w.MemberUInt("opcodes", p.graph.opcode_count);
+    w.MemberBool("complete", p.graph.complete());
+    if (p.graph.error) {
+      w.Key("error");
+      w.BeginObject();
+      w.Member("code", p.graph.error->code);
+      w.Member("message", p.graph.error->message);
+      w.MemberInt("offset", p.graph.error->offset);
+      w.EndObject();
+    }
+    w.Key("anomalies");
+    w.BeginArray();
+    for (const PickleAnomaly& a : p.graph.anomalies) {
+      w.BeginObject();
+      w.Member("code", a.code);
+      w.Member("message", a.message);
+      w.MemberUInt("offset", a.offset);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("globals");
+  w.BeginArray();
+  // One classification per distinct module (a checkpoint repeats a handful).
+  std::string_view last_module;
+  const char* last_origin = nullptr;
+  for (const GlobalUse& g : cp.globals) {
+    if (last_origin == nullptr || g.module != last_module) {
+      last_module = g.module;
+      last_origin = GlobalOriginName(ClassifyGlobalOrigin(g.module));
+    }
+    w.BeginObject();
+    w.Member("module", g.module);
+    w.Member("name", g.name);
+    w.Member("origin", last_origin);
+    w.MemberInt("pickle", g.pickle);
+    w.MemberUInt("offset", g.offset);
+    w.MemberBool("dynamic", g.dynamic);
+    w.Member("consumer", g.consumer);
+    w.Member("object_path", g.object_path);
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("tensors");
+  w.BeginArray();
+  for (const TensorInfo& t : cp.tensors) WriteTensor(w, t);
+  w.EndArray();
+
+  w.Key("storages");
+  w.BeginArray();
+  for (const StorageInfo& s : cp.storages) {
+    w.BeginObject();
+    w.Member("key", s.key);
+    w.Member("storage_type", s.storage_type);
+    w.Member("dtype", s.dtype);
+    w.MemberUInt("element_size", s.element_size);
+    w.MemberUInt("numel", s.numel);
+    w.Member("device", s.location);
+    w.Member("record", s.record);
+    w.Key("record_bytes");
+    if (s.record_bytes) {
+      w.UInt(*s.record_bytes);
+    } else {
+      w.Null();
+    }
+    w.Key("tensors");
+    w.StringArray(s.tensors);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("tied_groups");
+  w.BeginArray();
+  for (const std::vector<std::string>& group : cp.tied_groups) w.StringArray(group);
+  w.EndArray();
+
+  w.Key("optimizers");
+  w.BeginArray();
+  for (const OptimizerInfo& o : cp.optimizers) {
+    w.BeginObject();
+    w.Member("path", o.path);
+    w.Member("family", o.family);
+    w.Key("groups");
+    w.BeginArray();
+    for (const OptimizerGroup& g : o.groups) {
+      w.BeginObject();
+      w.Key("params");
+      w.IntArray(g.params);
+      w.Key("options");
+      w.BeginObject();
+      for (const auto& [k, v] : g.options) {
+        w.Key(k);
+        w.String(v);
+      }
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("state_keys");
+    w.StringArray(o.state_keys);
+    w.MemberUInt("state_entries", o.state_tensors.size());
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("modules");
+  w.BeginArray();
+  for (const ModuleNode& m : cp.modules) {
+    w.BeginObject();
+    w.Member("path", m.path);
+    w.Member("class", m.module + "." + m.name);
+    w.Key("attributes");
+    w.StringArray(m.attributes);
+    w.Key("parameters");
+    w.StringArray(m.parameters);
+    w.Key("buffers");
+    w.StringArray(m.buffers);
+    w.Key("children");
+    w.StringArray(m.children);
+    w.MemberInt("pickle", m.pickle);
+    w.MemberUInt("offset", m.offset);
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("shards");
+  w.BeginArray();
+  for (const ShardInfo& s : cp.shards) {
+    w.BeginObject();
+    w.Member("file", s.file);
+    w.MemberUInt("tensors", s.tensors.size());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("torchscript_code");
+  w.StringArray(cp.torchscript_code);
+
+  w.Key("problems");
+  w.BeginArray();
+  for (const ReaderProblem& p : cp.problems) WriteProblem(w, p);
+  w.EndArray();
+  if (deep != nullptr) {
+    w.Key("deep");
+    w.Value(*deep);
+  }
+  w.EndObject();
+}
+
+}  // namespace ptlint

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer/checkpoint.h"
+#include "analyzer/json_writer.h"
 
 namespace ptlint {
 
@@ -16,6 +17,14 @@ inline constexpr const char* kInspectSchema = "ptlint.inspect/1";
 // machine formats stable from run to run).
 nlohmann::ordered_json CheckpointToJson(const Checkpoint& checkpoint,
                                         const std::string& display_path);
+
+// The same object, streamed: writes exactly what dumping CheckpointToJson
+// (plus a last member "deep" when `deep` is given) would write at the
+// writer's position, without building the DOM (a 20,000-tensor state dict
+// is millions of DOM nodes).
+void WriteCheckpointJson(JsonWriter& writer, const Checkpoint& checkpoint,
+                         const std::string& display_path,
+                         const nlohmann::ordered_json* deep = nullptr);
 
 }  // namespace ptlint
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -695,11 +696,24 @@ void Reader::ReadZip(const ByteSource& source) {
   if (torchscript) cp_.layout = Layout::kTorchScript;
 
   // Every storage needs its record, of exactly numel x element_size bytes.
-  std::set<std::string> referenced;
+  // (Views into cp_.storages' record names, which do not move below.)
+  std::unordered_set<std::string_view> referenced;
+  referenced.reserve(cp_.storages.size());
+  const std::string data_prefix = prefix + "data/";
   for (StorageInfo& s : cp_.storages) {
-    s.record = prefix + "data/" + s.key;
+    s.record.reserve(data_prefix.size() + s.key.size());
+    s.record.assign(data_prefix);
+    s.record += s.key;
     referenced.insert(s.record);
     const ZipEntry* e = zip.Find(s.record);
+    if (e != nullptr) {
+      s.record_bytes = e->uncompressed_size;
+      uint64_t expected = 0;
+      if (s.element_size == 0 ||
+          (CheckedMul(s.numel, s.element_size, &expected) && expected == e->uncompressed_size)) {
+        continue;  // the common case: nothing to report
+      }
+    }
     std::string tensors;
     for (size_t i = 0; i < s.tensors.size() && i < 5; ++i) {
       tensors += (i ? ", " : "") + s.tensors[i];
@@ -729,7 +743,7 @@ void Reader::ReadZip(const ByteSource& source) {
   }
   if (!torchscript) {
     for (const ZipEntry& e : entries) {
-      if (StartsWith(e.name, prefix + "data/") && !referenced.count(e.name)) {
+      if (StartsWith(e.name, data_prefix) && !referenced.count(e.name)) {
         Problem("zip.unreferenced-record", Severity::kWarning,
                 "record `" + e.name + "` (" + std::to_string(e.uncompressed_size) +
                     " bytes) is not referenced by any tensor in data.pkl",
@@ -1316,7 +1330,7 @@ void Reader::NameTarTensors(int object_pickle) {
   const PickleGraph& g = cp_.pickles[object_pickle].graph;
   if (g.root == kNoNode || tar_tensors_.empty()) return;
   const PickleNode& root = g.at(g.root);
-  const std::vector<NodeId>* pairs = nullptr;
+  const NodeList* pairs = nullptr;
   bool ordered = false;
   if (root.kind == PickleKind::kDict) {
     pairs = &root.items;

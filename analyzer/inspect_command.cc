@@ -1,6 +1,7 @@
 #include "analyzer/inspect_command.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 #include "analyzer/checkpoint_json.h"
 #include "analyzer/checkpoint_reader.h"
 #include "analyzer/global_origin.h"
+#include "analyzer/json_writer.h"
 #include "analyzer/subprocess.h"
 
 namespace ptlint {
@@ -58,18 +60,14 @@ std::string Thousands(uint64_t n) {
   return s;
 }
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
+// The dotted components of a key ("blocks.0.weight" -> blocks, 0, weight);
+// an object path ("['optimizer']...") is one component. Views into `name`.
+void SplitName(std::string_view name, std::vector<std::string_view>& parts) {
+  parts.clear();
+  if (!name.empty() && name[0] == '[') {  // an object path, not a key
+    parts.push_back(name);
+    return;
   }
-  return s + "]";
-}
-
-std::vector<std::string> SplitName(const std::string& name) {
-  std::vector<std::string> parts;
-  if (!name.empty() && name[0] == '[') return {name};  // an object path, not a key
   size_t start = 0;
   for (size_t i = 0; i <= name.size(); ++i) {
     if (i == name.size() || name[i] == '.') {
@@ -77,40 +75,69 @@ std::vector<std::string> SplitName(const std::string& name) {
       start = i + 1;
     }
   }
-  return parts;
+}
+
+void AppendSpaces(std::string& out, size_t n) { out.append(n, ' '); }
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 void RenderTensors(const Checkpoint& cp, std::ostream& out) {
   // A tree by dotted key, streamed in file order: headers are printed for the
   // components a name does not share with the previous one.
   size_t width = 0;
+  std::vector<std::string_view> parts, previous;
   for (const TensorInfo& t : cp.tensors) {
-    std::vector<std::string> parts = SplitName(t.name);
+    SplitName(t.name, parts);
     width = std::max(width, parts.back().size() + 2 * parts.size());
   }
   width = std::min<size_t>(width, 60);
-  std::vector<std::string> previous;
+  // Rendered into one string (a 20,000-tensor state dict is 20,000 lines):
+  // an ostream insertion per field costs more than the whole tree.
+  std::string text;
+  text.reserve(cp.tensors.size() * 64);
   for (const TensorInfo& t : cp.tensors) {
-    std::vector<std::string> parts = SplitName(t.name);
+    SplitName(t.name, parts);
     size_t common = 0;
     while (common + 1 < parts.size() && common + 1 < previous.size() &&
            parts[common] == previous[common]) {
       ++common;
     }
     for (size_t i = common; i + 1 < parts.size(); ++i) {
-      out << "    " << std::string(2 * i, ' ') << parts[i] << "\n";
+      AppendSpaces(text, 4 + 2 * i);
+      text.append(parts[i]);
+      text.push_back('\n');
     }
-    std::string leaf = std::string(2 * (parts.size() - 1), ' ') + parts.back();
-    out << "    " << leaf;
-    if (leaf.size() < width) out << std::string(width - leaf.size(), ' ');
-    out << "  " << t.dtype << ' ' << ShapeText(t.shape);
-    if (t.location != "cpu" && !t.location.empty()) out << "  " << t.location;
-    if (t.kind != "dense") out << "  (" << t.kind << ")";
-    if (t.is_parameter) out << "  Parameter";
-    if (t.requires_grad && !t.is_parameter) out << "  requires_grad";
-    out << "\n";
-    previous = std::move(parts);
+    size_t leaf = 2 * (parts.size() - 1) + parts.back().size();
+    AppendSpaces(text, 4 + 2 * (parts.size() - 1));
+    text.append(parts.back());
+    if (leaf < width) AppendSpaces(text, width - leaf);
+    text.append("  ", 2);
+    text.append(t.dtype);
+    text.append(" [", 2);
+    for (size_t i = 0; i < t.shape.size(); ++i) {
+      if (i) text.append(", ", 2);
+      AppendInt(text, t.shape[i]);
+    }
+    text.push_back(']');
+    if (t.location != "cpu" && !t.location.empty()) {
+      text.append("  ", 2);
+      text.append(t.location);
+    }
+    if (t.kind != "dense") {
+      text.append("  (", 3);
+      text.append(t.kind);
+      text.push_back(')');
+    }
+    if (t.is_parameter) text.append("  Parameter");
+    if (t.requires_grad && !t.is_parameter) text.append("  requires_grad");
+    text.push_back('\n');
+    std::swap(previous, parts);
   }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 void RenderText(const Checkpoint& cp, const std::string& display, const ojson* deep,
@@ -335,10 +362,16 @@ int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, s
 
   bool any_problem = false;
   bool internal_error = false;
-  ojson doc;
-  doc["schema"] = kInspectSchema;
-  doc["ptlint_version"] = PTLINT_VERSION;
-  doc["checkpoints"] = ojson::array();
+  // JSON is streamed into one string (same bytes as dumping a DOM of the
+  // whole document, see CheckpointToJson) and written at the end.
+  JsonWriter writer(2);
+  if (opt.json) {
+    writer.BeginObject();
+    writer.Member("schema", kInspectSchema);
+    writer.Member("ptlint_version", PTLINT_VERSION);
+    writer.Key("checkpoints");
+    writer.BeginArray();
+  }
   for (const std::string& path : found.checkpoints) {
     Checkpoint cp = ReadCheckpoint(path);
     for (const ReaderProblem& p : cp.problems) {
@@ -358,14 +391,21 @@ int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, s
     }
     std::string display = DisplayPath(path);
     if (opt.json) {
-      ojson j = CheckpointToJson(cp, display);
-      if (deep) j["deep"] = *deep;
-      doc["checkpoints"].push_back(std::move(j));
+      // About 700 bytes per tensor and its storage: one allocation up front.
+      writer.Reserve(4096 + 800 * cp.tensors.size() + 300 * cp.globals.size() +
+                     64 * cp.record_names.size());
+      WriteCheckpointJson(writer, cp, display, deep ? &*deep : nullptr);
     } else {
       RenderText(cp, display, deep ? &*deep : nullptr, out);
     }
   }
-  if (opt.json) out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  if (opt.json) {
+    writer.EndArray();
+    writer.EndObject();
+    std::string_view json = writer.view();
+    out.write(json.data(), static_cast<std::streamsize>(json.size()));
+    out << "\n";
+  }
   if (internal_error) return 2;
   return any_problem ? 1 : 0;
 }

@@ -243,12 +243,12 @@ class GraphInterpreter {
     const PickleNode* n = Node(id);
     return n && n->kind == PickleKind::kGlobal && MappedModule(n->text) == module && n->name == name;
   }
-  const std::vector<NodeId>* Sequence(NodeId id) const {
+  const NodeList* Sequence(NodeId id) const {
     const PickleNode* n = Node(id);
     if (n && (n->kind == PickleKind::kTuple || n->kind == PickleKind::kList)) return &n->items;
     return nullptr;
   }
-  const std::string* Str(NodeId id) const {
+  const PickleText* Str(NodeId id) const {
     const PickleNode* n = Node(id);
     return n && n->kind == PickleKind::kStr ? &n->text : nullptr;
   }
@@ -267,7 +267,7 @@ class GraphInterpreter {
   }
   // The key/value pairs of a dict or of an opaque mapping object
   // (OrderedDict, defaultdict, dict subclasses filled by SETITEM(S)).
-  const std::vector<NodeId>* DictItems(NodeId id) const;
+  const NodeList* DictItems(NodeId id) const;
   NodeId DictGet(NodeId dict, std::string_view key) const;
   // The attribute dict an object was BUILT with (its __dict__), or kNoNode.
   NodeId AttrDict(NodeId id) const;
@@ -319,7 +319,10 @@ class GraphInterpreter {
   std::vector<ParsedTensor> parsed_;
   std::vector<int32_t> pid_slot_;                   // pid node -> index in pid_storage_
   std::vector<std::pair<int, int64_t>> pid_storage_;  // storage index, view offset
-  std::unordered_map<std::string, int> storage_by_key_;
+  // Keys view the graph's arena, which outlives the interpreter.
+  std::unordered_map<std::string_view, int> storage_by_key_;
+  NodeId last_storage_class_ = kNoNode;            // StorageTypeDtype cache
+  StorageDtype last_storage_dtype_{"", 0};
 
   NodeId primary_ = kNoNode;         // state dict or module whose tensors get bare names
   bool primary_is_module_ = false;
@@ -358,11 +361,11 @@ bool GraphInterpreter::IntList(NodeId id, std::vector<int64_t>& out, int depth) 
   if (!n) return false;
   // torch.Size((2, 3)) is pickled as a call of the torch.Size class.
   if (n->kind == PickleKind::kCall && depth == 0 && IsGlobal(n->callee, "torch", "Size")) {
-    const std::vector<NodeId>* args = Sequence(n->args);
+    const NodeList* args = Sequence(n->args);
     if (!args || args->size() != 1) return false;
     return IntList((*args)[0], out, 1);
   }
-  const std::vector<NodeId>* items = Sequence(id);
+  const NodeList* items = Sequence(id);
   if (!items) return false;
   out.clear();
   out.reserve(items->size());
@@ -374,7 +377,7 @@ bool GraphInterpreter::IntList(NodeId id, std::vector<int64_t>& out, int depth) 
   return true;
 }
 
-const std::vector<NodeId>* GraphInterpreter::DictItems(NodeId id) const {
+const NodeList* GraphInterpreter::DictItems(NodeId id) const {
   const PickleNode* n = Node(id);
   if (!n) return nullptr;
   if (n->kind == PickleKind::kDict) return &n->items;
@@ -390,10 +393,10 @@ const std::vector<NodeId>* GraphInterpreter::DictItems(NodeId id) const {
 }
 
 NodeId GraphInterpreter::DictGet(NodeId dict, std::string_view key) const {
-  const std::vector<NodeId>* items = DictItems(dict);
+  const NodeList* items = DictItems(dict);
   if (!items) return kNoNode;
   for (size_t i = 0; i + 1 < items->size(); i += 2) {
-    const std::string* k = Str((*items)[i]);
+    const PickleText* k = Str((*items)[i]);
     if (k && *k == key) return (*items)[i + 1];
   }
   return kNoNode;
@@ -405,7 +408,7 @@ NodeId GraphInterpreter::AttrDict(NodeId id) const {
   for (NodeId b : n->builds) {
     if (KindOf(b) == PickleKind::kDict) return b;
     // (state, slotstate) from objects with __slots__.
-    const std::vector<NodeId>* pair = Sequence(b);
+    const NodeList* pair = Sequence(b);
     if (pair && KindOf(b) == PickleKind::kTuple && pair->size() == 2 &&
         KindOf((*pair)[0]) == PickleKind::kDict) {
       return (*pair)[0];
@@ -432,9 +435,9 @@ std::string GraphInterpreter::Device(NodeId id) const {
   if (n->kind == PickleKind::kStr) return n->text;
   // torch.device('cuda', 0) / torch.device('cuda:0')
   if (n->kind == PickleKind::kCall && IsGlobal(n->callee, "torch", "device")) {
-    const std::vector<NodeId>* args = Sequence(n->args);
+    const NodeList* args = Sequence(n->args);
     if (!args || args->empty()) return "";
-    const std::string* type = Str((*args)[0]);
+    const PickleText* type = Str((*args)[0]);
     if (!type) return "";
     int64_t index;
     if (args->size() >= 2 && Int((*args)[1], index)) return *type + ":" + std::to_string(index);
@@ -518,8 +521,8 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
     if (out.info.dtype.empty()) out.info.dtype = s.dtype;
     return true;
   }
-  const std::vector<NodeId>* t = Sequence(pid->args);
-  const std::string* tag = t && !t->empty() ? Str((*t)[0]) : nullptr;
+  const NodeList* t = Sequence(pid->args);
+  const PickleText* tag = t && !t->empty() ? Str((*t)[0]) : nullptr;
   // Whatever goes wrong below is reported once, by whoever asked first.
   flags_[pid_node] |= kPidReported;
   if (!t || KindOf(pid->args) != PickleKind::kTuple || !tag || *tag != "storage" ||
@@ -529,8 +532,8 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
     return false;
   }
   const PickleNode* cls = Node((*t)[1]);
-  const std::string* key = Str((*t)[2]);
-  const std::string* location = Str((*t)[3]);
+  const PickleText* key = Str((*t)[2]);
+  const PickleText* location = Str((*t)[3]);
   int64_t numel;
   if (!cls || cls->kind != PickleKind::kGlobal || !key || !location || !Int((*t)[4], numel) ||
       numel < 0) {
@@ -542,7 +545,7 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
   if (t->size() == 6 && KindOf((*t)[5]) != PickleKind::kNone) {
     // Legacy view_metadata = (view_key, offset, size): the tensor's storage
     // is a slice of the root storage starting at `offset` elements.
-    const std::vector<NodeId>* view = Sequence((*t)[5]);
+    const NodeList* view = Sequence((*t)[5]);
     if (!view || view->size() != 3 || !Str((*view)[0]) || !Int((*view)[1], view_offset) ||
         view_offset < 0) {
       why = "the legacy view metadata at byte " + std::to_string(pid->offset) +
@@ -550,8 +553,13 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
       return false;
     }
   }
-  StorageDtype dtype = StorageTypeDtype(cls->name);
-  auto [slot, inserted] = storage_by_key_.emplace(*key, static_cast<int>(ck_.storages.size()));
+  if ((*t)[1] != last_storage_class_) {
+    last_storage_class_ = (*t)[1];
+    last_storage_dtype_ = StorageTypeDtype(cls->name);
+  }
+  StorageDtype dtype = last_storage_dtype_;
+  auto [slot, inserted] =
+      storage_by_key_.emplace(key->view(), static_cast<int>(ck_.storages.size()));
   int index = slot->second;
   if (inserted) {
     StorageInfo s;
@@ -592,8 +600,8 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
 void GraphInterpreter::NotePersistentId(NodeId pid_node) {
   if (pid_slot_[pid_node] >= 0 || (flags_[pid_node] & kPidReported)) return;
   const PickleNode& pid = g_.nodes[pid_node];
-  const std::vector<NodeId>* t = Sequence(pid.args);
-  const std::string* tag = t && !t->empty() ? Str((*t)[0]) : nullptr;
+  const NodeList* t = Sequence(pid.args);
+  const PickleText* tag = t && !t->empty() ? Str((*t)[0]) : nullptr;
   if (tag && *tag == "module") return;
   ParsedTensor unused;
   std::string why;
@@ -613,12 +621,12 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     why = "the callee is not a global";
     return false;
   }
-  const std::vector<NodeId>* a = Sequence(args_id);
+  const NodeList* a = Sequence(args_id);
   if (!a) {
     why = "the arguments are not a tuple";
     return false;
   }
-  const std::string& fn = callee->name;
+  std::string_view fn = callee->name.view();
   std::string_view module = MappedModule(callee->text);
   TensorInfo& info = out.info;
   auto need = [&](size_t n) {
@@ -680,7 +688,7 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     if (!need(5) || !dense()) return false;
     info.kind = "quantized";
     if (a->size() >= 6) Bool((*a)[5], info.requires_grad);
-    const std::vector<NodeId>* q = Sequence((*a)[4]);
+    const NodeList* q = Sequence((*a)[4]);
     const PickleNode* scheme = q && !q->empty() ? Node((*q)[0]) : nullptr;
     if (!scheme || scheme->kind != PickleKind::kGlobal) {
       why = "the quantizer parameters do not start with a qscheme";
@@ -711,12 +719,12 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     if (l && l->kind == PickleKind::kGlobal) {
       layout = l->name;
     } else if (l && l->kind == PickleKind::kCall) {
-      const std::vector<NodeId>* largs = Sequence(l->args);
-      const std::string* text = largs && largs->size() == 1 ? Str((*largs)[0]) : nullptr;
+      const NodeList* largs = Sequence(l->args);
+      const PickleText* text = largs && largs->size() == 1 ? Str((*largs)[0]) : nullptr;
       if (text) layout = text->rfind("torch.", 0) == 0 ? text->substr(6) : *text;
     }
     if (layout.rfind("sparse_", 0) != 0) { why = "the layout is not a torch.sparse_* layout"; return false; }
-    const std::vector<NodeId>* data = Sequence((*a)[1]);
+    const NodeList* data = Sequence((*a)[1]);
     static const char* const kCooParts[] = {"<indices>", "<values>"};
     static const char* const kCompressedParts[] = {"<compressed_indices>", "<plain_indices>", "<values>"};
     bool coo = layout == "sparse_coo";
@@ -774,7 +782,7 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     info.location = Device((*a)[2]);
     if (a->size() >= 4) Bool((*a)[3], info.requires_grad);
     const PickleNode* array = Node((*a)[0]);
-    const std::vector<NodeId>* state =
+    const NodeList* state =
         array && !array->builds.empty() ? Sequence(array->builds.front()) : nullptr;
     if (!state || state->size() < 2 || !IntList((*state)[1], info.shape)) {
       why = "the numpy array's shape cannot be read";
@@ -814,7 +822,7 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     info.kind = "nested";
     return true;
   }
-  why = "unknown rebuild function torch._utils." + fn;
+  why = "unknown rebuild function torch._utils." + std::string(fn);
   return false;
 }
 
@@ -858,7 +866,7 @@ void GraphInterpreter::Walk() {
       MarkUse(child, role, id);
       scratch.push_back({child, Edge{id, kind, key, index}, internal});
     };
-    auto push_pairs = [&](const std::vector<NodeId>& items) {
+    auto push_pairs = [&](const NodeList& items) {
       for (size_t i = 0; i + 1 < items.size(); i += 2) {
         push(items[i], LabelKind::kNone, kNoNode, 0);
         push(items[i + 1], attrs ? LabelKind::kAttr : LabelKind::kKey, items[i], 0);
@@ -959,7 +967,7 @@ std::string GraphInterpreter::Label(const Edge& edge) const {
     case LabelKind::kIndex: return "[" + std::to_string(edge.index) + "]";
     case LabelKind::kKey: return "[" + Repr(edge.key) + "]";
     case LabelKind::kAttr: {
-      const std::string* name = Str(edge.key);
+      const PickleText* name = Str(edge.key);
       if (name) return "." + *name;
       return "[" + Repr(edge.key) + "]";
     }
@@ -1046,7 +1054,7 @@ void GraphInterpreter::RecordGlobals() {
 // Layout, names, modules, optimizers
 
 bool GraphInterpreter::IsStateDictLike(NodeId id) {
-  const std::vector<NodeId>* items = DictItems(id);
+  const NodeList* items = DictItems(id);
   if (!items) return false;
   size_t values = 0, tensors = 0;
   for (size_t i = 0; i + 1 < items->size(); i += 2) {
@@ -1076,13 +1084,13 @@ void GraphInterpreter::ClassifyLayout() {
     ck_.state_dict_path = "";
     return;
   }
-  const std::vector<NodeId>* items = DictItems(root);
+  const NodeList* items = DictItems(root);
   if (!items) {
     ck_.layout = Layout::kOther;
     return;
   }
   for (size_t i = 0; i + 1 < items->size(); i += 2) {
-    const std::string* key = Str((*items)[i]);
+    const PickleText* key = Str((*items)[i]);
     ck_.top_level_keys.push_back(key ? *key : Repr((*items)[i]));
   }
   auto has = [&](std::string_view key) { return DictGet(root, key) != kNoNode; };
@@ -1093,7 +1101,7 @@ void GraphInterpreter::ClassifyLayout() {
   };
   auto find_key_node = [&](std::string_view key) {
     for (size_t i = 0; i + 1 < items->size(); i += 2) {
-      const std::string* k = Str((*items)[i]);
+      const PickleText* k = Str((*items)[i]);
       if (k && *k == key) return (*items)[i];
     }
     return kNoNode;
@@ -1146,10 +1154,10 @@ void GraphInterpreter::ReadMetadata(NodeId state_dict) {
   NodeId metadata = DictGet(AttrDict(state_dict), "_metadata");
   if (metadata == kNoNode) return;
   ck_.has_metadata = true;
-  const std::vector<NodeId>* items = DictItems(metadata);
+  const NodeList* items = DictItems(metadata);
   if (!items) return;
   for (size_t i = 0; i + 1 < items->size(); i += 2) {
-    const std::string* path = Str((*items)[i]);
+    const PickleText* path = Str((*items)[i]);
     int64_t version;
     if (path && Int(DictGet((*items)[i + 1], "version"), version)) {
       ck_.metadata_versions[*path] = version;
@@ -1176,7 +1184,7 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
     // Protocol 0/1: copyreg._reconstructor(cls, object, None).
     if (cls && cls->kind == PickleKind::kGlobal && MappedModule(cls->text) == "copyreg" &&
         cls->name == "_reconstructor") {
-      const std::vector<NodeId>* args = Sequence(n.args);
+      const NodeList* args = Sequence(n.args);
       cls = args && !args->empty() ? Node((*args)[0]) : nullptr;
     }
     if (cls && cls->kind == PickleKind::kGlobal) {
@@ -1184,9 +1192,9 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
       module.name = cls->name;
     }
     NodeId attrs = AttrDict(cur.node);
-    if (const std::vector<NodeId>* items = DictItems(attrs)) {
+    if (const NodeList* items = DictItems(attrs)) {
       for (size_t i = 0; i + 1 < items->size(); i += 2) {
-        const std::string* key = Str((*items)[i]);
+        const PickleText* key = Str((*items)[i]);
         module.attributes.push_back(key ? *key : Repr((*items)[i]));
       }
     }
@@ -1194,25 +1202,25 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
     // builtins.set([...]) via REDUCE.
     NodeId np = DictGet(attrs, "_non_persistent_buffers_set");
     const PickleNode* np_node = Node(np);
-    const std::vector<NodeId>* np_items = nullptr;
+    const NodeList* np_items = nullptr;
     if (np_node && (np_node->kind == PickleKind::kSet || np_node->kind == PickleKind::kFrozenSet)) {
       np_items = &np_node->items;
     } else if (np_node && np_node->kind == PickleKind::kCall) {
-      const std::vector<NodeId>* args = Sequence(np_node->args);
+      const NodeList* args = Sequence(np_node->args);
       if (args && args->size() == 1) np_items = Sequence((*args)[0]);
     }
     if (np_items) {
       for (NodeId item : *np_items) {
-        if (const std::string* s = Str(item)) module.non_persistent_buffers.push_back(*s);
+        if (const PickleText* s = Str(item)) module.non_persistent_buffers.push_back(*s);
       }
     }
     std::string prefix = cur.path.empty() ? "" : cur.path + ".";
     auto read_keys = [&](std::string_view attr, std::vector<std::string>& out) -> NodeId {
       NodeId dict = DictGet(attrs, attr);
-      const std::vector<NodeId>* items = DictItems(dict);
+      const NodeList* items = DictItems(dict);
       if (!items) return kNoNode;
       for (size_t i = 0; i + 1 < items->size(); i += 2) {
-        const std::string* key = Str((*items)[i]);
+        const PickleText* key = Str((*items)[i]);
         std::string name = key ? *key : Repr((*items)[i]);
         if (KindOf((*items)[i + 1]) == PickleKind::kNone) name += "=None";
         out.push_back(std::move(name));
@@ -1226,10 +1234,10 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
     if (params != kNoNode) module_dicts_.emplace(params, ModuleDictRole{prefix, module_index, false});
     if (buffers != kNoNode) module_dicts_.emplace(buffers, ModuleDictRole{prefix, module_index, true});
     ck_.modules.push_back(std::move(module));
-    if (const std::vector<NodeId>* items = DictItems(children)) {
+    if (const NodeList* items = DictItems(children)) {
       std::vector<Pending> next;
       for (size_t i = 0; i + 1 < items->size(); i += 2) {
-        const std::string* key = Str((*items)[i]);
+        const PickleText* key = Str((*items)[i]);
         NodeId child = (*items)[i + 1];
         if (key && IsModuleLike(child)) next.push_back({child, prefix + *key});
       }
@@ -1239,11 +1247,16 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
 }
 
 void GraphInterpreter::NameTensors() {
-  ck_.tensors.reserve(tensor_edges_.size());
+  ck_.tensors.reserve(ck_.tensors.size() + tensor_edges_.size());
+  // A parsed tensor is copied for each reference but moved on its last one
+  // (nothing reads parsed_ infos after naming).
+  std::vector<uint32_t> uses(parsed_.size(), 0);
+  for (const TensorEdge& te : tensor_edges_) ++uses[tensor_index_[te.tensor]];
   for (const TensorEdge& te : tensor_edges_) {
-    const ParsedTensor& parsed = parsed_[tensor_index_[te.tensor]];
-    TensorInfo info = parsed.info;
-    const std::string* key = te.edge.kind == LabelKind::kKey ? Str(te.edge.key) : nullptr;
+    int32_t index = tensor_index_[te.tensor];
+    ParsedTensor& parsed = parsed_[index];
+    TensorInfo info = --uses[index] == 0 ? std::move(parsed.info) : parsed.info;
+    const PickleText* key = te.edge.kind == LabelKind::kKey ? Str(te.edge.key) : nullptr;
     bool named = false;
     if (key && te.edge.parent == primary_ && primary_ != kNoNode && !primary_is_module_) {
       info.name = *key;
@@ -1301,18 +1314,18 @@ void GraphInterpreter::ReadOptimizers() {
     if (ck_.optimizers.size() >= kMaxOptimizers) break;
     NodeId state = DictGet(id, "state");
     NodeId groups = DictGet(id, "param_groups");
-    const std::vector<NodeId>* group_items = Sequence(groups);
-    const std::vector<NodeId>* state_items = DictItems(state);
+    const NodeList* group_items = Sequence(groups);
+    const NodeList* state_items = DictItems(state);
     if (!group_items || !state_items) continue;
     OptimizerInfo opt;
     opt.path = Path(id);
     bool momentum_option = false;
     for (NodeId g : *group_items) {
-      const std::vector<NodeId>* items = DictItems(g);
+      const NodeList* items = DictItems(g);
       if (!items) continue;
       OptimizerGroup group;
       for (size_t i = 0; i + 1 < items->size(); i += 2) {
-        const std::string* key = Str((*items)[i]);
+        const PickleText* key = Str((*items)[i]);
         if (!key) continue;
         if (*key == "params") {
           IntList((*items)[i + 1], group.params);
@@ -1328,12 +1341,12 @@ void GraphInterpreter::ReadOptimizers() {
       int64_t param;
       if (!Int((*state_items)[i], param)) continue;
       NodeId per_param = (*state_items)[i + 1];
-      const std::vector<NodeId>* values = DictItems(per_param);
+      const NodeList* values = DictItems(per_param);
       if (!values) continue;
       std::vector<std::string>& names = opt.state_tensors[param];
       std::string base = Path(per_param);
       for (size_t j = 0; j + 1 < values->size(); j += 2) {
-        const std::string* key = Str((*values)[j]);
+        const PickleText* key = Str((*values)[j]);
         if (!key) continue;
         if (std::find(opt.state_keys.begin(), opt.state_keys.end(), *key) == opt.state_keys.end()) {
           opt.state_keys.push_back(*key);

@@ -636,8 +636,8 @@ class GraphBuilder {
   NodeId Global(std::string module, std::string name) {
     PickleNode n;
     n.kind = PickleKind::kGlobal;
-    n.text = module;
-    n.name = name;
+    n.text = g.Text(module);
+    n.name = g.Text(name);
     NodeId id = Add(n);
     g.globals.push_back(GlobalRef{module, name, g.nodes[id].offset, 'c', false, id});
     return id;
@@ -646,7 +646,7 @@ class GraphBuilder {
     PickleNode n;
     n.kind = PickleKind::kStr;
     n.size = s.size();
-    n.text = std::move(s);
+    n.text = g.Text(s);
     return Add(n);
   }
   NodeId Int(int64_t v) {
@@ -658,7 +658,7 @@ class GraphBuilder {
   NodeId Seq(PickleKind kind, std::vector<NodeId> items) {
     PickleNode n;
     n.kind = kind;
-    n.items = std::move(items);
+    n.items = g.List(items);
     return Add(n);
   }
   NodeId Tuple(std::vector<NodeId> items) { return Seq(PickleKind::kTuple, std::move(items)); }
@@ -764,8 +764,8 @@ TEST(ObjectInterpreterHostile, DeepNestingAndCycles) {
   for (int i = 0; i < 200000; ++i) inner = b.Seq(PickleKind::kList, {inner});
   // A list that contains itself.
   NodeId self = b.Seq(PickleKind::kList, {});
-  b.g.nodes[self].items.push_back(self);
-  b.g.nodes[self].items.push_back(9999999);  // out of range: ignored
+  b.g.nodes[self].items.Append(*b.g.arena, self);
+  b.g.nodes[self].items.Append(*b.g.arena, 9999999);  // out of range: ignored
   NodeId root = b.Seq(PickleKind::kTuple, {inner, self});
   Checkpoint ck = b.Interpret(root);
   ASSERT_EQ(ck.tensors.size(), 1u);

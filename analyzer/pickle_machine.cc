@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
@@ -486,10 +487,11 @@ class MachineRun {
     return true;
   }
   // Moves stack_[from..] into `items` and truncates the stack.
-  void MoveFrom(uint64_t from, std::vector<NodeId>& items) {
-    items.insert(items.end(), stack_.begin() + from, stack_.end());
+  void MoveFrom(uint64_t from, NodeList& items) {
+    if (from < stack_.size()) items.Append(*g_.arena, stack_.data() + from, stack_.size() - from);
     stack_.resize(from);
   }
+  PickleText Text(std::string_view s) { return PickleText(*g_.arena, s); }
   NodeId MemoGet(uint64_t idx) const {
     if (idx < memo_dense_.size()) return memo_dense_[idx];
     auto it = memo_sparse_.find(idx);
@@ -499,12 +501,12 @@ class MachineRun {
   bool MemoGetOp(uint64_t idx);
 
   bool PushText(PickleKind kind, const uint8_t* p, uint64_t len) {
-    NodeId id;
+    NodeId id = kNoNode;
     if (!PushNew(kind, &id)) return false;
     PickleNode& n = N(id);
     n.size = len;
     uint64_t keep = len < limits_.max_text_kept ? len : limits_.max_text_kept;
-    n.text.assign(reinterpret_cast<const char*>(p), keep);
+    n.text = Text(std::string_view(reinterpret_cast<const char*>(p), keep));
     n.truncated = keep < len;
     return true;
   }
@@ -523,16 +525,16 @@ class MachineRun {
       return PushShared(small_ints_[v + 5], kind, v);
     }
     if (kind == PickleKind::kBool) return PushShared(v ? true_ : false_, kind, v);
-    NodeId id;
+    NodeId id = kNoNode;
     if (!PushNew(kind, &id)) return false;
     N(id).int_value = v;
     return true;
   }
   bool PushParsedInt(const ParsedInt& v) {
     if (v.fits) return PushInt(v.value);
-    NodeId id;
+    NodeId id = kNoNode;
     if (!PushNew(PickleKind::kBigInt, &id)) return false;
-    N(id).text = v.text;
+    N(id).text = Text(v.text);
     return true;
   }
   bool AddGlobal(NodeId id, bool dynamic) {
@@ -660,8 +662,8 @@ bool MachineRun::MakeGlobalFromLines(NodeId* id) {
   }
   if (!NewNode(PickleKind::kGlobal, id)) return false;
   PickleNode& n = N(*id);
-  n.text.assign(module.substr(0, limits_.max_text_kept));
-  n.name.assign(name.substr(0, limits_.max_text_kept));
+  n.text = Text(module.substr(0, limits_.max_text_kept));
+  n.name = Text(name.substr(0, limits_.max_text_kept));
   n.truncated = module.size() > limits_.max_text_kept || name.size() > limits_.max_text_kept;
   if (g_.protocol < 4 && name.find('.') != std::string_view::npos) {
     Note(Anomaly::kGlobalDottedBeforeProto4, op_start_,
@@ -792,7 +794,7 @@ bool MachineRun::OpTextString() {
   PickleNode& n = N(id);
   n.size = size;
   n.truncated = size > out.size();
-  n.text = std::move(out);
+  n.text = Text(out);
   return true;
 }
 
@@ -847,7 +849,7 @@ bool MachineRun::OpTextUnicode() {
   PickleNode& n = N(id);
   n.size = size;
   n.truncated = size > out.size();
-  n.text = std::move(out);
+  n.text = Text(out);
   return true;
 }
 
@@ -928,8 +930,8 @@ bool MachineRun::OpLongBinary(int len_width) {  // LONG1, LONG4
   NodeId id = kNoNode;
   if (!PushNew(PickleKind::kBigInt, &id)) return false;
   // Decimal conversion is quadratic: past 1 KiB (2466 digits) say how big it is.
-  N(id).text = n <= 1024 ? SignedLittleEndianToDecimal(p, n)
-                         : "<huge: " + std::to_string(n) + "-byte integer>";
+  N(id).text = Text(n <= 1024 ? SignedLittleEndianToDecimal(p, n)
+                              : "<huge: " + std::to_string(n) + "-byte integer>");
   N(id).size = len;
   return true;
 }
@@ -1008,7 +1010,7 @@ bool MachineRun::OpBuild() {
              ", which has no __dict__: CPython raises AttributeError unless a __setstate__ "
              "was patched in");
   }
-  target.builds.push_back(state);
+  target.builds.Append(*g_.arena, state);
   return true;
 }
 
@@ -1028,7 +1030,7 @@ bool MachineRun::OpStackGlobal() {
                 kCorruptHint, op_start_);
   }
   auto describe = [this](const PickleNode& n) {
-    if (n.kind == PickleKind::kStr) return n.text;
+    if (n.kind == PickleKind::kStr) return n.text.str();
     if (n.kind == PickleKind::kGlobal) return "<value of " + n.text + "." + n.name + ">";
     const char* op_name = kOpcodes[n.opcode].name;
     return std::string("<computed by ") + (op_name ? op_name : "?") + " at offset " +
@@ -1040,8 +1042,8 @@ bool MachineRun::OpStackGlobal() {
   NodeId id = kNoNode;
   if (!NewNode(PickleKind::kGlobal, &id)) return false;
   PickleNode& n = N(id);
-  n.text = std::move(module_text);
-  n.name = std::move(name_text);
+  n.text = Text(module_text);
+  n.name = Text(name_text);
   n.dynamic = dynamic;
   n.truncated = N(module_id).truncated || N(name_id).truncated;
   if (dynamic) {
@@ -1587,6 +1589,62 @@ std::string PickleOpcodeName(uint8_t opcode) {
   if (const char* name = kOpcodes[opcode].name) return name;
   const char* hex = "0123456789abcdef";
   return std::string("0x") + hex[opcode >> 4] + hex[opcode & 15];
+}
+
+void* PickleArena::Allocate(size_t bytes) {
+  size_t words = bytes / sizeof(uint32_t) + (bytes % sizeof(uint32_t) != 0);
+  if (words > left_) {
+    size_t block = std::max(words, next_words_);
+    blocks_.push_back(std::unique_ptr<uint32_t[]>(new uint32_t[block]));
+    cur_ = blocks_.back().get();
+    left_ = block;
+    if (next_words_ < (size_t{1} << 20)) next_words_ *= 2;  // up to 4 MiB blocks
+  }
+  void* p = cur_;
+  cur_ += words;
+  left_ -= words;
+  total_ += words * sizeof(uint32_t);
+  return p;
+}
+
+PickleText::PickleText(PickleArena& arena, std::string_view s) {
+  if (s.empty()) return;
+  // Texts are bounded by PickleLimits::max_text_kept (a uint32_t) or are
+  // short descriptions; clamp anyway so the length always fits its slot.
+  uint32_t n = static_cast<uint32_t>(std::min<size_t>(s.size(), UINT32_MAX - 8));
+  char* block = static_cast<char*>(arena.Allocate(sizeof n + n));
+  std::memcpy(block, &n, sizeof n);
+  std::memcpy(block + sizeof n, s.data(), n);
+  p_ = block + sizeof n;
+}
+
+NodeList::NodeList(PickleArena& arena, const std::vector<NodeId>& items) {
+  if (!items.empty()) Append(arena, items.data(), items.size());
+}
+
+NodeId NodeList::at(size_t i) const {
+  if (i >= size()) throw std::out_of_range("NodeList::at");
+  return p_[i];
+}
+
+void NodeList::Append(PickleArena& arena, const NodeId* items, size_t count) {
+  if (count == 0) return;
+  size_t size = this->size();
+  size_t capacity = p_ ? p_[-2] : 0;
+  if (count > capacity - size) {
+    // Node counts are bounded by PickleLimits::max_nodes and the stack by
+    // max_stack, so a list never reaches 2^32 items; saturate regardless.
+    size_t want = size == 0 ? count : std::max<size_t>(size + count, 2 * size);
+    want = std::min<size_t>(want, UINT32_MAX - 2);
+    if (want < size + count) return;  // cannot happen within PickleLimits
+    NodeId* block = static_cast<NodeId*>(arena.Allocate((want + 2) * sizeof(NodeId)));
+    block[0] = static_cast<NodeId>(want);
+    block[1] = static_cast<NodeId>(size);
+    if (size > 0) std::memcpy(block + 2, p_, size * sizeof(NodeId));
+    p_ = block + 2;
+  }
+  std::memcpy(p_ + size, items, count * sizeof(NodeId));
+  p_[-1] = static_cast<NodeId>(size + count);
 }
 
 PickleMachine::PickleMachine(PickleLimits limits, PickleFraming framing)

@@ -14,8 +14,12 @@
 #ifndef PTLINT_ANALYZER_PICKLE_MACHINE_H_
 #define PTLINT_ANALYZER_PICKLE_MACHINE_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,12 +53,131 @@ enum class PickleKind : uint8_t {
 
 const char* PickleKindName(PickleKind kind);
 
+class PickleArena;
+
+// A node's text (str/bytes payload, bigint digits, a global's module or
+// name), stored in its graph's arena: 8 bytes in the node instead of a
+// std::string. Reads like a std::string_view; converts to std::string.
+class PickleText {
+ public:
+  PickleText() = default;
+  // Copies `s` into `arena`.
+  PickleText(PickleArena& arena, std::string_view s);
+
+  size_t size() const {
+    if (p_ == nullptr) return 0;
+    uint32_t n;
+    std::memcpy(&n, p_ - sizeof n, sizeof n);
+    return n;
+  }
+  bool empty() const { return size() == 0; }
+  const char* data() const { return p_ ? p_ : ""; }
+  std::string_view view() const { return std::string_view(data(), size()); }
+  std::string str() const { return std::string(view()); }
+  operator std::string_view() const { return view(); }
+  operator std::string() const { return str(); }
+  char operator[](size_t i) const { return p_[i]; }
+  const char* begin() const { return data(); }
+  const char* end() const { return data() + size(); }
+  size_t find(std::string_view s, size_t pos = 0) const { return view().find(s, pos); }
+  size_t find(char c, size_t pos = 0) const { return view().find(c, pos); }
+  size_t rfind(std::string_view s, size_t pos = std::string_view::npos) const {
+    return view().rfind(s, pos);
+  }
+  size_t rfind(char c, size_t pos = std::string_view::npos) const { return view().rfind(c, pos); }
+  std::string_view substr(size_t pos, size_t n = std::string_view::npos) const {
+    return view().substr(pos, n);
+  }
+
+  friend bool operator==(const PickleText& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const PickleText& a, const PickleText& b) { return a.view() == b.view(); }
+  friend std::string operator+(const PickleText& a, std::string_view b) {
+    std::string out(a.view());
+    out += b;
+    return out;
+  }
+  friend std::string operator+(std::string a, const PickleText& b) {
+    a += b.view();
+    return a;
+  }
+  friend std::string operator+(const PickleText& a, const PickleText& b) {
+    return a + b.view();
+  }
+  friend std::string operator+(const char* a, const PickleText& b) {
+    return std::string(a) + b;
+  }
+  friend std::ostream& operator<<(std::ostream& out, const PickleText& t) {
+    return out << t.view();
+  }
+
+ private:
+  const char* p_ = nullptr;  // the bytes; their count (uint32) sits just before them
+};
+
+// The NodeIds of a node's items / builds / appended / set_items, stored in
+// its graph's arena: 8 bytes in the node instead of a std::vector. Reads
+// like a const std::vector<NodeId>.
+class NodeList {
+ public:
+  using value_type = NodeId;
+  using size_type = size_t;
+  using const_iterator = const NodeId*;
+  using iterator = const NodeId*;
+
+  NodeList() = default;
+  // Copies `items` into `arena`.
+  NodeList(PickleArena& arena, const std::vector<NodeId>& items);
+
+  size_t size() const { return p_ ? p_[-1] : 0; }
+  bool empty() const { return size() == 0; }
+  const NodeId* data() const { return p_; }
+  const NodeId* begin() const { return p_; }
+  const NodeId* end() const { return p_ ? p_ + p_[-1] : p_; }
+  NodeId operator[](size_t i) const { return p_[i]; }
+  NodeId at(size_t i) const;
+  NodeId front() const { return p_[0]; }
+  NodeId back() const { return p_[p_[-1] - 1]; }
+
+  // Building (the machine while it runs, tests): appends in place, or moves
+  // the list to a bigger block of the arena. A graph is read-only once built:
+  // copies of a graph share its arena.
+  void Append(PickleArena& arena, const NodeId* items, size_t count);
+  void Append(PickleArena& arena, NodeId item) { Append(arena, &item, 1); }
+  friend bool operator==(const NodeList& a, const std::vector<NodeId>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  NodeId* p_ = nullptr;  // the items; p_[-1] is the count, p_[-2] the capacity
+};
+
+// Append-only storage for the texts and lists of one graph's nodes (and
+// anything built on it later); blocks never move, so views stay valid as
+// long as the arena lives.
+class PickleArena {
+ public:
+  PickleArena() = default;
+  PickleArena(const PickleArena&) = delete;
+  PickleArena& operator=(const PickleArena&) = delete;
+  // `bytes` bytes aligned for uint32_t (uninitialised).
+  void* Allocate(size_t bytes);
+  uint64_t bytes_allocated() const { return total_; }
+
+ private:
+  std::vector<std::unique_ptr<uint32_t[]>> blocks_;
+  uint32_t* cur_ = nullptr;
+  size_t left_ = 0;       // uint32_t words left in the current block
+  size_t next_words_ = 4096;
+  uint64_t total_ = 0;
+};
+
 // Node identity follows CPython object identity: memo GETs and DUP push the
 // same NodeId again, and the immutable singletons CPython caches (None, True,
 // False, the empty tuple from EMPTY_TUPLE, ints -5..256) get one node per
 // value per run, whose `offset` is their first occurrence.
 struct PickleNode {
-  // (Fields are ordered for packing: a big pickle has millions of nodes.)
+  // (Fields are ordered for packing: a big pickle has millions of nodes.
+  // Texts and lists live in the graph's arena: a node is 96 bytes.)
   PickleKind kind = PickleKind::kNone;
   uint8_t opcode = 0;        // the opcode byte that created the node
   bool truncated = false;    // text holds only a prefix of the payload
@@ -66,13 +189,13 @@ struct PickleNode {
   int64_t int_value = 0;
   double float_value = 0;
   uint64_t size = 0;         // kStr/kBytes: real length in the file
-  std::string text;          // kStr/kBytes/kBigInt payload; kGlobal: module
-  std::string name;          // kGlobal: qualified name
-  std::vector<NodeId> items;
+  PickleText text;           // kStr/kBytes/kBigInt payload; kGlobal: module
+  PickleText name;           // kGlobal: qualified name
+  NodeList items;
   // Mutations applied to an opaque object (a kCall/kNewObj result):
-  std::vector<NodeId> builds;      // BUILD states, in order
-  std::vector<NodeId> appended;    // APPEND/APPENDS items
-  std::vector<NodeId> set_items;   // SETITEM/SETITEMS: k0, v0, k1, v1, ...
+  NodeList builds;           // BUILD states, in order
+  NodeList appended;         // APPEND/APPENDS items
+  NodeList set_items;        // SETITEM/SETITEMS: k0, v0, k1, v1, ...
 };
 
 // Every global reference the pickle makes, in stream order.
@@ -128,6 +251,8 @@ struct PickleAnomaly {
 };
 
 struct PickleGraph {
+  // Holds the nodes' texts and lists; shared by copies of the graph.
+  std::shared_ptr<PickleArena> arena = std::make_shared<PickleArena>();
   std::vector<PickleNode> nodes;
   NodeId root = kNoNode;               // the object STOP returned
   std::vector<GlobalRef> globals;
@@ -140,6 +265,9 @@ struct PickleGraph {
 
   const PickleNode& at(NodeId id) const { return nodes[id]; }
   bool complete() const { return !error.has_value() && root != kNoNode; }
+  // For building graphs by hand (tests): text and lists in this graph's arena.
+  PickleText Text(std::string_view s) { return PickleText(*arena, s); }
+  NodeList List(const std::vector<NodeId>& items) { return NodeList(*arena, items); }
 };
 
 // Error codes (PickleGraph::error->code):

@@ -32,7 +32,7 @@ std::string Render(const PickleGraph& g, NodeId id, std::set<NodeId>& on_path) {
   if (on_path.count(id)) return "<cycle>";
   on_path.insert(id);
   const PickleNode& n = g.at(id);
-  auto list = [&](const std::vector<NodeId>& items, const char* sep) {
+  auto list = [&](const NodeList& items, const char* sep) {
     std::string s;
     for (size_t i = 0; i < items.size(); ++i) {
       if (i) s += (sep[0] == ':' && i % 2 == 1) ? ": " : ", ";

@@ -1,0 +1,127 @@
+// JsonWriter: a streaming JSON writer whose output is byte-identical to
+// nlohmann::ordered_json::dump(indent, ' ', /*ensure_ascii=*/false,
+// error_handler_t::replace) of the same document built as a DOM.
+//
+// Big documents (an inspect report of a 20,000-tensor state dict is ~15 MB
+// of JSON) are written straight into a string instead of through a DOM of
+// millions of small allocations. Strings are escaped exactly as nlohmann
+// does (pure-ASCII text here; anything with a byte >= 0x80 goes through
+// nlohmann's own serializer, so invalid UTF-8 gets the same U+FFFD
+// replacement); a nested nlohmann value can be embedded with Value().
+#ifndef PTLINT_ANALYZER_JSON_WRITER_H_
+#define PTLINT_ANALYZER_JSON_WRITER_H_
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ptlint {
+
+class JsonWriter {
+ public:
+  // Writes into an internal buffer (see view()). `indent` < 0 writes the
+  // compact form (dump() without an indent); otherwise pretty-prints with
+  // `indent` spaces per level.
+  explicit JsonWriter(int indent = 2);
+  // Appends to `out` when Finish() is called or the writer is destroyed.
+  explicit JsonWriter(std::string& out, int indent = 2);
+  ~JsonWriter();
+
+  // What was written so far (and not yet flushed to the `out` string).
+  std::string_view view() const { return std::string_view(buf_.get(), len_); }
+  // Appends the buffer to the `out` string given at construction, if any.
+  void Finish();
+  // Makes room for `bytes` more bytes.
+  void Reserve(size_t bytes);
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+  // Inside an object: the next member's key; the value follows.
+  void Key(std::string_view key);
+
+  void String(std::string_view s);
+  void Int(int64_t v);
+  void UInt(uint64_t v);
+  void Bool(bool v);
+  void Null();
+  // Any nlohmann value, serialized by nlohmann at the current indentation.
+  void Value(const nlohmann::ordered_json& value);
+
+  // Convenience: an array of strings / ints.
+  void StringArray(const std::vector<std::string>& items);
+  void IntArray(const std::vector<int64_t>& items);
+
+  // Inside an object: a key that is a plain literal (ASCII without '"',
+  // '\\' or control characters), written without the escaping scan.
+  void LiteralKey(const char* key);
+
+  // Literal key + value in one call (see LiteralKey; data-dependent keys go
+  // through Key()).
+  void Member(const char* key, std::string_view v) { LiteralKey(key); String(v); }
+  void Member(const char* key, const char* v) { LiteralKey(key); String(v); }
+  void Member(const char* key, const std::string& v) { LiteralKey(key); String(v); }
+  void MemberInt(const char* key, int64_t v) { LiteralKey(key); Int(v); }
+  void MemberUInt(const char* key, uint64_t v) { LiteralKey(key); UInt(v); }
+  void MemberBool(const char* key, bool v) { LiteralKey(key); Bool(v); }
+
+  // Escapes `s` (without quotes) as nlohmann's dump does and appends it.
+  void AppendEscaped(std::string_view s);
+
+ private:
+  void BeforeValue();
+  void Newline(size_t depth);
+  void Grow(size_t need);
+  void Put(const char* s, size_t n) {
+    if (n > cap_ - len_) Grow(n);
+    char* d = buf_.get() + len_;
+    // Most pieces are a few bytes: copy them inline (overlapping word
+    // copies that stay inside [s, s + n)) instead of calling memcpy.
+    if (n >= 8 && n <= 16) {
+      uint64_t a, b;
+      std::memcpy(&a, s, 8);
+      std::memcpy(&b, s + n - 8, 8);
+      std::memcpy(d, &a, 8);
+      std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(d, &a, 4);
+      std::memcpy(d + n - 4, &b, 4);
+    } else if (n < 4) {
+      for (size_t i = 0; i < n; ++i) d[i] = s[i];
+    } else {
+      std::memcpy(d, s, n);
+    }
+    len_ += n;
+  }
+  void Put(std::string_view s) { Put(s.data(), s.size()); }
+  void PutChar(char c) {
+    if (cap_ == len_) Grow(1);
+    buf_[len_++] = c;
+  }
+
+  std::string* out_ = nullptr;
+  std::unique_ptr<char[]> buf_;
+  size_t len_ = 0;
+  size_t cap_ = 0;
+  int indent_;
+  // Per open container: number of members written so far.
+  std::vector<uint64_t> counts_;
+  bool after_key_ = false;
+  struct Fallback;
+  std::unique_ptr<Fallback> fallback_;  // nlohmann serializer, made on first use
+};
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_JSON_WRITER_H_

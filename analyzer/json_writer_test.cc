@@ -1,0 +1,184 @@
+#include "analyzer/json_writer.h"
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "analyzer/checkpoint_json.h"
+#include "analyzer/checkpoint_reader.h"
+
+namespace ptlint {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string Dump(const ojson& j, int indent = 2) {
+  return j.dump(indent, ' ', false, ojson::error_handler_t::replace);
+}
+
+TEST(JsonWriter, StringsEscapeExactlyLikeNlohmann) {
+  const std::string cases[] = {
+      "",
+      "plain",
+      "exactly8",
+      "quote \" backslash \\ slash /",
+      std::string("nul \0 and \x01\x1f\x7f", 14),
+      "tab\tnewline\ncr\rbs\bff\f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",   // valid UTF-8
+      "bad \xff\xfe byte",                             // invalid bytes: U+FFFD
+      "truncated \xe2\x82",                            // incomplete sequence at the end
+      "overlong \xc0\xaf and surrogate \xed\xa0\x80",
+      std::string(100, 'x') + "\"" + std::string(100, 'y'),
+  };
+  for (const std::string& s : cases) {
+    for (int indent : {2, -1}) {
+      JsonWriter w(indent);
+      w.BeginObject();
+      w.Key(s);
+      w.String(s);
+      w.EndObject();
+      ojson j;
+      j[s] = s;
+      EXPECT_EQ(w.view(), Dump(j, indent)) << s;
+    }
+  }
+}
+
+TEST(JsonWriter, NestingAndEmptyContainersMatchDump) {
+  ojson deep = {{"a", {1, 2.5, nullptr, true}}, {"b", ojson::object()}, {"c", ojson::array()},
+                {"d", {{"e", "f"}}}};
+  for (int indent : {2, 4, -1}) {
+    JsonWriter w(indent);
+    w.BeginObject();
+    w.Key("empty_object");
+    w.BeginObject();
+    w.EndObject();
+    w.Key("empty_array");
+    w.BeginArray();
+    w.EndArray();
+    w.Key("ints");
+    w.IntArray({-1, 0, 9223372036854775807});
+    w.MemberUInt("big", 18446744073709551615ull);
+    w.MemberBool("t", true);
+    w.Key("null");
+    w.Null();
+    w.Key("nested");
+    w.BeginArray();
+    w.StringArray({"x", "y"});
+    w.Value(deep);
+    w.EndArray();
+    w.EndObject();
+    ojson j;
+    j["empty_object"] = ojson::object();
+    j["empty_array"] = ojson::array();
+    j["ints"] = std::vector<int64_t>{-1, 0, 9223372036854775807};
+    j["big"] = 18446744073709551615ull;
+    j["t"] = true;
+    j["null"] = nullptr;
+    j["nested"] = ojson::array({ojson::array({"x", "y"}), deep});
+    EXPECT_EQ(w.view(), Dump(j, indent)) << indent;
+  }
+}
+
+TEST(JsonWriter, FlushesIntoAString) {
+  std::string out = "prefix:";
+  {
+    JsonWriter w(out, -1);
+    w.StringArray({"a"});
+  }
+  EXPECT_EQ(out, "prefix:[\"a\"]");
+}
+
+// The streamed checkpoint object is byte-identical to dumping the DOM.
+void ExpectSameAsDom(const Checkpoint& cp, const std::string& display) {
+  ojson deep = {{"cpp_loadable", true}, {"tensors", ojson::array({{{"name", "w"}, {"nan", 0}}})}};
+  const ojson* variants[] = {nullptr, &deep};
+  for (const ojson* d : variants) {
+    ojson doc = ojson::array();
+    ojson j = CheckpointToJson(cp, display);
+    if (d) j["deep"] = *d;
+    doc.push_back(std::move(j));
+    JsonWriter w(2);
+    w.BeginArray();
+    WriteCheckpointJson(w, cp, display, d);
+    w.EndArray();
+    EXPECT_EQ(w.view(), Dump(doc)) << display;
+  }
+}
+
+TEST(CheckpointJson, StreamMatchesDomOnEdgeCases) {
+  Checkpoint cp;
+  cp.path = "x";
+  cp.records["version"] = "3";
+  cp.records["we\"ird\xff"] = "va\x01lue";
+  cp.record_names = {"a/data.pkl", "a/data/0"};
+  cp.metadata_versions[""] = 1;
+  cp.metadata_versions["fc\xc3"] = 2;
+  cp.has_metadata = true;
+  cp.top_level_keys = {"k\xff", "\"q\""};
+  TensorInfo t;
+  t.name = "fc.weight\n";
+  t.dtype = "float32";
+  t.shape = {2, 3};
+  t.stride = {3, 1};
+  t.storage_key = "0";
+  t.location = "cpu";
+  cp.tensors.push_back(t);
+  t.shape.clear();
+  t.stride.clear();
+  t.name = "scalar";
+  cp.tensors.push_back(t);
+  StorageInfo s;
+  s.key = "0";
+  s.tensors = {"fc.weight\n", "scalar"};
+  cp.storages.push_back(s);
+  s.record_bytes = 24;
+  cp.storages.push_back(s);
+  cp.tied_groups = {{"a", "b"}, {}};
+  OptimizerInfo o;
+  o.groups.push_back(OptimizerGroup{{0, 1}, {{"lr", "0.1"}, {"b\"etas", "(0.9, 0.99)"}}});
+  o.groups.push_back({});
+  o.state_keys = {"exp_avg"};
+  o.state_tensors[0] = {"x"};
+  cp.optimizers.push_back(o);
+  ModuleNode m;
+  m.module = "__main__";
+  m.name = "Net";
+  m.children = {"fc"};
+  cp.modules.push_back(m);
+  cp.shards.push_back(ShardInfo{"s1", {"a", "b"}});
+  cp.torchscript_code = {"code/__torch__.py"};
+  cp.globals.push_back(GlobalUse{"torch._utils", "_rebuild_tensor_v2", 0, 5, false, "REDUCE", ""});
+  cp.globals.push_back(GlobalUse{"os", "system", 0, 9, true, "", "['x']"});
+  cp.globals.push_back(GlobalUse{"torch._utils", "_rebuild_tensor_v2", 0, 7, false, "REDUCE", ""});
+  ReaderProblem p;
+  p.code = "zip.bad";
+  p.message = "m\xe2";
+  cp.problems.push_back(p);
+  PickleStream ps;
+  ps.record = "a/data.pkl";
+  ps.graph.error = MakeError("pickle.truncated", "cut \xff", "", 12);
+  ps.graph.anomalies.push_back(PickleAnomaly{"memo.overwrite", "again", 3});
+  cp.pickles.push_back(ps);
+  cp.pickles.push_back(PickleStream{});
+  ExpectSameAsDom(cp, "display \xf0");
+  ExpectSameAsDom(Checkpoint{}, "");
+}
+
+TEST(CheckpointJson, StreamMatchesDomOnFixtures) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(PTLINT_FIXTURE_DIR, ec)) GTEST_SKIP() << "no fixtures";
+  int checked = 0;
+  for (const auto& e : fs::recursive_directory_iterator(PTLINT_FIXTURE_DIR, ec)) {
+    if (!e.is_regular_file() || checked >= 400) continue;
+    Checkpoint cp = ReadCheckpoint(e.path().string());
+    ExpectSameAsDom(cp, e.path().filename().string());
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+}  // namespace
+}  // namespace ptlint
