@@ -1,14 +1,17 @@
-// Benchmark: index a whole Python package (parse + extract), then re-analyse
-// one edited file incrementally. Built by bench/index_bench.sh (no CMake
+// Benchmark: index a whole Python package (pre-scan, or parse + extract for
+// the files the pre-scan refuses), then re-analyse one edited file
+// incrementally. INDEX_BENCH_MATERIALIZE=1 also builds every deferred tree. Built by bench/index_bench.sh (no CMake
 // target of its own).
 //
 //   index_bench ROOT [EDIT_FILE] [ITERATIONS]
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,16 @@ static double Ms(Clock::duration d) { return std::chrono::duration<double, std::
 
 // CPU time of this process: on a shared machine wall time includes waiting
 // for a core; CPU time is what "MB/s on one core" means.
+// Resident set size now (not the peak): what an idle LSP holds.
+static double CurrentRssMb() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long pages = 0, resident = 0;
+  int got = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return got == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1048576.0) : 0;
+}
+
 static double CpuMs() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -50,13 +63,28 @@ int main(int argc, char** argv) {
   double classify_ms = Ms(Clock::now() - t1);
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
+  const double peak_after_index = usage.ru_maxrss / 1024.0;
+  const double idle_after_index = CurrentRssMb();
+  ptlint::ModuleIndex::Stats st = index.stats();
   double mb = index.total_bytes() / 1e6;
   std::printf("index: %zu files, %.1f MB, %zu classes (%zu nn.Module), %zu functions\n", index.files().size(), mb,
               classes, modules, functions);
   std::printf("index: wall %.0f ms (%.1f MB/s), CPU %.0f ms (%.1f MB/s); classify all: %.0f ms; peak RSS %.0f MB; "
               "%zu problems\n",
-              ms, mb / (ms / 1000.0), cpu_ms, mb / (cpu_ms / 1000.0), classify_ms, usage.ru_maxrss / 1024.0,
+              ms, mb / (ms / 1000.0), cpu_ms, mb / (cpu_ms / 1000.0), classify_ms, peak_after_index,
               problems.size());
+  std::printf("index: %zu of %zu files pre-scanned (trees deferred), %.1f MB parsed at index time; idle RSS %.0f MB\n",
+              st.prescanned, st.files, st.parsed_bytes / 1e6, idle_after_index);
+  if (std::getenv("INDEX_BENCH_MATERIALIZE") != nullptr) {
+    // What an eager index paid: every tree built.
+    double c = CpuMs();
+    index.MaterializeAll();
+    double all_ms = CpuMs() - c;
+    getrusage(RUSAGE_SELF, &usage);
+    st = index.stats();
+    std::printf("materialise all: CPU %.0f ms; %zu prescan/tree mismatches; peak RSS %.0f MB\n", all_ms,
+                st.mismatches, usage.ru_maxrss / 1024.0);
+  }
 
   if (argc < 3) return 0;
   std::string path = argv[2];

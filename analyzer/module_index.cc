@@ -1,11 +1,15 @@
 #include "analyzer/module_index.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "analyzer/layer_catalog.h"
+#include "analyzer/python_prescan.h"
 
 namespace ptlint {
 
@@ -187,18 +191,174 @@ std::string BuiltinModuleName(const std::string& qualified) {
   return {};
 }
 
+namespace {
+
+// Reads a whole file (no iostreams: they cost more than the pre-scan).
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  out->clear();
+  // The size is a hint: the file may change under us; read to EOF.
+  size_t want = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 4096;
+  out->resize(want);
+  size_t have = 0;
+  for (;;) {
+    if (have == out->size()) out->resize(out->size() * 2);
+    ssize_t got = ::read(fd, out->data() + have, out->size() - have);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return false;
+    }
+    if (got == 0) break;
+    have += static_cast<size_t>(got);
+  }
+  ::close(fd);
+  out->resize(have);
+  return true;
+}
+
+// Placeholder nodes for the rare materialised file whose tree disagrees with
+// the pre-scan: the pre-scan's classes, functions and assignments are kept
+// (pointers into them may be held), and those with no counterpart in the tree
+// point here, so that a node is never null. Parsed once, never freed.
+struct Placeholders {
+  TSNode cls{};
+  TSNode function{};
+  TSNode value{};
+};
+
+const Placeholders& PlaceholderNodes() {
+  static const Placeholders nodes = [] {
+    Placeholders p;
+    static const char kSource[] = "class _:\n    pass\ndef _():\n    pass\n_ = None\n";
+    auto tree = ParsePythonTree(kSource);
+    if (!tree.ok()) return p;
+    TSTree* t = tree.value().release();  // immortal
+    TSNode root = ts_tree_root_node(t);
+    p.cls = ts_node_named_child(root, 0);
+    p.function = ts_node_named_child(root, 1);
+    TSNode assign = ts_node_named_child(ts_node_named_child(root, 2), 0);
+    p.value = Field(assign, "right");
+    return p;
+  }();
+  return nodes;
+}
+
+bool SameFacts(const ClassInfo& a, const ClassInfo& b) {
+  return a.name == b.name && a.qualified_name == b.qualified_name && a.position.line == b.position.line &&
+         a.position.column == b.position.column && a.nested == b.nested && a.base_texts == b.base_texts &&
+         a.methods == b.methods && a.version == b.version &&
+         a.overrides_load_from_state_dict == b.overrides_load_from_state_dict &&
+         a.overrides_get_extra_state == b.overrides_get_extra_state &&
+         a.registers_load_pre_hook == b.registers_load_pre_hook && a.overrides_state_dict == b.overrides_state_dict;
+}
+
+bool SameFacts(const FunctionInfo& a, const FunctionInfo& b) {
+  return a.name == b.name && a.qualified_name == b.qualified_name && a.position.line == b.position.line &&
+         a.position.column == b.position.column;
+}
+
+bool SameFacts(const ImportBinding& a, const ImportBinding& b) {
+  return a.local_name == b.local_name && a.target == b.target && a.is_module_import == b.is_module_import &&
+         a.position.line == b.position.line && a.position.column == b.position.column;
+}
+
+template <class T>
+bool SameList(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!SameFacts(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+// Builds a pre-scanned file's tree (LazyTree's loader) and fills in its nodes.
+void LoadDeferredTree(void* owner) {
+  IndexedFile* file = static_cast<IndexedFile*>(owner);
+  auto tree = ParsePythonTree(file->parsed.source);
+  IndexedFile fresh;
+  if (tree.ok()) {
+    file->parsed.tree.reset(tree.value().release());
+    fresh.info = file->info;
+    ExtractFromTree(file->parsed, &fresh);
+    file->has_syntax_errors = fresh.has_syntax_errors;
+  } else {
+    file->has_syntax_errors = true;  // tree-sitter gave up (timeout): nothing to match
+  }
+  bool same = tree.ok() && SameList(file->classes, fresh.classes) && SameList(file->functions, fresh.functions) &&
+              SameList(file->imports, fresh.imports) && file->star_imports == fresh.star_imports &&
+              file->has_all == fresh.has_all && file->all == fresh.all &&
+              file->has_main_guard == fresh.has_main_guard &&
+              file->assignments.size() == fresh.assignments.size();
+  if (same) {
+    for (auto a = file->assignments.begin(), b = fresh.assignments.begin(); a != file->assignments.end();
+         ++a, ++b) {
+      if (a->first != b->first) {
+        same = false;
+        break;
+      }
+    }
+  }
+  if (same) {
+    for (size_t i = 0; i < file->classes.size(); ++i) file->classes[i].node = fresh.classes[i].node;
+    for (size_t i = 0; i < file->functions.size(); ++i) file->functions[i].node = fresh.functions[i].node;
+    for (auto a = file->assignments.begin(), b = fresh.assignments.begin(); a != file->assignments.end(); ++a, ++b) {
+      a->second = b->second;
+    }
+  } else {
+    // The pre-scan misread the file (a syntax error it could not see): keep
+    // its facts, match nodes by name and place, and use placeholders for the
+    // rest rather than leave a null node.
+    file->prescan_mismatch = true;
+    const Placeholders& ph = PlaceholderNodes();
+    for (ClassInfo& c : file->classes) {
+      c.node = ph.cls;
+      for (const ClassInfo& f : fresh.classes) {
+        if (f.qualified_name == c.qualified_name && f.position.line == c.position.line &&
+            f.position.column == c.position.column) {
+          c.node = f.node;
+          break;
+        }
+      }
+    }
+    for (FunctionInfo& fn : file->functions) {
+      fn.node = ph.function;
+      for (const FunctionInfo& f : fresh.functions) {
+        if (f.name == fn.name && f.position.line == fn.position.line && f.position.column == fn.position.column) {
+          fn.node = f.node;
+          break;
+        }
+      }
+    }
+    for (auto& [name, node] : file->assignments) {
+      auto it = fresh.assignments.find(name);
+      node = it != fresh.assignments.end() ? it->second : ph.value;
+    }
+  }
+  file->assignment_shapes.clear();
+}
+
+}  // namespace
+
 ModuleIndex ModuleIndex::Build(const std::vector<std::string>& roots, const DiscoveryOptions& options,
                                std::vector<Error>* problems) {
   ModuleIndex index;
   std::vector<DiscoveredFile> files = DiscoverPythonFiles(roots, options, problems);
   index.files_.reserve(files.size());
+  index.by_path_.reserve(files.size());
+  index.by_module_.reserve(files.size());
   for (auto& f : files) {
-    std::ifstream in(f.path, std::ios::binary);
-    if (!in) {
+    std::string source;
+    if (!ReadWholeFile(f.path, &source)) {
       if (problems) problems->push_back(MakeError("python.unreadable", f.path + " cannot be read"));
       continue;
     }
-    std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto added = index.AddFile(f, std::move(source));
     if (!added.ok() && problems) problems->push_back(added.error());
   }
@@ -207,16 +367,24 @@ ModuleIndex ModuleIndex::Build(const std::vector<std::string>& roots, const Disc
 }
 
 Result<bool> ModuleIndex::AddFile(const DiscoveredFile& info, std::string source) {
-  auto parsed = ParsePython(std::move(source));
-  if (!parsed.ok()) {
-    Error e = parsed.error();
-    e.message = info.path + ": " + e.message;
-    return e;
-  }
   auto file = std::make_unique<IndexedFile>();
   file->info = info;
-  file->parsed = std::move(parsed.value());
-  Extract(file.get());
+  if (PrescanPython(source, file.get())) {
+    // The tree is built when first asked for (see IndexedFile).
+    file->parsed.source = std::move(source);
+    file->parsed.tree.SetLoader(&LoadDeferredTree, file.get());
+    file->prescanned = true;
+  } else {
+    auto parsed = ParsePython(std::move(source));
+    if (!parsed.ok()) {
+      Error e = parsed.error();
+      e.message = info.path + ": " + e.message;
+      return e;
+    }
+    file->parsed = std::move(parsed.value());
+    ExtractFromTree(file->parsed, file.get());
+    parsed_bytes_ += file->parsed.source.size();
+  }
   total_bytes_ += file->parsed.source.size();
   auto existing = by_path_.find(info.path);
   if (existing != by_path_.end()) {
@@ -233,17 +401,18 @@ Result<bool> ModuleIndex::AddFile(const DiscoveredFile& info, std::string source
   return true;
 }
 
-void ModuleIndex::Extract(IndexedFile* file) {
+void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
   file->imports.clear();
   file->star_imports.clear();
   file->all.clear();
   file->has_all = false;
   file->has_main_guard = false;
   file->assignments.clear();
+  file->assignment_shapes.clear();
   file->classes.clear();
   file->functions.clear();
-  const ParsedPython& parsed = file->parsed;
   TSNode root = parsed.Root();
+  if (ts_node_is_null(root)) return;
   file->has_syntax_errors = ts_node_has_error(root);
 
   const TSQuery* query = IndexQuery();
@@ -408,7 +577,7 @@ void ModuleIndex::AddReexportNames() {
     IndexedFile& f = *files_[slot];
     for (const auto& imp : f.imports) {
       if (imp.is_module_import) continue;
-      Symbol s = ResolveAbsolute(imp.target);
+      Symbol s = ResolveAbsoluteImpl(imp.target, 0);
       if (s.kind != Symbol::Kind::kClass || s.cls == nullptr) continue;
       std::string name = f.info.module_name.empty() ? imp.local_name : f.info.module_name + "." + imp.local_name;
       if (name == s.cls->qualified_name) continue;
@@ -421,38 +590,93 @@ void ModuleIndex::AddReexportNames() {
   }
 }
 
-const IndexedFile* ModuleIndex::FindFile(const std::string& path) const {
+const IndexedFile* ModuleIndex::FindFileRaw(const std::string& path) const {
   auto it = by_path_.find(path);
   return it == by_path_.end() ? nullptr : files_[it->second].get();
 }
 
-const IndexedFile* ModuleIndex::FindModule(const std::string& module_name) const {
+const IndexedFile* ModuleIndex::FindModuleRaw(const std::string& module_name) const {
   auto it = by_module_.find(module_name);
   return it == by_module_.end() ? nullptr : files_[it->second].get();
 }
 
+void ModuleIndex::Materialize(const IndexedFile& file) const { file.parsed.tree.get(); }
+
+void ModuleIndex::MaterializeAll() const {
+  for (const auto& f : files_) f->parsed.tree.get();
+}
+
+ModuleIndex::Stats ModuleIndex::stats() const {
+  Stats st;
+  st.files = files_.size();
+  st.parsed_bytes = parsed_bytes_;
+  for (const auto& f : files_) {
+    st.prescanned += f->prescanned;
+    st.materialized += f->materialized();
+    st.mismatches += f->prescan_mismatch;
+  }
+  return st;
+}
+
+Symbol ModuleIndex::Publish(Symbol s) const {
+  if (s.file != nullptr) Materialize(*s.file);
+  if (s.cls != nullptr) {
+    if (const IndexedFile* f = FindFileRaw(s.cls->path)) Materialize(*f);
+  }
+  if (s.function != nullptr) {
+    if (const IndexedFile* f = FindFileRaw(s.function->path)) Materialize(*f);
+  }
+  if (s.kind == Symbol::Kind::kAssignment && s.file != nullptr && ts_node_is_null(s.assignment)) {
+    const std::string& module = s.file->info.module_name;
+    std::string head = module.empty() ? s.qualified_name : s.qualified_name.substr(module.size() + 1);
+    auto it = s.file->assignments.find(head);
+    if (it != s.file->assignments.end()) s.assignment = it->second;
+  }
+  return s;
+}
+
+const IndexedFile* ModuleIndex::FindFile(const std::string& path) const {
+  const IndexedFile* f = FindFileRaw(path);
+  if (f != nullptr) Materialize(*f);
+  return f;
+}
+
+const IndexedFile* ModuleIndex::FindModule(const std::string& module_name) const {
+  const IndexedFile* f = FindModuleRaw(module_name);
+  if (f != nullptr) Materialize(*f);
+  return f;
+}
+
 const ClassInfo* ModuleIndex::FindClass(const std::string& dotted) const {
   auto it = classes_.find(dotted);
-  if (it != classes_.end()) return &files_[it->second.first]->classes[it->second.second];
+  if (it != classes_.end()) {
+    const IndexedFile& f = *files_[it->second.first];
+    Materialize(f);
+    return &f.classes[it->second.second];
+  }
   Symbol s = ResolveAbsolute(dotted);
   return s.kind == Symbol::Kind::kClass ? s.cls : nullptr;
 }
 
 const FunctionInfo* ModuleIndex::FindFunction(const std::string& dotted) const {
   auto it = functions_.find(dotted);
-  if (it != functions_.end()) return &files_[it->second.first]->functions[it->second.second];
+  if (it != functions_.end()) {
+    const IndexedFile& f = *files_[it->second.first];
+    Materialize(f);
+    return &f.functions[it->second.second];
+  }
   Symbol s = ResolveAbsolute(dotted);
   return s.kind == Symbol::Kind::kFunction ? s.function : nullptr;
 }
 
 Symbol ModuleIndex::Resolve(const std::string& module_name, const std::string& dotted) const {
-  const IndexedFile* file = FindModule(module_name);
-  if (file == nullptr) return ResolveAbsolute(dotted);
-  return ResolveIn(*file, dotted, 0);
+  const IndexedFile* file = FindModuleRaw(module_name);
+  if (file == nullptr) return Publish(ResolveAbsoluteImpl(dotted, 0));
+  return Publish(ResolveIn(*file, dotted, 0));
 }
 
 Symbol ModuleIndex::ResolveAbsolute(const std::string& dotted) const {
-  return ResolveAbsoluteImpl(dotted, 0);
+  return Publish(ResolveAbsoluteImpl(dotted, 0));
 }
 
 Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted, int depth) const {
@@ -505,6 +729,31 @@ Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted
     return ResolveAbsoluteImpl(join(best->target, remaining), depth + 1);
   }
   auto assign = file.assignments.find(head);
+  if (assign != file.assignments.end() && !file.materialized()) {
+    // A deferred tree: the pre-scan's shape of the right-hand side decides,
+    // or the tree when the shape is not certain.
+    auto shape = file.assignment_shapes.find(head);
+    const AssignmentShape::Kind kind =
+        shape == file.assignment_shapes.end() ? AssignmentShape::Kind::kOther : shape->second.kind;
+    if (kind == AssignmentShape::Kind::kUnsure) {
+      Materialize(file);
+    } else {
+      if (kind == AssignmentShape::Kind::kName && shape->second.text != head) {
+        std::string target = shape->second.text;
+        target.erase(std::remove_if(target.begin(), target.end(), [](char c) { return c == ' ' || c == '\n'; }),
+                     target.end());
+        return ResolveIn(file, join(target, rest), depth + 1);
+      }
+      if (rest.empty()) {
+        Symbol s;
+        s.kind = Symbol::Kind::kAssignment;
+        s.qualified_name = join(file.info.module_name, head);
+        s.file = &file;  // Publish fills s.assignment once the tree exists
+        return s;
+      }
+      assign = file.assignments.end();
+    }
+  }
   if (assign != file.assignments.end()) {
     TSNode rhs = assign->second;
     // An alias of another name: follow it.
@@ -524,7 +773,7 @@ Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted
     }
   }
   for (const auto& star : file.star_imports) {
-    const IndexedFile* source = FindModule(star);
+    const IndexedFile* source = FindModuleRaw(star);
     if (source == nullptr) {
       continue;
     }
@@ -562,7 +811,7 @@ Symbol ModuleIndex::ResolveAbsoluteImpl(const std::string& dotted, int depth) co
   // The longest indexed module that prefixes the name.
   std::string prefix = dotted;
   while (true) {
-    const IndexedFile* file = FindModule(prefix);
+    const IndexedFile* file = FindModuleRaw(prefix);
     if (file != nullptr) {
       if (prefix.size() == dotted.size()) {
         s.kind = Symbol::Kind::kModule;
@@ -580,13 +829,7 @@ Symbol ModuleIndex::ResolveAbsoluteImpl(const std::string& dotted, int depth) co
   }
   // Not in the project: an external name (torch.nn.Linear, numpy.ndarray).
   const std::string head = dotted.substr(0, dotted.find('.'));
-  bool head_indexed = false;
-  for (const auto& [name, slot] : by_module_) {
-    if (name == head) {
-      head_indexed = true;
-      break;
-    }
-  }
+  const bool head_indexed = by_module_.count(head) != 0;
   s.kind = head_indexed ? Symbol::Kind::kUnresolved : Symbol::Kind::kExternal;
   return s;
 }
@@ -611,9 +854,9 @@ ModuleClassification ModuleIndex::ClassifyImpl(const ClassInfo& cls, int depth) 
   classify_memo_[cls.qualified_name] = result;
   bool any_unknown = false;
   std::vector<std::string> unknown_chain;
-  const IndexedFile* file = FindFile(cls.path);
+  const IndexedFile* file = FindFileRaw(cls.path);
   for (const auto& base_text : cls.base_texts) {
-    Symbol s = file ? ResolveIn(*file, base_text, 0) : ResolveAbsolute(base_text);
+    Symbol s = file ? ResolveIn(*file, base_text, 0) : ResolveAbsoluteImpl(base_text, 0);
     std::string canonical = s.qualified_name.empty() ? base_text : s.qualified_name;
     if (!BuiltinModuleName(canonical).empty()) {
       result.kind = ModuleKind::kModule;
@@ -683,23 +926,33 @@ Result<FileUpdate> ModuleIndex::UpdateFile(const std::string& path, const TSInpu
     return MakeError("python.bad-edit", "the edit's byte range does not fit the file",
                      "send the full text instead");
   }
+  // A deferred tree is built first: the edit applies to it.
+  TSTree* old_tree = file.parsed.tree.get();
   // Class bodies before the edit, to report which ones changed.
   std::map<std::string, std::string> before;
-  for (const auto& c : file.classes) before[c.qualified_name] = std::string(file.parsed.Text(c.node));
+  for (const auto& c : file.classes) {
+    before[c.qualified_name] = ts_node_is_null(c.node) ? std::string() : std::string(file.parsed.Text(c.node));
+  }
 
-  ts_tree_edit(file.parsed.tree.get(), &edit);
-  auto parsed = ParsePython(std::move(new_source), file.parsed.tree.get());
+  // Edit a copy (cheap: trees share their nodes) so that a failed reparse
+  // leaves the file's tree matching its source.
+  TreePtr edited(old_tree != nullptr ? ts_tree_copy(old_tree) : nullptr);
+  if (edited) ts_tree_edit(edited.get(), &edit);
+  auto parsed = ParsePython(std::move(new_source), edited.get());
   if (!parsed.ok()) return parsed.error();
   total_bytes_ -= file.parsed.source.size();
   Unregister(slot);
   file.parsed = std::move(parsed.value());
+  edited.reset();
   total_bytes_ += file.parsed.source.size();
-  Extract(&file);
+  ExtractFromTree(file.parsed, &file);
+  file.prescanned = false;
+  file.prescan_mismatch = false;
   Register(slot);
   classify_memo_.clear();
 
   FileUpdate update;
-  update.incremental = true;
+  update.incremental = old_tree != nullptr;
   std::map<std::string, bool> seen;
   for (const auto& c : file.classes) {
     auto old = before.find(c.qualified_name);

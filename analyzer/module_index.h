@@ -62,9 +62,40 @@ struct ImportBinding {
   SourcePosition position;
 };
 
+// What the pre-scan knows of a module-level assignment's right-hand side
+// before the file's tree exists, enough to follow aliases (`Block = ResBlock`).
+struct AssignmentShape {
+  enum class Kind : uint8_t {
+    kOther,   // neither a name nor a dotted attribute
+    kName,    // an identifier or a dotted attribute (`a.b.c`): `text` is it as written
+    kUnsure,  // ends like an attribute (`f(x).y`): the tree decides
+  };
+  Kind kind = Kind::kOther;
+  std::string text;
+};
+
+// One indexed file.
+//
+// Lazy trees: ModuleIndex indexes most files from a byte-level pre-scan
+// (python_prescan.h) and builds their tree-sitter tree on first use. Every
+// field below is exact from the start except the TSNodes (ClassInfo::node,
+// FunctionInfo::node, the values of `assignments`) and `has_syntax_errors`,
+// which are valid once the file is materialised. A file is materialised by
+// any use of its tree (`parsed.tree`, `parsed.Root()`), and by ModuleIndex's
+// FindFile, FindModule, FindClass, FindFunction, Resolve, ResolveAbsolute and
+// Materialize for the files they return; files() and AllClasses() do not
+// materialise (call FindFile(cls->path) or Materialize before reading nodes).
 struct IndexedFile {
+  IndexedFile() = default;
+  // The deferred tree's loader points here: an IndexedFile stays where it was
+  // made (ModuleIndex holds them by unique_ptr).
+  IndexedFile(const IndexedFile&) = delete;
+  IndexedFile& operator=(const IndexedFile&) = delete;
+  IndexedFile(IndexedFile&&) = delete;
+  IndexedFile& operator=(IndexedFile&&) = delete;
+
   DiscoveredFile info;
-  ParsedPython parsed;
+  ParsedPython parsed;  // the source always; the tree possibly deferred (see above)
   std::vector<ImportBinding> imports;
   std::vector<std::string> star_imports;  // absolute module names of `from x import *`
   bool has_all = false;
@@ -74,7 +105,17 @@ struct IndexedFile {
   std::map<std::string, TSNode> assignments;
   std::vector<ClassInfo> classes;     // module-level first, nested after
   std::vector<FunctionInfo> functions;  // module-level only
-  bool has_syntax_errors = false;
+  bool has_syntax_errors = false;  // exact once materialised
+
+  // True once the tree exists (or was never deferred).
+  bool materialized() const { return parsed.tree.loaded(); }
+  // Lazy indexing bookkeeping (see above): indexed from the pre-scan; the
+  // right-hand sides of `assignments` until materialised; set when the tree
+  // disagreed with the pre-scan (the pre-scan's facts are kept, and nodes
+  // it found no match for point into a placeholder tree).
+  bool prescanned = false;
+  std::map<std::string, AssignmentShape, std::less<>> assignment_shapes;
+  bool prescan_mismatch = false;
 };
 
 // What a dotted name refers to.
@@ -112,12 +153,14 @@ class ModuleIndex {
   ModuleIndex(ModuleIndex&&) = default;
   ModuleIndex& operator=(ModuleIndex&&) = default;
 
-  // Discovers and parses everything under `roots`. Per-file problems
-  // (unreadable, too large, syntax errors) go to `problems`; never fatal.
+  // Discovers and indexes everything under `roots` (trees deferred: see
+  // IndexedFile). Per-file problems (unreadable, too large, syntax errors)
+  // go to `problems`; never fatal.
   static ModuleIndex Build(const std::vector<std::string>& roots, const DiscoveryOptions& options,
                            std::vector<Error>* problems);
 
-  // Adds (or replaces) one file from memory.
+  // Adds (or replaces) one file from memory. Pre-scanned when the pre-scan
+  // accepts it (tree deferred), parsed now otherwise.
   Result<bool> AddFile(const DiscoveredFile& info, std::string source);
 
   // Incremental re-analysis: applies `edit` (byte offsets and points in the old
@@ -148,11 +191,31 @@ class ModuleIndex {
 
   uint64_t total_bytes() const { return total_bytes_; }
 
+  // Builds `file`'s tree now if it was deferred (see IndexedFile). Cheap when
+  // it already exists. Materialising never changes the index's names, classes
+  // or functions: pointers stay valid and only nodes are filled in.
+  void Materialize(const IndexedFile& file) const;
+  // Every file (what an eager index did at Build).
+  void MaterializeAll() const;
+
+  struct Stats {
+    size_t files = 0;
+    size_t prescanned = 0;     // indexed from the pre-scan
+    uint64_t parsed_bytes = 0; // bytes parsed at index time (pre-scan refused them)
+    size_t materialized = 0;   // files with a tree now
+    size_t mismatches = 0;     // materialised files whose tree disagreed with the pre-scan
+  };
+  Stats stats() const;
+
  private:
   Symbol ResolveIn(const IndexedFile& file, const std::string& dotted, int depth) const;
   Symbol ResolveAbsoluteImpl(const std::string& dotted, int depth) const;
   ModuleClassification ClassifyImpl(const ClassInfo& cls, int depth) const;
-  void Extract(IndexedFile* file);
+  // Lookups that never materialise (the public ones do).
+  const IndexedFile* FindFileRaw(const std::string& path) const;
+  const IndexedFile* FindModuleRaw(const std::string& module_name) const;
+  // Materialises what a public lookup hands out and fills Symbol::assignment.
+  Symbol Publish(Symbol s) const;
   void Register(size_t file_slot);
   void Unregister(size_t file_slot);
   void AddReexportNames();
@@ -165,7 +228,12 @@ class ModuleIndex {
   std::unordered_map<std::string, std::pair<size_t, size_t>> functions_;
   mutable std::unordered_map<std::string, ModuleClassification> classify_memo_;
   uint64_t total_bytes_ = 0;
+  uint64_t parsed_bytes_ = 0;
 };
+
+// The tree-based extraction (what the pre-scan must reproduce): fills `out`
+// (imports, classes, ...; out->info must be set) from `parsed`'s tree.
+void ExtractFromTree(const ParsedPython& parsed, IndexedFile* out);
 
 // Is `qualified` one of torch's module base classes or built-in layers
 // ("torch.nn.Module", "torch.nn.modules.linear.Linear", "torch.nn.ReLU")?

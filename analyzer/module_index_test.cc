@@ -140,5 +140,95 @@ TEST_F(ModuleIndexTest, BrokenSourceIsIndexedAroundErrors) {
   EXPECT_NE(index.FindClass("broken.Ok"), nullptr);
 }
 
+
+TEST_F(ModuleIndexTest, TreesAreBuiltOnFirstUseWithTheSameFacts) {
+  Write("pkg/__init__.py", "from .layers import Block\n");
+  Write("pkg/layers.py",
+        "import torch.nn as nn\n"
+        "HIDDEN = 256\n"
+        "Alias = nn.Linear\n"
+        "class Block(nn.Module):\n"
+        "    _version = 2\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(HIDDEN, 4)\n"
+        "def helper(x):\n"
+        "    return x\n");
+  Write("pkg/other.py", "x = 1\n");
+  std::vector<Error> problems;
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, &problems);
+  EXPECT_TRUE(problems.empty());
+  ModuleIndex::Stats st = index.stats();
+  EXPECT_EQ(st.files, 3u);
+  EXPECT_EQ(st.prescanned, 3u);
+  EXPECT_EQ(st.materialized, 0u);
+
+  // Names, classification and re-exports need no tree.
+  std::vector<const ClassInfo*> all = index.AllClasses();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]->qualified_name, "pkg.layers.Block");
+  EXPECT_EQ(index.Classify(*all[0]).kind, ModuleKind::kModule);
+  EXPECT_EQ(all[0]->version, 2);
+  EXPECT_EQ(index.Resolve("pkg.layers", "Alias").qualified_name, "torch.nn.Linear");
+  EXPECT_EQ(index.stats().materialized, 0u);
+  EXPECT_TRUE(ts_node_is_null(all[0]->node));
+
+  // Handing the class out builds its file's tree; the pointer stays valid.
+  const ClassInfo* block = index.FindClass("pkg.Block");
+  ASSERT_EQ(block, all[0]);
+  ASSERT_FALSE(ts_node_is_null(block->node));
+  const IndexedFile* file = index.FindFile(block->path);
+  ASSERT_NE(file, nullptr);
+  EXPECT_TRUE(file->materialized());
+  EXPECT_EQ(file->parsed.Text(Field(block->node, "name")), "Block");
+  EXPECT_FALSE(file->has_syntax_errors);
+  EXPECT_EQ(index.stats().materialized, 1u);
+
+  // Module-level values come with their node.
+  Symbol hidden = index.Resolve("pkg.layers", "HIDDEN");
+  ASSERT_EQ(hidden.kind, Symbol::Kind::kAssignment);
+  EXPECT_EQ(file->parsed.Text(hidden.assignment), "256");
+  const FunctionInfo* helper = index.FindFunction("pkg.layers.helper");
+  ASSERT_NE(helper, nullptr);
+  EXPECT_TRUE(IsType(helper->node, "function_definition"));
+
+  // Any use of a tree builds it, as call-site extraction does.
+  const IndexedFile* other = index.files()[2].get();
+  EXPECT_EQ(other->info.module_name, "pkg.other");
+  EXPECT_FALSE(other->materialized());
+  EXPECT_TRUE(other->parsed.tree);
+  EXPECT_TRUE(other->materialized());
+  EXPECT_TRUE(IsType(other->parsed.Root(), "module"));
+  EXPECT_EQ(other->assignments.size(), 1u);
+  EXPECT_FALSE(ts_node_is_null(other->assignments.at("x")));
+
+  index.MaterializeAll();
+  st = index.stats();
+  EXPECT_EQ(st.materialized, 3u);
+  EXPECT_EQ(st.mismatches, 0u);
+}
+
+TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
+  std::string text = "import torch.nn as nn\nclass A(nn.Module):\n    pass\n";
+  Write("m.py", text);
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  const std::string path = (root_ / "m.py").string();
+  ASSERT_FALSE(index.files()[0]->materialized());
+  std::string edited = text + "class B(A):\n    pass\n";
+  TSInputEdit edit{};
+  edit.start_byte = edit.old_end_byte = static_cast<uint32_t>(text.size());
+  edit.new_end_byte = static_cast<uint32_t>(edited.size());
+  edit.start_point = edit.old_end_point = {3, 0};
+  edit.new_end_point = {5, 0};
+  auto update = index.UpdateFile(path, edit, edited);
+  ASSERT_TRUE(update.ok()) << update.error().message;
+  EXPECT_TRUE(update->incremental);
+  EXPECT_EQ(update->changed_classes, std::vector<std::string>{"m.B"});
+  const ClassInfo* b = index.FindClass("m.B");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(index.Classify(*b).kind, ModuleKind::kModule);
+  EXPECT_FALSE(ts_node_is_null(b->node));
+}
+
 }  // namespace
 }  // namespace ptlint

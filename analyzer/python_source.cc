@@ -23,31 +23,58 @@ std::string_view ParsedPython::Text(TSNode node) const {
   return std::string_view(source).substr(begin, end - begin);
 }
 
-Result<ParsedPython> ParsePython(std::string source, const TSTree* old_tree) {
+namespace {
+
+struct ParserDeleter {
+  void operator()(TSParser* parser) const { ts_parser_delete(parser); }
+};
+
+// One parser per thread: ts_parser_new + set_language per file is measurable
+// when thousands of files are parsed.
+TSParser* ThreadParser(bool* abi_ok) {
+  thread_local std::unique_ptr<TSParser, ParserDeleter> parser;
+  thread_local bool language_ok = false;
+  if (!parser) {
+    parser.reset(ts_parser_new());
+    language_ok = ts_parser_set_language(parser.get(), tree_sitter_python());
+    // Bounded work on hostile input: tree-sitter's parser is linear, but a cap
+    // keeps a pathological file from stalling a whole workspace scan.
+    ts_parser_set_timeout_micros(parser.get(), 10'000'000);
+  }
+  *abi_ok = language_ok;
+  return parser.get();
+}
+
+}  // namespace
+
+Result<TreePtr> ParsePythonTree(std::string_view source, const TSTree* old_tree) {
   if (source.size() > UINT32_MAX / 2) {
     return MakeError("python.too-large", "source file is larger than tree-sitter can address",
                      "exclude the file from the scan");
   }
-  TSParser* parser = ts_parser_new();
-  if (!ts_parser_set_language(parser, tree_sitter_python())) {
-    ts_parser_delete(parser);
+  bool abi_ok = false;
+  TSParser* parser = ThreadParser(&abi_ok);
+  if (!abi_ok) {
     return MakeError("python.grammar-abi",
                      "the tree-sitter-python grammar's ABI does not match libtree-sitter",
                      "rebuild ptlint: grammars/CMakeLists.txt pins an ABI-14 grammar");
   }
-  // Bounded work on hostile input: tree-sitter's parser is linear, but a cap
-  // keeps a pathological file from stalling a whole workspace scan.
-  ts_parser_set_timeout_micros(parser, 10'000'000);
   TSTree* tree = ts_parser_parse_string(parser, old_tree, source.data(),
                                         static_cast<uint32_t>(source.size()));
-  ts_parser_delete(parser);
   if (tree == nullptr) {
+    ts_parser_reset(parser);  // a timed-out parse would otherwise resume next time
     return MakeError("python.parse-timeout", "tree-sitter gave up parsing the file (timeout)",
                      "exclude the file from the scan");
   }
+  return TreePtr(tree);
+}
+
+Result<ParsedPython> ParsePython(std::string source, const TSTree* old_tree) {
+  auto tree = ParsePythonTree(source, old_tree);
+  if (!tree.ok()) return tree.error();
   ParsedPython parsed;
   parsed.source = std::move(source);
-  parsed.tree.reset(tree);
+  parsed.tree.reset(tree.value().release());
   return parsed;
 }
 

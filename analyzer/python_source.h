@@ -30,12 +30,79 @@ struct TreeDeleter {
 };
 using TreePtr = std::unique_ptr<TSTree, TreeDeleter>;
 
+// A syntax tree that may be built on first use: a drop-in for TreePtr
+// (get(), reset(), release(), `if (tree)`). When a loader is set, the first
+// get() (or boolean test) calls it; the loader parses and reset()s the tree.
+// ModuleIndex uses this to index files from a byte-level pre-scan and parse
+// them only when something asks for their nodes.
+//
+// Not thread-safe: two threads must not trigger the first load of the same
+// tree at once (ModuleIndex is single-threaded as a whole).
+class LazyTree {
+ public:
+  using Loader = void (*)(void* owner);
+
+  LazyTree() = default;
+  LazyTree(LazyTree&& other) noexcept { *this = std::move(other); }
+  LazyTree& operator=(LazyTree&& other) noexcept {
+    if (this != &other) {
+      tree_ = std::move(other.tree_);
+      loader_ = other.loader_;
+      owner_ = other.owner_;
+      other.loader_ = nullptr;
+      other.owner_ = nullptr;
+    }
+    return *this;
+  }
+
+  // The tree, loading it first if a loader is pending. nullptr when there is
+  // none (never parsed, or the parse failed).
+  TSTree* get() const {
+    if (loader_ != nullptr) {
+      Loader load = loader_;
+      loader_ = nullptr;  // once, even if the load fails
+      load(owner_);
+    }
+    return tree_.get();
+  }
+  explicit operator bool() const { return get() != nullptr; }
+  // Replaces the tree and drops any pending loader.
+  void reset(TSTree* tree = nullptr) {
+    loader_ = nullptr;
+    owner_ = nullptr;
+    tree_.reset(tree);
+  }
+  TSTree* release() {
+    get();
+    return tree_.release();
+  }
+
+  // Defers the tree: `loader(owner)` runs on first use and must reset() it.
+  void SetLoader(Loader loader, void* owner) {
+    loader_ = loader;
+    owner_ = owner;
+  }
+  // True when no load is pending (the tree is built, or was never deferred).
+  bool loaded() const { return loader_ == nullptr; }
+  // The tree as it is now: never loads.
+  TSTree* peek() const { return tree_.get(); }
+
+ private:
+  TreePtr tree_;
+  mutable Loader loader_ = nullptr;
+  void* owner_ = nullptr;
+};
+
 // One parsed file. Owns the source bytes the tree's nodes point into.
 struct ParsedPython {
   std::string source;
-  TreePtr tree;
+  LazyTree tree;
 
-  TSNode Root() const { return ts_tree_root_node(tree.get()); }
+  // The root node (building a deferred tree first); a null node without a tree.
+  TSNode Root() const {
+    TSTree* t = tree.get();
+    return t != nullptr ? ts_tree_root_node(t) : TSNode{};
+  }
   std::string_view Text(TSNode node) const;
 };
 
@@ -43,6 +110,10 @@ struct ParsedPython {
 // parse is incremental. Errors only when tree-sitter gives up (timeout or an
 // ABI mismatch); syntax errors become ERROR nodes, which callers skip.
 Result<ParsedPython> ParsePython(std::string source, const TSTree* old_tree = nullptr);
+
+// The tree alone, for a source the caller keeps (it must outlive the tree's
+// use). Same limits and errors as ParsePython. Reuses one parser per thread.
+Result<TreePtr> ParsePythonTree(std::string_view source, const TSTree* old_tree = nullptr);
 
 SourcePosition PositionOf(TSNode node);
 

@@ -5,7 +5,8 @@
 #   bench/index_bench.sh [BUILD_DIR] [ROOT] [EDIT_FILE]
 #
 # Builds analyzer/index_bench_main.cc against BUILD_DIR's libptlint_core.a
-# (no CMake target needed) and runs it pinned to one core.
+# (no CMake target needed) and runs it pinned to one core. Trees are deferred
+# (python_prescan.h); INDEX_BENCH_MATERIALIZE=1 also times building them all.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
