@@ -1,5 +1,6 @@
 #include "analyzer/call_sites.h"
 
+#include <cctype>
 #include <cstring>
 #include <unordered_map>
 
@@ -12,6 +13,7 @@ const char* CallKindName(CallKind kind) {
     case CallKind::kTorchSave: return "torch.save";
     case CallKind::kLoadStateDict: return "load_state_dict";
     case CallKind::kAddSafeGlobals: return "torch.serialization.add_safe_globals";
+    case CallKind::kOptimizer: return "torch.optim";
   }
   return "?";
 }
@@ -20,8 +22,9 @@ namespace {
 
 // What a local name is bound to, as far as the extractor follows it.
 struct Value {
-  enum Kind { kNone, kLoad, kInstance, kPath, kStateDict, kDictWithStateDict } kind = kNone;
+  enum Kind { kNone, kLoad, kInstance, kPath, kStateDict, kDictWithStateDict, kOptimizer } kind = kNone;
   int load_site = -1;
+  int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
   std::vector<std::string> keys;
   std::string cls;
   SourcePosition cls_position;
@@ -140,6 +143,9 @@ class Extractor {
       env[name] = v;
       if (v.kind == Value::kLoad && v.keys.empty() && v.load_site >= static_cast<int>(sites_before)) {
         out_[static_cast<size_t>(v.load_site)].result_variable = name;
+      }
+      if (v.kind == Value::kOptimizer && v.optimizer_site >= static_cast<int>(sites_before)) {
+        out_[static_cast<size_t>(v.optimizer_site)].result_variable = name;
       }
     }
   }
@@ -329,6 +335,7 @@ class Extractor {
           s.receiver_class_position = it->second.cls_position;
           s.receiver_args = it->second.ctor_args;
         }
+        if (it != env.end() && it->second.kind == Value::kOptimizer) s.optimizer_site = it->second.optimizer_site;
         TSNode arg = Arg(args, 0, "state_dict");
         if (!IsNull(arg)) {
           s.argument_text = Text(arg).substr(0, 200);
@@ -428,6 +435,7 @@ class Extractor {
       out_.push_back(std::move(s));
       return v;
     }
+    if (IsOptimizerClass(q)) return Optimizer(q, call, args, env, function, depth + 1);
     if (q == "os.path.join" || q == "pathlib.Path" || q == "pathlib.PurePath" || q == "posixpath.join") {
       std::vector<PathExpr> parts;
       for (TSNode a : args.positional) {
@@ -458,6 +466,105 @@ class Extractor {
     for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
     for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
     if (!IsNull(callee) && IsType(callee, "attribute")) Expr(Field(callee, "object"), env, function, depth + 1);
+    return v;
+  }
+
+  // torch.optim.Adam, torch.optim.adamw.AdamW, ...: a class under torch.optim
+  // (not the schedulers or SWA helpers).
+  static bool IsOptimizerClass(const std::string& q) {
+    if (q.rfind("torch.optim.", 0) != 0) return false;
+    if (q.find(".lr_scheduler") != std::string::npos || q.find(".swa_utils") != std::string::npos) return false;
+    size_t dot = q.rfind('.');
+    std::string last = q.substr(dot + 1);
+    return !last.empty() && std::isupper(static_cast<unsigned char>(last[0])) && last != "Optimizer";
+  }
+
+  // The receiver of `X.parameters()` (also through `list(...)` / `tuple(...)`),
+  // or "" when the expression is something else.
+  std::string ParametersSource(TSNode e, int depth = 0) {
+    if (IsNull(e) || depth > 4 || !IsType(e, "call")) return "";
+    TSNode callee = Field(e, "function");
+    Args a = SplitArgs(Field(e, "arguments"));
+    if (IsNull(callee)) return "";
+    if (IsType(callee, "attribute") && Text(Field(callee, "attribute")) == "parameters" &&
+        a.positional.empty() && a.keywords.empty()) {
+      return Text(Field(callee, "object"));
+    }
+    std::string name = Text(callee);
+    if ((name == "list" || name == "tuple") && a.positional.size() == 1 && a.keywords.empty()) {
+      return ParametersSource(a.positional[0], depth + 1);
+    }
+    return "";
+  }
+
+  Value Optimizer(const std::string& q, TSNode call, const Args& args, Env& env, const std::string& function,
+                  int depth) {
+    CallSite s = NewSite(CallKind::kOptimizer, call, function);
+    s.optimizer_class = q;
+    TSNode params = Arg(args, 0, "params");
+    if (!IsNull(params)) {
+      if (IsType(params, "list") || IsType(params, "tuple")) {
+        bool dicts = true;
+        uint32_t n = ts_node_named_child_count(params);
+        for (uint32_t i = 0; i < n && dicts; ++i) {
+          TSNode el = ts_node_named_child(params, i);
+          if (IsType(el, "comment")) continue;
+          if (!IsType(el, "dictionary")) {
+            dicts = false;
+            break;
+          }
+          std::string source;
+          uint32_t m = ts_node_named_child_count(el);
+          for (uint32_t j = 0; j < m; ++j) {
+            TSNode pair = ts_node_named_child(el, j);
+            std::string key;
+            if (IsType(pair, "pair") && !IsNull(Field(pair, "key")) &&
+                StringLiteralValue(file_.parsed, Field(pair, "key"), &key) &&
+                key == "params") {
+              source = ParametersSource(Field(pair, "value"));
+            }
+          }
+          s.group_sources.push_back(source);
+        }
+        if (!dicts) s.group_sources.clear();
+      } else {
+        std::string source = ParametersSource(params);
+        if (!source.empty()) s.group_sources.push_back(source);
+      }
+    }
+    // The model the groups come from: the longest dotted prefix of each source
+    // bound to a Module instance; every group must share it.
+    s.groups_known = !s.group_sources.empty();
+    for (const std::string& source : s.group_sources) {
+      std::string root = source;
+      Env::const_iterator found = env.end();
+      while (!root.empty()) {
+        auto it = env.find(root);
+        if (it != env.end() && it->second.kind == Value::kInstance) {
+          found = it;
+          break;
+        }
+        size_t dot = root.rfind('.');
+        root = dot == std::string::npos ? "" : root.substr(0, dot);
+      }
+      if (source.empty() || found == env.end() || (!s.params_variable.empty() && s.params_variable != root)) {
+        s.groups_known = false;
+        break;
+      }
+      if (s.params_variable.empty()) {
+        s.params_variable = root;
+        s.params_class = found->second.cls;
+        s.params_args = found->second.ctor_args;
+      }
+      s.group_prefixes.push_back(source.size() == root.size() ? "" : source.substr(root.size() + 1) + ".");
+    }
+    if (!s.groups_known) s.group_prefixes.clear();
+    Value v;
+    v.kind = Value::kOptimizer;
+    v.optimizer_site = static_cast<int>(out_.size());
+    out_.push_back(std::move(s));
+    for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
+    for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
     return v;
   }
 
@@ -537,6 +644,7 @@ std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSi
     for (const CallSite& s : *local) {
       sites.push_back(s);
       if (s.load_site >= 0) sites.back().load_site += base;
+      if (s.optimizer_site >= 0) sites.back().optimizer_site += base;
     }
   }
   return sites;

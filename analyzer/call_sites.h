@@ -1,7 +1,7 @@
 // CallSites: where the project's source saves and loads checkpoints.
 //
 // Finds `torch.load`, `torch.jit.load`, `torch.save`, `X.load_state_dict(...)`
-// and `torch.serialization.add_safe_globals([...])` calls in the indexed
+// `torch.serialization.add_safe_globals([...])` and `torch.optim.X(...)` calls in the indexed
 // source, and follows the simple data flow a reviewer would: within one
 // function (or module body), `ckpt = torch.load(p)` then
 // `model.load_state_dict(ckpt["model_state_dict"])` where `model = Net(...)`.
@@ -22,7 +22,7 @@
 
 namespace ptlint {
 
-enum class CallKind { kTorchLoad, kJitLoad, kTorchSave, kLoadStateDict, kAddSafeGlobals };
+enum class CallKind { kTorchLoad, kJitLoad, kTorchSave, kLoadStateDict, kAddSafeGlobals, kOptimizer };
 const char* CallKindName(CallKind kind);  // "torch.load", ...
 
 // A checkpoint path as far as the source says it.
@@ -56,6 +56,9 @@ struct CallSite {
   // for positional ones, names for keywords), for the state-dict prediction.
   std::map<std::string, nlohmann::json> receiver_args;
   bool strict_false = false;
+  // The receiver is bound to a `torch.optim.X(...)` construction: the index of
+  // that kOptimizer site (optimizer.load_state_dict, not a module's).
+  int optimizer_site = -1;
   // What is passed: a torch.load result (directly or through a variable),
   // with the subscript keys applied to it (["model_state_dict"]).
   int load_site = -1;              // index into the CallSite list of that torch.load
@@ -71,6 +74,23 @@ struct CallSite {
 
   // add_safe_globals
   std::vector<std::string> safe_globals;  // qualified names when resolvable, else as written
+
+  // torch.optim.X(...) construction (kOptimizer). `result_variable` is the
+  // name it is bound to.
+  std::string optimizer_class;     // "torch.optim.Adam" (as resolved)
+  // The parameter groups as written: one entry per group, the receiver of
+  // its `.parameters()` ("model", "model.backbone"); "" for a group whose
+  // parameters are not `X.parameters()`. Empty when the argument is not a
+  // `.parameters()` call or a list of `{"params": ...}` dicts.
+  std::vector<std::string> group_sources;
+  bool groups_known = false;       // every group is `X.parameters()` of one model
+  // The model those `.parameters()` belong to, when `model = Cls(...)` is
+  // visible: its class, literal constructor arguments, and each group's
+  // attribute prefix inside it ("" whole model, "backbone." a submodule).
+  std::string params_variable;     // "model"
+  std::string params_class;
+  std::map<std::string, nlohmann::json> params_args;
+  std::vector<std::string> group_prefixes;  // parallel to group_sources when groups_known
 
   // Set for a torch.load whose result is then used like a module
   // (`m = torch.load(p); m.eval()` / `m(x)`), for PTL302.

@@ -159,3 +159,114 @@ load("c.pt")
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+constexpr const char* kSplitModels = R"(
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.backbone = nn.Linear(4, width)
+        self.head = nn.Linear(width, 2)
+)";
+
+class OptimizerCallSitesTest : public ::testing::Test {
+ protected:
+  void Add(const std::string& path, const std::string& module, const std::string& source) {
+    DiscoveredFile f;
+    f.path = path;
+    f.module_name = module;
+    f.size = source.size();
+    auto r = index_.AddFile(f, source);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  const CallSite* Find(const std::vector<CallSite>& sites, CallKind kind, int nth = 0) {
+    for (const CallSite& s : sites) {
+      if (s.kind == kind && nth-- == 0) return &s;
+    }
+    return nullptr;
+  }
+  ModuleIndex index_;
+};
+
+TEST_F(OptimizerCallSitesTest, ConstructionBoundToVariableAndWiredToItsLoad) {
+  Add("pkg/models.py", "pkg.models", kSplitModels);
+  Add("pkg/train.py", "pkg.train", R"(
+import torch
+from pkg.models import Net
+
+def resume():
+    model = Net(width=8)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    ckpt = torch.load("ckpt/x.pt")
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+)");
+  auto sites = ExtractCallSites(index_);
+  const CallSite* opt = Find(sites, CallKind::kOptimizer);
+  ASSERT_NE(opt, nullptr);
+  EXPECT_EQ(opt->optimizer_class, "torch.optim.Adam");
+  EXPECT_EQ(opt->result_variable, "opt");
+  EXPECT_EQ(opt->start.line, 7u);
+  ASSERT_EQ(opt->group_sources.size(), 1u);
+  EXPECT_EQ(opt->group_sources[0], "model");
+  EXPECT_TRUE(opt->groups_known);
+  EXPECT_EQ(opt->params_variable, "model");
+  EXPECT_EQ(opt->params_class, "pkg.models.Net");
+  EXPECT_EQ(opt->params_args.at("width"), 8);
+  ASSERT_EQ(opt->group_prefixes.size(), 1u);
+  EXPECT_EQ(opt->group_prefixes[0], "");
+
+  const CallSite* model_lsd = Find(sites, CallKind::kLoadStateDict, 0);
+  const CallSite* opt_lsd = Find(sites, CallKind::kLoadStateDict, 1);
+  ASSERT_NE(model_lsd, nullptr);
+  ASSERT_NE(opt_lsd, nullptr);
+  EXPECT_EQ(model_lsd->optimizer_site, -1);
+  EXPECT_EQ(opt_lsd->optimizer_site, static_cast<int>(opt - sites.data()));
+  EXPECT_EQ(opt_lsd->receiver, "opt");
+  EXPECT_TRUE(opt_lsd->receiver_class.empty());
+  ASSERT_EQ(opt_lsd->keys.size(), 1u);
+  EXPECT_EQ(opt_lsd->keys[0], "optimizer");
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  EXPECT_EQ(opt_lsd->load_site, static_cast<int>(load - sites.data()));
+}
+
+TEST_F(OptimizerCallSitesTest, ImportedClassesAndParameterGroups) {
+  Add("pkg/models.py", "pkg.models", kSplitModels);
+  Add("pkg/train.py", "pkg.train", R"(
+from torch import optim
+from torch.optim import SGD
+from torch.optim.lr_scheduler import StepLR
+from pkg.models import Net
+
+net = Net()
+a = optim.AdamW([{"params": net.backbone.parameters()}, {"params": net.head.parameters(), "lr": 0.1}])
+b = SGD(filter(lambda p: p.requires_grad, net.parameters()), lr=0.1)
+c = SGD([{"params": net.head.parameters()}, {"params": extra_params}], lr=0.1)
+s = StepLR(a, 10)
+)");
+  auto sites = ExtractCallSites(index_);
+  const CallSite* a = Find(sites, CallKind::kOptimizer, 0);
+  const CallSite* b = Find(sites, CallKind::kOptimizer, 1);
+  const CallSite* c = Find(sites, CallKind::kOptimizer, 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(Find(sites, CallKind::kOptimizer, 3), nullptr) << "StepLR is not an optimizer";
+  EXPECT_EQ(a->optimizer_class, "torch.optim.AdamW");
+  EXPECT_TRUE(a->groups_known);
+  EXPECT_EQ(a->group_sources, (std::vector<std::string>{"net.backbone", "net.head"}));
+  EXPECT_EQ(a->group_prefixes, (std::vector<std::string>{"backbone.", "head."}));
+  EXPECT_EQ(a->params_class, "pkg.models.Net");
+  EXPECT_EQ(b->optimizer_class, "torch.optim.SGD");
+  EXPECT_FALSE(b->groups_known);
+  EXPECT_TRUE(b->group_sources.empty());
+  EXPECT_FALSE(c->groups_known);
+  EXPECT_EQ(c->group_sources, (std::vector<std::string>{"net.head", ""}));
+}
+
+}  // namespace
+}  // namespace ptlint

@@ -108,17 +108,23 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
                                                 const AnalysisOptions& options) {
   auto project = std::make_unique<ProjectAnalysis>();
   project->options = options;
-  DiscoveredPaths found = DiscoverPaths(paths);
+  PathExcludes excludes{options.exclude_root, options.exclude, options.force_exclude};
+  DiscoveredPaths found = DiscoverPaths(paths, excludes);
   project->python_files = found.python_files;
 
   // Source roots: the folders (and files) given that hold Python.
   std::vector<std::string> roots;
   for (const std::string& p : paths) {
     std::error_code ec;
+    if (excludes.force && excludes.Matches(p)) continue;  // --force-exclude
     if (fs::is_directory(p, ec) || fs::path(p).extension() == ".py") roots.push_back(p);
   }
   if (!found.python_files.empty()) {
-    project->index = ModuleIndex::Build(roots, DiscoveryOptions{}, &project->source_problems);
+    DiscoveryOptions discovery;
+    for (std::string& pattern : PythonDiscoveryExcludes(excludes, roots)) {
+      discovery.excludes.push_back(std::move(pattern));
+    }
+    project->index = ModuleIndex::Build(roots, discovery, &project->source_problems);
     project->has_source = true;
     project->call_sites = ExtractCallSites(project->index);
   }
@@ -146,6 +152,7 @@ void LinkProject(ProjectAnalysis& analysis) {
     ac.prediction_error.clear();
     ac.load_sites.clear();
     ac.state_dict_sites.clear();
+    ac.optimizer_sites.clear();
   }
   // Which load sites read which checkpoint (longest path match wins per site).
   for (size_t s = 0; s < project->call_sites.size(); ++s) {
@@ -169,19 +176,32 @@ void LinkProject(ProjectAnalysis& analysis) {
     if (site.kind != CallKind::kLoadStateDict || site.load_site < 0) continue;
     for (AnalyzedCheckpoint& ac : project->checkpoints) {
       if (std::find(ac.load_sites.begin(), ac.load_sites.end(), site.load_site) != ac.load_sites.end()) {
-        ac.state_dict_sites.push_back(static_cast<int>(s));
+        // An optimizer receives it: bound to torch.optim.X(...), or given an
+        // optimizer state this checkpoint holds at that key path.
+        std::string path;
+        for (const std::string& k : site.keys) path += "['" + k + "']";
+        bool optimizer = site.optimizer_site >= 0;
+        for (const OptimizerInfo& o : ac.checkpoint.optimizers) optimizer |= o.path == path;
+        (optimizer ? ac.optimizer_sites : ac.state_dict_sites).push_back(static_cast<int>(s));
       }
     }
   }
 
   // Candidate classes for structural binding: the project's own Module classes.
+  // Computed on first need: only a checkpoint left for structural binding
+  // needs them (the LSP re-links on every keystroke).
   std::vector<const ClassInfo*> module_classes;
-  if (project->has_source) {
-    for (const ClassInfo* c : project->index.AllClasses()) {
-      if (c->nested || IsTorchClass(c->qualified_name)) continue;
-      if (project->index.Classify(*c).kind == ModuleKind::kModule) module_classes.push_back(c);
+  bool module_classes_known = false;
+  auto candidate_classes = [&]() -> const std::vector<const ClassInfo*>& {
+    if (!module_classes_known && project->has_source) {
+      for (const ClassInfo* c : project->index.AllClasses()) {
+        if (c->nested || IsTorchClass(c->qualified_name)) continue;
+        if (project->index.Classify(*c).kind == ModuleKind::kModule) module_classes.push_back(c);
+      }
     }
-  }
+    module_classes_known = true;
+    return module_classes;
+  };
 
   for (AnalyzedCheckpoint& ac : project->checkpoints) {
     CheckpointBinding& b = ac.binding;
@@ -220,7 +240,7 @@ void LinkProject(ProjectAnalysis& analysis) {
     }
     // 4. Structure.
     std::vector<const TensorInfo*> tensors = StateDictTensors(ac.checkpoint);
-    if (b.cls.empty() && !module_classes.empty() && !tensors.empty()) {
+    if (b.cls.empty() && !tensors.empty() && !candidate_classes().empty()) {
       std::unordered_set<std::string> keys;
       for (const TensorInfo* t : tensors) keys.insert(t->name);
       std::vector<std::pair<double, const ClassInfo*>> scored;

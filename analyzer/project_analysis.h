@@ -46,6 +46,10 @@ struct AnalyzedCheckpoint {
   std::string prediction_error;    // why there is no prediction
   std::vector<int> load_sites;     // torch.load call sites whose path matches this file
   std::vector<int> state_dict_sites;  // load_state_dict sites fed from those loads
+  // optimizer.load_state_dict sites fed from those loads (the receiver is a
+  // torch.optim construction, or what is passed is an optimizer state of this
+  // checkpoint); they are not in state_dict_sites.
+  std::vector<int> optimizer_sites;
 };
 
 struct AnalysisOptions {
@@ -54,6 +58,12 @@ struct AnalysisOptions {
   std::string torch_version_text;           // as configured ("2.4.1"), for messages
   SafetyContext safety;
   bool strict = false;
+  // `exclude` globs (ruff semantics, relative to `exclude_root`, the config's
+  // folder): kept out of both Python and checkpoint discovery. Paths named
+  // on the command line are still read unless `force_exclude`.
+  std::vector<std::string> exclude;
+  std::string exclude_root;
+  bool force_exclude = false;
 };
 
 struct ProjectAnalysis {

@@ -14,6 +14,8 @@ namespace ptlint {
 std::vector<const Rule*> SourceRules();
 // PTL2xx state dict vs module structure, PTL4xx optimizer state.
 std::vector<const Rule*> DriftRules();
+// PTL4xx optimizer state.
+std::vector<const Rule*> OptimizerRules();
 // PTL5xx format and environment.
 std::vector<const Rule*> FormatRules();
 // PTL6xx pickle safety, and PTL303 weights-only (it shares the classification).

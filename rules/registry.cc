@@ -15,7 +15,7 @@ extern const unsigned kRuleDocCount;
 const std::vector<const Rule*>& AllRules() {
   static const std::vector<const Rule*> rules = [] {
     std::vector<const Rule*> all;
-    for (auto module : {SourceRules, DriftRules, FormatRules, SecurityRules}) {
+    for (auto module : {SourceRules, DriftRules, OptimizerRules, FormatRules, SecurityRules}) {
       for (const Rule* r : module()) all.push_back(r);
     }
     std::sort(all.begin(), all.end(), [](const Rule* a, const Rule* b) {
