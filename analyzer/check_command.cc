@@ -34,6 +34,7 @@ const char kUsage[] =
     "  --torch-version X.Y       the torch the project loads with (else config, else pins)\n"
     "  --bind CKPT=pkg.mod.Class the class a checkpoint belongs to (else call sites, structure)\n"
     "  --strict                  unknown globals are errors\n"
+    "  --force-exclude           apply the config's `exclude` to paths named here too\n"
     "  --exit-zero               exit 0 even when there are findings\n"
     "  --statistics              counts per rule after the findings\n"
     "exit: 0 clean, 1 findings, 2 usage or internal error\n";

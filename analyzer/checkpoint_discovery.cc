@@ -5,10 +5,13 @@
 #include <fstream>
 #include <set>
 
+#include <fnmatch.h>
+
 #include <nlohmann/json.hpp>
 
 #include "analyzer/byte_source.h"
 #include "analyzer/checkpoint_reader.h"
+#include "analyzer/project_config.h"
 #include "analyzer/zip_reader.h"
 
 namespace ptlint {
@@ -77,7 +80,75 @@ std::vector<fs::path> ShardsOf(const fs::path& index) {
 
 }  // namespace
 
-DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots) {
+bool PathExcludes::Matches(const std::string& path) const {
+  return !patterns.empty() && PathMatchesAny(path, root, patterns);
+}
+
+bool PathExcludes::MatchesEntry(const std::string& path) const {
+  return !patterns.empty() && PathMatchesAny(path, root, patterns, /*entry_only=*/true);
+}
+
+std::vector<std::string> PythonDiscoveryExcludes(const PathExcludes& excludes,
+                                                 const std::vector<std::string>& roots) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& p) {
+    if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  };
+  auto split = [](const std::string& s) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t slash; (slash = s.find('/', start)) != std::string::npos; start = slash + 1) {
+      if (slash > start) parts.push_back(s.substr(start, slash - start));
+    }
+    if (start < s.size()) parts.push_back(s.substr(start));
+    return parts;
+  };
+  auto join = [](const std::vector<std::string>& parts, size_t from) {
+    std::string s;
+    for (size_t i = from; i < parts.size(); ++i) s += (s.empty() ? "" : "/") + parts[i];
+    return s;
+  };
+  for (std::string pattern : excludes.patterns) {
+    while (pattern.rfind("./", 0) == 0) pattern.erase(0, 2);
+    while (pattern.size() > 1 && pattern.back() == '/') pattern.pop_back();
+    if (pattern.empty() || pattern == "." || pattern.front() == '/') continue;
+    if (pattern.find('/') == std::string::npos) {
+      add(pattern);  // a name: matched against every component, as in ruff
+      continue;
+    }
+    std::vector<std::string> anchored = {pattern};
+    if (pattern.rfind("**/", 0) == 0) {
+      anchored.push_back(pattern.substr(3));
+      add("*/" + pattern.substr(3));  // at any depth below any root
+    }
+    for (const std::string& root : roots) {
+      std::error_code ec;
+      if (!fs::is_directory(root, ec)) continue;
+      std::string rel = PathRelativeTo(root, excludes.root);
+      if (rel == ".." || rel.rfind("../", 0) == 0) continue;  // outside the config root
+      std::vector<std::string> root_parts = rel == "." ? std::vector<std::string>{} : split(rel);
+      for (const std::string& a : anchored) {
+        std::vector<std::string> parts = split(a);
+        if (parts.size() <= root_parts.size()) continue;  // names the root itself or above it
+        bool prefix = true;
+        for (size_t i = 0; i < root_parts.size() && prefix; ++i) {
+          prefix = fnmatch(parts[i].c_str(), root_parts[i].c_str(), 0) == 0;
+        }
+        if (!prefix) continue;
+        std::string rest = join(parts, root_parts.size());
+        if (rest.find('/') != std::string::npos) {
+          add(rest);  // only ever matches the whole root-relative path
+        } else {
+          add(rest + "/*");  // everything under a folder of that name in the root
+          if (!fs::is_directory(fs::path(root) / rest, ec)) add(rest);  // a file (or a glob)
+        }
+      }
+    }
+  }
+  return out;
+}
+
+DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots, const PathExcludes& excludes) {
   DiscoveredPaths found;
   std::vector<fs::path> candidates;
   std::vector<fs::path> indexes;
@@ -127,6 +198,7 @@ DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots) {
       found.errors.push_back(root + ": no such file or directory");
       continue;
     }
+    if (excludes.force && excludes.Matches(root)) continue;  // --force-exclude
     if (fs::is_regular_file(st)) {
       consider_file(rp, /*explicit_file=*/true);
       continue;
@@ -144,6 +216,10 @@ DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots) {
       const fs::directory_entry& entry = *it;
       std::error_code sec;
       if (entry.is_symlink(sec)) {  // never follow links out of the tree
+        if (entry.is_directory(sec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (!excludes.empty() && excludes.MatchesEntry(entry.path().string())) {
         if (entry.is_directory(sec)) it.disable_recursion_pending();
         continue;
       }

@@ -1,5 +1,7 @@
 #include "analyzer/project_config.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -151,6 +153,76 @@ std::string DetectPinnedTorchVersion(const std::string& root) {
     }
   }
   return {};
+}
+
+namespace {
+
+fs::path AbsoluteNormal(const std::string& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p.empty() ? std::string(".") : p, ec);
+  if (ec) abs = fs::path(p);
+  abs = abs.lexically_normal();
+  // "a/b/" normalises to "a/b/" (an empty last component): drop it.
+  std::string s = abs.generic_string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return fs::path(s);
+}
+
+bool Glob(const std::string& pattern, const std::string& text) {
+  return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+}
+
+// `text` or any of its leading folders ("a", "a/b" of "a/b/c.py") matches.
+bool GlobOrAncestor(const std::string& pattern, const std::string& text) {
+  if (Glob(pattern, text)) return true;
+  for (size_t slash = text.find('/'); slash != std::string::npos; slash = text.find('/', slash + 1)) {
+    if (slash > 0 && Glob(pattern, text.substr(0, slash))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string PathRelativeTo(const std::string& path, const std::string& root) {
+  fs::path rel = AbsoluteNormal(path).lexically_relative(AbsoluteNormal(root));
+  std::string s = rel.generic_string();
+  return s.empty() ? std::string(".") : s;
+}
+
+bool PathMatchesPattern(const std::string& path, const std::string& root, const std::string& raw,
+                        bool entry_only) {
+  std::string pattern = raw;
+  while (pattern.rfind("./", 0) == 0) pattern.erase(0, 2);
+  while (pattern.size() > 1 && pattern.back() == '/') pattern.pop_back();
+  if (pattern.empty() || pattern == ".") return false;
+  auto match = [entry_only](const std::string& p, const std::string& text) {
+    return entry_only ? Glob(p, text) : GlobOrAncestor(p, text);
+  };
+  if (pattern.front() == '/') return match(pattern, AbsoluteNormal(path).generic_string());
+  std::string rel = PathRelativeTo(path, root);
+  bool inside = rel != ".." && rel.rfind("../", 0) != 0;
+  if (pattern.find('/') == std::string::npos) {
+    // A name: any component (of the root-relative path when inside the root).
+    fs::path parts = inside ? fs::path(rel) : fs::path(path).lexically_normal();
+    if (entry_only) return Glob(pattern, AbsoluteNormal(path).filename().string());
+    for (const fs::path& part : parts) {
+      std::string name = part.string();
+      if (!name.empty() && name != "." && name != ".." && Glob(pattern, name)) return true;
+    }
+    return false;
+  }
+  if (!inside) return false;
+  if (match(pattern, rel)) return true;
+  if (pattern.rfind("**/", 0) == 0) return match(pattern.substr(3), rel);
+  return false;
+}
+
+bool PathMatchesAny(const std::string& path, const std::string& root,
+                    const std::vector<std::string>& patterns, bool entry_only) {
+  for (const std::string& p : patterns) {
+    if (PathMatchesPattern(path, root, p, entry_only)) return true;
+  }
+  return false;
 }
 
 }  // namespace ptlint

@@ -41,6 +41,25 @@ Result<ProjectConfig> ReadProjectConfigFile(const std::string& path);
 // "torch>=2.6" -> "2.6"). Empty if none is found.
 std::string DetectPinnedTorchVersion(const std::string& root);
 
+// `path` relative to `root` ("/" separators, normalised; "../x" when outside
+// it). Both may be relative to the working directory.
+std::string PathRelativeTo(const std::string& path, const std::string& root);
+
+// Does `path` match a ruff-style `exclude` / `per-file-ignores` pattern?
+// Patterns are globs (fnmatch: `*` also crosses `/`, `?`, `[...]`):
+//  - without a `/` ("legacy", "*_old.py"): any component of the path, a file
+//    or folder name, at any depth;
+//  - with a `/` ("src/legacy", "tests/*.py"): the path relative to `root` (the
+//    config's folder), or a folder that holds it; a leading "**/" also
+//    matches at the root, "./" and a trailing "/" are dropped; an absolute
+//    pattern is matched against the absolute path.
+// With `entry_only` (a directory walk, which prunes matched folders itself)
+// only the path's own name and whole path count, not its folders'.
+bool PathMatchesPattern(const std::string& path, const std::string& root, const std::string& pattern,
+                        bool entry_only = false);
+bool PathMatchesAny(const std::string& path, const std::string& root,
+                    const std::vector<std::string>& patterns, bool entry_only = false);
+
 }  // namespace ptlint
 
 #endif  // PTLINT_ANALYZER_PROJECT_CONFIG_H_

@@ -1,6 +1,8 @@
 #include "analyzer/report_formats.h"
 
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -188,17 +190,61 @@ const char* SarifLevel(Severity s) {
   return "warning";
 }
 
+// A path as a SARIF artifact URI. Relative paths (what ptlint prints when run
+// inside the project) stay relative to %SRCROOT%, percent-encoded as RFC 3986
+// requires (spaces, '%', '#', non-ASCII bytes); a path that is absolute or
+// climbs out of the working directory ("../x") becomes an absolute file: URI
+// without a uriBaseId, which GitHub maps back onto the checkout.
+ojson SarifArtifactLocation(const std::string& path) {
+  auto encode = [](std::string_view s) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string o;
+    for (unsigned char c : s) {
+      bool plain = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/' ||
+                   c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
+                   c == '*' || c == '+' || c == ',' || c == ';' || c == '=' || c == '@';
+      if (plain && c < 0x80) {
+        o += static_cast<char>(c);
+      } else {
+        o += '%';
+        o += kHex[c >> 4];
+        o += kHex[c & 15];
+      }
+    }
+    return o;
+  };
+  std::filesystem::path p(path);
+  std::string generic = p.lexically_normal().generic_string();
+  bool outside = generic == ".." || generic.rfind("../", 0) == 0;
+  if (p.is_absolute() || outside) {
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(p, ec).lexically_normal();
+    return {{"uri", "file://" + encode(abs.generic_string())}};
+  }
+  // A relative path whose first segment holds ':' would read as a scheme.
+  std::string uri = encode(generic.rfind("./", 0) == 0 ? generic.substr(2) : generic);
+  size_t colon = uri.find(':');
+  if (colon != std::string::npos && uri.find('/') > colon) uri = "./" + uri;
+  return {{"uri", uri}, {"uriBaseId", "%SRCROOT%"}};
+}
+
+// GitHub code scanning needs region.startLine on every location: a finding on
+// a whole file (a checkpoint) is placed on its first line.
 ojson SarifLocation(const SourceRange& r) {
   ojson phys;
-  phys["artifactLocation"] = {{"uri", r.path}, {"uriBaseId", "%SRCROOT%"}};
+  phys["artifactLocation"] = SarifArtifactLocation(r.path);
+  ojson region;
   if (r.line > 0) {
-    ojson region;
     region["startLine"] = r.line;
     if (r.column > 0) region["startColumn"] = r.column;
     if (r.end_line > 0) region["endLine"] = r.end_line;
-    if (r.end_column > 0) region["endColumn"] = r.end_column;
-    phys["region"] = region;
+    if (r.end_column > 0 && (r.end_line > r.line || r.end_column >= r.column)) {
+      region["endColumn"] = r.end_column;
+    }
+  } else {
+    region["startLine"] = 1;
   }
+  phys["region"] = region;
   return {{"physicalLocation", phys}};
 }
 
@@ -222,6 +268,7 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
     rules.push_back(std::move(rule));
   }
   ojson results = ojson::array();
+  std::map<std::string, int> fingerprint_uses;
   for (const Diagnostic& d : ds) {
     ojson res;
     res["ruleId"] = d.code;
@@ -243,7 +290,12 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
       }
       res["relatedLocations"] = rel;
     }
-    res["partialFingerprints"] = {{"ptlint/v1", DiagnosticFingerprint(d)}};
+    // Two findings with the same rule, file and message (one per line) get
+    // the same hash: the occurrence number keeps them apart, as CodeQL does.
+    std::string fingerprint = DiagnosticFingerprint(d);
+    int occurrence = ++fingerprint_uses[fingerprint];
+    if (occurrence > 1) fingerprint += ":" + std::to_string(occurrence);
+    res["partialFingerprints"] = {{"ptlint/v1", fingerprint}};
     results.push_back(std::move(res));
   }
   ojson doc;

@@ -71,6 +71,11 @@ struct ExpectedSet {
     }
     for (const std::string& o : open_prefixes) {
       if (!o.empty() && key.rfind(o, 0) == 0) return true;
+      // A glob ("conv.weight_*": weight_norm's weight_g / weight_v).
+      if (o.find_first_of("*?[") != std::string::npos &&
+          (fnmatch(o.c_str(), key.c_str(), 0) == 0 || fnmatch((o + "*").c_str(), key.c_str(), 0) == 0)) {
+        return true;
+      }
     }
     return false;
   }
@@ -134,7 +139,10 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   std::vector<const TensorInfo*> tensors;
   std::vector<std::string> names;
   for (const TensorInfo& t : cp.tensors) {
-    if (t.name.empty() || t.name[0] == '[') continue;  // not a state-dict key
+    // Not a state-dict key: a place in another object ("['optimizer']..."),
+    // or a tensor a pickled module keeps as a plain attribute
+    // ("._modules['conv'].weight", what weight_norm leaves in __dict__).
+    if (t.name.empty() || t.name[0] == '[' || t.name[0] == '.') continue;
     tensors.push_back(&t);
     names.push_back(t.name);
   }
@@ -205,9 +213,28 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
     }
     missing.push_back(&k);
   }
+  // With no constructor argument known (a binding by structure or by a whole
+  // pickled module), a parameter that defaults to None may have been given a
+  // module (`self.aux = aux`): keys under its name are not unexpected.
+  std::set<std::string> maybe_given;
+  if (std::none_of(expected.params.begin(), expected.params.end(),
+                   [](const ConstructorParam& p) { return p.given; })) {
+    for (const ConstructorParam& p : expected.params) {
+      if (p.default_text != "None") continue;
+      std::string prefix = p.name + ".";
+      bool registered = std::any_of(expected.keys.begin(), expected.keys.end(), [&](const PredictedKey& k) {
+        return k.key.rfind(prefix, 0) == 0;
+      });
+      if (!registered) maybe_given.insert(prefix);
+    }
+  }
+  auto under_unknown_param = [&](const std::string& k) {
+    size_t dot = k.find('.');
+    return dot != std::string::npos && maybe_given.count(k.substr(0, dot + 1)) > 0;
+  };
   std::vector<std::pair<std::string, const TensorInfo*>> unexpected;
   for (const auto& [k, t] : ordered) {
-    if (!set.Explains(k)) unexpected.emplace_back(k, t);
+    if (!set.Explains(k) && !under_unknown_param(k)) unexpected.emplace_back(k, t);
   }
 
   // Renamed subtrees: a missing `A.rest` and an unexpected `B.rest` with the

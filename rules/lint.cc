@@ -51,6 +51,10 @@ bool ParseLintFlag(const std::vector<std::string>& args, size_t& i, LintOverride
     o.strict = true;
     return true;
   }
+  if (a == "--force-exclude") {
+    o.force_exclude = true;
+    return true;
+  }
   if (take("--select")) {
     auto codes = SplitCodes(value);
     o.select.insert(o.select.end(), codes.begin(), codes.end());
@@ -108,6 +112,9 @@ Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const Lint
   a.safety.torch_version = torch;
   a.safety.safe_globals.insert(config.safe_globals.begin(), config.safe_globals.end());
   a.strict = flags.strict;
+  a.exclude = s.exclude;
+  a.exclude_root = s.root;
+  a.force_exclude = flags.force_exclude;
   for (const auto& [ckpt, cls] : config.bind) a.bind[ckpt] = cls;
   for (const auto& [ckpt, cls] : flags.bind) a.bind[ckpt] = cls;
   return s;
@@ -145,6 +152,19 @@ bool LineSuppresses(const std::string& line, const std::string& code) {
       if (code.rfind(c, 0) == 0) return true;
     }
     if (codes.find_first_not_of(" ") == std::string::npos) return true;
+  }
+  return false;
+}
+
+bool PerFileIgnored(const Diagnostic& d, const LintSettings& settings) {
+  if (settings.per_file_ignores.empty() || d.location.path.empty()) return false;
+  for (const auto& [glob, codes] : settings.per_file_ignores) {
+    bool negated = !glob.empty() && glob[0] == '!';
+    std::string pattern = negated ? glob.substr(1) : glob;
+    if (PathMatchesPattern(d.location.path, settings.root, pattern) == negated) continue;
+    for (const std::string& c : codes) {
+      if (c == "ALL" || d.code.rfind(c, 0) == 0) return true;
+    }
   }
   return false;
 }
@@ -195,6 +215,7 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
                                      // Rules may emit codes of related rules
                                      // (PTL303 beside PTL6xx): filter again.
                                      if (!RuleSelected(d.code, select, ignore)) return true;
+                                     if (PerFileIgnored(d, settings)) return true;
                                      if (d.location.line <= 0 || !lines) return false;
                                      auto text = lines(d.location.path, d.location.line);
                                      return text && LineSuppresses(*text, d.code);

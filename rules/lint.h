@@ -27,10 +27,11 @@ struct LintOverrides {
   std::string torch_version;
   std::map<std::string, std::string> bind;  // CKPT -> pkg.mod.Class
   bool strict = false;
+  bool force_exclude = false;  // `exclude` applies to paths named explicitly too
 };
 
 // Consumes args[i] (and its value) when it is one of the lint flags
-// (--select, --ignore, --torch-version, --bind, --strict, with or without
+// (--select, --ignore, --torch-version, --bind, --strict, --force-exclude, with or without
 // "="). Returns false when args[i] is not a lint flag; sets `error` when it
 // is one but malformed.
 bool ParseLintFlag(const std::vector<std::string>& args, size_t& i, LintOverrides& o,
@@ -44,8 +45,14 @@ struct LintSettings {
   std::map<std::string, std::vector<std::string>> per_file_ignores;  // glob -> codes
   std::vector<std::string> exclude;                                  // globs
   std::string root;                 // the config's folder, or the first path's
-  AnalysisOptions analysis;         // torch version, safety, bind, strict
+  AnalysisOptions analysis;         // torch version, safety, bind, strict, exclude
 };
+
+// Is `d` dropped by a `per-file-ignores` entry? Its location's path is
+// matched (PathMatchesPattern, relative to `root`) against each glob; a glob
+// starting with '!' applies to the paths it does not match (as in ruff).
+// Codes are codes or prefixes ("PTL2", "ALL").
+bool PerFileIgnored(const Diagnostic& d, const LintSettings& settings);
 
 // Config first, then flags; the torch version from flag, config, then the
 // pins under `root` (requirements*.txt, pyproject dependencies).
@@ -57,8 +64,8 @@ Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const Lint
 using SourceLineReader = std::function<std::optional<std::string>(const std::string& path, int line)>;
 SourceLineReader DiskLineReader();
 
-// Runs every selected rule over the project, applies `# ptlint: ignore[...]`
-// / `# noqa:` suppressions, and sorts (DiagnosticLess).
+// Runs every selected rule over the project, applies `per-file-ignores` and
+// `# ptlint: ignore[...]` / `# noqa:` suppressions, and sorts (DiagnosticLess).
 std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSettings& settings,
                                     const SourceLineReader& lines);
 

@@ -1,6 +1,7 @@
 // End-to-end tests of the ptlint binary on fixtures made by real torch.save
 // (tests/make_fixtures.py): exit codes, text and JSON output, and that the
 // fast path never loads LibTorch.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -155,6 +156,74 @@ TEST(Cli, InspectDeepUsesTheOracleProcess) {
   EXPECT_FALSE(deep["tensors"].empty());
   auto text = RunPtlint({"inspect", "--deep", Fixture("hf/pytorch_model.bin")});
   EXPECT_NE(text.out.find("deep (LibTorch)"), std::string::npos) << text.out;
+}
+
+}  // namespace
+}  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// `exclude` keeps files out of both discoveries and `per-file-ignores` drops
+// findings by path, both relative to the config's folder (ruff semantics);
+// a path named on the command line is still checked unless --force-exclude.
+TEST(Cli, ConfigExcludeAndPerFileIgnores) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::path(PTLINT_BINARY_DIR) / "cli_exclude_project";
+  fs::remove_all(root);
+  auto write = [&](const std::string& rel, const std::string& text) {
+    fs::create_directories((root / rel).parent_path());
+    std::ofstream(root / rel, std::ios::binary) << text;
+  };
+  const std::string lfs =
+      "version https://git-lfs.github.com/spec/v1\n"
+      "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+  const std::string saves_module =
+      "import torch\n\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.fc = torch.nn.Linear(2, 2)\n\n\nmodel = Net()\ntorch.save(model, \"out.pt\")\n";
+  write("ptlint.toml",
+        "exclude = [\"src/legacy\", \"ckpt/archive\", \"scratch_*.pt\"]\n"
+        "[per-file-ignores]\n\"tools/*\" = [\"PTL7\"]\n\"ckpt/old.pt\" = [\"PTL503\"]\n");
+  write("src/train.py", saves_module);
+  write("src/legacy/train_v1.py", saves_module);
+  write("tools/export.py", saves_module);
+  write("ckpt/model.pt", lfs);
+  write("ckpt/old.pt", lfs);
+  write("ckpt/scratch_1.pt", lfs);
+  write("ckpt/archive/v0.pt", lfs);
+
+  auto check = [&](std::vector<std::string> args) {
+    std::string cmd = "cd '" + root.string() + "' && exec '" + kPtlint + "' check";
+    for (const std::string& a : args) cmd += " '" + a + "'";
+    auto r = RunProcess({"/bin/sh", "-c", cmd + " --output-format json"});
+    EXPECT_TRUE(r.ok());
+    std::vector<std::string> where;
+    auto doc = nlohmann::json::parse(r.ok() ? r->out : "", nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << (r.ok() ? r->out + r->err : "");
+    if (doc.is_discarded()) return where;
+    for (const auto& d : doc["diagnostics"]) {
+      where.push_back(d["code"].get<std::string>() + " " + d["location"]["path"].get<std::string>());
+    }
+    std::sort(where.begin(), where.end());
+    return where;
+  };
+  EXPECT_EQ(check({"."}),
+            (std::vector<std::string>{"PTL503 ckpt/model.pt", "PTL701 src/train.py", "PTL702 src/train.py"}));
+  // Named explicitly: checked (as in ruff) ...
+  EXPECT_EQ(check({"src/legacy", "ckpt/scratch_1.pt"}),
+            (std::vector<std::string>{"PTL503 ckpt/scratch_1.pt", "PTL701 src/legacy/train_v1.py",
+                                      "PTL702 src/legacy/train_v1.py"}));
+  // ... unless --force-exclude.
+  EXPECT_TRUE(check({"src/legacy", "ckpt/scratch_1.pt", "--force-exclude"}).empty());
+  // per-file-ignores still apply to explicit paths.
+  EXPECT_TRUE(check({"tools", "ckpt/old.pt"}).empty());
+  // Paths given from another directory are matched relative to the config.
+  auto r = RunProcess({kPtlint, "check", root.string(), "--output-format", "concise"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->out.find("legacy"), std::string::npos) << r->out;
+  EXPECT_EQ(r->out.find("archive"), std::string::npos) << r->out;
+  EXPECT_EQ(r->out.find("tools"), std::string::npos) << r->out;
+  EXPECT_NE(r->out.find("model.pt"), std::string::npos) << r->out;
 }
 
 }  // namespace
