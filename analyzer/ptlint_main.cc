@@ -7,6 +7,7 @@
 #include "analyzer/check_command.h"
 #include "analyzer/classes_command.h"
 #include "analyzer/inspect_command.h"
+#include "lsp/lsp_command.h"
 
 namespace {
 
@@ -21,6 +22,7 @@ const char kUsage[] =
     "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
     "  ptlint classes PATH... [--format text|json]\n"
     "  ptlint rule CODE | --all\n"
+    "  ptlint lsp [--stdio] [check options]    the language server (stdin/stdout)\n"
     "  ptlint --version\n";
 
 }  // namespace
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
   if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
+  if (command == "lsp") return ptlint::RunLspCommand(rest, std::cin, std::cout, std::cerr);
   // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
   return ptlint::RunCheckCommand(args, std::cout, std::cerr);
 }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "analyzer/global_origin.h"
+#include "rules/quick_fix.h"
 #include "rules/source_rule_support.h"
 
 namespace ptlint {
@@ -113,6 +114,8 @@ void MissingClassRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector
       d.fix = "If `" + to.qualified_name + "` is the same class, bind the old name where the pickle "
               "looks for it (in " + DisplayPath(file->info.path) + ": `" + alias + "`), load once, "
               "and re-save `model.state_dict()` so the checkpoint no longer depends on class names.";
+      // The fix: that alias, at the end of the module the pickle names.
+      if (auto edit = AppendLine(ctx.project, file->info.path, alias)) d.edits.push_back(std::move(*edit));
     }
     if (!loads.empty()) {
       PlaceOnSource(d, CallRange(*loads.front()),

@@ -1,5 +1,6 @@
 #include "rules/ptl204_renamed_attribute.h"
 
+#include "rules/quick_fix.h"
 #include "rules/rule_util.h"
 
 namespace ptlint {
@@ -41,6 +42,19 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
       d.location = BoundClassRange(ctx);
     }
     if (d.location.line > 0) d.related.push_back({CheckpointRange(ctx), "the checkpoint still uses `" + old_name + "`"});
+    // The fix: rename the keys where the checkpoint is loaded (the code keeps
+    // its new name, which forward() and other callers already use).
+    if (const CallSite* site = BindingCallSite(ctx)) {
+      if (auto arg = LoadStateDictArgument(ctx.project, *site)) {
+        const std::string* source = IndexedSource(ctx.project, site->path);
+        TextEdit edit;
+        edit.range = RangeOfBytes(site->path, *source, arg->first, arg->second);
+        edit.new_text = "{(\"" + r.code_prefix + "\" + k[" + std::to_string(r.checkpoint_prefix.size()) +
+                        ":] if k.startswith(\"" + r.checkpoint_prefix + "\") else k): v for k, v in " +
+                        AsOperand(site->argument_text) + ".items()}";
+        d.edits.push_back(std::move(edit));
+      }
+    }
     out.push_back(std::move(d));
   }
 }

@@ -1,5 +1,6 @@
 #include "rules/ptl205_wrapper_prefix.h"
 
+#include "rules/quick_fix.h"
 #include "rules/rule_util.h"
 
 namespace ptlint {
@@ -53,6 +54,23 @@ void WrapperPrefixRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
     d.torch_error = TorchLoadStateDictError(cls, code_keys, file_keys, {});
     d.fix = "Load into the inner model (`model." + p.substr(0, p.size() - 1) +
             ".load_state_dict(sd)`) or add the prefix: `sd = {\"" + p + "\" + k: v for k, v in sd.items()}`.";
+  }
+  // The fix: rewrite the keys where the checkpoint is loaded.
+  if (site != nullptr) {
+    if (auto arg = LoadStateDictArgument(ctx.project, *site)) {
+      const std::string* source = IndexedSource(ctx.project, site->path);
+      std::string items = AsOperand(site->argument_text) + ".items()";
+      TextEdit edit;
+      edit.range = RangeOfBytes(site->path, *source, arg->first, arg->second);
+      if (!diff.extra_prefix.empty()) {
+        const std::string& p = diff.extra_prefix;
+        edit.new_text = "{(k[" + std::to_string(p.size()) + ":] if k.startswith(\"" + p +
+                        "\") else k): v for k, v in " + items + "}";
+      } else {
+        edit.new_text = "{\"" + diff.missing_prefix + "\" + k: v for k, v in " + items + "}";
+      }
+      d.edits.push_back(std::move(edit));
+    }
   }
   if (site != nullptr) {
     d.location = RangeOfCall(*site);

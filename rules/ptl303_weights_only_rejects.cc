@@ -3,6 +3,7 @@
 #include "analyzer/weights_only_simulation.h"
 #include <set>
 
+#include "rules/quick_fix.h"
 #include "rules/rule_util.h"
 
 namespace ptlint {
@@ -65,6 +66,15 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   if (!affected.empty()) {
     d.location = RangeOfCall(*affected.front());
     d.related.push_back({CheckpointRange(ctx), "the checkpoint holding these globals"});
+    // The fix (never for globals that can run code): allowlist them before the load.
+    if (!dangerous && !blocked && !p.add_safe_globals.empty()) {
+      std::vector<std::string> lines = p.imports;
+      lines.push_back(p.add_safe_globals);
+      if (auto edit = InsertLinesBefore(ctx.project, affected.front()->path,
+                                        static_cast<int>(affected.front()->start.line), lines)) {
+        d.edits.push_back(std::move(*edit));
+      }
+    }
   } else {
     d.severity = Severity::kWarning;  // no call site seen: a prediction for whoever loads it
   }

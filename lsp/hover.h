@@ -1,0 +1,28 @@
+// textDocument/hover: what ptlint knows at a position, in Markdown.
+//  - a Module class's `class X` line: the checkpoints bound to it, how, key
+//    coverage and the mismatches;
+//  - the path argument of `torch.load("…")` / `torch.jit.load("…")`: that
+//    checkpoint's format, layout, tensors, globals and safety;
+//  - a line with a ptlint diagnostic: the rule's documentation.
+#ifndef PTLINT_LSP_HOVER_H_
+#define PTLINT_LSP_HOVER_H_
+
+#include <optional>
+#include <string>
+
+#include "lsp/workspace.h"
+
+namespace ptlint::lsp {
+
+// `line` is 0-based, `byte_column` a byte offset in that line. nullopt: nothing to say.
+std::optional<std::string> HoverMarkdown(const Workspace& workspace, const std::string& path,
+                                         uint32_t line, size_t byte_column);
+
+// The checkpoint summary alone (also used for hovers in other places).
+std::string CheckpointSummaryMarkdown(const Workspace& workspace, const AnalyzedCheckpoint& checkpoint);
+// The class summary alone.
+std::string ClassSummaryMarkdown(const Workspace& workspace, const ClassInfo& cls);
+
+}  // namespace ptlint::lsp
+
+#endif  // PTLINT_LSP_HOVER_H_

@@ -1,0 +1,886 @@
+#include "lsp/server.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "analyzer/project_analysis.h"
+#include "lsp/code_actions.h"
+#include "lsp/hover.h"
+#include "lsp/protocol.h"
+#include "lsp/workspace.h"
+
+namespace ptlint::lsp {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Event {
+  enum Kind { kMessage, kBadFrame, kEof, kCheckpointRead } kind = kMessage;
+  json message;
+  std::string text;  // kBadFrame: why; kCheckpointRead: the path
+  FileStamp stamp;
+  std::shared_ptr<AnalyzedCheckpoint> checkpoint;
+};
+
+class EventQueue {
+ public:
+  void Push(Event e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    events_.push_back(std::move(e));
+    cv_.notify_all();
+  }
+  // The next event, or nullopt at `deadline`.
+  std::optional<Event> Pop(std::optional<Clock::time_point> deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (deadline) {
+      cv_.wait_until(lock, *deadline, [&] { return !events_.empty(); });
+    } else {
+      cv_.wait(lock, [&] { return !events_.empty(); });
+    }
+    if (events_.empty()) return std::nullopt;
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Event> events_;
+};
+
+// Reads checkpoints one at a time; shared with its thread so that a read
+// still running at exit can be left behind safely.
+struct CheckpointWorker {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::string> jobs;
+  bool stop = false;
+  std::shared_ptr<EventQueue> events;
+
+  void Loop() {
+    while (true) {
+      std::string path;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        cv.wait(lock, [&] { return stop || !jobs.empty(); });
+        if (stop) return;
+        path = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      Event e;
+      e.kind = Event::kCheckpointRead;
+      e.text = path;
+      auto stamp = StatFile(path);
+      if (stamp) {
+        e.stamp = *stamp;
+        e.checkpoint = std::make_shared<AnalyzedCheckpoint>(ReadAnalyzedCheckpoint(path));
+      }
+      events->Push(std::move(e));
+    }
+  }
+};
+
+std::string IdKey(const json& id) { return id.dump(); }
+
+const json* Find(const json& j, std::initializer_list<const char*> path) {
+  const json* cur = &j;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+bool True(const json& j, std::initializer_list<const char*> path) {
+  const json* v = Find(j, path);
+  return v != nullptr && v->is_boolean() && v->get<bool>();
+}
+
+// Thrown by handlers for bad params; becomes -32602.
+struct InvalidParams {
+  std::string message;
+};
+
+std::string RequireString(const json& params, std::initializer_list<const char*> path) {
+  const json* v = Find(params, path);
+  if (v == nullptr || !v->is_string()) {
+    std::string where;
+    for (const char* p : path) where += std::string(where.empty() ? "" : ".") + p;
+    throw InvalidParams{"missing or non-string " + where};
+  }
+  return v->get<std::string>();
+}
+
+uint32_t RequireUint(const json& params, std::initializer_list<const char*> path) {
+  const json* v = Find(params, path);
+  if (v == nullptr || !v->is_number_integer() || v->get<int64_t>() < 0) {
+    std::string where;
+    for (const char* p : path) where += std::string(where.empty() ? "" : ".") + p;
+    throw InvalidParams{"missing or invalid " + where};
+  }
+  return static_cast<uint32_t>(std::min<int64_t>(v->get<int64_t>(), UINT32_MAX));
+}
+
+bool HasCheckpointExtension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  return ext == ".pt" || ext == ".pth" || ext == ".bin" || ext == ".ckpt" || ext == ".safetensors" ||
+         ext == ".json";
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(Transport& transport, ServerOptions options)
+      : transport_(transport), options_(std::move(options)), events_(std::make_shared<EventQueue>()),
+        cancelled_(std::make_shared<CancelSet>()) {}
+
+  int Run();
+
+ private:
+  struct CancelSet {
+    std::mutex mutex;
+    std::set<std::string> ids;
+  };
+  struct Parked {
+    json id;
+    std::string method;
+    json params;
+  };
+
+  void Log(int level, const std::string& text) {
+    if (options_.log != nullptr && level <= options_.log_level) {
+      *options_.log << "ptlint lsp: " << text << "\n";
+      options_.log->flush();
+    }
+  }
+  void Send(const json& message) { transport_.Write(message); }
+  void Reply(const json& id, json result) { Send(Response(id, std::move(result))); }
+  void ReplyError(const json& id, int code, const std::string& message, const json& data = nullptr) {
+    Send(ErrorResponse(id, code, message, data));
+  }
+  void Notify(const std::string& method, json params) { Send(Notification(method, std::move(params))); }
+  void CallClient(const std::string& method, json params) {
+    Send(Request("ptlint-" + std::to_string(++outgoing_id_), method, std::move(params)));
+  }
+  bool TakeCancelled(const json& id) {
+    std::lock_guard<std::mutex> lock(cancelled_->mutex);
+    return cancelled_->ids.erase(IdKey(id)) > 0;
+  }
+
+  void HandleMessage(const json& message);
+  void HandleRequest(const json& id, const std::string& method, const json& params);
+  void HandleNotification(const std::string& method, const json& params);
+
+  json Initialize(const json& params);
+  void Initialized();
+  void LoadWorkspace(bool with_progress);
+  void ScheduleReads();
+  void OnCheckpointRead(Event& e);
+  void MarkDirty(bool now);
+  bool AnalysisReady() const;
+  void RunAnalysis();
+  void Publish();
+  void AnswerParked();
+  void Poll();
+  void DidChangeWatchedFiles(const json& params);
+
+  json PullDocument(const json& params);
+  json PullWorkspace(const json& params);
+  json DiagnosticsFor(const std::string& path);
+  std::map<std::string, std::vector<json>> DiagnosticsByPath();
+  DiagnosticContext Context() const;
+  std::string PathOf(const json& params);
+
+  Transport& transport_;
+  ServerOptions options_;
+  std::shared_ptr<EventQueue> events_;
+  std::shared_ptr<CancelSet> cancelled_;
+  std::shared_ptr<CheckpointWorker> worker_;
+  Workspace workspace_;
+
+  // Lifecycle.
+  bool initialize_received_ = false;
+  bool initialized_ = false;
+  bool loaded_ = false;
+  bool shutdown_ = false;
+  bool exit_ = false;
+  int exit_code_ = 1;
+  int outgoing_id_ = 0;
+
+  // Client capabilities.
+  PositionEncoding encoding_ = PositionEncoding::kUtf16;
+  bool related_information_ = false;
+  bool pull_diagnostics_ = false;
+  bool refresh_support_ = false;
+  bool dynamic_watchers_ = false;
+  bool work_done_progress_ = false;
+  std::string root_;
+
+  // Scheduling.
+  bool dirty_ = false;
+  Clock::time_point analysis_deadline_{};
+  std::set<std::string> in_flight_;
+  Clock::time_point reads_since_{};
+  std::optional<Clock::time_point> poll_deadline_;
+  std::map<std::string, FileStamp> config_stamps_;
+  std::vector<Parked> parked_;
+  bool analysed_once_ = false;
+  std::string progress_token_;
+
+  // What was published, per absolute path (serialised diagnostics).
+  std::map<std::string, std::string> published_;
+  std::map<std::string, std::vector<json>> current_;
+};
+
+Server::Server(Transport& transport, ServerOptions options)
+    : impl_(std::make_unique<Impl>(transport, std::move(options))) {}
+Server::~Server() = default;
+int Server::Run() { return impl_->Run(); }
+
+int Server::Impl::Run() {
+  worker_ = std::make_shared<CheckpointWorker>();
+  worker_->events = events_;
+  std::thread worker_thread([w = worker_] { w->Loop(); });
+
+  auto reader_done = std::make_shared<std::atomic<bool>>(false);
+  std::thread reader([this, events = events_, cancelled = cancelled_, reader_done] {
+    std::string body;
+    while (true) {
+      Transport::ReadResult r = transport_.Read(&body);
+      if (r == Transport::ReadResult::kEof) break;
+      Event e;
+      if (r == Transport::ReadResult::kBadFrame) {
+        e.kind = Event::kBadFrame;
+        e.text = body;
+        events->Push(std::move(e));
+        continue;
+      }
+      json message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+      if (message.is_discarded()) {
+        e.kind = Event::kBadFrame;
+        e.text = "parse error: the message is not JSON";
+        events->Push(std::move(e));
+        continue;
+      }
+      if (message.is_object() && message.value("method", json()) == "$/cancelRequest") {
+        const json* id = Find(message, {"params", "id"});
+        if (id != nullptr && (id->is_number_integer() || id->is_string())) {
+          std::lock_guard<std::mutex> lock(cancelled->mutex);
+          cancelled->ids.insert(IdKey(*id));
+        }
+      }
+      e.message = std::move(message);
+      events->Push(std::move(e));
+    }
+    *reader_done = true;
+    Event eof;
+    eof.kind = Event::kEof;
+    events->Push(std::move(eof));
+  });
+
+  while (!exit_) {
+    std::optional<Clock::time_point> deadline;
+    if (dirty_ && AnalysisReady()) deadline = analysis_deadline_;
+    if (dirty_ && !AnalysisReady()) deadline = reads_since_ + std::chrono::seconds(5);
+    if (poll_deadline_ && (!deadline || *poll_deadline_ < *deadline)) deadline = poll_deadline_;
+    std::optional<Event> e = events_->Pop(deadline);
+    if (e) {
+      switch (e->kind) {
+        case Event::kEof:
+          Log(1, "input closed");
+          exit_ = true;
+          exit_code_ = shutdown_ ? 0 : 1;
+          break;
+        case Event::kBadFrame:
+          Log(0, e->text);
+          ReplyError(nullptr, kParseError, e->text);
+          break;
+        case Event::kCheckpointRead:
+          OnCheckpointRead(*e);
+          break;
+        case Event::kMessage:
+          HandleMessage(e->message);
+          break;
+      }
+    }
+    if (exit_) break;
+    Clock::time_point now = Clock::now();
+    if (dirty_ && now >= analysis_deadline_ &&
+        (AnalysisReady() || now >= reads_since_ + std::chrono::seconds(5))) {
+      RunAnalysis();
+    }
+    if (poll_deadline_ && now >= *poll_deadline_) {
+      Poll();
+      poll_deadline_ = Clock::now() + std::chrono::milliseconds(options_.poll_interval_ms);
+    }
+  }
+
+  {
+    std::lock_guard<std::mutex> lock(worker_->mutex);
+    worker_->stop = true;
+    worker_->cv.notify_all();
+  }
+  // A read in progress finishes on its own (bounded by the reader's limits);
+  // it owns its state, so it is not waited for.
+  worker_thread.detach();
+  transport_.Close();
+  if (*reader_done) {
+    reader.join();
+  } else {
+    // Blocked on stdin: the process ends around it.
+    reader.detach();
+  }
+  return exit_code_;
+}
+
+void Server::Impl::HandleMessage(const json& message) {
+  if (!message.is_object()) {
+    ReplyError(nullptr, kInvalidRequest, "a JSON-RPC message must be an object");
+    return;
+  }
+  auto method_it = message.find("method");
+  auto id_it = message.find("id");
+  bool has_id = id_it != message.end() && (id_it->is_number_integer() || id_it->is_string());
+  if (method_it == message.end()) {
+    // A response to one of our requests (registerCapability, progress, refresh): nothing to do.
+    if (message.contains("result") || message.contains("error")) {
+      if (message.contains("error")) Log(1, "client error: " + message["error"].dump());
+      return;
+    }
+    ReplyError(has_id ? *id_it : json(nullptr), kInvalidRequest, "neither a request nor a response");
+    return;
+  }
+  if (!method_it->is_string()) {
+    ReplyError(has_id ? *id_it : json(nullptr), kInvalidRequest, "method must be a string");
+    return;
+  }
+  std::string method = method_it->get<std::string>();
+  json params = message.contains("params") ? message["params"] : json::object();
+  if (id_it != message.end() && !has_id) {
+    ReplyError(nullptr, kInvalidRequest, "id must be a number or a string");
+    return;
+  }
+  Log(2, (has_id ? "request " : "notification ") + method);
+  try {
+    if (has_id) {
+      HandleRequest(*id_it, method, params);
+    } else {
+      HandleNotification(method, params);
+    }
+  } catch (const InvalidParams& e) {
+    if (has_id) ReplyError(*id_it, kInvalidParams, method + ": " + e.message);
+    else Log(0, method + ": " + e.message);
+  } catch (const json::exception& e) {
+    if (has_id) ReplyError(*id_it, kInvalidParams, method + ": " + e.what());
+    else Log(0, method + ": " + e.what());
+  } catch (const std::exception& e) {
+    if (has_id) ReplyError(*id_it, kInternalError, method + ": " + e.what());
+    else Log(0, method + ": " + e.what());
+  }
+}
+
+void Server::Impl::HandleRequest(const json& id, const std::string& method, const json& params) {
+  if (TakeCancelled(id)) {
+    ReplyError(id, kRequestCancelled, "cancelled");
+    return;
+  }
+  if (method == "initialize") {
+    if (initialize_received_) {
+      ReplyError(id, kInvalidRequest, "initialize was already received");
+      return;
+    }
+    Reply(id, Initialize(params));
+    return;
+  }
+  if (!initialize_received_) {
+    ReplyError(id, kServerNotInitialized, "the server is not initialized");
+    return;
+  }
+  if (shutdown_) {
+    ReplyError(id, kInvalidRequest, "the server is shutting down");
+    return;
+  }
+  if (method == "shutdown") {
+    shutdown_ = true;
+    Reply(id, nullptr);
+    return;
+  }
+  if (!params.is_object() && !params.is_array()) throw InvalidParams{"params must be an object"};
+  if (method == "textDocument/hover" || method == "textDocument/codeAction") {
+    std::string path = PathOf(params);
+    // Answer from the current text: flush a pending re-lint first.
+    if (dirty_ && AnalysisReady()) RunAnalysis();
+    if (method == "textDocument/hover") {
+      uint32_t line = RequireUint(params, {"position", "line"});
+      uint32_t character = RequireUint(params, {"position", "character"});
+      auto text = workspace_.LineText(path, static_cast<int>(line) + 1);
+      size_t byte = ByteColumn(text ? *text : std::string(), character, encoding_);
+      auto md = HoverMarkdown(workspace_, path, line, byte);
+      if (!md) {
+        Reply(id, nullptr);
+        return;
+      }
+      Reply(id, {{"contents", {{"kind", "markdown"}, {"value", *md}}}});
+      return;
+    }
+    uint32_t first = RequireUint(params, {"range", "start", "line"});
+    uint32_t last = RequireUint(params, {"range", "end", "line"});
+    Reply(id, CodeActions(workspace_, path, first, std::max(first, last), Context()));
+    return;
+  }
+  if (method == "textDocument/diagnostic" || method == "workspace/diagnostic") {
+    if (method == "textDocument/diagnostic") PathOf(params);  // validate now
+    if (!analysed_once_ || dirty_) {
+      // Answered when the pending analysis is done (debounce, checkpoint reads).
+      parked_.push_back({id, method, params});
+      return;
+    }
+    Reply(id, method == "textDocument/diagnostic" ? PullDocument(params) : PullWorkspace(params));
+    return;
+  }
+  if (method == "workspace/executeCommand") {
+    std::string command = RequireString(params, {"command"});
+    if (command == "ptlint.reload") {
+      LoadWorkspace(false);
+      Reply(id, nullptr);
+      return;
+    }
+    ReplyError(id, kInvalidParams, "unknown command " + command);
+    return;
+  }
+  ReplyError(id, kMethodNotFound, "unknown method " + method);
+}
+
+void Server::Impl::HandleNotification(const std::string& method, const json& params) {
+  if (method == "exit") {
+    exit_ = true;
+    exit_code_ = shutdown_ ? 0 : 1;
+    return;
+  }
+  if (method == "$/cancelRequest") {
+    const json* id = Find(params, {"id"});
+    if (id == nullptr) return;
+    for (auto it = parked_.begin(); it != parked_.end(); ++it) {
+      if (it->id == *id) {
+        TakeCancelled(*id);
+        ReplyError(it->id, kRequestCancelled, "cancelled");
+        parked_.erase(it);
+        break;
+      }
+    }
+    return;
+  }
+  if (!initialize_received_ || shutdown_) return;
+  if (method == "initialized") {
+    Initialized();
+  } else if (method == "textDocument/didOpen") {
+    std::string path = PathOf(params);
+    std::string text = RequireString(params, {"textDocument", "text"});
+    const json* v = Find(params, {"textDocument", "version"});
+    workspace_.Open(path, std::move(text), v && v->is_number_integer() ? v->get<int>() : 0);
+    if (!dynamic_watchers_) ScheduleReads();
+    MarkDirty(/*now=*/true);
+  } else if (method == "textDocument/didChange") {
+    std::string path = PathOf(params);
+    const json* changes = Find(params, {"contentChanges"});
+    if (changes == nullptr) throw InvalidParams{"missing contentChanges"};
+    const json* v = Find(params, {"textDocument", "version"});
+    auto r = workspace_.Change(path, *changes, v && v->is_number_integer() ? v->get<int>() : 0, encoding_);
+    if (!r.ok()) {
+      Log(0, "didChange: " + r.error().message);
+      return;
+    }
+    MarkDirty(/*now=*/false);
+  } else if (method == "textDocument/didClose") {
+    std::string path = PathOf(params);
+    workspace_.Close(path);
+    MarkDirty(true);
+  } else if (method == "textDocument/didSave") {
+    if (!dynamic_watchers_) ScheduleReads();
+  } else if (method == "workspace/didChangeWatchedFiles") {
+    DidChangeWatchedFiles(params);
+  }
+  // Anything else (didChangeConfiguration, $/setTrace, ...) is ignored.
+}
+
+json Server::Impl::Initialize(const json& params) {
+  initialize_received_ = true;
+  const json empty = json::object();
+  const json& caps = params.is_object() && params.contains("capabilities") ? params["capabilities"] : empty;
+  if (const json* encs = Find(caps, {"general", "positionEncodings"}); encs && encs->is_array()) {
+    for (const json& e : *encs) {
+      if (e == "utf-8") encoding_ = PositionEncoding::kUtf8;
+    }
+  }
+  related_information_ = True(caps, {"textDocument", "publishDiagnostics", "relatedInformation"});
+  pull_diagnostics_ = Find(caps, {"textDocument", "diagnostic"}) != nullptr;
+  refresh_support_ = True(caps, {"workspace", "diagnostics", "refreshSupport"});
+  dynamic_watchers_ = True(caps, {"workspace", "didChangeWatchedFiles", "dynamicRegistration"});
+  work_done_progress_ = True(caps, {"window", "workDoneProgress"});
+
+  // Root: rootUri, then the first workspace folder, then rootPath, then cwd.
+  std::optional<std::string> root;
+  if (const json* u = Find(params, {"rootUri"}); u && u->is_string()) root = PathFromUri(u->get<std::string>());
+  if (!root) {
+    if (const json* f = Find(params, {"workspaceFolders"}); f && f->is_array() && !f->empty() &&
+                                                            (*f)[0].contains("uri") && (*f)[0]["uri"].is_string()) {
+      root = PathFromUri((*f)[0]["uri"].get<std::string>());
+    }
+  }
+  if (!root) {
+    if (const json* p = Find(params, {"rootPath"}); p && p->is_string()) root = p->get<std::string>();
+  }
+  std::error_code ec;
+  root_ = fs::absolute(root ? *root : fs::current_path(ec).string()).lexically_normal().string();
+  if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+
+  if (const json* opts = Find(params, {"initializationOptions"}); opts && opts->is_object()) {
+    if (const json* p = Find(*opts, {"pollInterval"}); p && p->is_number_integer()) {
+      options_.poll_interval_ms = std::max(0, p->get<int>());
+    }
+    if (const json* d = Find(*opts, {"debounce"}); d && d->is_number_integer()) {
+      options_.debounce_ms = std::max(0, d->get<int>());
+    }
+    if (const json* a = Find(*opts, {"args"}); a && a->is_array()) {
+      std::vector<std::string> args;
+      for (const json& s : *a) {
+        if (s.is_string()) args.push_back(s.get<std::string>());
+      }
+      for (size_t i = 0; i < args.size(); ++i) {
+        std::string error;
+        if (!ParseLintFlag(args, i, options_.overrides, error)) Log(0, "ignoring option " + args[i]);
+        if (!error.empty()) Log(0, error);
+      }
+    }
+  }
+  if (options_.chdir_to_root && ::chdir(root_.c_str()) != 0) Log(0, "cannot chdir to " + root_);
+  Log(1, "root " + root_ + ", encoding " + PositionEncodingName(encoding_) +
+             (pull_diagnostics_ ? ", pull diagnostics" : ", push diagnostics") +
+             (dynamic_watchers_ ? ", client watchers" : ", polling"));
+
+  json capabilities = {
+      {"positionEncoding", PositionEncodingName(encoding_)},
+      {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
+      {"hoverProvider", true},
+      {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
+      {"executeCommandProvider", {{"commands", {"ptlint.reload"}}}},
+  };
+  if (pull_diagnostics_) {
+    capabilities["diagnosticProvider"] = {
+        {"identifier", "ptlint"}, {"interFileDependencies", true}, {"workspaceDiagnostics", true}};
+  }
+  return {{"capabilities", capabilities}, {"serverInfo", {{"name", "ptlint"}, {"version", PTLINT_VERSION}}}};
+}
+
+void Server::Impl::Initialized() {
+  if (initialized_) return;
+  initialized_ = true;
+  if (dynamic_watchers_) {
+    json watchers = json::array({
+        {{"globPattern", "**/*.{pt,pth,bin,ckpt,safetensors}"}},
+        {{"globPattern", "**/*.py"}},
+        {{"globPattern", "**/{pyproject.toml,ptlint.toml}"}},
+    });
+    CallClient("client/registerCapability",
+               {{"registrations", json::array({{{"id", "ptlint-watch-files"},
+                                                {"method", "workspace/didChangeWatchedFiles"},
+                                                {"registerOptions", {{"watchers", watchers}}}}})}});
+  }
+  LoadWorkspace(work_done_progress_);
+  if (!dynamic_watchers_ && options_.poll_interval_ms > 0) {
+    poll_deadline_ = Clock::now() + std::chrono::milliseconds(options_.poll_interval_ms);
+  }
+}
+
+void Server::Impl::LoadWorkspace(bool with_progress) {
+  auto t0 = Clock::now();
+  if (with_progress) {
+    progress_token_ = "ptlint-index-" + std::to_string(outgoing_id_ + 1);
+    CallClient("window/workDoneProgress/create", {{"token", progress_token_}});
+    Notify("$/progress", {{"token", progress_token_},
+                          {"value", {{"kind", "begin"}, {"title", "ptlint: indexing"}, {"percentage", 0},
+                                     {"cancellable", false}}}});
+  }
+  auto progress = [&](const std::string& message, int percent) {
+    if (!with_progress) return;
+    Notify("$/progress", {{"token", progress_token_},
+                          {"value", {{"kind", "report"}, {"message", message}, {"percentage", percent}}}});
+  };
+  auto loaded = workspace_.Load(root_, options_.overrides, progress);
+  if (!loaded.ok()) {
+    Log(0, loaded.error().message);
+    Notify("window/showMessage", {{"type", 1}, {"message", "ptlint: " + loaded.error().message}});
+  }
+  loaded_ = true;
+  config_stamps_.clear();
+  for (const std::string& c : workspace_.ConfigFiles()) {
+    if (auto s = StatFile(c)) config_stamps_[c] = *s;
+  }
+  Log(1, "indexed " + std::to_string(workspace_.project().python_files.size()) + " Python files and " +
+             std::to_string(workspace_.checkpoint_paths().size()) + " checkpoints in " +
+             std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) + " ms");
+  if (with_progress) progress("reading checkpoints", 80);
+  ScheduleReads();
+  MarkDirty(true);
+}
+
+void Server::Impl::ScheduleReads() {
+  if (!loaded_) return;
+  size_t before = workspace_.checkpoint_paths().size();
+  std::vector<std::string> stale = workspace_.StaleCheckpoints();
+  if (workspace_.checkpoint_paths().size() != before) MarkDirty(true);  // deleted ones
+  std::lock_guard<std::mutex> lock(worker_->mutex);
+  for (const std::string& path : stale) {
+    if (in_flight_.count(path)) continue;
+    if (in_flight_.empty()) reads_since_ = Clock::now();
+    in_flight_.insert(path);
+    worker_->jobs.push_back(path);
+  }
+  worker_->cv.notify_all();
+}
+
+void Server::Impl::OnCheckpointRead(Event& e) {
+  in_flight_.erase(e.text);
+  if (e.checkpoint) {
+    Log(2, "read " + e.text);
+    workspace_.PutCheckpoint(e.text, e.stamp, std::move(*e.checkpoint));
+  } else {
+    workspace_.RemoveCheckpoint(e.text);
+  }
+  MarkDirty(true);
+}
+
+bool Server::Impl::AnalysisReady() const { return loaded_ && in_flight_.empty(); }
+
+void Server::Impl::MarkDirty(bool now) {
+  if (!loaded_) return;
+  Clock::time_point t = Clock::now() + std::chrono::milliseconds(now ? 0 : options_.debounce_ms);
+  if (!dirty_ || !now) analysis_deadline_ = t;
+  if (now && t < analysis_deadline_) analysis_deadline_ = t;
+  dirty_ = true;
+}
+
+void Server::Impl::RunAnalysis() {
+  auto t0 = Clock::now();
+  workspace_.Analyze();
+  dirty_ = false;
+  bool first = !analysed_once_;
+  analysed_once_ = true;
+  const AnalyzeTimings& t = workspace_.timings();
+  Log(1, "analysed in " + std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) +
+             " ms (call sites " + std::to_string(t.call_sites_ms) + ", link " + std::to_string(t.link_ms) +
+             ", lint " + std::to_string(t.lint_ms) + "): " + std::to_string(workspace_.diagnostics().size()) +
+             " diagnostics");
+  Publish();
+  AnswerParked();
+  if (first && !progress_token_.empty()) {
+    Notify("$/progress", {{"token", progress_token_}, {"value", {{"kind", "end"}, {"message", "done"}}}});
+    progress_token_.clear();
+  }
+}
+
+DiagnosticContext Server::Impl::Context() const {
+  DiagnosticContext ctx;
+  ctx.encoding = encoding_;
+  ctx.related_information = related_information_ || pull_diagnostics_;
+  ctx.absolute = [this](const std::string& p) { return workspace_.Absolute(p); };
+  ctx.line_text = [this](const std::string& p, int line) { return workspace_.LineText(p, line); };
+  return ctx;
+}
+
+std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
+  std::map<std::string, std::vector<json>> by_path;
+  DiagnosticContext ctx = Context();
+  for (const Diagnostic& d : workspace_.diagnostics()) {
+    std::string path = workspace_.Absolute(d.location.path);
+    by_path[path].push_back(ToLspDiagnostic(d, ctx));
+    // A finding on a source line about a checkpoint: the checkpoint gets it too.
+    if (d.location.line > 0 && !d.checkpoint.empty()) {
+      std::string cp = workspace_.Absolute(d.checkpoint);
+      if (cp != path) {
+        Diagnostic copy = d;
+        copy.location = SourceRange{d.checkpoint, 0, 0, 0, 0};
+        copy.related.insert(copy.related.begin(), RelatedLocation{d.location, "the source line it shows on"});
+        by_path[cp].push_back(ToLspDiagnostic(copy, ctx));
+      }
+    }
+  }
+  return by_path;
+}
+
+void Server::Impl::Publish() {
+  current_ = DiagnosticsByPath();
+  if (pull_diagnostics_) {
+    if (refresh_support_) CallClient("workspace/diagnostic/refresh", nullptr);
+    return;
+  }
+  std::map<std::string, std::string> now;
+  for (const auto& [path, list] : current_) now[path] = json(list).dump();
+  auto publish = [&](const std::string& path, const json& list) {
+    json params = {{"uri", UriFromPath(path)}, {"diagnostics", list}};
+    if (const Document* d = workspace_.FindDocument(path)) params["version"] = d->version;
+    Notify("textDocument/publishDiagnostics", std::move(params));
+  };
+  for (const auto& [path, text] : now) {
+    auto it = published_.find(path);
+    if (it == published_.end() || it->second != text) publish(path, current_[path]);
+  }
+  for (const auto& [path, text] : published_) {
+    if (!now.count(path)) publish(path, json::array());
+  }
+  // Open documents without findings get an (empty) list once, so clients
+  // know they were checked.
+  for (const auto& [path, doc] : workspace_.documents()) {
+    if (!now.count(path) && !published_.count(path)) {
+      publish(path, json::array());
+      now[path] = "[]";
+    }
+  }
+  published_ = std::move(now);
+}
+
+json Server::Impl::DiagnosticsFor(const std::string& path) {
+  auto it = current_.find(path);
+  return it == current_.end() ? json::array() : json(it->second);
+}
+
+json Server::Impl::PullDocument(const json& params) {
+  std::string path = PathOf(params);
+  json items = DiagnosticsFor(path);
+  std::string result_id = std::to_string(std::hash<std::string>()(items.dump()));
+  const json* prev = Find(params, {"previousResultId"});
+  if (prev && prev->is_string() && prev->get<std::string>() == result_id) {
+    return {{"kind", "unchanged"}, {"resultId", result_id}};
+  }
+  return {{"kind", "full"}, {"resultId", result_id}, {"items", items}};
+}
+
+json Server::Impl::PullWorkspace(const json& params) {
+  std::map<std::string, std::string> previous;
+  if (const json* p = Find(params, {"previousResultIds"}); p && p->is_array()) {
+    for (const json& e : *p) {
+      if (e.contains("uri") && e.contains("value") && e["uri"].is_string() && e["value"].is_string()) {
+        previous[e["uri"].get<std::string>()] = e["value"].get<std::string>();
+      }
+    }
+  }
+  json items = json::array();
+  std::set<std::string> paths;
+  for (const auto& [path, list] : current_) paths.insert(path);
+  for (const auto& [path, doc] : workspace_.documents()) paths.insert(path);
+  for (const std::string& path : paths) {
+    json list = DiagnosticsFor(path);
+    std::string uri = UriFromPath(path);
+    std::string result_id = std::to_string(std::hash<std::string>()(list.dump()));
+    json report = {{"uri", uri}, {"resultId", result_id}};
+    if (const Document* d = workspace_.FindDocument(path)) {
+      report["version"] = d->version;
+    } else {
+      report["version"] = nullptr;
+    }
+    auto prev = previous.find(uri);
+    if (prev != previous.end() && prev->second == result_id) {
+      report["kind"] = "unchanged";
+    } else {
+      report["kind"] = "full";
+      report["items"] = list;
+    }
+    items.push_back(std::move(report));
+  }
+  return {{"items", items}};
+}
+
+void Server::Impl::AnswerParked() {
+  std::vector<Parked> parked = std::move(parked_);
+  parked_.clear();
+  for (const Parked& p : parked) {
+    if (TakeCancelled(p.id)) {
+      ReplyError(p.id, kRequestCancelled, "cancelled");
+      continue;
+    }
+    try {
+      Reply(p.id, p.method == "textDocument/diagnostic" ? PullDocument(p.params) : PullWorkspace(p.params));
+    } catch (const InvalidParams& e) {
+      ReplyError(p.id, kInvalidParams, e.message);
+    } catch (const std::exception& e) {
+      ReplyError(p.id, kInternalError, e.what());
+    }
+  }
+}
+
+void Server::Impl::Poll() {
+  if (!loaded_) return;
+  for (const std::string& c : workspace_.ConfigFiles()) {
+    auto s = StatFile(c);
+    auto it = config_stamps_.find(c);
+    bool changed = s ? (it == config_stamps_.end() || it->second != *s) : it != config_stamps_.end();
+    if (changed) {
+      Log(1, c + " changed: reloading");
+      LoadWorkspace(false);
+      return;
+    }
+  }
+  ScheduleReads();
+}
+
+void Server::Impl::DidChangeWatchedFiles(const json& params) {
+  const json* changes = Find(params, {"changes"});
+  if (changes == nullptr || !changes->is_array()) throw InvalidParams{"missing changes"};
+  bool reload = false, reads = false;
+  std::vector<std::string> configs = workspace_.ConfigFiles();
+  for (const json& change : *changes) {
+    std::string path = PathOf(json{{"textDocument", {{"uri", change.value("uri", "")}}}});
+    int type = change.value("type", 2);
+    std::string name = fs::path(path).filename().string();
+    if (name == "pyproject.toml" || name == "ptlint.toml") {
+      reload = reload || std::find(configs.begin(), configs.end(), path) != configs.end();
+      continue;
+    }
+    if (fs::path(path).extension() == ".py") {
+      workspace_.ReloadSource(path);
+      MarkDirty(true);
+      continue;
+    }
+    if (type == 3) {
+      if (workspace_.IsCheckpoint(path)) {
+        workspace_.RemoveCheckpoint(path);
+        MarkDirty(true);
+      }
+      continue;
+    }
+    if (workspace_.IsCheckpoint(path) || (HasCheckpointExtension(path) && workspace_.ConsiderCheckpoint(path))) {
+      reads = true;
+    }
+  }
+  if (reload) {
+    LoadWorkspace(false);
+    return;
+  }
+  if (reads) ScheduleReads();
+}
+
+std::string Server::Impl::PathOf(const json& params) {
+  std::string uri = RequireString(params, {"textDocument", "uri"});
+  auto path = PathFromUri(uri);
+  if (!path) throw InvalidParams{"not a file URI: " + uri};
+  return fs::path(*path).lexically_normal().string();
+}
+
+}  // namespace ptlint::lsp
