@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <string_view>
 #include <unordered_map>
 
 namespace ptlint {
@@ -376,7 +377,7 @@ class Extractor {
       }
     }
 
-    Symbol sym = callee_text.empty() ? Symbol{} : index_.Resolve(file_.info.module_name, callee_text);
+    Symbol sym = callee_text.empty() ? Symbol{} : index_.ResolveName(file_.info.module_name, callee_text);
     std::string q = sym.qualified_name;
     if (q == "torch.load" || q == "torch.serialization.load" || q == "torch.jit.load") {
       CallSite s = NewSite(q == "torch.jit.load" ? CallKind::kJitLoad : CallKind::kTorchLoad, call, function);
@@ -428,7 +429,7 @@ class Extractor {
         for (uint32_t i = 0; i < n; ++i) {
           TSNode el = ts_node_named_child(list, i);
           std::string t = Text(el);
-          Symbol g = index_.Resolve(file_.info.module_name, t);
+          Symbol g = index_.ResolveName(file_.info.module_name, t);
           s.safe_globals.push_back(g.qualified_name.empty() ? t : g.qualified_name);
         }
       }
@@ -630,8 +631,55 @@ class Extractor {
 
 }  // namespace
 
+namespace {
+
+// Every call the extractor records is a call of `torch.load`,
+// `torch.jit.load`, `torch.save`, `X.load_state_dict`, `add_safe_globals` or
+// a `torch.optim` class: a file whose text has none of `load(`, `save(`
+// (whole words, so `_load_from_state_dict(` and `download(` do not count),
+// `load_state_dict`, `safe_globals` or the word `optim` cannot have one,
+// unless it renames the function on import (`from torch import load as tl`),
+// which the ` as ` form catches. Those files are skipped without building
+// their tree: parsing is most of the first index's time.
+bool HasCallWord(const std::string& source, std::string_view word) {
+  auto ident = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (size_t at = source.find(word); at != std::string::npos; at = source.find(word, at + 1)) {
+    if (at > 0 && ident(source[at - 1])) continue;
+    size_t end = at + word.size();
+    if (end < source.size() && ident(source[end])) continue;
+    size_t next = source.find_first_not_of(" \t", end);
+    if (next == std::string::npos) continue;
+    if (source[next] == '(' || source.compare(next, 3, "as ") == 0) return true;
+  }
+  return false;
+}
+
+bool HasWord(const std::string& source, std::string_view word) {
+  auto ident = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (size_t at = source.find(word); at != std::string::npos; at = source.find(word, at + 1)) {
+    bool starts = at == 0 || !ident(source[at - 1]);
+    size_t end = at + word.size();
+    bool ends = end >= source.size() || !ident(source[end]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+bool MayHaveCallSites(const std::string& source) {
+  return source.find("load_state_dict") != std::string::npos ||
+         source.find("safe_globals") != std::string::npos || HasCallWord(source, "load") ||
+         HasCallWord(source, "save") || HasWord(source, "optim");
+}
+
+}  // namespace
+
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
   std::vector<CallSite> local;
+  if (!MayHaveCallSites(file.parsed.source)) return local;  // before the tree is built
   if (file.parsed.tree) Extractor(index, file, local).Run();
   return local;
 }

@@ -104,6 +104,8 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index);
 
 // The call sites of one file, with `load_site` indices local to the result
 // (the LSP re-extracts only the edited file and splices with ConcatCallSites).
+// A file whose text names none of the calls (MayHaveCallSites in the .cc) is
+// skipped before its tree is built: in a big workspace most files are.
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file);
 
 // Concatenates per-file lists, shifting `load_site` into the joined list.

@@ -268,5 +268,36 @@ s = StepLR(a, 10)
   EXPECT_EQ(c->group_sources, (std::vector<std::string>{"net.head", ""}));
 }
 
+
+// Files that cannot hold a call site are skipped before their tree is built
+// (most of a big workspace); a renamed import still counts.
+TEST_F(CallSitesTest, SkipsFilesThatNameNoCallWithoutParsingThem) {
+  Add("pkg/layers.py", "pkg.layers", R"(
+import torch.nn as nn
+
+class Block(nn.Module):
+    def _load_from_state_dict(self, *args):
+        return super()._load_from_state_dict(*args)
+
+def download(url):
+    return url
+)");
+  Add("pkg/run.py", "pkg.run", R"(
+from torch import load as read_checkpoint
+
+state = read_checkpoint("ckpt/run.pt")
+)");
+  auto sites = Sites();
+  const IndexedFile* layers = nullptr;
+  for (const auto& f : index_.files()) {
+    if (f->info.path == "pkg/layers.py") layers = f.get();
+  }
+  ASSERT_NE(layers, nullptr);
+  EXPECT_FALSE(layers->materialized()) << "a file with no call word was parsed";
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  ASSERT_NE(load, nullptr) << "`from torch import load as x` must still be searched";
+  EXPECT_EQ(load->checkpoint.text, "ckpt/run.pt");
+}
+
 }  // namespace
 }  // namespace ptlint

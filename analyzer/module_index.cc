@@ -675,6 +675,13 @@ Symbol ModuleIndex::Resolve(const std::string& module_name, const std::string& d
   return Publish(ResolveIn(*file, dotted, 0));
 }
 
+Symbol ModuleIndex::ResolveName(const std::string& module_name, const std::string& dotted) const {
+  const IndexedFile* file = FindModuleRaw(module_name);
+  Symbol s = file == nullptr ? ResolveAbsoluteImpl(dotted, 0) : ResolveIn(*file, dotted, 0);
+  s.assignment = TSNode{};  // may point into no tree yet
+  return s;
+}
+
 Symbol ModuleIndex::ResolveAbsolute(const std::string& dotted) const {
   return Publish(ResolveAbsoluteImpl(dotted, 0));
 }

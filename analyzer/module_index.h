@@ -182,6 +182,11 @@ class ModuleIndex {
   Symbol Resolve(const std::string& module_name, const std::string& dotted) const;
   // Resolves an absolute dotted name ("pkg.Encoder", "torch.nn.Linear").
   Symbol ResolveAbsolute(const std::string& dotted) const;
+  // Resolve for callers that need only names and kinds (qualified_name,
+  // kind, cls/function for Classify): builds no tree, so the nodes of what
+  // it returns may be null. Call-site extraction resolves every callee with
+  // it; resolving `torch.x` inside torch's own package must not parse torch.
+  Symbol ResolveName(const std::string& module_name, const std::string& dotted) const;
 
   // Is the class an nn.Module? Follows bases across files, memoised.
   ModuleClassification Classify(const ClassInfo& cls) const;

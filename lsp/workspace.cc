@@ -31,15 +31,6 @@ std::optional<std::string> ReadDisk(const std::string& path) {
 
 std::string Normal(const fs::path& p) { return p.lexically_normal().string(); }
 
-// Every call kind the extractor finds needs one of these words in the file
-// (`torch.load`, `torch.jit.load`, `load_state_dict`, `torch.save`,
-// `add_safe_globals`, and their imports): files without any are skipped
-// without building their tree.
-bool MayHaveCallSites(const std::string& source) {
-  return source.find("load") != std::string::npos || source.find("save") != std::string::npos ||
-         source.find("safe_globals") != std::string::npos;
-}
-
 }  // namespace
 
 std::optional<FileStamp> StatFile(const std::string& path) {
@@ -148,10 +139,6 @@ bool Workspace::InSourceRoots(const std::string& path) const {
 }
 
 void Workspace::ExtractSites(const IndexedFile& file) {
-  if (!MayHaveCallSites(file.parsed.source)) {
-    sites_by_file_.erase(file.info.path);
-    return;
-  }
   std::vector<CallSite> sites = ExtractFileCallSites(project_->index, file);
   if (sites.empty()) {
     sites_by_file_.erase(file.info.path);
