@@ -487,6 +487,13 @@ constexpr SafeEntry kStdlibSafe[] = {
     {"torch.nn.modules.*", "a torch.nn layer class (full-module pickles); constructing it runs torch's own code only"},
     {"torch.nn.parameter.Parameter", "a torch Parameter"},
     {"torch.nn.parameter.Buffer", "a torch Buffer"},
+    // The hook objects torch.nn.utils.weight_norm / spectral_norm attach to a
+    // layer: whole-module pickles of such models carry them (torchaudio's
+    // wav2vec2 positional convolution does). Plain classes of torch's own.
+    {"torch.nn.utils.weight_norm.WeightNorm", "the hook weight_norm attaches to a layer (full-module pickles)"},
+    {"torch.nn.utils.spectral_norm.SpectralNorm", "the hook spectral_norm attaches to a layer (full-module pickles)"},
+    {"torch.nn.utils.spectral_norm.SpectralNormStateDictHook", "a spectral_norm state-dict hook (full-module pickles)"},
+    {"torch.nn.utils.spectral_norm.SpectralNormLoadStateDictPreHook", "a spectral_norm load hook (full-module pickles)"},
     {"torch.optim.*", "a torch optimizer class (full-module pickles)"},
     {"torch.device", "a torch device"},
     {"torch.Size", "a torch Size"},

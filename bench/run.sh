@@ -37,6 +37,12 @@ printf '%-34s | %10s ms %8s MiB\n' "python -c 'torch.load(one ckpt)'" "$b" "$br"
 [ -d examples/ckpt ] || $PY examples/train.py >/dev/null
 read -r c _ cr < <(cd examples && $PY ../bench/measure.py "$runs" -- ../build/ptlint src/ ckpt/ --output-format json)
 printf '%-34s | %10s ms %8s MiB\n' "ptlint on examples/" "$c" "$cr"
+# torchaudio's real wav2vec2 source (copied) with a state dict and a whole
+# pickled model of it, made by the torchaudio drift test's fixture script.
+ta="$out/torchaudio"
+[ -f "$ta/pristine/ckpt/w2v.pt" ] || $PY tests/realcode/torchaudio_drift_fixture.py "$ta" >/dev/null
+read -r d _ dr < <(cd "$ta/pristine" && $PY "$OLDPWD/bench/measure.py" "$runs" -- "$OLDPWD/build/ptlint" src/ ckpt/ --output-format json)
+printf '%-34s | %10s ms %8s MiB\n' "ptlint on torchaudio wav2vec2 + 2" "$d" "$dr"
 
 # Security scan (PTL6xx) beside picklescan's method, on the 20,000-tensor
 # file and on the whole peer corpus (read as bytes only by both).
