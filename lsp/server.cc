@@ -94,7 +94,12 @@ struct CheckpointWorker {
   }
 };
 
-std::string IdKey(const json& id) { return id.dump(); }
+// Findings quote hostile checkpoints, whose strings need not be UTF-8:
+// nlohmann's default dump throws on them. Invalid bytes become U+FFFD, as on
+// the wire (transport.cc).
+std::string SafeDump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string IdKey(const json& id) { return SafeDump(id); }
 
 const json* Find(const json& j, std::initializer_list<const char*> path) {
   const json* cur = &j;
@@ -196,6 +201,7 @@ class Server::Impl {
   void MarkDirty(bool now);
   bool AnalysisReady() const;
   void RunAnalysis();
+  void RunAnalysisUnguarded();
   void Publish();
   void AnswerParked();
   void Poll();
@@ -361,7 +367,7 @@ void Server::Impl::HandleMessage(const json& message) {
   if (method_it == message.end()) {
     // A response to one of our requests (registerCapability, progress, refresh): nothing to do.
     if (message.contains("result") || message.contains("error")) {
-      if (message.contains("error")) Log(1, "client error: " + message["error"].dump());
+      if (message.contains("error")) Log(1, "client error: " + SafeDump(message["error"]));
       return;
     }
     ReplyError(has_id ? *id_it : json(nullptr), kInvalidRequest, "neither a request nor a response");
@@ -677,7 +683,18 @@ void Server::Impl::MarkDirty(bool now) {
   dirty_ = true;
 }
 
+// An analysis that throws (a bug, or bytes nobody foresaw) must cost one
+// round of diagnostics, never the server: the editor keeps its session.
 void Server::Impl::RunAnalysis() {
+  try {
+    RunAnalysisUnguarded();
+  } catch (const std::exception& e) {
+    dirty_ = false;
+    Log(0, std::string("analysis failed (please report it): ") + e.what());
+  }
+}
+
+void Server::Impl::RunAnalysisUnguarded() {
   auto t0 = Clock::now();
   workspace_.Analyze();
   dirty_ = false;
@@ -732,7 +749,7 @@ void Server::Impl::Publish() {
     return;
   }
   std::map<std::string, std::string> now;
-  for (const auto& [path, list] : current_) now[path] = json(list).dump();
+  for (const auto& [path, list] : current_) now[path] = SafeDump(json(list));
   auto publish = [&](const std::string& path, const json& list) {
     json params = {{"uri", UriFromPath(path)}, {"diagnostics", list}};
     if (const Document* d = workspace_.FindDocument(path)) params["version"] = d->version;
@@ -764,7 +781,7 @@ json Server::Impl::DiagnosticsFor(const std::string& path) {
 json Server::Impl::PullDocument(const json& params) {
   std::string path = PathOf(params);
   json items = DiagnosticsFor(path);
-  std::string result_id = std::to_string(std::hash<std::string>()(items.dump()));
+  std::string result_id = std::to_string(std::hash<std::string>()(SafeDump(items)));
   const json* prev = Find(params, {"previousResultId"});
   if (prev && prev->is_string() && prev->get<std::string>() == result_id) {
     return {{"kind", "unchanged"}, {"resultId", result_id}};
@@ -788,7 +805,7 @@ json Server::Impl::PullWorkspace(const json& params) {
   for (const std::string& path : paths) {
     json list = DiagnosticsFor(path);
     std::string uri = UriFromPath(path);
-    std::string result_id = std::to_string(std::hash<std::string>()(list.dump()));
+    std::string result_id = std::to_string(std::hash<std::string>()(SafeDump(list)));
     json report = {{"uri", uri}, {"resultId", result_id}};
     if (const Document* d = workspace_.FindDocument(path)) {
       report["version"] = d->version;

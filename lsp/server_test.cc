@@ -79,6 +79,31 @@ TEST(Server, EofWithoutShutdownIsExitCodeOne) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+// The peer security corpus as a workspace: 301 hostile files (payloads,
+// invalid UTF-8 in every string, truncated pickles, ...). The server must
+// publish their findings and keep answering — a throw anywhere kills this
+// process, and a stall times the waits out.
+TEST(Server, HostileWorkspaceNeitherCrashesNorStalls) {
+  std::error_code ec;
+  std::filesystem::path corpus = std::filesystem::canonical(PTLINT_CORPUS_DIR, ec);
+  ASSERT_FALSE(ec) << "the peer corpus is missing: " << PTLINT_CORPUS_DIR;
+  Running r;
+  r.transport.Send(Request(1, "initialize", {{"rootUri", UriFromPath(corpus.string())}, {"capabilities", json::object()}}));
+  ASSERT_TRUE(r.transport.WaitForResponse(1).contains("result"));
+  r.transport.Send(Notification("initialized", json::object()));
+  json published = r.transport.WaitFor(
+      [](const json& m) {
+        return m.value("method", "") == "textDocument/publishDiagnostics" && !m["params"]["diagnostics"].empty();
+      },
+      std::chrono::seconds(60));
+  ASSERT_FALSE(published.is_null()) << "no diagnostics for the corpus within 60 s";
+  r.transport.Send(Request(2, "shutdown", nullptr));
+  EXPECT_TRUE(r.transport.WaitForResponse(2, std::chrono::seconds(60)).contains("result"));
+  r.transport.Send(Notification("exit", nullptr));
+  r.thread.join();
+  EXPECT_EQ(r.exit_code, 0);
+}
+
 TEST(CodeActions, SuppressionEditAppendsOrExtends) {
   json a = SuppressionEdit("    self.x = 1  ", 3, "PTL204", PositionEncoding::kUtf16);
   EXPECT_EQ(a["newText"], "  # ptlint: ignore[PTL204]");
