@@ -14,6 +14,9 @@
 // `npm ci` runs once into ${PTLINT_BINARY_DIR}/sarif-validator (again only
 // when tests/sarif/package-lock.json changes).
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -62,6 +65,16 @@ class SarifSchema : public ::testing::Test {
     fs::path src = fs::path(PTLINT_SOURCE_DIR) / "tests" / "sarif";
     fs::path dst = ValidatorDir();
     fs::create_directories(dst);
+    // ctest runs each test in its own process, in parallel: one installs
+    // while the others wait on this lock, then find node_modules complete.
+    int lock = ::open((dst.string() + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
+    if (lock >= 0) ::flock(lock, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() {
+        if (fd >= 0) ::close(fd);  // closing releases the flock
+      }
+    } unlock{lock};
     bool fresh = fs::exists(dst / "node_modules" / ".package-lock.json") &&
                  ReadFile(dst / "package-lock.json") == ReadFile(src / "package-lock.json");
     for (const char* f : {"package.json", "package-lock.json", "validate.js"}) {
