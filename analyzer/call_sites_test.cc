@@ -173,24 +173,8 @@ class Net(nn.Module):
         self.head = nn.Linear(width, 2)
 )";
 
-class OptimizerCallSitesTest : public ::testing::Test {
- protected:
-  void Add(const std::string& path, const std::string& module, const std::string& source) {
-    DiscoveredFile f;
-    f.path = path;
-    f.module_name = module;
-    f.size = source.size();
-    auto r = index_.AddFile(f, source);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-  }
-  const CallSite* Find(const std::vector<CallSite>& sites, CallKind kind, int nth = 0) {
-    for (const CallSite& s : sites) {
-      if (s.kind == kind && nth-- == 0) return &s;
-    }
-    return nullptr;
-  }
-  ModuleIndex index_;
-};
+// Same fixture as CallSitesTest; its own name groups the optimizer cases.
+class OptimizerCallSitesTest : public CallSitesTest {};
 
 TEST_F(OptimizerCallSitesTest, ConstructionBoundToVariableAndWiredToItsLoad) {
   Add("pkg/models.py", "pkg.models", kSplitModels);
