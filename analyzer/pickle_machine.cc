@@ -1029,9 +1029,16 @@ bool MachineRun::OpStackGlobal() {
                     " and " + PythonTypeName(name) + ")",
                 kCorruptHint, op_start_);
   }
+  // A dynamic global's operands may themselves be dynamic globals: quoting
+  // their descriptions would double the text at every DUP, STACK_GLOBAL pair
+  // (a 1 KiB pickle asked for gigabytes). Only a constant global is quoted;
+  // anything computed is named by its opcode and offset, so texts stay
+  // bounded by the stream's own lines.
   auto describe = [this](const PickleNode& n) {
     if (n.kind == PickleKind::kStr) return n.text.str();
-    if (n.kind == PickleKind::kGlobal) return "<value of " + n.text + "." + n.name + ">";
+    if (n.kind == PickleKind::kGlobal && !n.dynamic) {
+      return "<value of " + n.text + "." + n.name + ">";
+    }
     const char* op_name = kOpcodes[n.opcode].name;
     return std::string("<computed by ") + (op_name ? op_name : "?") + " at offset " +
            std::to_string(n.offset) + ">";

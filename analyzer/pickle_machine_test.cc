@@ -456,6 +456,25 @@ TEST(PickleMachineStackGlobal, ModelscanIssue85BuildThenMemoStackGlobal) {
             "numpy.prod.build((None, {'a': 'os'})).build((None, {'b': 'system'}))");
 }
 
+TEST(PickleMachineStackGlobal, ChainedDynamicGlobalsKeepTextsBounded) {
+  // Found by fuzzing in CI: each DUP, STACK_GLOBAL pair quoted both operands'
+  // descriptions, doubling the text, so 60 pairs asked for 2^60 bytes.
+  std::string p = "\x80\x04\x8c\x01\x61\x8c\x01\x62\x93";  // a.b
+  for (int i = 0; i < 60; ++i) p += "2\x93";                       // DUP STACK_GLOBAL
+  p += ".";
+  PickleGraph g = RunPickle(p);
+  ASSERT_TRUE(g.complete()) << ErrorCode(g);
+  ASSERT_EQ(g.globals.size(), 61u);
+  EXPECT_FALSE(g.globals[0].dynamic);
+  EXPECT_EQ(g.globals[1].module, "<value of a.b>");
+  for (size_t i = 2; i < g.globals.size(); ++i) {
+    EXPECT_TRUE(g.globals[i].dynamic);
+    EXPECT_EQ(g.globals[i].module.rfind("<computed by STACK_GLOBAL at offset ", 0), 0u)
+        << g.globals[i].module;
+    EXPECT_LT(g.globals[i].module.size() + g.globals[i].name.size(), 100u);
+  }
+}
+
 TEST(PickleMachineStackGlobal, NonStringOperandIsATypeError) {
   PickleGraph g = RunPickle("\x80\x04K\x01\x8c\x01x\x93.");
   EXPECT_EQ(ErrorCode(g), "pickle.type-error");

@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${PTLINT_FUZZ_SECONDS:-45}
+# A fixed seed keeps CI reproducible (a red run can be replayed); set
+# PTLINT_FUZZ_SEED=0 for a fresh random seed when hunting locally.
+seed=${PTLINT_FUZZ_SEED:-1}
 
 reader_tests='pickle_machine_test|zip_reader_test|safetensors_reader_test|checkpoint_reader_test|object_interpreter_test|corpus_reader_test|pickle_safety_test'
 
@@ -30,7 +33,7 @@ for src in analyzer/*_fuzz.cc; do
   [ -d "$seeds" ] && cp -r "$seeds/." "$work/"
   echo "== fuzzing $name for ${seconds}s (seeds: $(ls "$work" | wc -l))"
   mkdir -p build-fuzz/artifacts
-  if ! ./build-fuzz/"$name" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  if ! ./build-fuzz/"$name" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -seed="$seed" \
           -artifact_prefix=build-fuzz/artifacts/"$name"- -print_final_stats=1 "$work" 2>&1 | tail -n 15; then
     echo "FUZZ FAILURE: $name"; failed=1
   fi
