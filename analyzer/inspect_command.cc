@@ -313,7 +313,8 @@ std::string DisplayPath(const std::string& path) {
 
 }  // namespace
 
-int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                      bool process_exits_after) {
   InspectOptions opt;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -362,9 +363,9 @@ int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, s
 
   bool any_problem = false;
   bool internal_error = false;
-  // JSON is streamed into one string (same bytes as dumping a DOM of the
-  // whole document, see CheckpointToJson) and written at the end.
-  JsonWriter writer(2);
+  // JSON is streamed to `out` (same bytes as dumping a DOM of the whole
+  // document, see CheckpointToJson).
+  JsonWriter writer(out, 2);
   if (opt.json) {
     writer.BeginObject();
     writer.Member("schema", kInspectSchema);
@@ -391,19 +392,18 @@ int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, s
     }
     std::string display = DisplayPath(path);
     if (opt.json) {
-      // About 700 bytes per tensor and its storage: one allocation up front.
-      writer.Reserve(4096 + 800 * cp.tensors.size() + 300 * cp.globals.size() +
-                     64 * cp.record_names.size());
       WriteCheckpointJson(writer, cp, display, deep ? &*deep : nullptr);
     } else {
       RenderText(cp, display, deep ? &*deep : nullptr, out);
+    }
+    if (process_exits_after && &path == &found.checkpoints.back()) {
+      (void)new Checkpoint(std::move(cp));  // deliberately never freed, see the header
     }
   }
   if (opt.json) {
     writer.EndArray();
     writer.EndObject();
-    std::string_view json = writer.view();
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
+    writer.Finish();
     out << "\n";
   }
   if (internal_error) return 2;

@@ -14,6 +14,7 @@ constexpr char kNewlineSpaces[] =
     "\n                                                                "
     "                                                                ";
 constexpr size_t kSpaceCount = sizeof(kNewlineSpaces) - 2;  // spaces after the newline
+constexpr size_t kSinkBufferBytes = size_t{256} << 10;
 
 // What a byte needs: 0 copy as is, 1 escape (ASCII), 2 non-ASCII (nlohmann decides).
 constexpr uint8_t ByteClass(unsigned char c) {
@@ -53,20 +54,34 @@ JsonWriter::JsonWriter(std::string& out, int indent) : out_(&out), indent_(inden
   counts_.reserve(16);
 }
 
+JsonWriter::JsonWriter(std::ostream& sink, int indent) : sink_(&sink), indent_(indent) {
+  counts_.reserve(16);
+  Grow(kSinkBufferBytes);
+}
+
 JsonWriter::~JsonWriter() { Finish(); }
 
 void JsonWriter::Finish() {
-  if (out_ != nullptr && len_ > 0) {
+  if (len_ == 0) return;
+  if (out_ != nullptr) {
     out_->append(buf_.get(), len_);
+    len_ = 0;
+  } else if (sink_ != nullptr) {
+    sink_->write(buf_.get(), static_cast<std::streamsize>(len_));
     len_ = 0;
   }
 }
 
 void JsonWriter::Reserve(size_t bytes) {
+  if (sink_ != nullptr) return;  // a streaming writer never needs the whole document
   if (bytes > cap_ - len_) Grow(bytes);
 }
 
 void JsonWriter::Grow(size_t need) {
+  if (sink_ != nullptr && len_ > 0) {
+    Finish();  // the buffer is reused: only a piece bigger than it grows it
+    if (need <= cap_) return;
+  }
   size_t cap = std::max<size_t>({cap_ * 2, len_ + need, 4096});
   std::unique_ptr<char[]> bigger(new char[cap]);
   if (len_ > 0) std::memcpy(bigger.get(), buf_.get(), len_);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +31,17 @@ class JsonWriter {
   explicit JsonWriter(int indent = 2);
   // Appends to `out` when Finish() is called or the writer is destroyed.
   explicit JsonWriter(std::string& out, int indent = 2);
+  // Streams into `sink` through a fixed buffer (flushed whenever it fills,
+  // and by Finish()): a 15 MB report then costs 256 KiB of memory instead of
+  // a 15 MB string whose first touch alone was ~4,000 page faults.
+  explicit JsonWriter(std::ostream& sink, int indent = 2);
   ~JsonWriter();
 
-  // What was written so far (and not yet flushed to the `out` string).
+  // What was written so far (and not yet flushed to the `out` string or
+  // the sink).
   std::string_view view() const { return std::string_view(buf_.get(), len_); }
-  // Appends the buffer to the `out` string given at construction, if any.
+  // Appends the buffer to the `out` string or writes it to the sink given at
+  // construction, if any.
   void Finish();
   // Makes room for `bytes` more bytes.
   void Reserve(size_t bytes);
@@ -111,6 +118,7 @@ class JsonWriter {
   }
 
   std::string* out_ = nullptr;
+  std::ostream* sink_ = nullptr;
   std::unique_ptr<char[]> buf_;
   size_t len_ = 0;
   size_t cap_ = 0;

@@ -1,6 +1,7 @@
 #include "analyzer/json_writer.h"
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -88,6 +89,36 @@ TEST(JsonWriter, FlushesIntoAString) {
     w.StringArray({"a"});
   }
   EXPECT_EQ(out, "prefix:[\"a\"]");
+}
+
+TEST(JsonWriter, StreamsThroughASmallBufferIntoASink) {
+  // A document several times the sink buffer (256 KiB), with pieces that
+  // straddle flushes and one string bigger than the buffer itself.
+  ojson doc = ojson::array();
+  for (int i = 0; i < 20000; ++i) {
+    doc.push_back({{"name", "blocks." + std::to_string(i) + ".weight"}, {"shape", {i, 4}}});
+  }
+  doc.push_back(std::string(600 << 10, 'x'));
+  std::ostringstream sink;
+  {
+    JsonWriter w(sink, 2);
+    w.BeginArray();
+    for (int i = 0; i < 20000; ++i) {
+      w.BeginObject();
+      w.Member("name", "blocks." + std::to_string(i) + ".weight");
+      w.LiteralKey("shape");
+      w.IntArray({i, 4});
+      w.EndObject();
+      if (i == 10000) {
+        EXPECT_LT(w.view().size(), size_t{256} << 10) << "the buffer is flushed as it fills";
+      }
+    }
+    w.String(std::string(600 << 10, 'x'));
+    w.EndArray();
+    w.Finish();
+    EXPECT_TRUE(w.view().empty());
+  }
+  EXPECT_EQ(sink.str(), Dump(doc));
 }
 
 // The streamed checkpoint object is byte-identical to dumping the DOM.

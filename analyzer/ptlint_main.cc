@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   }
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
+  if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr, /*process_exits_after=*/true);
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
   if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
