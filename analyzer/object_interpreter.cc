@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "analyzer/large_array_allocator.h"
+
 namespace ptlint {
 
 StorageDtype StorageTypeDtype(std::string_view storage_class) {
@@ -206,6 +208,7 @@ class GraphInterpreter {
     if (recognise_tensors_) {
       tensor_index_.assign(g_.nodes.size(), kUnparsed);
       pid_slot_.assign(g_.nodes.size(), -1);
+      ReserveForTensors();
     }
   }
 
@@ -276,6 +279,11 @@ class GraphInterpreter {
   std::string Device(NodeId id) const;
 
   // --- tensors -------------------------------------------------------------
+  // Sizes the tensor and storage tables from a count of rebuild calls and
+  // persistent ids: growing them by doubling moved every TensorInfo several
+  // times, and those first touches were half the page faults of reading a
+  // 20,000-tensor state dict.
+  void ReserveForTensors();
   // Index into parsed_ of the tensor node `id`, or kNotTensor. `depth` is the
   // nesting of rebuild calls that asked (0 from the walk).
   int32_t TensorIndex(NodeId id, int depth = 0);
@@ -308,16 +316,19 @@ class GraphInterpreter {
   const PickleGraph& g_;
   bool recognise_tensors_;
 
-  std::vector<Edge> edge_;
-  std::vector<uint8_t> flags_;
+  // Per-node tables (megabytes for a big pickle, see LargeArrayAllocator).
+  template <class T>
+  using NodeTable = std::vector<T, LargeArrayAllocator<T>>;
+  NodeTable<Edge> edge_;
+  NodeTable<uint8_t> flags_;
   std::vector<NodeId> dict_nodes_;   // visited dict-like nodes, in walk order
   // Per global node: the strongest use seen and its first consumer.
-  std::vector<GlobalRole> role_;
-  std::vector<NodeId> consumer_;
+  NodeTable<GlobalRole> role_;
+  NodeTable<NodeId> consumer_;
   std::vector<TensorEdge> tensor_edges_;
-  std::vector<int32_t> tensor_index_;
-  std::vector<ParsedTensor> parsed_;
-  std::vector<int32_t> pid_slot_;                   // pid node -> index in pid_storage_
+  NodeTable<int32_t> tensor_index_;
+  NodeTable<ParsedTensor> parsed_;
+  NodeTable<int32_t> pid_slot_;                   // pid node -> index in pid_storage_
   std::vector<std::pair<int, int64_t>> pid_storage_;  // storage index, view offset
   // Keys view the graph's arena, which outlives the interpreter.
   std::unordered_map<std::string_view, int> storage_by_key_;
@@ -448,6 +459,23 @@ std::string GraphInterpreter::Device(NodeId id) const {
 
 // ---------------------------------------------------------------------------
 // Tensors
+
+void GraphInterpreter::ReserveForTensors() {
+  size_t calls = 0, pids = 0;
+  for (const PickleNode& n : g_.nodes) {
+    if (n.kind == PickleKind::kPersistentId) {
+      ++pids;
+    } else if (n.kind == PickleKind::kCall && n.callee < g_.nodes.size()) {
+      const PickleNode& callee = g_.nodes[n.callee];
+      if (callee.kind == PickleKind::kGlobal && callee.name.view().rfind("_rebuild_", 0) == 0) ++calls;
+    }
+  }
+  parsed_.reserve(calls);
+  tensor_edges_.reserve(calls);
+  ck_.tensors.reserve(ck_.tensors.size() + calls);
+  ck_.storages.reserve(ck_.storages.size() + pids);
+  storage_by_key_.reserve(pids);
+}
 
 int32_t GraphInterpreter::TensorIndex(NodeId id, int depth) {
   if (!recognise_tensors_ || id >= tensor_index_.size()) return kNotTensor;
@@ -840,8 +868,9 @@ void GraphInterpreter::Walk() {
     Edge edge;
     bool internal;  // inside a tensor's rebuild arguments
   };
-  std::vector<Item> stack;
-  std::vector<Item> scratch;
+  // (A 20,000-entry state dict puts 40,000 items on these at once.)
+  NodeTable<Item> stack;
+  NodeTable<Item> scratch;
   stack.push_back({g_.root, Edge{}, false});
   while (!stack.empty()) {
     Item item = stack.back();

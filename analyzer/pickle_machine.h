@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analyzer/large_array_allocator.h"
 #include "analyzer/result.h"
 
 namespace ptlint {
@@ -253,7 +254,7 @@ struct PickleAnomaly {
 struct PickleGraph {
   // Holds the nodes' texts and lists; shared by copies of the graph.
   std::shared_ptr<PickleArena> arena = std::make_shared<PickleArena>();
-  std::vector<PickleNode> nodes;
+  std::vector<PickleNode, LargeArrayAllocator<PickleNode>> nodes;
   NodeId root = kNoNode;               // the object STOP returned
   std::vector<GlobalRef> globals;
   std::vector<PickleAnomaly> anomalies;
