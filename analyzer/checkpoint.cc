@@ -3,7 +3,8 @@
 #include <functional>
 #include <limits>
 #include <string>
-#include <unordered_set>
+#include <cstdint>
+#include <vector>
 
 namespace ptlint {
 
@@ -100,11 +101,29 @@ uint64_t Checkpoint::parameter_count() const {
              a->shape == b->shape && a->stride == b->stride && a->dtype == b->dtype;
     }
   };
-  std::unordered_set<const TensorInfo*, ViewHash, ViewEqual> seen;
-  seen.reserve(tensors.size());
+  // Open addressing over tensor indices: no allocation per tensor.
+  size_t buckets = 16;
+  while (buckets < 2 * tensors.size()) buckets *= 2;
+  constexpr uint32_t kEmpty = UINT32_MAX;
+  std::vector<uint32_t> seen(buckets, kEmpty);
+  ViewHash hash;
+  ViewEqual equal;
   uint64_t total = 0;
-  for (const TensorInfo& tensor : tensors) {
-    if (!tensor.storage_key.empty() && !seen.insert(&tensor).second) continue;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorInfo& tensor = tensors[i];
+    if (!tensor.storage_key.empty()) {
+      size_t slot = hash(&tensor) & (buckets - 1);
+      bool duplicate = false;
+      while (seen[slot] != kEmpty) {
+        if (equal(&tensors[seen[slot]], &tensor)) {
+          duplicate = true;
+          break;
+        }
+        slot = (slot + 1) & (buckets - 1);
+      }
+      if (duplicate) continue;
+      seen[slot] = static_cast<uint32_t>(i);
+    }
     total = SaturatingAdd(total, tensor.numel());
   }
   return total;

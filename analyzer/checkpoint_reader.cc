@@ -7,11 +7,11 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "analyzer/flat_string_index.h"
 #include "analyzer/object_interpreter.h"
 #include "analyzer/safetensors_reader.h"
 
@@ -697,14 +697,14 @@ void Reader::ReadZip(const ByteSource& source) {
 
   // Every storage needs its record, of exactly numel x element_size bytes.
   // (Views into cp_.storages' record names, which do not move below.)
-  std::unordered_set<std::string_view> referenced;
-  referenced.reserve(cp_.storages.size());
+  FlatStringIndex referenced;
+  referenced.Reserve(cp_.storages.size());
   const std::string data_prefix = prefix + "data/";
   for (StorageInfo& s : cp_.storages) {
     s.record.reserve(data_prefix.size() + s.key.size());
     s.record.assign(data_prefix);
     s.record += s.key;
-    referenced.insert(s.record);
+    referenced.Emplace(s.record, 0);
     const ZipEntry* e = zip.Find(s.record);
     if (e != nullptr) {
       s.record_bytes = e->uncompressed_size;
@@ -743,7 +743,7 @@ void Reader::ReadZip(const ByteSource& source) {
   }
   if (!torchscript) {
     for (const ZipEntry& e : entries) {
-      if (StartsWith(e.name, data_prefix) && !referenced.count(e.name)) {
+      if (StartsWith(e.name, data_prefix) && !referenced.Contains(e.name)) {
         Problem("zip.unreferenced-record", Severity::kWarning,
                 "record `" + e.name + "` (" + std::to_string(e.uncompressed_size) +
                     " bytes) is not referenced by any tensor in data.pkl",

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "analyzer/flat_string_index.h"
 #include "analyzer/large_array_allocator.h"
 
 namespace ptlint {
@@ -174,6 +175,13 @@ struct ParsedTensor {
   std::vector<std::pair<std::string, int>> aux;  // inner tensors' storages: suffix, index
 };
 
+// What the interpreter keeps of a parsed tensor besides its TensorInfo,
+// which goes straight into Checkpoint::tensors (see NameTensors).
+struct ParsedStorage {
+  int storage = -1;
+  std::vector<std::pair<std::string, int>> aux;
+};
+
 // Roles a node can play for a global, strongest first.
 enum class GlobalRole : uint8_t { kUnused, kValue, kBuild, kPersistentId, kNewObj, kReduce };
 
@@ -208,6 +216,7 @@ class GraphInterpreter {
     if (recognise_tensors_) {
       tensor_index_.assign(g_.nodes.size(), kUnparsed);
       pid_slot_.assign(g_.nodes.size(), -1);
+      tensors_base_ = ck_.tensors.size();
       ReserveForTensors();
     }
   }
@@ -327,11 +336,14 @@ class GraphInterpreter {
   NodeTable<NodeId> consumer_;
   std::vector<TensorEdge> tensor_edges_;
   NodeTable<int32_t> tensor_index_;
-  NodeTable<ParsedTensor> parsed_;
+  // Per parsed tensor (index i): its TensorInfo is ck_.tensors[tensors_base_ + i]
+  // until NameTensors puts them in walk order; storages here.
+  size_t tensors_base_ = 0;
+  NodeTable<ParsedStorage> parsed_;
   NodeTable<int32_t> pid_slot_;                   // pid node -> index in pid_storage_
   std::vector<std::pair<int, int64_t>> pid_storage_;  // storage index, view offset
   // Keys view the graph's arena, which outlives the interpreter.
-  std::unordered_map<std::string_view, int> storage_by_key_;
+  FlatStringIndex storage_by_key_;
   NodeId last_storage_class_ = kNoNode;            // StorageTypeDtype cache
   StorageDtype last_storage_dtype_{"", 0};
 
@@ -474,7 +486,7 @@ void GraphInterpreter::ReserveForTensors() {
   tensor_edges_.reserve(calls);
   ck_.tensors.reserve(ck_.tensors.size() + calls);
   ck_.storages.reserve(ck_.storages.size() + pids);
-  storage_by_key_.reserve(pids);
+  storage_by_key_.Reserve(pids);
 }
 
 int32_t GraphInterpreter::TensorIndex(NodeId id, int depth) {
@@ -507,7 +519,8 @@ int32_t GraphInterpreter::TensorIndex(NodeId id, int depth) {
   }
   parsed.info.pickle = stream_.index;
   parsed.info.offset = n.offset;
-  parsed_.push_back(std::move(parsed));
+  ck_.tensors.push_back(std::move(parsed.info));
+  parsed_.push_back(ParsedStorage{parsed.storage, std::move(parsed.aux)});
   return slot = static_cast<int32_t>(parsed_.size() - 1);
 }
 
@@ -521,7 +534,9 @@ bool GraphInterpreter::ParseInner(NodeId id, int depth, ParsedTensor& out, std::
     if (why.empty()) why = "an argument that should be a tensor is not a recognised tensor";
     return false;
   }
-  out = parsed_[index];
+  out.info = ck_.tensors[tensors_base_ + index];
+  out.storage = parsed_[index].storage;
+  out.aux = parsed_[index].aux;
   return true;
 }
 
@@ -586,9 +601,9 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
     last_storage_dtype_ = StorageTypeDtype(cls->name);
   }
   StorageDtype dtype = last_storage_dtype_;
-  auto [slot, inserted] =
-      storage_by_key_.emplace(key->view(), static_cast<int>(ck_.storages.size()));
-  int index = slot->second;
+  auto [found, inserted] =
+      storage_by_key_.Emplace(key->view(), static_cast<uint32_t>(ck_.storages.size()));
+  int index = static_cast<int>(found);
   if (inserted) {
     StorageInfo s;
     s.key = *key;
@@ -1276,15 +1291,31 @@ void GraphInterpreter::ReadModuleTree(NodeId root) {
 }
 
 void GraphInterpreter::NameTensors() {
-  ck_.tensors.reserve(ck_.tensors.size() + tensor_edges_.size());
-  // A parsed tensor is copied for each reference but moved on its last one
-  // (nothing reads parsed_ infos after naming).
-  std::vector<uint32_t> uses(parsed_.size(), 0);
-  for (const TensorEdge& te : tensor_edges_) ++uses[tensor_index_[te.tensor]];
+  // Parsed infos sit in ck_.tensors in parse order. The common case (a state
+  // dict: each tensor referenced once, none inside another's rebuild call)
+  // is already walk order, and they are named in place; otherwise they are
+  // rebuilt in walk order: copied for each reference, moved on the last.
+  const size_t base = tensors_base_;
+  bool in_place = tensor_edges_.size() == parsed_.size();
+  for (size_t i = 0; in_place && i < tensor_edges_.size(); ++i) {
+    in_place = tensor_index_[tensor_edges_[i].tensor] == static_cast<int32_t>(i);
+  }
+  std::vector<TensorInfo> ordered;
+  std::vector<uint32_t> uses;
+  if (!in_place) {
+    ordered.reserve(tensor_edges_.size());
+    uses.assign(parsed_.size(), 0);
+    for (const TensorEdge& te : tensor_edges_) ++uses[tensor_index_[te.tensor]];
+  }
   for (const TensorEdge& te : tensor_edges_) {
     int32_t index = tensor_index_[te.tensor];
-    ParsedTensor& parsed = parsed_[index];
-    TensorInfo info = --uses[index] == 0 ? std::move(parsed.info) : parsed.info;
+    const ParsedStorage& parsed = parsed_[index];
+    TensorInfo* slot = &ck_.tensors[base + index];
+    if (!in_place) {
+      ordered.push_back(--uses[index] == 0 ? std::move(*slot) : *slot);
+      slot = &ordered.back();
+    }
+    TensorInfo& info = *slot;
     const PickleText* key = te.edge.kind == LabelKind::kKey ? Str(te.edge.key) : nullptr;
     bool named = false;
     if (key && te.edge.parent == primary_ && primary_ != kNoNode && !primary_is_module_) {
@@ -1309,7 +1340,10 @@ void GraphInterpreter::NameTensors() {
     for (const auto& [suffix, storage] : parsed.aux) {
       ck_.storages[storage].tensors.push_back(info.name + "." + suffix);
     }
-    ck_.tensors.push_back(std::move(info));
+  }
+  if (!in_place) {
+    ck_.tensors.erase(ck_.tensors.begin() + static_cast<std::ptrdiff_t>(base), ck_.tensors.end());
+    for (TensorInfo& t : ordered) ck_.tensors.push_back(std::move(t));
   }
 }
 
