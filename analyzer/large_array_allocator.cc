@@ -1,6 +1,10 @@
 #include "analyzer/large_array_allocator.h"
 
+#include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <cstdint>
 
@@ -36,6 +40,25 @@ void* Map(size_t bytes) {
 
 void Unmap(void* p, size_t bytes) {
   if (p != nullptr) munmap(p, RoundUp(bytes));
+}
+
+void ConfigureHeapForOneShotRun() {
+  constexpr size_t kPad = size_t{64} << 20;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TOP_PAD, static_cast<int>(kPad));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * kPad));
+  // Make the heap grow now, then advise the whole new range.
+  uintptr_t before = reinterpret_cast<uintptr_t>(sbrk(0));
+  void* probe = std::malloc(size_t{16} << 20);
+  // (A store the compiler must keep: an unused malloc/free pair is elided.)
+  if (probe != nullptr) static_cast<volatile char*>(probe)[0] = 0;
+  uintptr_t after = reinterpret_cast<uintptr_t>(sbrk(0));
+  std::free(probe);
+  uintptr_t lo = (before + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+  uintptr_t hi = after & ~(uintptr_t{kHugePage} - 1);
+#ifdef MADV_HUGEPAGE
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#endif
 }
 
 }  // namespace ptlint::large_array

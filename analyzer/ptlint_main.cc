@@ -7,6 +7,7 @@
 #include "analyzer/check_command.h"
 #include "analyzer/classes_command.h"
 #include "analyzer/inspect_command.h"
+#include "analyzer/large_array_allocator.h"
 #include "lsp/lsp_command.h"
 
 namespace {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   }
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command != "lsp") ptlint::large_array::ConfigureHeapForOneShotRun();
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr, /*process_exits_after=*/true);
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
