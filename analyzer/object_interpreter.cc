@@ -156,11 +156,11 @@ enum class LabelKind : uint8_t { kNone, kKey, kIndex, kAttr };
 // How a node was first reached in the walk: from `parent`, under a dict key
 // (`key` node), a list/tuple index, an attribute (BUILD state key), or
 // transparently (callee, args, persistent id, set member).
-struct Edge {
+struct Edge {  // 16 bytes: one per node of the graph
   NodeId parent = kNoNode;
   LabelKind kind = LabelKind::kNone;
   NodeId key = kNoNode;
-  int64_t index = 0;
+  uint32_t index = 0;  // list positions fit: a NodeList holds < 2^32 items
 };
 
 struct TensorEdge {
@@ -905,7 +905,7 @@ void GraphInterpreter::Walk() {
     bool attrs = flags_[id] & kAttrDict;
     bool transparent = flags_[id] & kTransparent;
     scratch.clear();
-    auto push = [&](NodeId child, LabelKind kind, NodeId key, int64_t index,
+    auto push = [&](NodeId child, LabelKind kind, NodeId key, uint32_t index,
                     GlobalRole role = GlobalRole::kValue) {
       MarkUse(child, role, id);
       scratch.push_back({child, Edge{id, kind, key, index}, internal});
@@ -923,7 +923,7 @@ void GraphInterpreter::Walk() {
           if (transparent) {
             push(n.items[i], LabelKind::kNone, kNoNode, 0);
           } else {
-            push(n.items[i], LabelKind::kIndex, kNoNode, static_cast<int64_t>(i));
+            push(n.items[i], LabelKind::kIndex, kNoNode, static_cast<uint32_t>(i));
           }
         }
         break;
@@ -942,7 +942,7 @@ void GraphInterpreter::Walk() {
         push(n.kwargs, LabelKind::kNone, kNoNode, 0);
         push_pairs(n.set_items);
         for (size_t i = 0; i < n.appended.size(); ++i) {
-          push(n.appended[i], LabelKind::kIndex, kNoNode, static_cast<int64_t>(i));
+          push(n.appended[i], LabelKind::kIndex, kNoNode, static_cast<uint32_t>(i));
         }
         for (NodeId b : n.builds) {
           if (b >= g_.nodes.size()) continue;
