@@ -116,11 +116,14 @@ void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummar
   size_t errors = 0, warnings = 0;
   for (const Diagnostic& d : ds) (d.severity == Severity::kError ? errors : warnings)++;
   if (summary.statistics) RenderStatistics(ds, out);
+  auto count = [](size_t n, const char* noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+  };
   if (ds.empty()) {
-    out << "All checks passed (" << summary.files_checked << " files).\n";
+    out << "All checks passed (" << count(summary.files_checked, "file") << ").\n";
   } else {
-    out << "Found " << ds.size() << (ds.size() == 1 ? " problem" : " problems") << " (" << errors
-        << " errors, " << warnings << " warnings) in " << summary.files_checked << " files.\n";
+    out << "Found " << count(ds.size(), "problem") << " (" << count(errors, "error") << ", "
+        << count(warnings, "warning") << ") in " << count(summary.files_checked, "file") << ".\n";
   }
 }
 
