@@ -131,7 +131,11 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     err << kUsage;
     return 2;
   }
+  // Without a config, the project root is the folder holding the first path
+  // (the working directory for "." or "src/"): where requirements*.txt pins
+  // torch and numpy and where `exclude` globs are rooted.
   std::string fallback_root = fs::path(o.paths.front()).parent_path().string();
+  if (fallback_root.empty()) fallback_root = ".";
   auto settings = ResolveLintSettings(*config, o.lint, fallback_root);
   if (!settings.ok()) {
     err << "ptlint: " << settings.error().message << "\n";

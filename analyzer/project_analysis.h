@@ -56,6 +56,7 @@ struct AnalysisOptions {
   std::map<std::string, std::string> bind;  // checkpoint path (as given or relative) -> class
   TorchVersion torch_version = TorchVersion::kCurrent;
   std::string torch_version_text;           // as configured ("2.4.1"), for messages
+  std::optional<PinnedRequirement> numpy_pin;  // the project's numpy requirement, if any
   SafetyContext safety;
   bool strict = false;
   // `exclude` globs (ruff semantics, relative to `exclude_root`, the config's

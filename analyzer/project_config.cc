@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -131,9 +132,17 @@ Result<ProjectConfig> LoadProjectConfig(const std::string& start) {
   return ProjectConfig{};
 }
 
-std::string DetectPinnedTorchVersion(const std::string& root) {
-  // A torch requirement: "torch==2.4.1", "torch>=2.6,<3", "torch~=2.5".
-  static const std::regex kReq(R"((^|[\s"'\[,])torch\s*(==|>=|~=|<=|>|<)\s*([0-9]+(\.[0-9]+)*))");
+std::optional<PinnedRequirement> DetectPinnedRequirement(const std::string& root,
+                                                         const std::string& package) {
+  // "<package><op><version>" after a line start, space, quote, bracket or
+  // comma: "torch==2.4.1", "  \"numpy<2\",", "[torch>=2.6,<3]". A longer
+  // name ("torchaudio", "numpy-stubs") does not match.
+  std::string name;
+  for (char c : package) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) name += '\\';
+    name += c;
+  }
+  const std::regex req("(^|[\\s\"'\\[,])" + name + "\\s*(==|>=|~=|<=|<|>)\\s*([0-9]+(\\.[0-9]+)*)");
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root, ec)) {
@@ -149,10 +158,10 @@ std::string DetectPinnedTorchVersion(const std::string& root) {
     while (std::getline(in, line)) {
       if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
       std::smatch m;
-      if (std::regex_search(line, m, kReq)) return m[3].str();
+      if (std::regex_search(line, m, req)) return PinnedRequirement{m[2].str(), m[3].str()};
     }
   }
-  return {};
+  return std::nullopt;
 }
 
 namespace {

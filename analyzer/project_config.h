@@ -6,6 +6,7 @@
 #define PTLINT_ANALYZER_PROJECT_CONFIG_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,16 @@ Result<ProjectConfig> LoadProjectConfig(const std::string& start);
 // Reads one file (pyproject.toml or ptlint.toml).
 Result<ProjectConfig> ReadProjectConfigFile(const std::string& path);
 
-// The torch version the project pins, from requirements*.txt or the
-// dependencies of pyproject.toml in `root` ("torch==2.4.1" -> "2.4.1",
-// "torch>=2.6" -> "2.6"). Empty if none is found.
-std::string DetectPinnedTorchVersion(const std::string& root);
+// A requirement on `package` as the project pins it: the first line of
+// requirements*.txt or pyproject.toml in `root` (files in name order) that
+// names it with a comparison. "torch==2.4.1" -> {"==", "2.4.1"},
+// "torch>=2.6,<3" -> {">=", "2.6"}, "numpy<2" -> {"<", "2"}.
+struct PinnedRequirement {
+  std::string op;       // "==", ">=", "~=", "<=", "<" or ">"
+  std::string version;  // digits and dots, as written
+};
+std::optional<PinnedRequirement> DetectPinnedRequirement(const std::string& root,
+                                                         const std::string& package);
 
 // `path` relative to `root` ("/" separators, normalised; "../x" when outside
 // it). Both may be relative to the working directory.

@@ -99,7 +99,9 @@ Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const Lint
   }
   std::string torch_text = flags.torch_version;
   if (torch_text.empty()) torch_text = config.torch_version;
-  if (torch_text.empty()) torch_text = DetectPinnedTorchVersion(s.root);
+  if (torch_text.empty()) {
+    if (auto pin = DetectPinnedRequirement(s.root, "torch")) torch_text = pin->version;
+  }
   TorchVersion torch = TorchVersion::kCurrent;
   if (!torch_text.empty()) {
     auto v = ParseTorchVersion(torch_text);
@@ -109,6 +111,7 @@ Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const Lint
   AnalysisOptions& a = s.analysis;
   a.torch_version = torch;
   a.torch_version_text = torch_text;
+  a.numpy_pin = DetectPinnedRequirement(s.root, "numpy");
   a.safety.torch_version = torch;
   a.safety.safe_globals.insert(config.safe_globals.begin(), config.safe_globals.end());
   a.strict = flags.strict;

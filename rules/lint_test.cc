@@ -189,5 +189,35 @@ TEST_F(TempProject, ConfigExcludeAndForceExcludeReachTheAnalysis) {
   EXPECT_EQ(s->per_file_ignores.at("tests/*"), std::vector<std::string>{"PTL7"});
 }
 
+TEST_F(TempProject, PinnedRequirementsOfTorchAndNumpy) {
+  Write("requirements-dev.txt", "pytest\n");
+  Write("requirements.txt", "# numpy==9 in a comment is not a pin\ntorchaudio==0.13.1\n"
+                            "torch>=1.13,<2  # the trainer's torch\nnumpy<2\n");
+  auto torch = DetectPinnedRequirement(root_.string(), "torch");
+  ASSERT_TRUE(torch.has_value());
+  EXPECT_EQ(torch->op, ">=");
+  EXPECT_EQ(torch->version, "1.13");
+  auto numpy = DetectPinnedRequirement(root_.string(), "numpy");
+  ASSERT_TRUE(numpy.has_value());
+  EXPECT_EQ(numpy->op, "<");
+  EXPECT_EQ(numpy->version, "2");
+  EXPECT_FALSE(DetectPinnedRequirement(root_.string(), "scipy").has_value());
+
+  // pyproject.toml dependencies, quoted; a longer package name is not a match.
+  fs::remove(root_ / "requirements.txt");
+  Write("pyproject.toml", "[project]\ndependencies = [\"numpy-stubs>=1\", \"numpy>=2.0.1\"]\n");
+  numpy = DetectPinnedRequirement(root_.string(), "numpy");
+  ASSERT_TRUE(numpy.has_value());
+  EXPECT_EQ(numpy->op, ">=");
+  EXPECT_EQ(numpy->version, "2.0.1");
+
+  // Without a config, `ptlint check .` roots the project at the working
+  // directory, so these pins reach the analysis options.
+  auto settings = ResolveLintSettings(ProjectConfig{}, LintOverrides{}, root_.string());
+  ASSERT_TRUE(settings.ok());
+  ASSERT_TRUE(settings->analysis.numpy_pin.has_value());
+  EXPECT_EQ(settings->analysis.numpy_pin->version, "2.0.1");
+}
+
 }  // namespace
 }  // namespace ptlint

@@ -1,16 +1,13 @@
 #include "rules/ptl501_format_too_new.h"
 
+#include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include "rules/source_rule_support.h"
 
 namespace ptlint {
-namespace fs = std::filesystem;
 
 const RuleInfo& FormatTooNewRule::info() const {
   static const RuleInfo kInfo{"PTL501", "format-too-new", Severity::kError,
@@ -47,42 +44,17 @@ std::optional<int> TorchMajor(const CheckpointContext& ctx) {
   return std::nullopt;  // nothing pinned: assume a current torch
 }
 
-// numpy's major version as the project pins it (requirements*.txt,
-// pyproject.toml) in the working directory or a folder above the
-// checkpoint; nullopt when nothing says.
-std::optional<int> PinnedNumpyMajor(const std::string& checkpoint_path) {
-  static const std::regex kReq(R"((^|[\s"'\[,])numpy\s*(==|>=|~=|<=|<|>)\s*([0-9]+))");
-  std::vector<fs::path> dirs = {fs::current_path()};
-  std::error_code ec;
-  fs::path dir = fs::absolute(checkpoint_path, ec).parent_path();
-  for (int i = 0; i < 8 && !dir.empty(); ++i, dir = dir.parent_path()) {
-    dirs.push_back(dir);
-    if (dir == dir.parent_path()) break;
-  }
-  for (const fs::path& d : dirs) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(d, ec)) {
-      std::string n = e.path().filename().string();
-      if ((n.rfind("requirements", 0) == 0 && e.path().extension() == ".txt") || n == "pyproject.toml") {
-        files.push_back(e.path());
-      }
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) {
-      std::ifstream in(f);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-        std::smatch m;
-        if (!std::regex_search(line, m, kReq)) continue;
-        int major = std::stoi(m[3].str().substr(0, 4));
-        std::string op = m[2].str();
-        if (op == "<") return major - 1;  // numpy<2 -> 1
-        return major;
-      }
-    }
-  }
-  return std::nullopt;
+// The numpy major version a pin allows: "numpy==1.26.4" and "numpy>=1.24"
+// -> 1, "numpy<2" and "numpy<2.0" -> 1, "numpy<1.25" -> 1, "numpy>=2" -> 2.
+std::optional<int> NumpyMajor(const std::optional<PinnedRequirement>& pin) {
+  if (!pin) return std::nullopt;
+  const std::string& v = pin->version;
+  int major = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), major);
+  if (ec != std::errc()) return std::nullopt;
+  bool below_major = pin->op == "<" &&
+                     std::all_of(end, v.data() + v.size(), [](char c) { return c == '.' || c == '0'; });
+  return below_major ? major - 1 : major;
 }
 
 void AddLoadSites(const CheckpointContext& ctx, Diagnostic& d) {
@@ -131,7 +103,7 @@ void FormatTooNewRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector
   for (const GlobalUse& g : cp.globals) {
     if (g.module != "numpy._core" && g.module.rfind("numpy._core.", 0) != 0) continue;
     if (!numpy_checked) {
-      numpy_major = PinnedNumpyMajor(cp.path);
+      numpy_major = NumpyMajor(ctx.project.options.numpy_pin);
       numpy_checked = true;
     }
     if (numpy_major && *numpy_major >= 2) break;

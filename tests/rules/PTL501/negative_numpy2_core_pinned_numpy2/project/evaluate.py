@@ -1,0 +1,3 @@
+import torch
+
+stats = torch.load("ckpt/stats.pt")
