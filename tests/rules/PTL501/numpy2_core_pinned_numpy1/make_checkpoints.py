@@ -7,7 +7,9 @@ import numpy as np
 import torch
 
 os.makedirs("ckpt", exist_ok=True)
-torch.save({"weight": torch.zeros(2), "class_counts": np.array([3, 5])}, "ckpt/_np1.pt",
+# The array comes first: legacy storage keys are memory addresses, whose
+# length varies between runs, so nothing before the numpy global may hold one.
+torch.save({"class_counts": np.array([3, 5]), "weight": torch.zeros(2)}, "ckpt/_np1.pt",
            _use_new_zipfile_serialization=False)
 with open("ckpt/_np1.pt", "rb") as f:
     data = f.read()
