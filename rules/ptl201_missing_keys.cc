@@ -23,7 +23,7 @@ void MissingKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<
   std::map<std::pair<std::string, uint32_t>, std::vector<const PredictedKey*>> by_site;
   for (const PredictedKey* k : ctx.diff->missing) by_site[{k->location.path, k->location.line}].push_back(k);
   for (const auto& [where, keys] : by_site) {
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     std::vector<std::string> names;
     for (const PredictedKey* k : keys) names.push_back(k->key);
     const PredictedKey* first = keys.front();
@@ -43,7 +43,7 @@ void MissingKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<
             "raise); if it was renamed or the checkpoint comes from another configuration, re-export "
             "the checkpoint or construct the model the way it was trained.";
     if (where.second > 0) {
-      d.location = RangeOf(first->location);
+      d.location = RangeAt(first->location);
       d.related.push_back({CheckpointRange(ctx), "the checkpoint without these keys"});
     } else {
       d.location = BoundClassRange(ctx);

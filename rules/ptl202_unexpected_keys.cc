@@ -100,7 +100,7 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
   for (const std::string& id : order) {
     const Group& g = groups[id];
     const auto& keys = g.keys;
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     d.message = ctx.display_path + " holds " + QuotedList(keys) + ", which " + ShortClassName(cls) +
                 " no longer registers";
     if (g.owner.cls != nullptr && g.owner.cls->qualified_name != cls) {
@@ -124,7 +124,7 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
     d.fix = "If the layer was removed on purpose, drop the keys before loading "
             "(`sd = {k: v for k, v in sd.items() if " + drop + "}`) or load with "
             "strict=False; if it was renamed, restore the old attribute name or rename the keys.";
-    d.location = g.owner.cls != nullptr ? RangeOf(g.owner.cls->path, g.owner.cls->position) : BoundClassRange(ctx);
+    d.location = g.owner.cls != nullptr ? RangeAt(g.owner.cls->path, g.owner.cls->position) : BoundClassRange(ctx);
     d.related.push_back({CheckpointRange(ctx), "the checkpoint with the extra keys"});
     out.push_back(std::move(d));
   }

@@ -34,7 +34,7 @@ void ShapeMismatchRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
   if (ctx.diff == nullptr) return;
   const std::string cls = ShortClassName(ctx.analyzed.binding.cls);
   for (const ShapeMismatch& m : ctx.diff->mismatches) {
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     d.message = "size mismatch for " + m.expected->key + ": " + ctx.display_path + " has " +
                 ActualText(m.actual->shape) + ", " + cls + " builds " + ShapeText(m.expected->shape);
     if (!m.driving_args.empty()) {
@@ -59,7 +59,7 @@ void ShapeMismatchRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
                       " the checkpoint was trained with, or drop this key and load with strict=False "
                       "(strict=False alone does not skip size mismatches).";
     if (m.expected->location.line > 0) {
-      d.location = RangeOf(m.expected->location);
+      d.location = RangeAt(m.expected->location);
       d.related.push_back({CheckpointRange(ctx), "the checkpoint's tensor"});
     } else {
       d.location = BoundClassRange(ctx);

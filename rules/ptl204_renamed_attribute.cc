@@ -17,7 +17,7 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
   for (const RenamedSubtree& r : ctx.diff->renames) {
     std::string old_name = r.checkpoint_prefix.substr(0, r.checkpoint_prefix.size() - 1);
     std::string new_name = r.code_prefix.substr(0, r.code_prefix.size() - 1);
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     d.message = "`" + old_name + "` in " + ctx.display_path + " is `" + new_name + "` in " + cls + ": " +
                 std::to_string(r.keys.size()) + (r.keys.size() == 1 ? " key aligns" : " keys align") +
                 " by name and shape (" + QuotedList(r.keys, 3) + ")";
@@ -37,7 +37,7 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
     if (new_name.find('.') == std::string::npos && !b.class_path.empty()) {
       d.location = AttributeAssignmentRange(b.class_path, b.class_position.line, new_name);
     } else if (r.anchor != nullptr && r.anchor->location.line > 0) {
-      d.location = RangeOf(r.anchor->location);
+      d.location = RangeAt(r.anchor->location);
     } else {
       d.location = BoundClassRange(ctx);
     }

@@ -30,7 +30,7 @@ void WrapperPrefixRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
   const StateDictDiff& diff = *ctx.diff;
   if (diff.extra_prefix.empty() && diff.missing_prefix.empty()) return;
   const std::string cls = ShortClassName(ctx.analyzed.binding.cls);
-  Diagnostic d = NewDiagnostic(*this, ctx);
+  Diagnostic d = CheckpointDiagnostic(info(), ctx);
   const CallSite* site = BindingCallSite(ctx);
   std::vector<std::string> file_keys, code_keys;
   for (const TensorInfo& t : ctx.checkpoint.tensors) {
@@ -73,7 +73,7 @@ void WrapperPrefixRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
     }
   }
   if (site != nullptr) {
-    d.location = RangeOfCall(*site);
+    d.location = CallRange(*site);
     d.related.push_back({CheckpointRange(ctx), "the checkpoint with the prefixed keys"});
   } else {
     d.location = BoundClassRange(ctx);

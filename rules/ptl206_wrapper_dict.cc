@@ -16,7 +16,7 @@ void WrapperDictRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<
   for (int s : ctx.analyzed.state_dict_sites) {
     const CallSite& site = ctx.project.call_sites[static_cast<size_t>(s)];
     if (!site.keys.empty()) continue;  // ckpt["model_state_dict"] was passed: fine
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     std::string cls = site.receiver_class.empty() ? site.receiver : ShortClassName(site.receiver_class);
     std::string where = cp.state_dict_path.empty() ? "['state_dict']" : cp.state_dict_path;
     d.message = site.receiver + ".load_state_dict(...) receives the whole checkpoint dict of " +
@@ -30,7 +30,7 @@ void WrapperDictRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<
     d.torch_error = TorchLoadStateDictError(cls, expected, cp.top_level_keys, {});
     std::string load = site.argument_text.empty() ? "checkpoint" : site.argument_text;
     d.fix = "Pass the state dict inside it: `" + site.receiver + ".load_state_dict(" + load + where + ")`.";
-    d.location = RangeOfCall(site);
+    d.location = CallRange(site);
     d.related.push_back({CheckpointRange(ctx), "the checkpoint is a " + std::string(LayoutName(cp.layout))});
     out.push_back(std::move(d));
   }

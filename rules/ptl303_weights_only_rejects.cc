@@ -37,7 +37,7 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   WeightsOnlyPrediction p = SimulateWeightsOnly(ctx.checkpoint, ctx.torch_version, options);
   if (!p.applicable || p.loads) return;
 
-  Diagnostic d = NewDiagnostic(*this, ctx);
+  Diagnostic d = CheckpointDiagnostic(info(), ctx);
   std::string version = TorchVersionName(ctx.torch_version);
   std::vector<std::string> offenders;
   bool dangerous = false, blocked = false;
@@ -64,7 +64,7 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   }
   d.byte_offset = p.offset;
   if (!affected.empty()) {
-    d.location = RangeOfCall(*affected.front());
+    d.location = CallRange(*affected.front());
     d.related.push_back({CheckpointRange(ctx), "the checkpoint holding these globals"});
     // The fix (never for globals that can run code): allowlist them before the load.
     if (!dangerous && !blocked && !p.add_safe_globals.empty()) {

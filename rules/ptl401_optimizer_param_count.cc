@@ -25,10 +25,10 @@ std::string Where(const OptimizerInfo& saved) { return saved.path.empty() ? "" :
 
 void Place(Diagnostic& d, const CheckpointContext& ctx, const OptimizerUse& use) {
   if (use.construction != nullptr) {
-    d.location = RangeOfCall(*use.construction);
-    d.related.push_back({RangeOfCall(*use.load), "the optimizer state is loaded here"});
+    d.location = CallRange(*use.construction);
+    d.related.push_back({CallRange(*use.load), "the optimizer state is loaded here"});
   } else {
-    d.location = RangeOfCall(*use.load);
+    d.location = CallRange(*use.load);
   }
   d.related.push_back({CheckpointRange(ctx), "the saved optimizer state"});
 }
@@ -60,7 +60,7 @@ void OptimizerParamCountRule::CheckCheckpoint(const CheckpointContext& ctx, std:
     auto groups = ConstructionGroups(*model, use.construction);
     if (groups) {
       if (groups->size() != saved.groups.size()) {
-        Diagnostic d = NewDiagnostic(*this, ctx);
+        Diagnostic d = CheckpointDiagnostic(info(), ctx);
         d.message = "the optimizer state in " + ctx.display_path + Where(saved) + " has " +
                     Plural(saved.groups.size(), "parameter group", "parameter groups") + "; " + Construction(use) +
                     " builds " + std::to_string(groups->size()) + " (" + QuotedList(Calls(use.construction->group_sources)) +
@@ -74,7 +74,7 @@ void OptimizerParamCountRule::CheckCheckpoint(const CheckpointContext& ctx, std:
       for (size_t i = 0; i < groups->size(); ++i) {
         size_t have = saved.groups[i].params.size(), want = (*groups)[i].size();
         if (have == want) continue;
-        Diagnostic d = NewDiagnostic(*this, ctx);
+        Diagnostic d = CheckpointDiagnostic(info(), ctx);
         d.message = "parameter group " + std::to_string(i) + " of the optimizer state in " + ctx.display_path +
                     Where(saved) + " holds " + Plural(have, "parameter", "parameters") + "; `" +
                     use.construction->group_sources[i] + ".parameters()` gives " + std::to_string(want) +
@@ -91,7 +91,7 @@ void OptimizerParamCountRule::CheckCheckpoint(const CheckpointContext& ctx, std:
     for (const OptimizerGroup& g : saved.groups) have += g.params.size();
     size_t want = model->params.size();
     if (have == want) continue;
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     bool whole_model = use.construction != nullptr && use.construction->group_sources.size() == 1 &&
                        !use.construction->group_sources[0].empty();
     d.message = "the optimizer state in " + ctx.display_path + Where(saved) + " holds " +

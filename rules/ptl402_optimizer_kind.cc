@@ -20,7 +20,7 @@ void OptimizerKindRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
     SavedOptimizerFamily saved = ClassifySavedOptimizer(*use.saved);
     if (saved.family.empty() || SameOptimizerFamily(code_family, saved.family)) continue;
 
-    Diagnostic d = NewDiagnostic(*this, ctx);
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
     std::string evidence;
     if (!saved.state_evidence.empty()) evidence += "state " + QuotedList(saved.state_evidence);
     if (!saved.group_evidence.empty()) {
@@ -43,8 +43,8 @@ void OptimizerKindRule::CheckCheckpoint(const CheckpointContext& ctx, std::vecto
     d.fix = "Construct the optimizer the state was saved with (" + saved.family +
             "), or do not load the old optimizer state when the optimizer changed on purpose "
             "(load_state_dict also replaces the code's lr, betas/momentum and weight decay with the saved ones).";
-    d.location = RangeOfCall(*use.construction);
-    d.related.push_back({RangeOfCall(*use.load), "the optimizer state is loaded here"});
+    d.location = CallRange(*use.construction);
+    d.related.push_back({CallRange(*use.load), "the optimizer state is loaded here"});
     d.related.push_back({CheckpointRange(ctx), "the saved optimizer state"});
     out.push_back(std::move(d));
   }

@@ -82,7 +82,7 @@ void OptimizerStateShapeRule::CheckCheckpoint(const CheckpointContext& ctx, std:
         keys.push_back(key);
       }
       if (first == nullptr) continue;
-      Diagnostic d = NewDiagnostic(*this, ctx);
+      Diagnostic d = CheckpointDiagnostic(info(), ctx);
       d.message = "optimizer state for parameter " + std::to_string(k) + " (`" + param.key + "`) in " +
                   ctx.display_path + (saved.path.empty() ? "" : " " + saved.path) + " has " + QuotedList(keys) +
                   " of shape " + ShapeText(first->shape) + ", but " +
@@ -94,11 +94,11 @@ void OptimizerStateShapeRule::CheckCheckpoint(const CheckpointContext& ctx, std:
               "purpose.";
       d.byte_offset = static_cast<int64_t>(first->offset);
       if (param.location.line > 0) {
-        d.location = RangeOf(param.location);
+        d.location = RangeAt(param.location);
         d.related.push_back({CheckpointRange(ctx), "the saved state tensor " + first->name});
-        if (use.load != nullptr) d.related.push_back({RangeOfCall(*use.load), "the optimizer state is loaded here"});
+        if (use.load != nullptr) d.related.push_back({CallRange(*use.load), "the optimizer state is loaded here"});
       } else {
-        d.location = RangeOfCall(use.construction != nullptr ? *use.construction : *use.load);
+        d.location = CallRange(use.construction != nullptr ? *use.construction : *use.load);
         d.related.push_back({CheckpointRange(ctx), "the saved state tensor " + first->name});
       }
       out.push_back(std::move(d));

@@ -12,20 +12,8 @@ std::string DisplayPath(const std::string& path) {
   return rel.generic_string();
 }
 
-SourceRange RangeOf(const SourceLocation& l) {
-  SourceRange r;
-  r.path = DisplayPath(l.path);
-  r.line = static_cast<int>(l.line);
-  r.column = static_cast<int>(l.column);
-  return r;
-}
-
-SourceRange RangeOf(const std::string& path, const SourcePosition& p) {
-  SourceRange r;
-  r.path = DisplayPath(path);
-  r.line = static_cast<int>(p.line);
-  r.column = static_cast<int>(p.column);
-  return r;
+SourceRange RangeAt(const SourceLocation& l) {
+  return RangeAt(l.path, SourcePosition{l.line, l.column});
 }
 
 SourceRange CheckpointRange(const CheckpointContext& ctx) {
@@ -36,17 +24,8 @@ SourceRange CheckpointRange(const CheckpointContext& ctx) {
 
 SourceRange BoundClassRange(const CheckpointContext& ctx) {
   const CheckpointBinding& b = ctx.analyzed.binding;
-  if (!b.class_path.empty() && b.class_position.line > 0) return RangeOf(b.class_path, b.class_position);
+  if (!b.class_path.empty() && b.class_position.line > 0) return RangeAt(b.class_path, b.class_position);
   return CheckpointRange(ctx);
-}
-
-SourceRange RangeOfCall(const CallSite& site) {
-  SourceRange r = RangeOf(site.path, site.start);
-  if (site.end.line == site.start.line) {
-    r.end_line = static_cast<int>(site.end.line);
-    r.end_column = static_cast<int>(site.end.column);
-  }
-  return r;
 }
 
 SourceRange AttributeAssignmentRange(const std::string& class_path, uint32_t class_line,
@@ -110,13 +89,46 @@ std::string QuotedList(const std::vector<std::string>& items, size_t max_items) 
   return s;
 }
 
-Diagnostic NewDiagnostic(const Rule& rule, const CheckpointContext& ctx) {
+Diagnostic CheckpointDiagnostic(const RuleInfo& info, const CheckpointContext& ctx, int64_t offset) {
   Diagnostic d;
-  d.code = rule.info().code;
-  d.severity = rule.info().default_severity;
+  d.code = info.code;
+  d.severity = info.default_severity;
   d.checkpoint = ctx.display_path;
-  d.location = CheckpointRange(ctx);
+  d.location.path = ctx.display_path;
+  d.byte_offset = offset;
   return d;
 }
+
+SourceRange RangeAt(const std::string& path, SourcePosition start, SourcePosition end) {
+  SourceRange r;
+  r.path = DisplayPath(path);
+  r.line = static_cast<int>(start.line);
+  r.column = static_cast<int>(start.column);
+  r.end_line = static_cast<int>(end.line);
+  r.end_column = static_cast<int>(end.column);
+  return r;
+}
+
+SourceRange CallRange(const CallSite& site) { return RangeAt(site.path, site.start, site.end); }
+
+void PlaceOnSource(Diagnostic& d, SourceRange where, const std::string& checkpoint_note) {
+  RelatedLocation ckpt;
+  ckpt.where.path = d.checkpoint;
+  ckpt.message = checkpoint_note;
+  if (d.byte_offset >= 0) ckpt.message += " (byte " + std::to_string(d.byte_offset) + ")";
+  d.location = std::move(where);
+  d.related.insert(d.related.begin(), std::move(ckpt));
+}
+
+std::vector<const CallSite*> LoadSitesOf(const CheckpointContext& ctx) {
+  std::vector<const CallSite*> sites;
+  for (int s : ctx.analyzed.load_sites) {
+    if (s < 0 || static_cast<size_t>(s) >= ctx.project.call_sites.size()) continue;
+    const CallSite& site = ctx.project.call_sites[static_cast<size_t>(s)];
+    if (site.kind == CallKind::kTorchLoad) sites.push_back(&site);
+  }
+  return sites;
+}
+
 
 }  // namespace ptlint

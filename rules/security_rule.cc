@@ -8,7 +8,7 @@ void ReportSafetyFindings(const Rule& rule, const CheckpointContext& ctx, std::v
   if (ctx.safety_report == nullptr) return;
   for (const SafetyFinding& f : ctx.safety_report->findings) {
     if (f.rule != rule.info().code) continue;
-    Diagnostic d = NewDiagnostic(rule, ctx);
+    Diagnostic d = CheckpointDiagnostic(rule.info(), ctx);
     d.severity = f.severity;
     d.message = f.message;
     if (!f.record.empty() || f.pickle >= 0) {

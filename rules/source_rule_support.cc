@@ -6,47 +6,6 @@
 namespace ptlint {
 namespace fs = std::filesystem;
 
-Diagnostic CheckpointDiagnostic(const RuleInfo& info, const CheckpointContext& ctx, int64_t offset) {
-  Diagnostic d;
-  d.code = info.code;
-  d.severity = info.default_severity;
-  d.checkpoint = ctx.display_path;
-  d.location.path = ctx.display_path;
-  d.byte_offset = offset;
-  return d;
-}
-
-SourceRange RangeAt(const std::string& path, SourcePosition start, SourcePosition end) {
-  SourceRange r;
-  r.path = DisplayPath(path);
-  r.line = static_cast<int>(start.line);
-  r.column = static_cast<int>(start.column);
-  r.end_line = static_cast<int>(end.line);
-  r.end_column = static_cast<int>(end.column);
-  return r;
-}
-
-SourceRange CallRange(const CallSite& site) { return RangeAt(site.path, site.start, site.end); }
-
-void PlaceOnSource(Diagnostic& d, SourceRange where, const std::string& checkpoint_note) {
-  RelatedLocation ckpt;
-  ckpt.where.path = d.checkpoint;
-  ckpt.message = checkpoint_note;
-  if (d.byte_offset >= 0) ckpt.message += " (byte " + std::to_string(d.byte_offset) + ")";
-  d.location = std::move(where);
-  d.related.insert(d.related.begin(), std::move(ckpt));
-}
-
-std::vector<const CallSite*> LoadSitesOf(const CheckpointContext& ctx) {
-  std::vector<const CallSite*> sites;
-  for (int s : ctx.analyzed.load_sites) {
-    if (s < 0 || static_cast<size_t>(s) >= ctx.project.call_sites.size()) continue;
-    const CallSite& site = ctx.project.call_sites[static_cast<size_t>(s)];
-    if (site.kind == CallKind::kTorchLoad) sites.push_back(&site);
-  }
-  return sites;
-}
-
 std::string ModuleReprFromFile(const std::string& module, bool is_package) {
   std::string file = module;
   std::replace(file.begin(), file.end(), '.', '/');

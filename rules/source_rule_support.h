@@ -1,7 +1,6 @@
-// Shared pieces of the source rules (PTL1xx, PTL3xx, PTL5xx, PTL7xx): how a
-// diagnostic is located on a checkpoint or a source line, how Python would
-// name a module in its error messages, and the small source queries several
-// rules need. Kept here so every rule words and places things the same way.
+// Shared pieces of the source rules (PTL1xx, PTL3xx, PTL5xx, PTL7xx): how
+// Python would name a module in its error messages, and the small source
+// queries several rules need (placement helpers are in rule_util.h).
 #ifndef PTLINT_RULES_SOURCE_RULE_SUPPORT_H_
 #define PTLINT_RULES_SOURCE_RULE_SUPPORT_H_
 
@@ -15,21 +14,6 @@
 namespace ptlint {
 
 // DisplayPath (rule_util.h) makes every path relative to the working directory.
-
-// A diagnostic about the checkpoint file as a whole (line 0), at `offset`.
-Diagnostic CheckpointDiagnostic(const RuleInfo& info, const CheckpointContext& context,
-                                int64_t offset);
-
-// The range of a source position (1-based line/column) in `path`.
-SourceRange RangeAt(const std::string& path, SourcePosition start, SourcePosition end = {});
-SourceRange CallRange(const CallSite& site);
-
-// Moves a checkpoint diagnostic onto a source line (the call that fails) and
-// keeps the checkpoint file, at its byte offset, as a related location.
-void PlaceOnSource(Diagnostic& d, SourceRange where, const std::string& checkpoint_note);
-
-// The torch.load call sites that read this checkpoint, in file order.
-std::vector<const CallSite*> LoadSitesOf(const CheckpointContext& context);
 
 // How CPython's module repr names a module loaded from the project:
 // "<module 'pkg.mod' from '.../pkg/mod.py'>", with the sys.path entry elided
