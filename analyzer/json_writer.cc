@@ -104,21 +104,75 @@ void JsonWriter::Newline(size_t depth) {
   }
 }
 
+namespace {
+
+// Copies n bytes without a call for the short pieces JSON is made of (the
+// overlapping word copies stay inside [s, s + n)).
+inline void CopySmall(char* d, const char* s, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) d[i] = s[i];
+  } else {
+    std::memcpy(d, s, n);
+  }
+}
+
+// Room a Separator write may overshoot by (whole words of spaces).
+constexpr size_t kSlack = 8;
+
+}  // namespace
+
+// The separator before a member or array element (",") and, when pretty
+// printing, the newline and indentation, followed by `tail` (n bytes): one
+// capacity check and word-sized stores, as this runs for every value of a
+// 15 MB report.
+void JsonWriter::Separator(const char* tail, size_t n) {
+  bool comma = counts_.back()++ > 0;
+  size_t indent = indent_ >= 0 ? counts_.size() * static_cast<size_t>(indent_) : 0;
+  if (indent >= kSpaceCount) {  // deeper than the table: the general path
+    if (comma) PutChar(',');
+    Newline(counts_.size());
+    Put(tail, n);
+    return;
+  }
+  size_t need = 2 + indent + n + kSlack;
+  if (need > cap_ - len_) Grow(need);
+  char* d = buf_.get() + len_;
+  *d = ',';
+  d += comma ? 1 : 0;
+  if (indent_ >= 0) {
+    *d++ = '\n';
+    const uint64_t spaces = 0x2020202020202020ull;
+    for (size_t k = 0; k < indent; k += 8) std::memcpy(d + k, &spaces, 8);  // may overshoot
+    d += indent;
+  }
+  CopySmall(d, tail, n);
+  d += n;
+  len_ = static_cast<size_t>(d - buf_.get());
+}
+
 void JsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;
     return;
   }
   if (counts_.empty()) return;  // the document's root value
-  // In an array: separator and indentation.
-  if (counts_.back()++ > 0) PutChar(',');
-  if (indent_ >= 0) Newline(counts_.size());
+  Separator("", 0);  // in an array
 }
 
 void JsonWriter::Key(std::string_view key) {
-  if (counts_.back()++ > 0) PutChar(',');
-  if (indent_ >= 0) Newline(counts_.size());
-  PutChar('"');
+  Separator("\"", 1);
   AppendEscaped(key);
   if (indent_ >= 0) {
     Put("\": ", 3);
@@ -128,15 +182,18 @@ void JsonWriter::Key(std::string_view key) {
   after_key_ = true;
 }
 
-void JsonWriter::LiteralKey(const char* key) {
-  if (counts_.back()++ > 0) PutChar(',');
-  if (indent_ >= 0) Newline(counts_.size());
-  PutChar('"');
-  Put(key, std::strlen(key));
-  if (indent_ >= 0) {
-    Put("\": ", 3);
+void JsonWriter::LiteralKey(const char* key, size_t n) {
+  // `"` key `": ` in one piece when it fits a small buffer (keys are names).
+  char piece[64];
+  if (n + 4 > sizeof piece) {
+    Separator("\"", 1);
+    Put(key, n);
+    Put(indent_ >= 0 ? "\": " : "\":", indent_ >= 0 ? 3 : 2);
   } else {
-    Put("\":", 2);
+    piece[0] = '"';
+    std::memcpy(piece + 1, key, n);
+    std::memcpy(piece + 1 + n, "\": ", 3);
+    Separator(piece, n + (indent_ >= 0 ? 4 : 3));
   }
   after_key_ = true;
 }
@@ -191,10 +248,14 @@ void JsonWriter::AppendEscaped(std::string_view s) {
     care = WordNeedsCare(w);
   }
   if (!care && i < n) {
-    unsigned char tail[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
-    for (size_t k = 0; k < n - i; ++k) tail[k] = p[i + k];
     uint64_t w;
-    std::memcpy(&w, tail, 8);
+    if (n >= 8) {
+      std::memcpy(&w, p + n - 8, 8);  // the last 8 bytes, overlapping checked ones
+    } else {
+      unsigned char tail[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
+      std::memcpy(tail, p, n);
+      std::memcpy(&w, tail, 8);
+    }
     care = WordNeedsCare(w);
   }
   if (!care) {

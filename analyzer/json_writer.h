@@ -68,8 +68,10 @@ class JsonWriter {
   void IntArray(const std::vector<int64_t>& items);
 
   // Inside an object: a key that is a plain literal (ASCII without '"',
-  // '\\' or control characters), written without the escaping scan.
-  void LiteralKey(const char* key);
+  // '\\' or control characters), written without the escaping scan. (Inline,
+  // so the length of a string literal is folded at compile time.)
+  void LiteralKey(const char* key) { LiteralKey(key, std::strlen(key)); }
+  void LiteralKey(const char* key, size_t length);
 
   // Literal key + value in one call (see LiteralKey; data-dependent keys go
   // through Key()).
@@ -85,6 +87,7 @@ class JsonWriter {
 
  private:
   void BeforeValue();
+  void Separator(const char* tail, size_t n);
   void Newline(size_t depth);
   void Grow(size_t need);
   void Put(const char* s, size_t n) {

@@ -908,6 +908,13 @@ void GraphInterpreter::Walk() {
     auto push = [&](NodeId child, LabelKind kind, NodeId key, uint32_t index,
                     GlobalRole role = GlobalRole::kValue) {
       MarkUse(child, role, id);
+      // A node already walked matters again only as a tensor (each reference
+      // is a name of its own); shared ints, None, memoized strings and
+      // globals are not pushed again.
+      if (child < flags_.size() && (flags_[child] & kVisited) &&
+          (!recognise_tensors_ || tensor_index_[child] < 0)) {
+        return;
+      }
       scratch.push_back({child, Edge{id, kind, key, index}, internal});
     };
     auto push_pairs = [&](const NodeList& items) {
