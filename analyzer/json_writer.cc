@@ -106,28 +106,6 @@ void JsonWriter::Newline(size_t depth) {
 
 namespace {
 
-// Copies n bytes without a call for the short pieces JSON is made of (the
-// overlapping word copies stay inside [s, s + n)).
-inline void CopySmall(char* d, const char* s, size_t n) {
-  if (n >= 8 && n <= 16) {
-    uint64_t a, b;
-    std::memcpy(&a, s, 8);
-    std::memcpy(&b, s + n - 8, 8);
-    std::memcpy(d, &a, 8);
-    std::memcpy(d + n - 8, &b, 8);
-  } else if (n >= 4 && n < 8) {
-    uint32_t a, b;
-    std::memcpy(&a, s, 4);
-    std::memcpy(&b, s + n - 4, 4);
-    std::memcpy(d, &a, 4);
-    std::memcpy(d + n - 4, &b, 4);
-  } else if (n < 4) {
-    for (size_t i = 0; i < n; ++i) d[i] = s[i];
-  } else {
-    std::memcpy(d, s, n);
-  }
-}
-
 // Room a Separator write may overshoot by (whole words of spaces).
 constexpr size_t kSlack = 8;
 

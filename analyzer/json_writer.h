@@ -90,11 +90,9 @@ class JsonWriter {
   void Separator(const char* tail, size_t n);
   void Newline(size_t depth);
   void Grow(size_t need);
-  void Put(const char* s, size_t n) {
-    if (n > cap_ - len_) Grow(n);
-    char* d = buf_.get() + len_;
-    // Most pieces are a few bytes: copy them inline (overlapping word
-    // copies that stay inside [s, s + n)) instead of calling memcpy.
+  // Copies n bytes without a call for the short pieces JSON is made of (the
+  // overlapping word copies stay inside [s, s + n)).
+  static void CopySmall(char* d, const char* s, size_t n) {
     if (n >= 8 && n <= 16) {
       uint64_t a, b;
       std::memcpy(&a, s, 8);
@@ -112,6 +110,10 @@ class JsonWriter {
     } else {
       std::memcpy(d, s, n);
     }
+  }
+  void Put(const char* s, size_t n) {
+    if (n > cap_ - len_) Grow(n);
+    CopySmall(buf_.get() + len_, s, n);
     len_ += n;
   }
   void Put(std::string_view s) { Put(s.data(), s.size()); }
