@@ -17,14 +17,17 @@ namespace {
 
 constexpr int kMaxResolveDepth = 24;
 
-std::string DottedText(const ParsedPython& file, TSNode node) {
+// A dotted name as written, without the blanks and backslash line
+// continuations a parenthesised or continued expression may hold.
+std::string WithoutBlanks(std::string_view text) {
   std::string out;
-  std::string_view text = file.Text(node);
   for (char c : text) {
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\\') out += c;
   }
   return out;
 }
+
+std::string DottedText(const ParsedPython& file, TSNode node) { return WithoutBlanks(file.Text(node)); }
 
 void ReadStringList(const ParsedPython& file, TSNode value, std::vector<std::string>* out) {
   if (!IsType(value, "list") && !IsType(value, "tuple")) return;
@@ -746,10 +749,7 @@ Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted
       Materialize(file);
     } else {
       if (kind == AssignmentShape::Kind::kName && shape->second.text != head) {
-        std::string target = shape->second.text;
-        target.erase(std::remove_if(target.begin(), target.end(), [](char c) { return c == ' ' || c == '\n'; }),
-                     target.end());
-        return ResolveIn(file, join(target, rest), depth + 1);
+        return ResolveIn(file, join(WithoutBlanks(shape->second.text), rest), depth + 1);
       }
       if (rest.empty()) {
         Symbol s;
@@ -765,10 +765,7 @@ Symbol ModuleIndex::ResolveIn(const IndexedFile& file, const std::string& dotted
     TSNode rhs = assign->second;
     // An alias of another name: follow it.
     if ((IsType(rhs, "identifier") || IsType(rhs, "attribute")) && file.parsed.Text(rhs) != head) {
-      std::string target(file.parsed.Text(rhs));
-      target.erase(std::remove_if(target.begin(), target.end(), [](char c) { return c == ' ' || c == '\n'; }),
-                   target.end());
-      return ResolveIn(file, join(target, rest), depth + 1);
+      return ResolveIn(file, join(WithoutBlanks(file.parsed.Text(rhs)), rest), depth + 1);
     }
     if (rest.empty()) {
       Symbol s;
