@@ -1,4 +1,4 @@
-"""Writes the tiny project the editor and pre-commit tests run ptlint on.
+"""Writes the tiny project the editor, pre-commit and LSP end-to-end tests run ptlint on.
 
     PTLINT_PYTHON editors/make_fixture.py DIR [--checkpoint drifted|clean|none]
 

@@ -1,7 +1,8 @@
 // End-to-end tests of `ptlint lsp` through vscode-jsonrpc, the JSON-RPC
 // library VS Code's language client is built on. Each test starts the server
 // as an editor would (stdio), on a fixture project written by
-// make_fixture.py with real torch.save checkpoints.
+// make_fixture.py (editors/make_fixture.py, shared with the editor and
+// pre-commit tests) with real torch.save checkpoints.
 //
 // Environment: PTLINT_BIN (the ptlint binary), PTLINT_PYTHON (a python with torch).
 'use strict';
@@ -25,7 +26,7 @@ function makeFixture(kind = 'drifted') {
 }
 
 function rewriteCheckpoint(dir, kind) {
-  execFileSync(PYTHON, [path.join(__dirname, 'make_fixture.py'), dir, '--checkpoint', kind, '--only-checkpoint']);
+  execFileSync(PYTHON, [path.join(__dirname, 'make_fixture.py'), dir, '--checkpoint', kind, '--checkpoint-only']);
 }
 
 const uriOf = (p) => 'file://' + p.split('/').map(encodeURIComponent).join('/');

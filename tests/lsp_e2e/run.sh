@@ -7,7 +7,7 @@ bin="$1"
 work="$2"
 command -v node >/dev/null || { echo "lsp_e2e: node is not installed (apt-get install nodejs npm)"; exit 1; }
 mkdir -p "$work"
-cp "$here/package.json" "$here/package-lock.json" "$here/lsp.test.js" "$here/make_fixture.py" "$work/"
+cp "$here/package.json" "$here/package-lock.json" "$here/lsp.test.js" "$here/../../editors/make_fixture.py" "$work/"
 cd "$work"
 if [ ! -d node_modules/vscode-jsonrpc ] || ! cmp -s package-lock.json node_modules/.package-lock-copy 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
