@@ -6,7 +6,6 @@
 #include "analyzer/object_interpreter.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -596,31 +595,18 @@ TEST_F(ObjectInterpreterFixtures, LegacySixTuplePersistentIds) {
   for (const StorageInfo& s : ck.storages) EXPECT_GT(s.key.size(), 3u);
 }
 
-TEST_F(ObjectInterpreterFixtures, TwentyThousandTensorsInAFewMilliseconds) {
+// Speed is measured in bench/; here every tensor must come out named.
+TEST_F(ObjectInterpreterFixtures, TwentyThousandTensorsAreNamed) {
   std::string bytes = ReadFile(dir_ + "/big.pkl");
-  PickleStream stream;
-  stream.graph = PickleMachine().Run(bytes);
-  ASSERT_TRUE(stream.graph.complete());
-  // Best of five: the machine is shared, and the minimum is what the code costs.
   Checkpoint ck;
-  double ms = 1e9;
-  for (int run = 0; run < 5; ++run) {
-    ck = Checkpoint{};
-    ck.pickles.push_back(stream);
-    // CPU time of this thread: wall time on a shared 2-core machine mostly
-    // measures the other processes.
-    timespec start, end;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
-    InterpretObjects(ck, 0);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
-    ms = std::min(ms, (end.tv_sec - start.tv_sec) * 1e3 + (end.tv_nsec - start.tv_nsec) / 1e6);
-  }
-  std::printf("InterpretObjects on 20,000 tensors (%zu nodes): %.2f ms CPU\n",
-              ck.pickles[0].graph.nodes.size(), ms);
+  ck.pickles.emplace_back();
+  ck.pickles[0].graph = PickleMachine().Run(bytes);
+  ASSERT_TRUE(ck.pickles[0].graph.complete());
+  InterpretObjects(ck, 0);
   ASSERT_EQ(ck.tensors.size(), 20000u);
+  EXPECT_EQ(ck.tensors[0].name, "layer0.weight");
   EXPECT_EQ(ck.tensors[19999].name, "layer19999.weight");
   EXPECT_EQ(ck.layout, Layout::kStateDict);
-  EXPECT_LT(ms, 500.0);  // a few ms in Release; generous for a loaded shared machine
 }
 
 // ---------------------------------------------------------------------------
@@ -747,10 +733,7 @@ TEST(ObjectInterpreterHostile, BillionLaughsStaysLinear) {
   GraphBuilder b;
   NodeId level = b.Seq(PickleKind::kList, {b.Tensor("0"), b.Tensor("1")});
   for (int i = 0; i < 200; ++i) level = b.Seq(PickleKind::kList, {level, level});
-  auto start = std::chrono::steady_clock::now();
   Checkpoint ck = b.Interpret(level);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(ms, 1000.0);
   ASSERT_EQ(ck.tensors.size(), 2u);  // each edge into a tensor once, not 2^200 paths
   std::string outer;
   for (int i = 0; i < 200; ++i) outer += "[0]";

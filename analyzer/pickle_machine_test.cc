@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -102,25 +101,6 @@ std::multiset<std::string> AnomalyCodes(const PickleGraph& g) {
 
 bool HasAnomaly(const PickleGraph& g, const std::string& code) {
   return AnomalyCodes(g).count(code) > 0;
-}
-
-// Timing bounds are regression guards for optimized builds only.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
-double ProcessCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -778,16 +758,13 @@ TEST(PickleMachineLimits, BillionLaughsStaysLinear) {
   uint32_t last = kDepth;
   s.append(reinterpret_cast<const char*>(&last), 4);
   s += ".";
-  double cpu_start = ProcessCpuMs();
   PickleGraph g = RunPickle(s);
-  double ms = ProcessCpuMs() - cpu_start;
   ASSERT_TRUE(g.complete()) << ErrorCode(g);
+  // Linear: one node per level and one opcode count proportional to the
+  // bytes, never to the 10^depth expansion.
   EXPECT_EQ(g.nodes.size(), kDepth + 1u);
   EXPECT_EQ(g.at(g.root).items.size(), 10u);
-  if (!kSanitized) {
-    EXPECT_LT(ms, 1000.0);
-  }
-  std::printf("billion laughs depth %d (%zu bytes): %.2f ms CPU\n", kDepth, s.size(), ms);
+  EXPECT_LE(g.opcode_count, s.size());
 }
 
 // What torch.save writes for a 20,000-tensor state dict (protocol 2, memo via
@@ -887,34 +864,16 @@ std::string MakeStateDict(int tensors) {
   return w.bytes;
 }
 
-TEST(PickleMachineLimits, TwentyThousandTensorStateDictIsFast) {
+// The benign file fickling calls a billion-laughs attack: it must read
+// completely under the default limits. Its speed is measured in bench/.
+TEST(PickleMachineLimits, TwentyThousandTensorStateDictStaysUnderTheLimits) {
   std::string s = MakeStateDict(20000);
-  // CPU time, not wall time: the build machine is shared with other builds.
-  double best_cpu_ms = 1e9, best_wall_ms = 1e9;
-  uint64_t opcodes = 0;
-  size_t nodes = 0;
-  for (int run = 0; run < 5; ++run) {
-    double cpu_start = ProcessCpuMs();
-    auto start = std::chrono::steady_clock::now();
-    PickleGraph g = RunPickle(s);
-    best_wall_ms = std::min(best_wall_ms, std::chrono::duration<double, std::milli>(
-                                              std::chrono::steady_clock::now() - start).count());
-    best_cpu_ms = std::min(best_cpu_ms, ProcessCpuMs() - cpu_start);
-    ASSERT_TRUE(g.complete()) << ErrorCode(g) << " " << (g.error ? g.error->message : "");
-    ASSERT_TRUE(g.anomalies.empty()) << g.anomalies[0].code;
-    ASSERT_EQ(g.at(g.root).set_items.size(), 40000u);
-    ASSERT_EQ(g.globals.size(), 3u);
-    opcodes = g.opcode_count;
-    nodes = g.nodes.size();
-  }
-  std::printf("20k-tensor state dict: %zu bytes, %llu opcodes, %zu nodes, best of 5: "
-              "%.2f ms CPU, %.2f ms wall\n",
-              s.size(), static_cast<unsigned long long>(opcodes), nodes, best_cpu_ms,
-              best_wall_ms);
-  // A regression guard, not the target (a few ms on an idle machine).
-  if (!kSanitized) {
-    EXPECT_LT(best_cpu_ms, 150.0);
-  }
+  PickleGraph g = RunPickle(s);
+  ASSERT_TRUE(g.complete()) << ErrorCode(g) << " " << (g.error ? g.error->message : "");
+  ASSERT_TRUE(g.anomalies.empty()) << g.anomalies[0].code;
+  ASSERT_EQ(g.at(g.root).set_items.size(), 40000u);
+  ASSERT_EQ(g.globals.size(), 3u);
+  EXPECT_LE(g.opcode_count, s.size());
 }
 
 // ---------------------------------------------------------------------------

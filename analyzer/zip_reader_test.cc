@@ -648,7 +648,10 @@ TEST(ZipReader, CentralDirectoryPastEndOfFile) {
   EXPECT_EQ(z.error().offset, static_cast<int64_t>(eocd));
 }
 
-TEST(ZipReader, OpeningTwentyThousandRecordsIsFast) {
+// A torch.save of a 20,000-tensor state dict has 20,002 records. Speed is
+// measured in bench/ (unit tests assert no timings: a shared CI machine makes
+// them flaky); here the index must hold every record and find each one.
+TEST(ZipReader, TwentyThousandRecordsAreIndexedAndFound) {
   TestArchive a;
   a.records.reserve(20002);
   a.records.push_back({.name = "archive/data.pkl", .data = std::string(1000, 'p')});
@@ -657,39 +660,16 @@ TEST(ZipReader, OpeningTwentyThousandRecordsIsFast) {
   }
   a.records.push_back({.name = "archive/version", .data = "3\n"});
   MemoryByteSource src(BuildZip(a));
-  // Thread CPU time as well as wall time: the wall clock on a shared,
-  // overloaded machine mostly measures the other processes.
-  auto cpu_ms = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-  };
-  double best_ms = 1e9, best_cpu_ms = 1e9;
-  for (int round = 0; round < 9; ++round) {
-    auto t0 = std::chrono::steady_clock::now();
-    double c0 = cpu_ms();
-    Result<ZipArchive> z = ZipArchive::Open(src);
-    double c1 = cpu_ms();
-    auto t1 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(z.ok());
-    ASSERT_EQ(z->entries().size(), 20002u);
-    ASSERT_TRUE(z->anomalies().empty());
-    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(t1 - t0).count());
-    best_cpu_ms = std::min(best_cpu_ms, c1 - c0);
-  }
-  std::printf("ZipArchive::Open of 20002 records: best %.3f ms wall, %.3f ms CPU\n", best_ms,
-              best_cpu_ms);
-  RecordProperty("open_20k_ms", std::to_string(best_ms));
-  // ~1 ms on an idle core; generous bound for a shared, loaded machine.
-  EXPECT_LT(best_ms, 25.0);
   Result<ZipArchive> z = ZipArchive::Open(src);
-  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(z.ok());
+  ASSERT_EQ(z->entries().size(), 20002u);
+  EXPECT_TRUE(z->anomalies().empty());
   for (int i = 0; i < 20000; ++i) {
-    ASSERT_NE(z->Find("archive/data/" + std::to_string(i)), nullptr);
+    const ZipEntry* e = z->Find("archive/data/" + std::to_string(i));
+    ASSERT_NE(e, nullptr) << i;
+    ASSERT_EQ(e->name, "archive/data/" + std::to_string(i));
   }
-  auto t1 = std::chrono::steady_clock::now();
-  std::printf("20000 Find calls: %.3f ms\n",
-              std::chrono::duration<double, std::milli>(t1 - t0).count());
+  EXPECT_EQ(z->Find("archive/data/20000"), nullptr);
 }
 
 // ---------------------------------------------------------------------------

@@ -41,9 +41,8 @@ bool HasGlobal(const Checkpoint& cp, const std::string& module, const std::strin
 TEST(CorpusReader, EveryFileReadsBoundedAndSaysSomething) {
   nlohmann::json manifest = LoadManifest();
   ASSERT_EQ(manifest.size(), 301u) << "corpus manifest missing at " << PTLINT_CORPUS_DIR;
-  // A few ms per file is typical; the bound is loose because the machine is
-  // shared, but an unbounded walk would blow through it.
-  constexpr double kPerFileBoundMs = 1000.0;
+  // Time is printed, not asserted (bench/ measures speed): a hang is caught
+  // by the test's ctest TIMEOUT, and every read must end in a result.
   double total_ms = 0, worst_ms = 0;
   std::string worst_file;
   std::map<std::string, int> by_format, by_problem;
@@ -55,7 +54,6 @@ TEST(CorpusReader, EveryFileReadsBoundedAndSaysSomething) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     total_ms += ms;
     if (ms > worst_ms) worst_ms = ms, worst_file = rel;
-    EXPECT_LT(ms, kPerFileBoundMs);
     by_format[ContainerFormatName(cp.format)]++;
     for (const ReaderProblem& p : cp.problems) by_problem[std::string(SeverityName(p.severity)) + " " + p.code]++;
     EXPECT_EQ(cp.file_size, entry.at("bytes").get<uint64_t>());
