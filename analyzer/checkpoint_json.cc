@@ -1,10 +1,5 @@
 #include "analyzer/checkpoint_json.h"
 
-#include <algorithm>
-#include <exception>
-#include <memory>
-#include <thread>
-
 #include "analyzer/global_origin.h"
 
 namespace ptlint {
@@ -211,39 +206,6 @@ void WriteTensor(JsonWriter& w, const TensorInfo& t) {
   w.EndObject();
 }
 
-// Tensors [first, end) of the open "tensors" array, closes it, then the
-// "storages" member.
-void WriteTensorsAndStorages(JsonWriter& w, const Checkpoint& cp, size_t first) {
-  for (size_t i = first; i < cp.tensors.size(); ++i) WriteTensor(w, cp.tensors[i]);
-  w.EndArray();
-
-  w.Key("storages");
-  w.BeginArray();
-  for (const StorageInfo& s : cp.storages) {
-    w.BeginObject();
-    w.Member("key", s.key);
-    w.Member("storage_type", s.storage_type);
-    w.Member("dtype", s.dtype);
-    w.MemberUInt("element_size", s.element_size);
-    w.MemberUInt("numel", s.numel);
-    w.Member("device", s.location);
-    w.Member("record", s.record);
-    w.Key("record_bytes");
-    if (s.record_bytes) {
-      w.UInt(*s.record_bytes);
-    } else {
-      w.Null();
-    }
-    w.Key("tensors");
-    w.StringArray(s.tensors);
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
-// Tensors plus storages from which the report is rendered on two threads.
-constexpr size_t kParallelItems = 4096;
-
 }  // namespace
 
 void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string& display_path,
@@ -348,31 +310,31 @@ void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string&
 
   w.Key("tensors");
   w.BeginArray();
-  const size_t n = cp.tensors.size();
-  if (n + cp.storages.size() < kParallelItems) {
-    WriteTensorsAndStorages(w, cp, 0);
-  } else {
-    // A big checkpoint's tensors and storages are most of the report: the
-    // tail of the tensor list and the storages are rendered on a second
-    // thread while this one writes the head, then spliced in order (output
-    // byte-identical to one thread). Split by estimated output lines: ~21
-    // per tensor, ~14 per storage.
-    const size_t work = 21 * n + 14 * cp.storages.size();
-    const size_t split = std::min(n, work / 2 / 21);
-    std::unique_ptr<JsonWriter> tail = w.Branch(split);
-    std::exception_ptr failure;
-    std::thread worker([&] {
-      try {
-        WriteTensorsAndStorages(*tail, cp, split);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    });
-    for (size_t i = 0; i < split; ++i) WriteTensor(w, cp.tensors[i]);
-    worker.join();
-    if (failure) std::rethrow_exception(failure);
-    w.Join(*tail);
+  for (const TensorInfo& t : cp.tensors) WriteTensor(w, t);
+  w.EndArray();
+
+  w.Key("storages");
+  w.BeginArray();
+  for (const StorageInfo& s : cp.storages) {
+    w.BeginObject();
+    w.Member("key", s.key);
+    w.Member("storage_type", s.storage_type);
+    w.Member("dtype", s.dtype);
+    w.MemberUInt("element_size", s.element_size);
+    w.MemberUInt("numel", s.numel);
+    w.Member("device", s.location);
+    w.Member("record", s.record);
+    w.Key("record_bytes");
+    if (s.record_bytes) {
+      w.UInt(*s.record_bytes);
+    } else {
+      w.Null();
+    }
+    w.Key("tensors");
+    w.StringArray(s.tensors);
+    w.EndObject();
   }
+  w.EndArray();
   w.Key("tied_groups");
   w.BeginArray();
   for (const std::vector<std::string>& group : cp.tied_groups) w.StringArray(group);

@@ -140,27 +140,6 @@ void JsonWriter::Separator(const char* tail, size_t n) {
   len_ = static_cast<size_t>(d - buf_.get());
 }
 
-std::unique_ptr<JsonWriter> JsonWriter::Branch(uint64_t members_before) const {
-  auto branch = std::make_unique<JsonWriter>(indent_);
-  branch->counts_ = counts_;
-  if (!branch->counts_.empty()) branch->counts_.back() += members_before;
-  branch->after_key_ = after_key_ && members_before == 0;
-  return branch;
-}
-
-void JsonWriter::Join(JsonWriter& branch) {
-  if (sink_ != nullptr) {
-    // Straight to the sink: the branch may be megabytes.
-    Finish();
-    sink_->write(branch.buf_.get(), static_cast<std::streamsize>(branch.len_));
-  } else {
-    Put(branch.buf_.get(), branch.len_);
-  }
-  branch.len_ = 0;
-  counts_ = branch.counts_;
-  after_key_ = branch.after_key_;
-}
-
 void JsonWriter::BeforeValue() {
   if (after_key_) {
     after_key_ = false;

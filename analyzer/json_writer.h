@@ -82,17 +82,6 @@ class JsonWriter {
   void MemberUInt(const char* key, uint64_t v) { LiteralKey(key); UInt(v); }
   void MemberBool(const char* key, bool v) { LiteralKey(key); Bool(v); }
 
-  // Rendering one document on two threads: Branch() makes a writer with its
-  // own buffer that continues this document from the current position, as
-  // if `members_before` more members had already been written into the
-  // innermost open container (so its first write starts with the ","
-  // separator when that count is non-zero). Another thread may fill it while
-  // this writer goes on; Join() then appends its bytes here, in document
-  // order, and takes over its nesting (what this writer wrote in between
-  // must have been exactly those `members_before` members).
-  std::unique_ptr<JsonWriter> Branch(uint64_t members_before) const;
-  void Join(JsonWriter& branch);
-
   // Escapes `s` (without quotes) as nlohmann's dump does and appends it.
   void AppendEscaped(std::string_view s);
 

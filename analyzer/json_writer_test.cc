@@ -121,66 +121,6 @@ TEST(JsonWriter, StreamsThroughASmallBufferIntoASink) {
   EXPECT_EQ(sink.str(), Dump(doc));
 }
 
-// Branch/Join: a later part of the document rendered into its own writer
-// (as another thread does) splices in byte-identical to writing it in line,
-// for the buffer and the sink writers, compact and pretty, with and without
-// members before the branch point.
-TEST(JsonWriter, BranchAndJoinMatchWritingInLine) {
-  auto write_items = [](JsonWriter& w, int from, int to) {
-    for (int i = from; i < to; ++i) {
-      w.BeginObject();
-      w.Member("i", std::to_string(i));
-      w.EndObject();
-    }
-  };
-  for (int indent : {-1, 0, 2}) {
-    for (int split : {0, 1, 3, 5}) {
-      SCOPED_TRACE("indent " + std::to_string(indent) + " split " + std::to_string(split));
-      JsonWriter whole(indent);
-      whole.BeginObject();
-      whole.Key("items");
-      whole.BeginArray();
-      write_items(whole, 0, 5);
-      whole.EndArray();
-      whole.MemberInt("after", 1);
-      whole.EndObject();
-
-      JsonWriter spliced(indent);
-      std::ostringstream sink;
-      JsonWriter streamed(sink, indent);
-      for (JsonWriter* w : {&spliced, &streamed}) {
-        w->BeginObject();
-        w->Key("items");
-        w->BeginArray();
-        std::unique_ptr<JsonWriter> tail = w->Branch(split);
-        write_items(*tail, split, 5);
-        tail->EndArray();
-        tail->MemberInt("after", 1);
-        write_items(*w, 0, split);
-        w->Join(*tail);
-        w->EndObject();
-      }
-      streamed.Finish();
-      EXPECT_EQ(spliced.view(), whole.view());
-      EXPECT_EQ(sink.str(), whole.view());
-    }
-  }
-  // A branch taken right after a key writes that key's value.
-  JsonWriter whole(2);
-  whole.BeginObject();
-  whole.Key("k");
-  whole.IntArray({1, 2});
-  whole.EndObject();
-  JsonWriter spliced(2);
-  spliced.BeginObject();
-  spliced.Key("k");
-  std::unique_ptr<JsonWriter> value = spliced.Branch(0);
-  value->IntArray({1, 2});
-  spliced.Join(*value);
-  spliced.EndObject();
-  EXPECT_EQ(spliced.view(), whole.view());
-}
-
 // The streamed checkpoint object is byte-identical to dumping the DOM.
 void ExpectSameAsDom(const Checkpoint& cp, const std::string& display) {
   ojson deep = {{"cpp_loadable", true}, {"tensors", ojson::array({{{"name", "w"}, {"nan", 0}}})}};
@@ -255,42 +195,6 @@ TEST(CheckpointJson, StreamMatchesDomOnEdgeCases) {
   cp.pickles.push_back(PickleStream{});
   ExpectSameAsDom(cp, "display \xf0");
   ExpectSameAsDom(Checkpoint{}, "");
-}
-
-// Enough tensors and storages for the two-thread path (the tail of the
-// tensors and the storages rendered on a second thread).
-TEST(CheckpointJson, TwoThreadRenderingMatchesDom) {
-  for (size_t count : {size_t{2048}, size_t{2049}, size_t{5000}}) {
-    Checkpoint cp;
-    for (size_t i = 0; i < count; ++i) {
-      TensorInfo t;
-      t.name = "blocks." + std::to_string(i) + ".weight";
-      t.dtype = "float32";
-      t.shape = {static_cast<int64_t>(i), 4};
-      t.stride = {4, 1};
-      t.storage_key = std::to_string(i);
-      t.location = "cpu";
-      t.offset = i * 7;
-      cp.tensors.push_back(t);
-      StorageInfo s;
-      s.key = t.storage_key;
-      s.tensors = {t.name};
-      if (i % 3 == 0) s.record_bytes = 64;
-      cp.storages.push_back(s);
-    }
-    ExpectSameAsDom(cp, "big");
-    // Streamed through a sink as `ptlint inspect` does.
-    std::ostringstream sink;
-    {
-      JsonWriter w(sink, 2);
-      w.BeginArray();
-      WriteCheckpointJson(w, cp, "big", nullptr);
-      w.EndArray();
-    }
-    ojson doc = ojson::array();
-    doc.push_back(CheckpointToJson(cp, "big"));
-    EXPECT_EQ(sink.str(), Dump(doc)) << count;
-  }
 }
 
 TEST(CheckpointJson, StreamMatchesDomOnFixtures) {
