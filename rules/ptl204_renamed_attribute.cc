@@ -35,7 +35,7 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
     // top-level rename; deeper renames fall back to the first key's line).
     const CheckpointBinding& b = ctx.analyzed.binding;
     if (new_name.find('.') == std::string::npos && !b.class_path.empty()) {
-      d.location = AttributeAssignmentRange(b.class_path, b.class_position.line, new_name);
+      d.location = AttributeAssignmentRange(ctx.project, b.class_path, b.class_position.line, new_name);
     } else if (r.anchor != nullptr && r.anchor->location.line > 0) {
       d.location = RangeAt(r.anchor->location);
     } else {

@@ -1,7 +1,9 @@
 #include "rules/rule_util.h"
 
 #include <filesystem>
-#include <fstream>
+#include <string_view>
+
+#include "rules/quick_fix.h"
 
 namespace ptlint {
 
@@ -28,22 +30,32 @@ SourceRange BoundClassRange(const CheckpointContext& ctx) {
   return CheckpointRange(ctx);
 }
 
-SourceRange AttributeAssignmentRange(const std::string& class_path, uint32_t class_line,
-                                     const std::string& attribute) {
+SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::string& class_path,
+                                     uint32_t class_line, const std::string& attribute) {
   SourceRange r;
   r.path = DisplayPath(class_path);
   r.line = static_cast<int>(class_line);
-  std::ifstream in(class_path);
-  std::string line;
+  const std::string* source = IndexedSource(project, class_path);
+  if (source == nullptr) return r;
   const std::string want = "self." + attribute;
-  for (uint32_t n = 1; std::getline(in, line); ++n) {
+  size_t start = 0;
+  for (uint32_t n = 1; start < source->size(); ++n) {
+    size_t end = source->find('\n', start);
+    if (end == std::string::npos) end = source->size();
+    std::string_view line(source->data() + start, end - start);
+    start = end + 1;
     if (n <= class_line) continue;
-    if (!line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#') break;  // class body ended
+    if (!line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\r') {
+      break;  // the class body ended
+    }
     size_t at = line.find(want);
-    if (at == std::string::npos) continue;
+    if (at == std::string_view::npos) continue;
     size_t after = at + want.size();
-    if (after < line.size() && (isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_')) continue;
-    if (line.find('=', after) == std::string::npos) continue;
+    if (after < line.size() &&
+        (isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_')) {
+      continue;
+    }
+    if (line.find('=', after) == std::string_view::npos) continue;
     r.line = static_cast<int>(n);
     r.column = static_cast<int>(at) + 1;
     r.end_line = r.line;

@@ -24,9 +24,11 @@ SourceRange CheckpointRange(const CheckpointContext& context);
 SourceRange CallRange(const CallSite& site);
 // The line that assigns `self.<attribute>` in the class defined at
 // `class_path`:`class_line` (the first such line in the class body), or the
-// class line itself when none is found.
-SourceRange AttributeAssignmentRange(const std::string& class_path, uint32_t class_line,
-                                     const std::string& attribute);
+// class line itself when none is found. It reads the project's indexed text
+// of that file (what the language server holds for an unsaved buffer), never
+// the disk.
+SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::string& class_path,
+                                     uint32_t class_line, const std::string& attribute);
 // Terminal escape sequences (torch 2.6 puts bold markers in its weights_only
 // message) do not belong in reports.
 std::string StripAnsi(const std::string& text);

@@ -159,6 +159,18 @@ test('publishes checkpoint drift on the source line, and edits update it', async
                        text: 'encoder' }],
   });
   await s.waitFor(() => s.codes(model).includes('PTL204'), 'PTL204 back after breaking it again');
+  // Two unsaved lines above the class: the finding follows the buffer, not
+  // the file on disk.
+  await s.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(model), version: 4 },
+    contentChanges: [{ range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } },
+                       text: '# one\n# two\n' }],
+  });
+  const moved = await s.waitFor(() => {
+    const d = (s.diagnostics.get(uriOf(model)) || []).find((x) => x.code === 'PTL204');
+    return d && d.range.start.line === 9 && d;
+  }, 'PTL204 on the buffer line of `self.encoder = ...` (9)');
+  assert.strictEqual(moved.range.start.character, 8);
   assert.strictEqual(await s.stop(), 0);
 });
 
