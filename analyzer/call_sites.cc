@@ -23,7 +23,10 @@ namespace {
 
 // What a local name is bound to, as far as the extractor follows it.
 struct Value {
-  enum Kind { kNone, kLoad, kInstance, kPath, kStateDict, kDictWithStateDict, kOptimizer } kind = kNone;
+  // kFactoryResult: what a project function returned (`model =
+  // wav2vec2_model(...)`); `cls` names the function. Whether it builds a
+  // module is the state-dict prediction's call, not this pass's.
+  enum Kind { kNone, kLoad, kInstance, kFactoryResult, kPath, kStateDict, kDictWithStateDict, kOptimizer } kind = kNone;
   int load_site = -1;
   int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
   std::vector<std::string> keys;
@@ -315,6 +318,19 @@ class Extractor {
 
   static bool IsNull(TSNode n) { return ts_node_is_null(n); }
 
+  // The arguments of a call that are literals: "0", "1", ... for positional
+  // ones, names for keywords (bound against the signature by the prediction).
+  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args) {
+    std::map<std::string, nlohmann::json> out;
+    for (size_t i = 0; i < args.positional.size(); ++i) {
+      if (auto lit = Literal(args.positional[i])) out[std::to_string(i)] = *lit;
+    }
+    for (const auto& [name, node] : args.keywords) {
+      if (auto lit = Literal(node)) out[name] = *lit;
+    }
+    return out;
+  }
+
   Value Call(TSNode call, Env& env, const std::string& function, int depth) {
     Value v;
     TSNode callee = Field(call, "function");
@@ -333,6 +349,10 @@ class Extractor {
         auto it = env.find(receiver);
         if (it != env.end() && it->second.kind == Value::kInstance) {
           s.receiver_class = it->second.cls;
+          s.receiver_class_position = it->second.cls_position;
+          s.receiver_args = it->second.ctor_args;
+        } else if (it != env.end() && it->second.kind == Value::kFactoryResult) {
+          s.receiver_factory = it->second.cls;
           s.receiver_class_position = it->second.cls_position;
           s.receiver_args = it->second.ctor_args;
         }
@@ -452,16 +472,16 @@ class Extractor {
       v.kind = Value::kInstance;
       v.cls = sym.cls->qualified_name;
       v.cls_position = PositionOf(call);
-      for (size_t i = 0; i < args.positional.size(); ++i) {
-        if (auto lit = Literal(args.positional[i])) v.ctor_args[std::to_string(i)] = *lit;
-      }
-      for (const auto& [name, node] : args.keywords) {
-        if (auto lit = Literal(node)) v.ctor_args[name] = *lit;
-      }
+      v.ctor_args = LiteralArgs(args);
     } else if (sym.kind == Symbol::Kind::kExternal && !BuiltinModuleName(q).empty()) {
       v.kind = Value::kInstance;
       v.cls = q;
       v.cls_position = PositionOf(call);
+    } else if (sym.kind == Symbol::Kind::kFunction && index_.FindFunction(q) != nullptr) {
+      v.kind = Value::kFactoryResult;
+      v.cls = q;
+      v.cls_position = PositionOf(call);
+      v.ctor_args = LiteralArgs(args);
     }
     // Calls inside the arguments (nested torch.load, state_dict(), ...).
     for (TSNode a : args.positional) Expr(a, env, function, depth + 1);

@@ -51,8 +51,12 @@ struct CallSite {
   // load_state_dict
   std::string receiver;            // "model", "self.net"
   std::string receiver_class;      // qualified class when `receiver = Cls(...)` is visible
+  // Or the project function when `receiver = f(...)` is (a factory such as
+  // torchaudio's `wav2vec2_model(...)`; the binding decides whether f
+  // evidently builds a module). receiver_args are then f's arguments.
+  std::string receiver_factory;
   SourcePosition receiver_class_position;
-  // The constructor arguments of that call that are literals ("0", "1", ...
+  // The constructor (or factory) arguments of that call that are literals ("0", "1", ...
   // for positional ones, names for keywords), for the state-dict prediction.
   std::map<std::string, nlohmann::json> receiver_args;
   bool strict_false = false;

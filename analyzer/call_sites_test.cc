@@ -64,6 +64,40 @@ def resume():
   EXPECT_FALSE(lsd->strict_false);
 }
 
+// `model = build(...)` of a project function: the receiver is the factory
+// (the binding decides whether it builds a module), with its literal
+// arguments; a class call still gives the class.
+TEST_F(CallSitesTest, ReceiverBuiltByAProjectFunctionIsAFactory) {
+  Add("pkg/models.py", "pkg.models", std::string(kModels) + R"(
+
+def build(width, *, bias=True):
+    return Net()
+)");
+  Add("pkg/load.py", "pkg.load", R"(
+import torch
+from pkg.models import build
+
+model = build(4, bias=False)
+model.load_state_dict(torch.load("ckpt/x.pt"))
+other = len([1])
+other.load_state_dict(torch.load("ckpt/y.pt"))
+)");
+  auto sites = Sites();
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict, 0);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(lsd->receiver_class.empty());
+  EXPECT_EQ(lsd->receiver_factory, "pkg.models.build");
+  EXPECT_EQ(lsd->receiver_class_position.line, 5u);
+  ASSERT_EQ(lsd->receiver_args.size(), 2u);
+  EXPECT_EQ(lsd->receiver_args.at("0"), 4);
+  EXPECT_EQ(lsd->receiver_args.at("bias"), false);
+  // A builtin is not a project function.
+  const CallSite* second = Find(sites, CallKind::kLoadStateDict, 1);
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(second->receiver_factory.empty());
+  EXPECT_TRUE(second->receiver_class.empty());
+}
+
 TEST_F(CallSitesTest, NestedLoadWithJoinedPathAndMapLocation) {
   Add("pkg/models.py", "pkg.models", kModels);
   Add("pkg/eval.py", "pkg.eval", R"(

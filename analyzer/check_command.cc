@@ -161,6 +161,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     r.layout = LayoutName(ac.checkpoint.layout);
     r.binding_class = ac.binding.cls;
     r.binding_how = ac.binding.how;
+    r.binding_factory = ac.binding.factory;
     r.binding_score = ac.binding.score;
     r.candidates = ac.binding.candidates;
     summary.checkpoints.push_back(std::move(r));

@@ -219,8 +219,21 @@ void LinkProject(ProjectAnalysis& analysis) {
     if (b.cls.empty()) {
       for (int s : ac.state_dict_sites) {
         const CallSite& site = project->call_sites[static_cast<size_t>(s)];
-        if (site.receiver_class.empty()) continue;
-        b.cls = site.receiver_class;
+        if (!site.receiver_class.empty()) {
+          b.cls = site.receiver_class;
+        } else if (!site.receiver_factory.empty() && project->has_source) {
+          // `model = f(...)`: bound when f's body evidently builds a module;
+          // its prediction (with f's arguments) is the expectation.
+          PredictOptions po;
+          po.args = site.receiver_args;
+          auto e = PredictStateDict(project->index, site.receiver_factory, po);
+          if (!e.ok()) continue;
+          b.cls = e->class_name;
+          b.factory = site.receiver_factory;
+          ac.expected = std::move(e.value());
+        } else {
+          continue;
+        }
         b.how = "call-site";
         b.score = 1;
         b.call_site = s;
@@ -273,13 +286,15 @@ void LinkProject(ProjectAnalysis& analysis) {
         b.class_position = c->position;
         b.class_path = c->path;
       }
-      PredictOptions po;
-      po.args = b.ctor_args;
-      auto e = PredictStateDict(project->index, b.cls, po);
-      if (e.ok()) {
-        ac.expected = std::move(e.value());
-      } else {
-        ac.prediction_error = e.error().message;
+      if (b.factory.empty()) {
+        PredictOptions po;
+        po.args = b.ctor_args;
+        auto e = PredictStateDict(project->index, b.cls, po);
+        if (e.ok()) {
+          ac.expected = std::move(e.value());
+        } else {
+          ac.prediction_error = e.error().message;
+        }
       }
     }
   }

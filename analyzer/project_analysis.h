@@ -28,12 +28,13 @@ namespace ptlint {
 
 struct CheckpointBinding {
   std::string cls;                 // qualified class, empty when unbound
+  std::string factory;             // call-site binding through `model = f(...)`: f, qualified
   std::string how;                 // "explicit", "call-site", "pickled-module", "structure",
                                    // "ambiguous", "none"
   double score = 0;                // structure: share of keys explained; others 1
   std::vector<std::string> candidates;  // ambiguous: the tied classes
   int call_site = -1;              // the load_state_dict site that bound it
-  std::map<std::string, nlohmann::json> ctor_args;  // literal constructor args, when known
+  std::map<std::string, nlohmann::json> ctor_args;  // literal constructor (or factory) args, when known
   SourcePosition class_position;   // where the class is defined
   std::string class_path;
 };

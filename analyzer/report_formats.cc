@@ -151,6 +151,7 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     ojson b;
     b["class"] = c.binding_class.empty() ? ojson(nullptr) : ojson(c.binding_class);
     b["how"] = c.binding_how;
+    if (!c.binding_factory.empty()) b["factory"] = c.binding_factory;
     // Two decimals: stable across platforms' float printing.
     b["score"] = static_cast<double>(static_cast<int64_t>(c.binding_score * 100 + 0.5)) / 100;
     b["candidates"] = c.candidates;

@@ -28,6 +28,7 @@ struct CheckpointReport {
   std::string layout;
   std::string binding_class;       // empty when unbound
   std::string binding_how;         // "explicit", "call-site", "pickled-module", "structure", "ambiguous", "none"
+  std::string binding_factory;     // bound through `model = f(...)`: f
   double binding_score = 0;
   std::vector<std::string> candidates;  // ambiguous bindings
 };

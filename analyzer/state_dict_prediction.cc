@@ -2653,12 +2653,36 @@ V ValueFromJson(const nlohmann::json& j, const std::string& name) {
 V Interpreter::CallRootFunction(const FunctionInfo& fn) {
   const IndexedFile* file = project_.FindFile(fn.path);
   if (!file) return MakeUnknown("function source missing");
+  // Positional arguments keep the parameter's name for provenance ("from
+  // `classes`"), as a class root's constructor arguments do.
+  std::vector<std::string> names;
+  {
+    Frame g;
+    g.index = &project_;
+    g.file = file;
+    TSNode params = Field(fn.node, "parameters");
+    uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode p = ts_node_named_child(params, i);
+      if (IsType(p, "identifier")) {
+        names.push_back(Text(g, p));
+      } else if (IsType(p, "default_parameter") || IsType(p, "typed_default_parameter")) {
+        names.push_back(Text(g, Field(p, "name")));
+      } else if (IsType(p, "typed_parameter") && IsType(ts_node_named_child(p, 0), "identifier")) {
+        names.push_back(Text(g, ts_node_named_child(p, 0)));
+      } else {
+        break;  // *args, **kwargs, `*` or `/`: no more plain positional names
+      }
+    }
+  }
   std::vector<V> positional;
   std::vector<std::pair<std::string, V>> kwargs;
   for (int i = 0;; ++i) {
     auto it = options_.args.find(std::to_string(i));
     if (it == options_.args.end()) break;
-    positional.push_back(ValueFromJson(it->second, "arg" + std::to_string(i)));
+    std::string name = static_cast<size_t>(i) < names.size() ? names[static_cast<size_t>(i)]
+                                                              : "arg" + std::to_string(i);
+    positional.push_back(ValueFromJson(it->second, name));
   }
   for (const auto& [k, v] : options_.args) {
     if (!k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]))) kwargs.push_back({k, ValueFromJson(v, k)});

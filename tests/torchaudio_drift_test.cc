@@ -299,7 +299,7 @@ INSTANTIATE_TEST_SUITE_P(Wav2Vec2, TorchaudioDriftCase, ::testing::ValuesIn(Drif
 // arguments, and its `aux` head (built by the factory from aux_num_out) is
 // reported as unexpected. Enable when call sites follow factory functions
 // (PredictStateDict already interprets them).
-TEST_F(TorchaudioDrift, DISABLED_FactoryBuiltModelAtModuleLevelGivesNoError) {
+TEST_F(TorchaudioDrift, FactoryBuiltModelAtModuleLevelGivesNoError) {
   std::vector<Finding> findings = Check(Root() / "fixture" / "factory");
   for (const Finding& f : findings) EXPECT_NE(f.severity, "error") << Describe(findings);
 }

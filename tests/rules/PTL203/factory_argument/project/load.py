@@ -1,0 +1,6 @@
+import torch
+
+from models import build_model
+
+model = build_model(4)
+model.load_state_dict(torch.load("ckpt/model.pt"))
