@@ -227,5 +227,47 @@ TEST_F(PredictionTest, HostileSourceTerminates) {
   EXPECT_NE(index.Classify(*s).kind, ModuleKind::kModule);
 }
 
+// Classes reached through an imported module object, in its three spellings
+// (`from . import blocks`, `import pkg.blocks as pb`, `import pkg.blocks`),
+// and a factory function called as the root.
+TEST_F(PredictionTest, ClassesThroughModuleObjectsAndFactories) {
+  fs::path dir = *dir_ / "modobj";
+  fs::create_directories(dir / "pkg");
+  std::ofstream(dir / "pkg" / "__init__.py") << "";
+  std::ofstream(dir / "pkg" / "blocks.py") << "import torch.nn as nn\n"
+                                              "class Block(nn.Module):\n"
+                                              "    def __init__(self, width):\n"
+                                              "        super().__init__()\n"
+                                              "        self.fc = nn.Linear(width, width)\n";
+  std::ofstream(dir / "pkg" / "model.py") << "import torch.nn as nn\n"
+                                             "from . import blocks\n"
+                                             "import pkg.blocks as pb\n"
+                                             "import pkg.blocks\n"
+                                             "class Net(nn.Module):\n"
+                                             "    def __init__(self, width=4):\n"
+                                             "        super().__init__()\n"
+                                             "        self.a = blocks.Block(width)\n"
+                                             "        self.b = pb.Block(2)\n"
+                                             "        self.c = pkg.blocks.Block(3)\n"
+                                             "def build(w):\n"
+                                             "    return Net(width=w * 2)\n";
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  auto p = PredictStateDict(index, "pkg.model.Net");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(Keys(*p), (std::vector<std::string>{"a.fc.weight", "a.fc.bias", "b.fc.weight", "b.fc.bias",
+                                                "c.fc.weight", "c.fc.bias"}));
+  EXPECT_EQ(p->confidence, Confidence::kExact);
+  PredictOptions options;
+  options.args["0"] = 5;
+  auto built = PredictStateDict(index, "pkg.model.build", options);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  EXPECT_EQ(built->class_name, "pkg.model.Net");
+  const PredictedKey* w = Find(*built, "a.fc.weight");
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(w->shape.dims.size(), 2u);
+  EXPECT_EQ(w->shape.dims[0].value, std::optional<int64_t>(10));
+  EXPECT_EQ(w->shape.dims[0].args, std::vector<std::string>{"w"});
+}
+
 }  // namespace
 }  // namespace ptlint
