@@ -375,6 +375,13 @@ class Extractor {
         Expr(object, env, function, depth + 1);
         return v;
       }
+      if (method == "load_from_checkpoint") {
+        Symbol owner = index_.ResolveName(file_.info.module_name, receiver);
+        if (owner.kind == Symbol::Kind::kClass && owner.cls != nullptr &&
+            index_.Classify(*owner.cls).kind == ModuleKind::kModule) {
+          return LightningLoad(call, args, *owner.cls, env, function, depth);
+        }
+      }
       if (method == "state_dict" && args.positional.empty()) {
         Expr(object, env, function, depth + 1);
         v.kind = Value::kStateDict;
@@ -487,6 +494,54 @@ class Extractor {
     for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
     for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
     if (!IsNull(callee) && IsType(callee, "attribute")) Expr(Field(callee, "object"), env, function, depth + 1);
+    return v;
+  }
+
+  // Lightning's `Cls.load_from_checkpoint(checkpoint_path, map_location=None,
+  // hparams_file=None, strict=None, **overrides)`: the torch.load of the file,
+  // then Cls(**hyper_parameters, **overrides).load_state_dict(
+  // checkpoint["state_dict"], strict=strict). The value is a Cls instance.
+  Value LightningLoad(TSNode call, const Args& args, const ClassInfo& cls, Env& env,
+                      const std::string& function, int depth) {
+    CallSite load = NewSite(CallKind::kTorchLoad, call, function);
+    load.lightning = true;
+    TSNode path = Arg(args, 0, "checkpoint_path");
+    if (!IsNull(path)) {
+      Value p = Expr(path, env, function, depth + 1);
+      if (p.kind == Value::kPath) load.checkpoint = p.path;
+    }
+    // Lightning maps storages itself (to the CPU when map_location is not
+    // given), and which weights_only it passes depends on its release: the
+    // device and weights_only rules are not predicted for these loads.
+    load.has_map_location = true;
+    load.weights_only = false;
+    const int load_index = static_cast<int>(out_.size());
+    out_.push_back(std::move(load));
+
+    CallSite lsd = NewSite(CallKind::kLoadStateDict, call, function);
+    lsd.lightning = true;
+    lsd.receiver = cls.name;
+    lsd.receiver_class = cls.qualified_name;
+    lsd.receiver_class_position = PositionOf(call);
+    std::map<std::string, nlohmann::json> overrides = LiteralArgs(args);
+    for (const char* own : {"0", "1", "2", "3", "checkpoint_path", "map_location", "hparams_file", "strict",
+                            "weights_only"}) {
+      overrides.erase(own);  // load_from_checkpoint's own parameters, not the model's
+    }
+    lsd.receiver_args = overrides;
+    lsd.load_site = load_index;
+    lsd.keys = {"state_dict"};
+    TSNode strict = args.Keyword("strict");
+    lsd.strict_false = !IsNull(strict) && Text(strict) == "False";
+    out_.push_back(std::move(lsd));
+
+    for (size_t i = 1; i < args.positional.size(); ++i) Expr(args.positional[i], env, function, depth + 1);
+    for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
+    Value v;
+    v.kind = Value::kInstance;
+    v.cls = cls.qualified_name;
+    v.cls_position = PositionOf(call);
+    v.ctor_args = std::move(overrides);
     return v;
   }
 
@@ -691,6 +746,7 @@ bool HasWord(const std::string& source, std::string_view word) {
 
 bool MayHaveCallSites(const std::string& source) {
   return source.find("load_state_dict") != std::string::npos ||
+         source.find("load_from_checkpoint") != std::string::npos ||
          source.find("safe_globals") != std::string::npos || HasCallWord(source, "load") ||
          HasCallWord(source, "save") || HasWord(source, "optim");
 }

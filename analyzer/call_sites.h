@@ -60,6 +60,11 @@ struct CallSite {
   // for positional ones, names for keywords), for the state-dict prediction.
   std::map<std::string, nlohmann::json> receiver_args;
   bool strict_false = false;
+  // From Lightning's `Cls.load_from_checkpoint(path, **overrides)`, recorded
+  // as the torch.load of the file plus Cls(**hyper_parameters, **overrides)
+  // .load_state_dict(ckpt["state_dict"]); receiver_args hold the overrides
+  // (the checkpoint's hyper_parameters supply the rest). Set on both sites.
+  bool lightning = false;
   // The receiver is bound to a `torch.optim.X(...)` construction: the index of
   // that kOptimizer site (optimizer.load_state_dict, not a module's).
   int optimizer_site = -1;

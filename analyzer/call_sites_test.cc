@@ -98,6 +98,47 @@ other.load_state_dict(torch.load("ckpt/y.pt"))
   EXPECT_TRUE(second->receiver_class.empty());
 }
 
+// Lightning: `Cls.load_from_checkpoint(path, **overrides)` is the torch.load
+// of the file plus Cls(...).load_state_dict(ckpt["state_dict"]); the
+// overrides (not load_from_checkpoint's own parameters) are the receiver's
+// arguments, and the result is a Cls instance.
+TEST_F(CallSitesTest, LightningLoadFromCheckpoint) {
+  Add("pkg/lit.py", "pkg.lit", R"(
+import torch.nn as nn
+import lightning.pytorch as pl
+
+class Lit(pl.LightningModule):
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.fc = nn.Linear(4, hidden)
+)");
+  Add("pkg/run.py", "pkg.run", R"(
+import torch
+from pkg.lit import Lit
+
+model = Lit.load_from_checkpoint("ckpt/last.ckpt", map_location="cpu", strict=False, hidden=8)
+torch.save(model, "out/model.pt")
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(load, nullptr);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(load->lightning);
+  EXPECT_EQ(load->checkpoint.text, "ckpt/last.ckpt");
+  EXPECT_TRUE(lsd->lightning);
+  EXPECT_EQ(lsd->receiver_class, "pkg.lit.Lit");
+  EXPECT_EQ(lsd->load_site, static_cast<int>(load - sites.data()));
+  EXPECT_EQ(lsd->keys, std::vector<std::string>{"state_dict"});
+  EXPECT_TRUE(lsd->strict_false);
+  ASSERT_EQ(lsd->receiver_args.size(), 1u);
+  EXPECT_EQ(lsd->receiver_args.at("hidden"), 8);
+  const CallSite* save = Find(sites, CallKind::kTorchSave);
+  ASSERT_NE(save, nullptr);
+  EXPECT_TRUE(save->saves_module);
+  EXPECT_EQ(save->saved_class, "pkg.lit.Lit");
+}
+
 TEST_F(CallSitesTest, NestedLoadWithJoinedPathAndMapLocation) {
   Add("pkg/models.py", "pkg.models", kModels);
   Add("pkg/eval.py", "pkg.eval", R"(

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "analyzer/pickle_machine.h"
 
 namespace ptlint {
@@ -169,6 +171,11 @@ struct Checkpoint {
   bool has_metadata = false;
 
   std::vector<std::string> top_level_keys;  // keys of a top-level dict, in order
+  // Lightning: ['hyper_parameters'], the LightningModule's __init__ kwargs
+  // (load_from_checkpoint builds cls(**hyper_parameters, **overrides)).
+  // Plain literals only (None, bools, numbers, strings, lists/tuples of them);
+  // anything else is left out.
+  std::map<std::string, nlohmann::json> hyper_parameters;
   std::vector<OptimizerInfo> optimizers;
   std::vector<ModuleNode> modules;          // whole pickled nn.Module tree, root first
   std::vector<ShardInfo> shards;            // sharded sets

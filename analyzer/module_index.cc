@@ -178,7 +178,25 @@ void ExtractClass(const ParsedPython& parsed, IndexedFile* file, TSNode node, bo
 
 }  // namespace
 
+bool IsLightningModuleBase(const std::string& qualified) {
+  static const char* const kNames[] = {
+      "lightning.LightningModule",
+      "lightning.pytorch.LightningModule",
+      "lightning.pytorch.core.LightningModule",
+      "lightning.pytorch.core.module.LightningModule",
+      "pytorch_lightning.LightningModule",
+      "pytorch_lightning.core.LightningModule",
+      "pytorch_lightning.core.module.LightningModule",
+      "pytorch_lightning.core.lightning.LightningModule",  // before 1.7
+  };
+  for (const char* name : kNames) {
+    if (qualified == name) return true;
+  }
+  return false;
+}
+
 std::string BuiltinModuleName(const std::string& qualified) {
+  if (IsLightningModuleBase(qualified)) return "Module";
   static const std::string kPrefix = "torch.nn.";
   if (qualified.rfind(kPrefix, 0) != 0) return {};
   const auto dot = qualified.rfind('.');

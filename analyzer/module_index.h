@@ -242,8 +242,15 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* out);
 
 // Is `qualified` one of torch's module base classes or built-in layers
 // ("torch.nn.Module", "torch.nn.modules.linear.Linear", "torch.nn.ReLU")?
-// Returns the short layer name ("Linear") or empty.
+// Returns the short layer name ("Linear") or empty. Lightning's
+// LightningModule (an nn.Module that registers no state of its own) counts
+// as "Module".
 std::string BuiltinModuleName(const std::string& qualified);
+
+// Is `qualified` Lightning's LightningModule, under any of its import paths
+// (lightning.pytorch, lightning, pytorch_lightning; the package or the
+// defining module)?
+bool IsLightningModuleBase(const std::string& qualified);
 
 }  // namespace ptlint
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <limits>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -318,6 +319,8 @@ class GraphInterpreter {
   void ReadModuleTree(NodeId root);
   void NameTensors();
   void ReadOptimizers();
+  void ReadHyperParameters(NodeId hyper_parameters);
+  std::optional<nlohmann::json> LiteralValue(NodeId id, int depth) const;
   std::string RenderOption(NodeId id, int depth = 0) const;
 
   Checkpoint& ck_;
@@ -1120,6 +1123,53 @@ bool GraphInterpreter::IsStateDictLike(NodeId id) {
   return values == 0 && DictGet(AttrDict(id), "_metadata") != kNoNode;
 }
 
+// Lightning's hyper_parameters: a dict or AttributeDict (a dict subclass,
+// pickled with SETITEMS) of the LightningModule's __init__ kwargs.
+void GraphInterpreter::ReadHyperParameters(NodeId hyper_parameters) {
+  constexpr size_t kMaxHyperParameters = 512;
+  const NodeList* items = DictItems(hyper_parameters);
+  if (!items) return;
+  for (size_t i = 0; i + 1 < items->size(); i += 2) {
+    if (ck_.hyper_parameters.size() >= kMaxHyperParameters) break;
+    const PickleText* key = Str((*items)[i]);
+    if (!key) continue;
+    if (std::optional<nlohmann::json> value = LiteralValue((*items)[i + 1], 0)) {
+      ck_.hyper_parameters[key->str()] = std::move(*value);
+    }
+  }
+}
+
+std::optional<nlohmann::json> GraphInterpreter::LiteralValue(NodeId id, int depth) const {
+  constexpr int kMaxDepth = 4;
+  constexpr size_t kMaxItems = 4096;
+  const PickleNode* n = Node(id);
+  if (!n || depth > kMaxDepth) return std::nullopt;
+  switch (n->kind) {
+    case PickleKind::kNone: return nlohmann::json(nullptr);
+    case PickleKind::kBool: return nlohmann::json(n->int_value != 0);
+    case PickleKind::kInt: return nlohmann::json(n->int_value);
+    case PickleKind::kFloat:
+      if (!std::isfinite(n->float_value)) return std::nullopt;
+      return nlohmann::json(n->float_value);
+    case PickleKind::kStr:
+      if (n->truncated) return std::nullopt;
+      return nlohmann::json(n->text.str());
+    case PickleKind::kTuple:
+    case PickleKind::kList: {
+      if (n->items.size() > kMaxItems) return std::nullopt;
+      nlohmann::json out = nlohmann::json::array();
+      for (NodeId item : n->items) {
+        std::optional<nlohmann::json> v = LiteralValue(item, depth + 1);
+        if (!v) return std::nullopt;
+        out.push_back(std::move(*v));
+      }
+      return out;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 void GraphInterpreter::ClassifyLayout() {
   NodeId root = g_.root;
   ck_.layout = Layout::kUnknown;
@@ -1161,6 +1211,7 @@ void GraphInterpreter::ClassifyLayout() {
   if (has("pytorch-lightning_version") ||
       (has("state_dict") && (has("optimizer_states") || has("hyper_parameters") || has("loops")))) {
     ck_.layout = Layout::kLightning;
+    if (NodeId hp = DictGet(root, "hyper_parameters"); hp != kNoNode) ReadHyperParameters(hp);
     NodeId sd = DictGet(root, "state_dict");
     if (sd != kNoNode && (IsStateDictLike(sd) || DictItems(sd))) use_primary(sd, find_key_node("state_dict"));
     return;
@@ -1489,6 +1540,7 @@ void InterpretObjects(Checkpoint& checkpoint, int main_pickle) {
   checkpoint.metadata_versions.clear();
   checkpoint.has_metadata = false;
   checkpoint.top_level_keys.clear();
+  checkpoint.hyper_parameters.clear();
   checkpoint.optimizers.clear();
   checkpoint.modules.clear();
   checkpoint.state_dict_path.clear();

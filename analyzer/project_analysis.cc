@@ -14,6 +14,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Does `qualified` derive from Lightning's LightningModule?
+bool IsLightningModuleClass(const ModuleIndex& index, const std::string& qualified) {
+  const ClassInfo* c = index.FindClass(qualified);
+  if (c == nullptr) return false;
+  for (const std::string& base : index.Classify(*c).chain) {
+    if (IsLightningModuleBase(base)) return true;
+  }
+  return false;
+}
+
 std::string Relative(const std::string& path) {
   std::error_code ec;
   fs::path rel = fs::relative(path, fs::current_path(), ec);
@@ -279,6 +289,19 @@ void LinkProject(ProjectAnalysis& analysis) {
             if (scored[0].first - score < 0.1) b.candidates.push_back(c->qualified_name);
           }
         }
+      }
+    }
+    // A Lightning checkpoint loaded the Lightning way (load_from_checkpoint,
+    // or no call site seen) is built as cls(**hyper_parameters, **overrides):
+    // its recorded hyper-parameters fill the constructor arguments the call
+    // does not give. (A hand-written `Cls(...).load_state_dict(ckpt["state_dict"])`
+    // builds with exactly the arguments it passes.)
+    if (!b.cls.empty() && b.factory.empty() && project->has_source &&
+        ac.checkpoint.layout == Layout::kLightning && !ac.checkpoint.hyper_parameters.empty()) {
+      const CallSite* site =
+          b.call_site >= 0 ? &project->call_sites[static_cast<size_t>(b.call_site)] : nullptr;
+      if ((site == nullptr || site->lightning) && IsLightningModuleClass(project->index, b.cls)) {
+        for (const auto& [name, value] : ac.checkpoint.hyper_parameters) b.ctor_args.emplace(name, value);
       }
     }
     if (!b.cls.empty() && project->has_source) {
