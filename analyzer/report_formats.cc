@@ -266,7 +266,7 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
     rule["fullDescription"] = {{"text", info.summary}};
     rule["help"] = {{"text", doc.empty() ? std::string(info.summary) : doc},
                     {"markdown", doc.empty() ? std::string(info.summary) : doc}};
-    rule["helpUri"] = std::string("https://ptlint.invalid/rules/") + info.code;
+    rule["helpUri"] = RuleDocumentationUrl(info.code);
     rule["defaultConfiguration"] = {{"level", SarifLevel(info.default_severity)}};
     rule["properties"] = {{"tags", {"pytorch", "checkpoint"}}};
     rules.push_back(std::move(rule));

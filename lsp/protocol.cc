@@ -139,18 +139,6 @@ size_t OffsetOf(std::string_view text, uint32_t line, size_t byte_column) {
   return std::min(start + byte_column, end);
 }
 
-std::string RuleHref(const std::string& code) {
-  const Rule* rule = FindRule(code);
-  std::string name = rule != nullptr ? rule->info().name : "";
-  std::string lower = code;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return "https://github.com/ptlint/ptlint/blob/main/rules/" + lower + (name.empty() ? "" : "_") +
-         [&] {
-           std::string n = name;
-           std::replace(n.begin(), n.end(), '-', '_');
-           return n;
-         }() + ".md";
-}
 
 nlohmann::json ToLspRange(const SourceRange& r, const DiagnosticContext& ctx) {
   auto pos = [](uint32_t line, uint32_t character) {
@@ -189,7 +177,7 @@ nlohmann::json ToLspDiagnostic(const Diagnostic& d, const DiagnosticContext& ctx
   j["range"] = ToLspRange(d.location, ctx);
   j["severity"] = d.severity == Severity::kError ? 1 : d.severity == Severity::kWarning ? 2 : 3;
   j["code"] = d.code;
-  j["codeDescription"] = {{"href", RuleHref(d.code)}};
+  j["codeDescription"] = {{"href", RuleDocumentationUrl(d.code)}};
   j["source"] = "ptlint";
   std::string message = d.message;
   if (!d.torch_error.empty()) message += "\n" + d.torch_error;

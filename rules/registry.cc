@@ -50,6 +50,18 @@ std::string_view RuleDocumentation(std::string_view code) {
   return {};
 }
 
+std::string RuleDocumentationUrl(std::string_view code) {
+  std::string url = std::string(PTLINT_DOCS_URL) + "rules/";
+  const Rule* rule = FindRule(code);
+  if (rule == nullptr) return url;
+  // rules/<code>_<name>.md, the name's dashes as underscores (the registry
+  // test checks every such file exists).
+  for (char c : std::string_view(rule->info().code)) url += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  url += '_';
+  for (char c : std::string_view(rule->info().name)) url += c == '-' ? '_' : c;
+  return url + ".md";
+}
+
 std::vector<std::string_view> DocumentedRuleCodes() {
   std::vector<std::string_view> codes;
   for (unsigned i = 0; i < kRuleDocCount; ++i) codes.push_back(kRuleDocs[i].first);

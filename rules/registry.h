@@ -2,6 +2,7 @@
 #ifndef PTLINT_RULES_REGISTRY_H_
 #define PTLINT_RULES_REGISTRY_H_
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,12 @@ const Rule* FindRule(std::string_view code);  // case-insensitive; nullptr if un
 // The rule's documentation (Markdown), embedded at build time from
 // rules/<code>_*.md. Empty when the rule has none (a test forbids that).
 std::string_view RuleDocumentation(std::string_view code);
+
+// Where that documentation is published: PTLINT_DOCS_URL (a CMake cache
+// variable, the project's source tree on GitHub by default) + the doc's path,
+// "rules/ptl204_renamed_attribute.md". SARIF helpUri and the LSP's
+// codeDescription use it. An unknown code gets the rules folder.
+std::string RuleDocumentationUrl(std::string_view code);
 
 // Every documented code, sorted (used by tests to check docs and rules agree).
 std::vector<std::string_view> DocumentedRuleCodes();

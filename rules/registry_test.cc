@@ -1,5 +1,6 @@
 #include "rules/registry.h"
 
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -26,6 +27,20 @@ TEST(RuleRegistry, EveryRuleHasDocumentationAndEveryDocARule) {
   for (std::string_view code : DocumentedRuleCodes()) {
     EXPECT_TRUE(rule_codes.count(std::string(code))) << "doc for " << code << " but no rule";
   }
+}
+
+// SARIF helpUri and LSP codeDescription link to rules/<code>_<name>.md: each
+// such file exists in the source tree.
+TEST(RuleRegistry, DocumentationUrlsNameRealFiles) {
+  const std::string base = std::string(PTLINT_DOCS_URL) + "rules/";
+  for (const Rule* rule : AllRules()) {
+    std::string url = RuleDocumentationUrl(rule->info().code);
+    ASSERT_EQ(url.rfind(base, 0), 0u) << url;
+    std::string file = url.substr(base.size());
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PTLINT_SOURCE_DIR) / "rules" / file))
+        << rule->info().code << ": " << file;
+  }
+  EXPECT_EQ(RuleDocumentationUrl("PTL999"), base);
 }
 
 TEST(RuleRegistry, FindRuleIsCaseInsensitive) {
