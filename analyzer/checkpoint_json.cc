@@ -8,6 +8,17 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
+// The literal hyper-parameters as an ordered object (keys sorted, as held).
+// (Values pass through text: they are small literals, and invalid UTF-8 in a
+// string becomes U+FFFD as everywhere else in the report.)
+ojson HyperParametersJson(const Checkpoint& cp) {
+  ojson out = ojson::object();
+  for (const auto& [name, value] : cp.hyper_parameters) {
+    out[name] = ojson::parse(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return out;
+}
+
 ojson ProblemToJson(const ReaderProblem& p) {
   ojson j;
   j["code"] = p.code;
@@ -68,6 +79,7 @@ ojson CheckpointToJson(const Checkpoint& cp, const std::string& display_path) {
   for (const auto& [k, v] : cp.metadata_versions) sd["metadata_versions"][k] = v;
   j["state_dict"] = sd;
   j["top_level_keys"] = cp.top_level_keys;
+  j["hyper_parameters"] = HyperParametersJson(cp);
 
   j["pickles"] = ojson::array();
   for (const PickleStream& p : cp.pickles) {
@@ -250,6 +262,8 @@ void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string&
   w.EndObject();
   w.Key("top_level_keys");
   w.StringArray(cp.top_level_keys);
+  w.Key("hyper_parameters");
+  w.Value(HyperParametersJson(cp));
 
   w.Key("pickles");
   w.BeginArray();

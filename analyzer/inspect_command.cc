@@ -174,6 +174,21 @@ void RenderText(const Checkpoint& cp, const std::string& display, const ojson* d
     out << "\n";
   }
 
+  if (!cp.hyper_parameters.empty()) {
+    out << "  hparams   ";
+    size_t shown = 0;
+    for (const auto& [name, value] : cp.hyper_parameters) {
+      if (++shown > 12) {
+        out << " ... (" << cp.hyper_parameters.size() << " in all)";
+        break;
+      }
+      std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (text.size() > 40) text = text.substr(0, 37) + "...";
+      out << ' ' << name << '=' << text;
+    }
+    out << "\n";
+  }
+
   // Globals, grouped: one line per distinct module.name with its count.
   struct GlobalLine {
     size_t count = 0;

@@ -148,6 +148,9 @@ TEST(CheckpointJson, StreamMatchesDomOnEdgeCases) {
   cp.metadata_versions["fc\xc3"] = 2;
   cp.has_metadata = true;
   cp.top_level_keys = {"k\xff", "\"q\""};
+  cp.hyper_parameters["lr"] = 0.001;
+  cp.hyper_parameters["layers"] = nlohmann::json::array({1, nlohmann::json::array({2, "x"}), nullptr});
+  cp.hyper_parameters["name\xff"] = "v\xfe";
   TensorInfo t;
   t.name = "fc.weight\n";
   t.dtype = "float32";
