@@ -320,7 +320,7 @@ class GraphInterpreter {
   void NameTensors();
   void ReadOptimizers();
   void ReadHyperParameters(NodeId hyper_parameters);
-  std::optional<nlohmann::json> LiteralValue(NodeId id, int depth) const;
+  std::optional<nlohmann::json> LiteralValue(NodeId id, int depth, size_t& budget) const;
   std::string RenderOption(NodeId id, int depth = 0) const;
 
   Checkpoint& ck_;
@@ -1127,23 +1127,28 @@ bool GraphInterpreter::IsStateDictLike(NodeId id) {
 // pickled with SETITEMS) of the LightningModule's __init__ kwargs.
 void GraphInterpreter::ReadHyperParameters(NodeId hyper_parameters) {
   constexpr size_t kMaxHyperParameters = 512;
+  // Values in all, counted through shared references too: a memoized list
+  // referenced from a list referenced from a list... must not expand.
+  size_t budget = 16384;
   const NodeList* items = DictItems(hyper_parameters);
   if (!items) return;
   for (size_t i = 0; i + 1 < items->size(); i += 2) {
-    if (ck_.hyper_parameters.size() >= kMaxHyperParameters) break;
+    if (ck_.hyper_parameters.size() >= kMaxHyperParameters || budget == 0) break;
     const PickleText* key = Str((*items)[i]);
     if (!key) continue;
-    if (std::optional<nlohmann::json> value = LiteralValue((*items)[i + 1], 0)) {
+    if (std::optional<nlohmann::json> value = LiteralValue((*items)[i + 1], 0, budget)) {
       ck_.hyper_parameters[key->str()] = std::move(*value);
     }
   }
 }
 
-std::optional<nlohmann::json> GraphInterpreter::LiteralValue(NodeId id, int depth) const {
+std::optional<nlohmann::json> GraphInterpreter::LiteralValue(NodeId id, int depth,
+                                                             size_t& budget) const {
   constexpr int kMaxDepth = 4;
   constexpr size_t kMaxItems = 4096;
   const PickleNode* n = Node(id);
-  if (!n || depth > kMaxDepth) return std::nullopt;
+  if (!n || depth > kMaxDepth || budget == 0) return std::nullopt;
+  --budget;
   switch (n->kind) {
     case PickleKind::kNone: return nlohmann::json(nullptr);
     case PickleKind::kBool: return nlohmann::json(n->int_value != 0);
@@ -1159,7 +1164,7 @@ std::optional<nlohmann::json> GraphInterpreter::LiteralValue(NodeId id, int dept
       if (n->items.size() > kMaxItems) return std::nullopt;
       nlohmann::json out = nlohmann::json::array();
       for (NodeId item : n->items) {
-        std::optional<nlohmann::json> v = LiteralValue(item, depth + 1);
+        std::optional<nlohmann::json> v = LiteralValue(item, depth + 1, budget);
         if (!v) return std::nullopt;
         out.push_back(std::move(*v));
       }

@@ -729,6 +729,25 @@ TEST(ObjectInterpreterHostile, DeeplyNestedParameterWrappers) {
   EXPECT_TRUE(HasProblem(ck, "object.unrecognised-tensor"));
 }
 
+// Lightning hyper_parameters: literals are kept; a value that expands
+// through shared references (4096 refs to a list of 4096 refs to ...) is cut
+// by the value budget instead of being materialised.
+TEST(ObjectInterpreterHostile, HyperParametersStayBounded) {
+  GraphBuilder b;
+  NodeId level = b.Seq(PickleKind::kList, {b.Int(1), b.Int(2)});
+  for (int i = 0; i < 3; ++i) level = b.Seq(PickleKind::kList, std::vector<NodeId>(4096, level));
+  NodeId hp = b.Seq(PickleKind::kDict, {b.Str("hidden"), b.Int(64), b.Str("huge"), level,
+                                        b.Str("act"), b.Str("relu")});
+  NodeId root = b.Seq(PickleKind::kDict, {b.Str("pytorch-lightning_version"), b.Str("2.1.0"),
+                                          b.Str("hyper_parameters"), hp});
+  Checkpoint ck = b.Interpret(root);
+  EXPECT_EQ(ck.layout, Layout::kLightning);
+  ASSERT_EQ(ck.hyper_parameters.count("hidden"), 1u);
+  EXPECT_EQ(ck.hyper_parameters.at("hidden"), 64);
+  EXPECT_EQ(ck.hyper_parameters.count("huge"), 0u);
+  EXPECT_LE(ck.hyper_parameters.size(), 2u);
+}
+
 TEST(ObjectInterpreterHostile, BillionLaughsStaysLinear) {
   GraphBuilder b;
   NodeId level = b.Seq(PickleKind::kList, {b.Tensor("0"), b.Tensor("1")});
