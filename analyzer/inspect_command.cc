@@ -22,6 +22,19 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
+// A hyper-parameter as Python writes it (None, True, [1, 2]); strings keep
+// their JSON quoting, which Python reads the same.
+std::string PythonLiteral(const nlohmann::json& v) {
+  if (v.is_null()) return "None";
+  if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
+  if (v.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + PythonLiteral(v[i]);
+    return out + "]";
+  }
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 struct InspectOptions {
   std::vector<std::string> paths;
   bool json = false;
@@ -182,7 +195,7 @@ void RenderText(const Checkpoint& cp, const std::string& display, const ojson* d
         out << " ... (" << cp.hyper_parameters.size() << " in all)";
         break;
       }
-      std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string text = PythonLiteral(value);
       if (text.size() > 40) text = text.substr(0, 37) + "...";
       out << ' ' << name << '=' << text;
     }
