@@ -382,6 +382,10 @@ class Extractor {
           return LightningLoad(call, args, *owner.cls, env, function, depth);
         }
       }
+      if ((method == "fit" || method == "validate" || method == "test" || method == "predict") &&
+          !IsNull(args.Keyword("ckpt_path"))) {
+        if (auto resumed = LightningResume(call, args, env, function, depth)) return *resumed;
+      }
       if (method == "state_dict" && args.positional.empty()) {
         Expr(object, env, function, depth + 1);
         v.kind = Value::kStateDict;
@@ -495,6 +499,44 @@ class Extractor {
     for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
     if (!IsNull(callee) && IsType(callee, "attribute")) Expr(Field(callee, "object"), env, function, depth + 1);
     return v;
+  }
+
+  // Lightning's `trainer.fit(model, ..., ckpt_path=p)` (and validate / test /
+  // predict): the Trainer loads p and restores ckpt["state_dict"] into the
+  // model the call passes, strictly, as the user built it (no
+  // hyper_parameters). Recorded when that model is a followed Module
+  // instance; otherwise nothing is known and nothing is recorded.
+  std::optional<Value> LightningResume(TSNode call, const Args& args, Env& env, const std::string& function,
+                                       int depth) {
+    TSNode model = Arg(args, 0, "model");
+    if (IsNull(model)) return std::nullopt;
+    auto it = env.find(Text(model));
+    if (it == env.end() || it->second.kind != Value::kInstance) return std::nullopt;
+    Value instance = it->second;
+    CallSite load = NewSite(CallKind::kTorchLoad, call, function);
+    load.lightning = true;
+    Value p = Expr(args.Keyword("ckpt_path"), env, function, depth + 1);
+    if (p.kind != Value::kPath) return std::nullopt;  // a computed path
+    // Lightning's own names for "a checkpoint the callbacks know", not files.
+    const std::string& text = p.path.text;
+    if (text == "last" || text == "best" || text == "hpc" || text.rfind("registry", 0) == 0) {
+      return std::nullopt;
+    }
+    load.checkpoint = p.path;
+    load.has_map_location = true;  // see LightningLoad
+    load.weights_only = false;
+    const int load_index = static_cast<int>(out_.size());
+    out_.push_back(std::move(load));
+
+    CallSite lsd = NewSite(CallKind::kLoadStateDict, call, function);
+    lsd.receiver = Text(model);
+    lsd.receiver_class = instance.cls;
+    lsd.receiver_class_position = instance.cls_position;
+    lsd.receiver_args = instance.ctor_args;
+    lsd.load_site = load_index;
+    lsd.keys = {"state_dict"};
+    out_.push_back(std::move(lsd));
+    return Value{};
   }
 
   // Lightning's `Cls.load_from_checkpoint(checkpoint_path, map_location=None,
@@ -747,6 +789,7 @@ bool HasWord(const std::string& source, std::string_view word) {
 bool MayHaveCallSites(const std::string& source) {
   return source.find("load_state_dict") != std::string::npos ||
          source.find("load_from_checkpoint") != std::string::npos ||
+         source.find("ckpt_path") != std::string::npos ||
          source.find("safe_globals") != std::string::npos || HasCallWord(source, "load") ||
          HasCallWord(source, "save") || HasWord(source, "optim");
 }

@@ -139,6 +139,37 @@ torch.save(model, "out/model.pt")
   EXPECT_EQ(save->saved_class, "pkg.lit.Lit");
 }
 
+// Lightning resume: `trainer.fit(model, ckpt_path=p)` restores
+// ckpt["state_dict"] into that model as the user built it; "last" / "best"
+// and models that are not followed record nothing.
+TEST_F(CallSitesTest, LightningTrainerResume) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/train.py", "pkg.train", R"(
+import lightning.pytorch as pl
+from pkg.models import Net
+
+def main(dm, other):
+    model = Net()
+    trainer = pl.Trainer()
+    trainer.fit(model, datamodule=dm, ckpt_path="ckpt/last.ckpt")
+    trainer.test(model, ckpt_path="best")
+    trainer.fit(other, ckpt_path="ckpt/other.ckpt")
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(load, nullptr);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(load->lightning);
+  EXPECT_EQ(load->checkpoint.text, "ckpt/last.ckpt");
+  EXPECT_FALSE(lsd->lightning);  // built by the user: no hyper_parameters
+  EXPECT_EQ(lsd->receiver_class, "pkg.models.Net");
+  EXPECT_EQ(lsd->keys, std::vector<std::string>{"state_dict"});
+  EXPECT_EQ(lsd->load_site, static_cast<int>(load - sites.data()));
+  EXPECT_EQ(Find(sites, CallKind::kTorchLoad, 1), nullptr);
+  EXPECT_EQ(Find(sites, CallKind::kLoadStateDict, 1), nullptr);
+}
+
 TEST_F(CallSitesTest, NestedLoadWithJoinedPathAndMapLocation) {
   Add("pkg/models.py", "pkg.models", kModels);
   Add("pkg/eval.py", "pkg.eval", R"(
