@@ -512,9 +512,6 @@ class Extractor {
     if (IsNull(model)) return std::nullopt;
     auto it = env.find(Text(model));
     if (it == env.end() || it->second.kind != Value::kInstance) return std::nullopt;
-    Value instance = it->second;
-    CallSite load = NewSite(CallKind::kTorchLoad, call, function);
-    load.lightning = true;
     Value p = Expr(args.Keyword("ckpt_path"), env, function, depth + 1);
     if (p.kind != Value::kPath) return std::nullopt;  // a computed path
     // Lightning's own names for "a checkpoint the callbacks know", not files.
@@ -522,20 +519,12 @@ class Extractor {
     if (text == "last" || text == "best" || text == "hpc" || text.rfind("registry", 0) == 0) {
       return std::nullopt;
     }
-    load.checkpoint = p.path;
-    load.has_map_location = true;  // see LightningLoad
-    load.weights_only = false;
-    const int load_index = static_cast<int>(out_.size());
-    out_.push_back(std::move(load));
-
-    CallSite lsd = NewSite(CallKind::kLoadStateDict, call, function);
-    lsd.receiver = Text(model);
-    lsd.receiver_class = instance.cls;
-    lsd.receiver_class_position = instance.cls_position;
-    lsd.receiver_args = instance.ctor_args;
-    lsd.load_site = load_index;
-    lsd.keys = {"state_dict"};
-    out_.push_back(std::move(lsd));
+    CallSite restore = NewSite(CallKind::kLoadStateDict, call, function);
+    restore.receiver = Text(model);
+    restore.receiver_class = it->second.cls;
+    restore.receiver_class_position = it->second.cls_position;
+    restore.receiver_args = it->second.ctor_args;
+    PushLightningSites(call, function, p.path, std::move(restore));
     return Value{};
   }
 
@@ -545,37 +534,25 @@ class Extractor {
   // checkpoint["state_dict"], strict=strict). The value is a Cls instance.
   Value LightningLoad(TSNode call, const Args& args, const ClassInfo& cls, Env& env,
                       const std::string& function, int depth) {
-    CallSite load = NewSite(CallKind::kTorchLoad, call, function);
-    load.lightning = true;
-    TSNode path = Arg(args, 0, "checkpoint_path");
-    if (!IsNull(path)) {
-      Value p = Expr(path, env, function, depth + 1);
-      if (p.kind == Value::kPath) load.checkpoint = p.path;
+    PathExpr path;
+    if (TSNode arg = Arg(args, 0, "checkpoint_path"); !IsNull(arg)) {
+      Value p = Expr(arg, env, function, depth + 1);
+      if (p.kind == Value::kPath) path = p.path;
     }
-    // Lightning maps storages itself (to the CPU when map_location is not
-    // given), and which weights_only it passes depends on its release: the
-    // device and weights_only rules are not predicted for these loads.
-    load.has_map_location = true;
-    load.weights_only = false;
-    const int load_index = static_cast<int>(out_.size());
-    out_.push_back(std::move(load));
-
-    CallSite lsd = NewSite(CallKind::kLoadStateDict, call, function);
-    lsd.lightning = true;
-    lsd.receiver = cls.name;
-    lsd.receiver_class = cls.qualified_name;
-    lsd.receiver_class_position = PositionOf(call);
     std::map<std::string, nlohmann::json> overrides = LiteralArgs(args);
     for (const char* own : {"0", "1", "2", "3", "checkpoint_path", "map_location", "hparams_file", "strict",
                             "weights_only"}) {
       overrides.erase(own);  // load_from_checkpoint's own parameters, not the model's
     }
-    lsd.receiver_args = overrides;
-    lsd.load_site = load_index;
-    lsd.keys = {"state_dict"};
+    CallSite restore = NewSite(CallKind::kLoadStateDict, call, function);
+    restore.lightning = true;  // built from the checkpoint's hyper_parameters
+    restore.receiver = cls.name;
+    restore.receiver_class = cls.qualified_name;
+    restore.receiver_class_position = PositionOf(call);
+    restore.receiver_args = overrides;
     TSNode strict = args.Keyword("strict");
-    lsd.strict_false = !IsNull(strict) && Text(strict) == "False";
-    out_.push_back(std::move(lsd));
+    restore.strict_false = !IsNull(strict) && Text(strict) == "False";
+    PushLightningSites(call, function, path, std::move(restore));
 
     for (size_t i = 1; i < args.positional.size(); ++i) Expr(args.positional[i], env, function, depth + 1);
     for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
@@ -585,6 +562,23 @@ class Extractor {
     v.cls_position = PositionOf(call);
     v.ctor_args = std::move(overrides);
     return v;
+  }
+
+  // The two sites a Lightning load stands for: the torch.load of `path`, and
+  // `restore`, the load_state_dict of its ["state_dict"] into the model.
+  // Lightning maps storages itself (to the CPU when map_location is not
+  // given), and which weights_only it passes depends on its release: the
+  // device and weights_only rules are not predicted for these loads.
+  void PushLightningSites(TSNode call, const std::string& function, const PathExpr& path, CallSite restore) {
+    CallSite load = NewSite(CallKind::kTorchLoad, call, function);
+    load.lightning = true;
+    load.checkpoint = path;
+    load.has_map_location = true;
+    load.weights_only = false;
+    restore.load_site = static_cast<int>(out_.size());
+    restore.keys = {"state_dict"};
+    out_.push_back(std::move(load));
+    out_.push_back(std::move(restore));
   }
 
   // torch.optim.Adam, torch.optim.adamw.AdamW, ...: a class under torch.optim

@@ -60,10 +60,13 @@ struct CallSite {
   // for positional ones, names for keywords), for the state-dict prediction.
   std::map<std::string, nlohmann::json> receiver_args;
   bool strict_false = false;
-  // From Lightning's `Cls.load_from_checkpoint(path, **overrides)`, recorded
-  // as the torch.load of the file plus Cls(**hyper_parameters, **overrides)
-  // .load_state_dict(ckpt["state_dict"]); receiver_args hold the overrides
-  // (the checkpoint's hyper_parameters supply the rest). Set on both sites.
+  // Lightning loads are recorded as two sites: the torch.load of the file
+  // (lightning set: Lightning, not the call, decides map_location and
+  // weights_only) and the load_state_dict of its ["state_dict"].
+  // `Cls.load_from_checkpoint(path, **overrides)` sets it on the second too:
+  // the model is Cls(**hyper_parameters, **overrides), receiver_args hold the
+  // overrides and the checkpoint's hyper_parameters supply the rest.
+  // `trainer.fit(model, ckpt_path=path)` does not: the model is as built.
   bool lightning = false;
   // The receiver is bound to a `torch.optim.X(...)` construction: the index of
   // that kOptimizer site (optimizer.load_state_dict, not a module's).
