@@ -154,6 +154,22 @@ std::string PythonStrRepr(std::string_view text, bool is_bytes, bool truncated) 
 
 enum class LabelKind : uint8_t { kNone, kKey, kIndex, kAttr };
 
+bool IsLeafKind(PickleKind kind) {
+  switch (kind) {
+    case PickleKind::kNone:
+    case PickleKind::kBool:
+    case PickleKind::kInt:
+    case PickleKind::kBigInt:
+    case PickleKind::kFloat:
+    case PickleKind::kStr:
+    case PickleKind::kBytes:
+    case PickleKind::kExtension:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // How a node was first reached in the walk: from `parent`, under a dict key
 // (`key` node), a list/tuple index, an attribute (BUILD state key), or
 // transparently (callee, args, persistent id, set member).
@@ -608,14 +624,16 @@ bool GraphInterpreter::ParseStorage(NodeId pid_node, ParsedTensor& out, std::str
       storage_by_key_.Emplace(key->view(), static_cast<uint32_t>(ck_.storages.size()));
   int index = static_cast<int>(found);
   if (inserted) {
-    StorageInfo s;
-    s.key = *key;
-    s.storage_type = cls->name;
-    s.dtype = dtype.dtype;
+    // Built in place, strings constructed rather than assigned: assigning
+    // into an empty std::string costs a generic _M_replace per field, and
+    // a 20,000-tensor state dict has 20,000 storages.
+    StorageInfo& s = ck_.storages.emplace_back();
+    s.key = std::string(key->view());
+    s.storage_type = std::string(cls->name.view());
+    s.dtype = std::string(dtype.dtype);
     s.element_size = dtype.element_size;
     s.numel = static_cast<uint64_t>(numel);
-    s.location = *location;
-    ck_.storages.push_back(std::move(s));
+    s.location = std::string(location->view());
   } else {
     const StorageInfo& s = ck_.storages[index];
     if (s.storage_type != cls->name || s.numel != static_cast<uint64_t>(numel)) {
@@ -706,7 +724,7 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
     why = "unknown rebuild module";
     return false;
   }
-  info.rebuild = fn;
+  info.rebuild = std::string(fn);
   if (fn == "_rebuild_tensor") {
     return need(4) && dense();
   }
@@ -910,7 +928,14 @@ void GraphInterpreter::Walk() {
     scratch.clear();
     auto push = [&](NodeId child, LabelKind kind, NodeId key, uint32_t index,
                     GlobalRole role = GlobalRole::kValue) {
-      MarkUse(child, role, id);
+      if (child >= g_.nodes.size()) return;
+      PickleKind child_kind = g_.nodes[child].kind;
+      // Scalars (None, bools, numbers, strings, bytes, extension codes) have
+      // no children, are never tensors, globals or dicts, and no path is ever
+      // asked of them: visiting one would only record an edge nobody reads.
+      // (A state dict's keys and a storage's key and numel are most of them.)
+      if (IsLeafKind(child_kind)) return;
+      if (child_kind == PickleKind::kGlobal) MarkUse(child, role, id);
       // A node already walked matters again only as a tensor (each reference
       // is a name of its own); shared ints, None, memoized strings and
       // globals are not pushed again.
@@ -1382,7 +1407,7 @@ void GraphInterpreter::NameTensors() {
     const PickleText* key = te.edge.kind == LabelKind::kKey ? Str(te.edge.key) : nullptr;
     bool named = false;
     if (key && te.edge.parent == primary_ && primary_ != kNoNode && !primary_is_module_) {
-      info.name = *key;
+      info.name = std::string(key->view());
       named = true;
     } else if (key && primary_is_module_) {
       auto it = module_dicts_.find(te.edge.parent);
@@ -1525,8 +1550,11 @@ void GraphInterpreter::InterpretMain() {
   ReadOptimizers();
   // Tied groups: tensors viewing one storage under two or more names.
   for (size_t i = 0; i < ck_.storages.size(); ++i) {
+    const std::vector<std::string>& viewers = ck_.storages[i].tensors;
+    // Most storages have one viewer: no group, and no copy of its name.
+    if (viewers.size() < 2) continue;
     std::vector<std::string> names;
-    for (const std::string& name : ck_.storages[i].tensors) {
+    for (const std::string& name : viewers) {
       // Inner parts of sparse / per-channel tensors are not separate tensors.
       if (name.find(".<") != std::string::npos) continue;
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
