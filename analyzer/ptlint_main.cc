@@ -8,6 +8,7 @@
 #include "analyzer/classes_command.h"
 #include "analyzer/inspect_command.h"
 #include "analyzer/large_array_allocator.h"
+#include "analyzer/one_shot_heap.h"
 #include "lsp/lsp_command.h"
 
 namespace {
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command != "lsp") ptlint::large_array::ConfigureHeapForOneShotRun();
+  // inspect reads its files, prints and exits: nothing it allocates is worth
+  // freeing (see one_shot_heap.h). check keeps source indexes whose
+  // temporaries churn, and the language server runs for hours: both keep malloc.
+  if (command == "inspect") ptlint::one_shot_heap::Enable();
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr, /*process_exits_after=*/true);
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
