@@ -904,16 +904,20 @@ void GraphInterpreter::Walk() {
     Edge edge;
     bool internal;  // inside a tensor's rebuild arguments
   };
-  // (A 20,000-entry state dict puts 40,000 items on these at once.)
+  // (A 20,000-entry state dict puts 40,000 items on it at once.)
   NodeTable<Item> stack;
-  NodeTable<Item> scratch;
   stack.push_back({g_.root, Edge{}, false});
   while (!stack.empty()) {
     Item item = stack.back();
     stack.pop_back();
     NodeId id = item.child;
     if (id >= g_.nodes.size()) continue;
-    int32_t tensor = recognise_tensors_ ? TensorIndex(id) : kNotTensor;
+    int32_t tensor = kNotTensor;
+    if (recognise_tensors_) {
+      // (Inline for the node already classified, the common case.)
+      int32_t slot = tensor_index_[id];
+      tensor = slot == kUnparsed ? TensorIndex(id) : slot == kInProgress ? kNotTensor : slot;
+    }
     if (tensor >= 0 && !item.internal) tensor_edges_.push_back({id, item.edge});
     if (flags_[id] & kVisited) continue;
     flags_[id] |= kVisited;
@@ -925,16 +929,21 @@ void GraphInterpreter::Walk() {
     bool internal = item.internal || tensor >= 0;
     bool attrs = flags_[id] & kAttrDict;
     bool transparent = flags_[id] & kTransparent;
-    scratch.clear();
+    // Children go on the stack in order, then that run is reversed so the
+    // first child is walked first.
+    const size_t first_child = stack.size();
     auto push = [&](NodeId child, LabelKind kind, NodeId key, uint32_t index,
-                    GlobalRole role = GlobalRole::kValue) {
+                    GlobalRole role = GlobalRole::kValue) __attribute__((always_inline)) {
       if (child >= g_.nodes.size()) return;
       PickleKind child_kind = g_.nodes[child].kind;
       // Scalars (None, bools, numbers, strings, bytes, extension codes) have
       // no children, are never tensors, globals or dicts, and no path is ever
       // asked of them: visiting one would only record an edge nobody reads.
       // (A state dict's keys and a storage's key and numel are most of them.)
-      if (IsLeafKind(child_kind)) return;
+      if (IsLeafKind(child_kind)) {
+        flags_[child] |= kVisited;  // reached: RecordGlobals need not read it again
+        return;
+      }
       if (child_kind == PickleKind::kGlobal) MarkUse(child, role, id);
       // A node already walked matters again only as a tensor (each reference
       // is a name of its own); shared ints, None, memoized strings and
@@ -943,7 +952,7 @@ void GraphInterpreter::Walk() {
           (!recognise_tensors_ || tensor_index_[child] < 0)) {
         return;
       }
-      scratch.push_back({child, Edge{id, kind, key, index}, internal});
+      stack.push_back({child, Edge{id, kind, key, index}, internal});
     };
     auto push_pairs = [&](const NodeList& items) {
       for (size_t i = 0; i + 1 < items.size(); i += 2) {
@@ -1006,9 +1015,7 @@ void GraphInterpreter::Walk() {
       default:
         break;
     }
-    for (auto it = scratch.rbegin(); it != scratch.rend(); ++it) {
-      if (it->child != kNoNode) stack.push_back(*it);
-    }
+    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(first_child), stack.end());
   }
 }
 
