@@ -305,8 +305,12 @@ void JsonWriter::IntArray(const std::vector<int64_t>& items) {
   EndArray();
 }
 
-JsonWriter::Piece::Piece(std::string_view text) : padded_(text), size_(text.size()) {
-  padded_.append(kRunSlack, '\0');
+JsonWriter::Piece::Piece(std::string_view text) : size_(text.size()) {
+  if (size_ <= kRunSlack) {
+    std::memcpy(short_, text.data(), size_);
+  } else {
+    long_ = text;
+  }
 }
 
 std::string JsonWriter::NewlineIndent(size_t extra_depth, std::string_view before) const {
@@ -325,6 +329,7 @@ void JsonWriter::Run::EscapedString(std::string_view s) {
   w_.AppendEscaped(s);
   w_.PutChar('"');
   p_ = w_.Room(bound_ + kRunSlack);
+  limit_ = p_ + bound_;
 }
 
 char* JsonWriter::QuoteIfClean(char* d, const char* s, size_t n) {

@@ -8,9 +8,12 @@
 // does (pure-ASCII text here; anything with a byte >= 0x80 goes through
 // nlohmann's own serializer, so invalid UTF-8 gets the same U+FFFD
 // replacement); a nested nlohmann value can be embedded with Value().
+// Arrays of many same-shaped objects (a state dict's tensors) are written
+// with Run and Piece below: one capacity check per object.
 #ifndef PTLINT_ANALYZER_JSON_WRITER_H_
 #define PTLINT_ANALYZER_JSON_WRITER_H_
 
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -94,17 +97,26 @@ class JsonWriter {
   // Bytes a Run may write past what its pieces count (fixed-size copies).
   static constexpr size_t kRunSlack = 32;
 
-  // A constant piece of output, padded so that it is copied with one
-  // fixed-size copy when it is at most kRunSlack bytes.
+  // A constant piece of output. Held inline and zero-padded when it is at
+  // most kRunSlack bytes, so that writing it is one fixed-size copy.
   class Piece {
    public:
     explicit Piece(std::string_view text);
     size_t size() const { return size_; }
-    // The text and at least kRunSlack more bytes.
-    const char* padded() const { return padded_.data(); }
+    // Writes the piece at d (kRunSlack bytes when it is shorter); returns
+    // its end.
+    char* CopyTo(char* d) const {
+      if (size_ <= kRunSlack) {
+        std::memcpy(d, short_, kRunSlack);
+      } else {
+        std::memcpy(d, long_.data(), size_);
+      }
+      return d + size_;
+    }
 
    private:
-    std::string padded_;
+    char short_[kRunSlack] = {};
+    std::string long_;
     size_t size_;
   };
 
@@ -123,20 +135,19 @@ class JsonWriter {
   // destruction; no other writer call may happen while a Run is alive.
   class Run {
    public:
-    Run(JsonWriter& w, size_t bound) : w_(w), bound_(bound) { p_ = w.Room(bound + kRunSlack); }
-    ~Run() { w_.len_ = static_cast<size_t>(p_ - w_.buf_.get()); }
+    Run(JsonWriter& w, size_t bound) : w_(w), bound_(bound) {
+      p_ = w.Room(bound + kRunSlack);
+      limit_ = p_ + bound;
+    }
+    ~Run() {
+      assert(p_ <= limit_ && "a Run wrote more than its bound");
+      w_.len_ = static_cast<size_t>(p_ - w_.buf_.get());
+    }
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
 
     // piece.size() bytes.
-    void Put(const Piece& piece) {
-      if (piece.size() <= kRunSlack) {
-        std::memcpy(p_, piece.padded(), kRunSlack);
-      } else {
-        std::memcpy(p_, piece.padded(), piece.size());
-      }
-      p_ += piece.size();
-    }
+    void Put(const Piece& piece) { p_ = piece.CopyTo(p_); }
     // One byte.
     void Char(char c) { *p_++ = c; }
     // s.size() + 2 bytes when no byte of `s` needs escaping; an escaped
@@ -149,9 +160,22 @@ class JsonWriter {
         EscapedString(s);
       }
     }
-    // At most 20 bytes each.
-    void Int(int64_t v) { p_ = WriteInt(p_, v); }
-    void UInt(uint64_t v) { p_ = WriteUInt(p_, v); }
+    // At most 20 bytes each. (Most numbers in a report are a single digit:
+    // those without a call.)
+    void Int(int64_t v) {
+      if (v >= 0 && v < 10) {
+        *p_++ = static_cast<char>('0' + v);
+      } else {
+        p_ = WriteInt(p_, v);
+      }
+    }
+    void UInt(uint64_t v) {
+      if (v < 10) {
+        *p_++ = static_cast<char>('0' + v);
+      } else {
+        p_ = WriteUInt(p_, v);
+      }
+    }
     // 4 bytes.
     void Null() {
       std::memcpy(p_, "null", 4);
@@ -167,6 +191,7 @@ class JsonWriter {
     void EscapedString(std::string_view s);
     JsonWriter& w_;
     char* p_;
+    char* limit_;  // p_ may not pass it (checked in debug builds)
     size_t bound_;
   };
 

@@ -287,6 +287,36 @@ TEST(CheckpointJson, StreamMatchesDomOnEdgeCases) {
   ExpectSameAsDom(Checkpoint{}, "");
 }
 
+// Many tensors through a sink writer: objects written by Runs straddle the
+// buffer's flushes, some with strings that take the escaping path.
+TEST(CheckpointJson, StreamToASinkMatchesDom) {
+  Checkpoint cp;
+  for (int i = 0; i < 6000; ++i) {
+    TensorInfo t;
+    t.name = "layers." + std::to_string(i) + (i % 7 == 0 ? ".w\xc3\xa9ight" : ".weight") +
+             (i % 11 == 0 ? "\t\"" : "");
+    t.dtype = "float32";
+    t.shape.assign(static_cast<size_t>(i % 5), i);
+    t.stride.assign(t.shape.size(), 1);
+    t.storage_key = std::to_string(i);
+    t.location = i % 13 == 0 ? "cuda:\xff" : "cpu";
+    t.offset = static_cast<uint64_t>(i) * 1234567;
+    cp.tensors.push_back(t);
+    StorageInfo s;
+    s.key = t.storage_key;
+    s.record = "archive/data/" + s.key;
+    if (i % 2 == 0) s.record_bytes = static_cast<uint64_t>(i) * 4;
+    s.tensors = {t.name};
+    cp.storages.push_back(s);
+  }
+  std::ostringstream sink;
+  {
+    JsonWriter w(sink, 2);
+    WriteCheckpointJson(w, cp, "big.pt");
+  }
+  EXPECT_EQ(sink.str(), Dump(CheckpointToJson(cp, "big.pt")));
+}
+
 TEST(CheckpointJson, StreamMatchesDomOnFixtures) {
   namespace fs = std::filesystem;
   std::error_code ec;
