@@ -10,10 +10,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-constexpr char kNewlineSpaces[] =
-    "\n                                                                "
-    "                                                                ";
-constexpr size_t kSpaceCount = sizeof(kNewlineSpaces) - 2;  // spaces after the newline
+constexpr char kNewlineSpaces[] = "\n                                                ";
 constexpr size_t kSinkBufferBytes = size_t{256} << 10;
 
 // What a byte needs: 0 copy as is, 1 escape (ASCII), 2 non-ASCII (nlohmann decides).
@@ -30,6 +27,23 @@ struct ByteClassTable {
   }
 };
 constexpr ByteClassTable kByteClass;
+
+// 16 bytes as one vector (signed, so that bytes >= 0x80 are negative).
+typedef signed char Bytes16 __attribute__((vector_size(16)));
+typedef uint64_t Words16 __attribute__((vector_size(16)));
+
+// All-ones in the lanes whose byte JSON escapes ('"', '\\', < 0x20) or that
+// are not ASCII (>= 0x80, negative here): one compare catches both ranges.
+inline Bytes16 CareLanes(Bytes16 v) {
+  return (v < 0x20) | (v == '"') | (v == '\\');
+}
+
+// Nonzero when a lane is set.
+inline uint64_t AnyLane(Bytes16 lanes) {
+  Words16 w;
+  std::memcpy(&w, &lanes, 16);
+  return w[0] | w[1];
+}
 
 }  // namespace
 
@@ -89,54 +103,40 @@ void JsonWriter::Grow(size_t need) {
   cap_ = cap;
 }
 
-void JsonWriter::Newline(size_t depth) {
-  // "\n" and the indentation in one copy while it fits the table.
-  size_t n = depth * static_cast<size_t>(indent_);
-  if (n < kSpaceCount) {
-    Put(kNewlineSpaces, n + 1);
-    return;
-  }
-  PutChar('\n');
-  while (n > 0) {
-    size_t k = n < kSpaceCount ? n : kSpaceCount;
-    Put(kNewlineSpaces + 1, k);
-    n -= k;
-  }
-}
-
 namespace {
 
-// Room a Separator write may overshoot by (whole words of spaces).
-constexpr size_t kSlack = 8;
+// "\n" and the indentation `indent` at d; for a shallow depth one
+// fixed-size copy from the table (writing up to kRunSlack bytes).
+char* NewlineIndentAt(char* d, size_t indent) {
+  static_assert(sizeof(kNewlineSpaces) > JsonWriter::kRunSlack);
+  if (indent < JsonWriter::kRunSlack) {
+    std::memcpy(d, kNewlineSpaces, JsonWriter::kRunSlack);
+  } else {
+    *d = '\n';
+    std::memset(d + 1, ' ', indent);
+  }
+  return d + 1 + indent;
+}
 
 }  // namespace
 
-// The separator before a member or array element (",") and, when pretty
-// printing, the newline and indentation, followed by `tail` (n bytes): one
-// capacity check and word-sized stores, as this runs for every value of a
-// 15 MB report.
-void JsonWriter::Separator(const char* tail, size_t n) {
+void JsonWriter::Newline(size_t depth) {
+  if (indent_ < 0) return;
+  size_t indent = depth * static_cast<size_t>(indent_);
+  char* d = Room(1 + indent + kRunSlack);
+  len_ = static_cast<size_t>(NewlineIndentAt(d, indent) - buf_.get());
+}
+
+// The separator before a member or array element: "," but for the first
+// and, when pretty printing, the newline and indentation. Leaves room for
+// `room` more bytes (and kRunSlack) after it.
+void JsonWriter::Separator(size_t room) {
   bool comma = counts_.back()++ > 0;
   size_t indent = indent_ >= 0 ? counts_.size() * static_cast<size_t>(indent_) : 0;
-  if (indent >= kSpaceCount) {  // deeper than the table: the general path
-    if (comma) PutChar(',');
-    Newline(counts_.size());
-    Put(tail, n);
-    return;
-  }
-  size_t need = 2 + indent + n + kSlack;
-  if (need > cap_ - len_) Grow(need);
-  char* d = buf_.get() + len_;
+  char* d = Room(2 + indent + room + kRunSlack);
   *d = ',';
   d += comma ? 1 : 0;
-  if (indent_ >= 0) {
-    *d++ = '\n';
-    const uint64_t spaces = 0x2020202020202020ull;
-    for (size_t k = 0; k < indent; k += 8) std::memcpy(d + k, &spaces, 8);  // may overshoot
-    d += indent;
-  }
-  CopySmall(d, tail, n);
-  d += n;
+  if (indent_ >= 0) d = NewlineIndentAt(d, indent);
   len_ = static_cast<size_t>(d - buf_.get());
 }
 
@@ -146,33 +146,27 @@ void JsonWriter::BeforeValue() {
     return;
   }
   if (counts_.empty()) return;  // the document's root value
-  Separator("", 0);  // in an array
+  Separator(0);  // in an array
 }
 
 void JsonWriter::Key(std::string_view key) {
-  Separator("\"", 1);
-  AppendEscaped(key);
-  if (indent_ >= 0) {
-    Put("\": ", 3);
-  } else {
-    Put("\":", 2);
-  }
+  Separator(0);
+  Run run(*this, key.size() + 4);
+  run.String(key);
+  run.Char(':');
+  if (indent_ >= 0) run.Char(' ');
   after_key_ = true;
 }
 
 void JsonWriter::LiteralKey(const char* key, size_t n) {
-  // `"` key `": ` in one piece when it fits a small buffer (keys are names).
-  char piece[64];
-  if (n + 4 > sizeof piece) {
-    Separator("\"", 1);
-    Put(key, n);
-    Put(indent_ >= 0 ? "\": " : "\":", indent_ >= 0 ? 3 : 2);
-  } else {
-    piece[0] = '"';
-    std::memcpy(piece + 1, key, n);
-    std::memcpy(piece + 1 + n, "\": ", 3);
-    Separator(piece, n + (indent_ >= 0 ? 4 : 3));
-  }
+  Separator(n + 4);
+  char* d = buf_.get() + len_;
+  *d++ = '"';
+  CopySmall(d, key, n);
+  d += n;
+  std::memcpy(d, "\": ", 3);
+  d += indent_ >= 0 ? 3 : 2;
+  len_ = static_cast<size_t>(d - buf_.get());
   after_key_ = true;
 }
 
@@ -185,7 +179,7 @@ void JsonWriter::BeginObject() {
 void JsonWriter::EndObject() {
   uint64_t n = counts_.back();
   counts_.pop_back();
-  if (n > 0 && indent_ >= 0) Newline(counts_.size());
+  if (n > 0) Newline(counts_.size());
   PutChar('}');
 }
 
@@ -198,59 +192,22 @@ void JsonWriter::BeginArray() {
 void JsonWriter::EndArray() {
   uint64_t n = counts_.back();
   counts_.pop_back();
-  if (n > 0 && indent_ >= 0) Newline(counts_.size());
+  if (n > 0) Newline(counts_.size());
   PutChar(']');
 }
 
-// True when one of the 8 bytes of `w` is < 0x20, '"', '\\' or >= 0x80
-// (exact: the classic "has a zero / less-than byte" tests).
-static inline bool WordNeedsCare(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  uint64_t quote = w ^ (kOnes * '"');
-  uint64_t backslash = w ^ (kOnes * '\\');
-  uint64_t t = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
-               ((backslash - kOnes) & ~backslash) | w;
-  return (t & kHigh) != 0;
-}
-
+// The slow path of strings (Run::String copies the clean ones).
 void JsonWriter::AppendEscaped(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
-  // Most texts need no escaping: check 8 bytes at a time (the tail padded
-  // with a harmless 'a'), then copy.
-  size_t i = 0;
-  bool care = false;
-  for (; i + 8 <= n && !care; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    care = WordNeedsCare(w);
-  }
-  if (!care && i < n) {
-    uint64_t w;
-    if (n >= 8) {
-      std::memcpy(&w, p + n - 8, 8);  // the last 8 bytes, overlapping checked ones
-    } else {
-      unsigned char tail[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
-      std::memcpy(tail, p, n);
-      std::memcpy(&w, tail, 8);
-    }
-    care = WordNeedsCare(w);
-  }
-  if (!care) {
-    Put(s.data(), n);
-    return;
-  }
   uint8_t worst = 0;
-  for (i = 0; i < n; ++i) worst |= kByteClass.v[p[i]];
+  for (size_t i = 0; i < n; ++i) worst |= kByteClass.v[p[i]];
   if (worst & 2) {
     // Non-ASCII: nlohmann's own escaping (UTF-8 validation, U+FFFD for
-    // invalid bytes). It writes the quotes too; drop them.
-    if (!fallback_) fallback_ = std::make_unique<Fallback>(this);
-    size_t before = len_;
-    fallback_->serializer.dump(ojson(std::string(s)), false, false, 0, 0);
-    // dump wrote "<escaped>" at `before`: remove the two quotes.
-    std::memmove(buf_.get() + before, buf_.get() + before + 1, len_ - before - 2);
-    len_ -= 2;
+    // invalid bytes), into a string of its own (a sink writer may flush its
+    // buffer in the middle); then without its quotes.
+    std::string quoted = ojson(std::string(s)).dump(-1, ' ', false, ojson::error_handler_t::replace);
+    Put(quoted.data() + 1, quoted.size() - 2);
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -277,23 +234,20 @@ void JsonWriter::AppendEscaped(std::string_view s) {
 
 void JsonWriter::String(std::string_view s) {
   BeforeValue();
-  PutChar('"');
-  AppendEscaped(s);
-  PutChar('"');
+  Run run(*this, s.size() + 2);
+  run.String(s);
 }
 
 void JsonWriter::Int(int64_t v) {
   BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  Put(buf, static_cast<size_t>(r.ptr - buf));
+  Run run(*this, 20);
+  run.Int(v);
 }
 
 void JsonWriter::UInt(uint64_t v) {
   BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  Put(buf, static_cast<size_t>(r.ptr - buf));
+  Run run(*this, 20);
+  run.UInt(v);
 }
 
 void JsonWriter::Bool(bool v) {
@@ -321,16 +275,120 @@ void JsonWriter::Value(const ojson& value) {
   }
 }
 
+// The elements of an array of strings or ints, each with one capacity check
+// (record_names and top_level_keys hold one string per tensor).
 void JsonWriter::StringArray(const std::vector<std::string>& items) {
   BeginArray();
-  for (const std::string& s : items) String(s);
+  if (!items.empty()) {
+    const Piece first(NewlineIndent(0)), next(NewlineIndent(0, ","));
+    for (size_t i = 0; i < items.size(); ++i) {
+      Run run(*this, next.size() + items[i].size() + 2);
+      run.Put(i == 0 ? first : next);
+      run.String(items[i]);
+    }
+    counts_.back() = items.size();
+  }
   EndArray();
 }
 
 void JsonWriter::IntArray(const std::vector<int64_t>& items) {
   BeginArray();
-  for (int64_t v : items) Int(v);
+  if (!items.empty()) {
+    const Piece first(NewlineIndent(0)), next(NewlineIndent(0, ","));
+    for (size_t i = 0; i < items.size(); ++i) {
+      Run run(*this, next.size() + 20);
+      run.Put(i == 0 ? first : next);
+      run.Int(items[i]);
+    }
+    counts_.back() = items.size();
+  }
   EndArray();
 }
+
+JsonWriter::Piece::Piece(std::string_view text) : size_(text.size()) {
+  if (size_ <= kRunSlack) {
+    std::memcpy(short_, text.data(), size_);
+  } else {
+    long_ = text;
+  }
+}
+
+std::string JsonWriter::NewlineIndent(size_t extra_depth, std::string_view before) const {
+  std::string s(before);
+  if (indent_ < 0) return s;
+  s += '\n';
+  s.append((counts_.size() + extra_depth) * static_cast<size_t>(indent_), ' ');
+  return s;
+}
+
+void JsonWriter::Run::EscapedString(std::string_view s) {
+  // The checked path, then the same room again: `bound_` still covers what
+  // the rest of the run writes.
+  w_.len_ = static_cast<size_t>(p_ - w_.buf_.get());
+  w_.PutChar('"');
+  w_.AppendEscaped(s);
+  w_.PutChar('"');
+  p_ = w_.Room(bound_ + kRunSlack);
+  limit_ = p_ + bound_;
+}
+
+char* JsonWriter::QuoteIfClean(char* d, const char* s, size_t n) {
+  // 16 bytes at a time: copied, and tested together with a vector compare
+  // (GCC/Clang vector extensions: SSE2 on x86-64, NEON on ARM). Bytes are
+  // read only inside [s, s + n): the last block overlaps the one before it,
+  // and a string shorter than a block is read in overlapping halves (the
+  // rest of the block is 'a', which needs nothing).
+  uint64_t care;
+  *d++ = '"';
+  if (n > 16) {
+    Bytes16 any{};
+    size_t i = 0;
+    for (; i + 16 < n; i += 16) {
+      Bytes16 v;
+      std::memcpy(&v, s + i, 16);
+      std::memcpy(d + i, &v, 16);
+      any |= CareLanes(v);
+    }
+    Bytes16 v;
+    std::memcpy(&v, s + n - 16, 16);
+    std::memcpy(d + n - 16, &v, 16);
+    care = AnyLane(any | CareLanes(v));
+  } else {
+    constexpr uint64_t kPlain = 0x6161616161616161ull;  // "aaaaaaaa"
+    uint64_t lo = kPlain, hi = kPlain;
+    if (n >= 8) {
+      std::memcpy(&lo, s, 8);
+      std::memcpy(&hi, s + n - 8, 8);
+      std::memcpy(d, &lo, 8);
+      std::memcpy(d + n - 8, &hi, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(d, &a, 4);
+      std::memcpy(d + n - 4, &b, 4);
+      lo = a | uint64_t{b} << 32;
+    } else if (n > 0) {
+      unsigned char a = static_cast<unsigned char>(s[0]);
+      unsigned char b = static_cast<unsigned char>(s[n / 2]);
+      unsigned char c = static_cast<unsigned char>(s[n - 1]);
+      d[0] = static_cast<char>(a);
+      d[n / 2] = static_cast<char>(b);
+      d[n - 1] = static_cast<char>(c);
+      lo = a | uint64_t{b} << 8 | uint64_t{c} << 16 | (kPlain << 24);
+    }
+    Words16 words = {lo, hi};
+    Bytes16 v;
+    std::memcpy(&v, &words, 16);
+    care = AnyLane(CareLanes(v));
+  }
+  if (care != 0) return nullptr;
+  d[n] = '"';
+  return d + n + 1;
+}
+
+char* JsonWriter::WriteInt(char* d, int64_t v) { return std::to_chars(d, d + 20, v).ptr; }
+
+char* JsonWriter::WriteUInt(char* d, uint64_t v) { return std::to_chars(d, d + 20, v).ptr; }
 
 }  // namespace ptlint

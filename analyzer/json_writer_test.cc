@@ -46,6 +46,57 @@ TEST(JsonWriter, StringsEscapeExactlyLikeNlohmann) {
   }
 }
 
+// Clean strings are copied in blocks (16 bytes, and overlapping halves for
+// shorter ones): every length around the block sizes, with a byte that needs
+// care at every position, must still be escaped like nlohmann does.
+TEST(JsonWriter, StringsOfEveryLengthAndSpecialBytePosition) {
+  const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '\x80', '\xc3', '\xff'};
+  for (size_t n = 0; n <= 50; ++n) {
+    std::string base;
+    for (size_t i = 0; i < n; ++i) base += static_cast<char>('a' + i % 26);
+    std::vector<std::string> cases = {base};
+    for (size_t pos = 0; pos < n; ++pos) {
+      for (char c : specials) {
+        std::string s = base;
+        s[pos] = c;
+        cases.push_back(s);
+      }
+    }
+    JsonWriter w(2);
+    w.StringArray(cases);
+    EXPECT_EQ(w.view(), Dump(ojson(cases))) << n;
+  }
+}
+
+// Non-ASCII strings go through nlohmann's serializer; a sink writer may
+// flush its buffer while one is written.
+TEST(JsonWriter, NonAsciiStringsAcrossSinkFlushes) {
+  std::vector<std::string> items;
+  for (int i = 0; i < 30000; ++i) {
+    items.push_back("caf\xc3\xa9 " + std::to_string(i) + (i % 3 == 0 ? "\xff" : "") +
+                    std::string(static_cast<size_t>(i % 40), 'x'));
+  }
+  std::ostringstream sink;
+  {
+    JsonWriter w(sink, 2);
+    w.BeginArray();
+    for (const std::string& s : items) {
+      w.String(s);
+      w.BeginObject();
+      w.Key(s);
+      w.String(s);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  ojson doc = ojson::array();
+  for (const std::string& s : items) {
+    doc.push_back(s);
+    doc.push_back({{s, s}});
+  }
+  EXPECT_EQ(sink.str(), Dump(doc));
+}
+
 TEST(JsonWriter, NestingAndEmptyContainersMatchDump) {
   ojson deep = {{"a", {1, 2.5, nullptr, true}}, {"b", ojson::object()}, {"c", ojson::array()},
                 {"d", {{"e", "f"}}}};
@@ -122,6 +173,8 @@ TEST(JsonWriter, StreamsThroughASmallBufferIntoASink) {
 }
 
 // The streamed checkpoint object is byte-identical to dumping the DOM.
+// (At other indentations too, and compact: the hot arrays are written from
+// pieces built for the writer's settings.)
 void ExpectSameAsDom(const Checkpoint& cp, const std::string& display) {
   ojson deep = {{"cpp_loadable", true}, {"tensors", ojson::array({{{"name", "w"}, {"nan", 0}}})}};
   const ojson* variants[] = {nullptr, &deep};
@@ -130,11 +183,45 @@ void ExpectSameAsDom(const Checkpoint& cp, const std::string& display) {
     ojson j = CheckpointToJson(cp, display);
     if (d) j["deep"] = *d;
     doc.push_back(std::move(j));
+    for (int indent : {2, 0, 4, -1}) {
+      JsonWriter w(indent);
+      w.BeginArray();
+      WriteCheckpointJson(w, cp, display, d);
+      w.EndArray();
+      EXPECT_EQ(w.view(), Dump(doc, indent)) << display << " indent " << indent;
+    }
+  }
+}
+
+// Deep nesting: member heads longer than a fixed-size copy.
+TEST(CheckpointJson, StreamMatchesDomWhenNestedDeep) {
+  Checkpoint cp;
+  TensorInfo t;
+  t.name = "a.very.long.module.path.that.is.longer.than.a.block.weight";
+  t.dtype = "float32";
+  t.shape = {2, 3, 4, 5};
+  t.stride = {60, 20, 5, 1};
+  t.storage_key = "0";
+  t.location = "cpu";
+  cp.tensors.push_back(t);
+  t.name = "b\"\xe2\x82\xac";
+  cp.tensors.push_back(t);
+  StorageInfo s;
+  s.key = "0";
+  s.record_bytes = 480;
+  s.tensors = {t.name, "x\x01"};
+  cp.storages.push_back(s);
+  ojson doc = CheckpointToJson(cp, "p");
+  for (int levels : {10, 40}) {
     JsonWriter w(2);
-    w.BeginArray();
-    WriteCheckpointJson(w, cp, display, d);
-    w.EndArray();
-    EXPECT_EQ(w.view(), Dump(doc)) << display;
+    ojson expected = doc;
+    for (int i = 0; i < levels; ++i) w.BeginArray();
+    WriteCheckpointJson(w, cp, "p");
+    for (int i = 0; i < levels; ++i) {
+      w.EndArray();
+      expected = ojson::array({expected});
+    }
+    EXPECT_EQ(w.view(), Dump(expected)) << levels;
   }
 }
 
@@ -198,6 +285,36 @@ TEST(CheckpointJson, StreamMatchesDomOnEdgeCases) {
   cp.pickles.push_back(PickleStream{});
   ExpectSameAsDom(cp, "display \xf0");
   ExpectSameAsDom(Checkpoint{}, "");
+}
+
+// Many tensors through a sink writer: objects written by Runs straddle the
+// buffer's flushes, some with strings that take the escaping path.
+TEST(CheckpointJson, StreamToASinkMatchesDom) {
+  Checkpoint cp;
+  for (int i = 0; i < 6000; ++i) {
+    TensorInfo t;
+    t.name = "layers." + std::to_string(i) + (i % 7 == 0 ? ".w\xc3\xa9ight" : ".weight") +
+             (i % 11 == 0 ? "\t\"" : "");
+    t.dtype = "float32";
+    t.shape.assign(static_cast<size_t>(i % 5), i);
+    t.stride.assign(t.shape.size(), 1);
+    t.storage_key = std::to_string(i);
+    t.location = i % 13 == 0 ? "cuda:\xff" : "cpu";
+    t.offset = static_cast<uint64_t>(i) * 1234567;
+    cp.tensors.push_back(t);
+    StorageInfo s;
+    s.key = t.storage_key;
+    s.record = "archive/data/" + s.key;
+    if (i % 2 == 0) s.record_bytes = static_cast<uint64_t>(i) * 4;
+    s.tensors = {t.name};
+    cp.storages.push_back(s);
+  }
+  std::ostringstream sink;
+  {
+    JsonWriter w(sink, 2);
+    WriteCheckpointJson(w, cp, "big.pt");
+  }
+  EXPECT_EQ(sink.str(), Dump(CheckpointToJson(cp, "big.pt")));
 }
 
 TEST(CheckpointJson, StreamMatchesDomOnFixtures) {
