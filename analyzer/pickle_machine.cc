@@ -333,6 +333,7 @@ class MachineRun {
         base_(base),
         g_(graph) {
     buf_end_ = file_mode_ ? 0 : size_;
+    fast_end_ = size_;
   }
 
   void Execute();
@@ -405,19 +406,27 @@ class MachineRun {
            "offset " + std::to_string(base_ + pos_) + " and continues at offset " +
            std::to_string(base_ + buf_end_) + ", while pickletools and pickle.loads read them");
       pos_ = buf_end_;
+      SyncFastEnd();
     }
   }
+  void SyncFastEnd() { fast_end_ = file_mode_ && buf_end_ > pos_ ? buf_end_ : size_; }
+  // Reads that fit before fast_end_ (every read of an unframed pickle, and
+  // the reads inside a frame) take the inline path; the rest (frame ends,
+  // truncation) the slow one.
   bool Read(uint64_t n, const uint8_t** p) {
-    if (n <= buf_end_ - pos_) {
+    if (n <= fast_end_ - pos_) [[likely]] {
       *p = data_ + pos_;
       pos_ += n;
       return true;
     }
+    return ReadSlow(n, p);
+  }
+  bool ReadSlow(uint64_t n, const uint8_t** p) {
     if (file_mode_) DropBuffer();
     if (n > size_ - pos_) return Truncated(n, pos_);
     *p = data_ + pos_;
     pos_ += n;
-    if (file_mode_) buf_end_ = pos_;
+    SyncFastEnd();
     return true;
   }
   // A text line without its '\n'.
@@ -437,7 +446,7 @@ class MachineRun {
     uint64_t end = static_cast<const uint8_t*>(nl) - data_;
     *line = std::string_view(reinterpret_cast<const char*>(data_ + pos_), end - pos_);
     pos_ = end + 1;
-    if (file_mode_ && pos_ > buf_end_) buf_end_ = pos_;
+    SyncFastEnd();
     return true;
   }
   bool ReadLength(int width, uint64_t* n) {
@@ -571,7 +580,13 @@ class MachineRun {
   PickleGraph& g_;
 
   uint64_t pos_ = 0;
-  uint64_t buf_end_ = 0;  // file mode: end of the frame buffer (== pos_ outside frames)
+  // File mode: while buf_end_ > pos_, [pos_, buf_end_) is what is left of the
+  // current frame buffer; otherwise the buffer is empty (CPython reads from
+  // the file directly) and buf_end_ is stale. Bytes mode: buf_end_ == size_.
+  uint64_t buf_end_ = 0;
+  // Reads up to here have no frame-buffer effect: buf_end_ while a file-mode
+  // buffer holds bytes, size_ otherwise. pos_ <= fast_end_ always.
+  uint64_t fast_end_ = 0;
   uint64_t op_start_ = 0;
   uint8_t opcode_ = 0;
   bool stopped_ = false;
@@ -1081,10 +1096,12 @@ bool MachineRun::OpFrame() {
   if (file_mode_) {
     // _Unpickler_Read(frame_len): bytes already buffered are reused in place;
     // otherwise the rest of the buffer is dropped and a fresh one read.
-    if (len > buf_end_ - pos_) {
+    uint64_t buffered = buf_end_ > pos_ ? buf_end_ - pos_ : 0;
+    if (len > buffered) {
       DropBuffer();
       if (len > size_ - pos_) return Truncated(len, pos_);
       buf_end_ = pos_ + len;
+      SyncFastEnd();
     }
   } else if (len > size_ - pos_) {
     return Truncated(len, pos_);
