@@ -321,6 +321,33 @@ std::array<NodeId, N> MakeNoNodes() {
   return a;
 }
 
+// The machine's value stack: the part of std::vector's interface the machine
+// uses, with a push_back small enough to be inlined into the opcode fast
+// paths (GCC keeps std::vector's out of line in the big main loop, and would
+// this one too without the attribute).
+class NodeStack {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  NodeId& back() { return buf_[size_ - 1]; }
+  NodeId& operator[](size_t i) { return buf_[i]; }
+  const NodeId* data() const { return buf_.data(); }
+  void pop_back() { --size_; }
+  [[gnu::always_inline]] void push_back(NodeId id) {
+    if (size_ == buf_.size()) [[unlikely]] buf_.resize(std::max<size_t>(2 * size_, 256));
+    buf_[size_++] = id;
+  }
+  void resize(size_t n) {  // (only ever shrinks in the machine; grows like a vector)
+    if (n > buf_.size()) buf_.resize(n);
+    std::fill(buf_.begin() + std::min(size_, n), buf_.begin() + n, NodeId{0});
+    size_ = n;
+  }
+
+ private:
+  std::vector<NodeId> buf_;  // capacity: its size
+  size_t size_ = 0;
+};
+
 // The machine state for one Run.
 class MachineRun {
  public:
@@ -457,23 +484,32 @@ class MachineRun {
   }
 
   // ---- nodes, stack, marks, memo ----
-  bool NewNode(PickleKind kind, NodeId* id) {
-    if (g_.nodes.size() >= limits_.max_nodes) return LimitHit("pickle.limit.nodes", "max_nodes", limits_.max_nodes);
-    *id = static_cast<NodeId>(g_.nodes.size());
+  bool CanAddNode() const { return g_.nodes.size() < limits_.max_nodes; }
+  bool CanPush() const { return stack_.size() < limits_.max_stack; }
+  // The caller checked CanAddNode().
+  [[gnu::always_inline]] NodeId AddNode(PickleKind kind) {
+    NodeId id = static_cast<NodeId>(g_.nodes.size());
     PickleNode& n = g_.nodes.emplace_back();
     n.kind = kind;
     n.opcode = opcode_;
     n.offset = base_ + op_start_;
+    return id;
+  }
+  bool NewNode(PickleKind kind, NodeId* id) {
+    if (!CanAddNode()) return LimitHit("pickle.limit.nodes", "max_nodes", limits_.max_nodes);
+    *id = AddNode(kind);
     return true;
   }
   PickleNode& N(NodeId id) { return g_.nodes[id]; }
   bool Push(NodeId id) {
-    if (stack_.size() >= limits_.max_stack) return LimitHit("pickle.limit.stack", "max_stack", limits_.max_stack);
+    if (!CanPush()) return LimitHit("pickle.limit.stack", "max_stack", limits_.max_stack);
     stack_.push_back(id);
     return true;
   }
   bool PushNew(PickleKind kind, NodeId* id) { return NewNode(kind, id) && Push(*id); }
   uint64_t Fence() const { return marks_.empty() ? 0 : marks_.back(); }
+  // The stack holds `n` values above the innermost MARK.
+  bool HasArgs(uint64_t n) const { return stack_.size() >= Fence() + n; }
   bool Pop(NodeId* id) {
     if (stack_.size() <= Fence()) return Underflow();
     *id = stack_.back();
@@ -496,7 +532,7 @@ class MachineRun {
     return true;
   }
   // Moves stack_[from..] into `items` and truncates the stack.
-  void MoveFrom(uint64_t from, NodeList& items) {
+  [[gnu::always_inline]] void MoveFrom(uint64_t from, NodeList& items) {
     if (from < stack_.size()) items.Append(*g_.arena, stack_.data() + from, stack_.size() - from);
     stack_.resize(from);
   }
@@ -512,12 +548,14 @@ class MachineRun {
   bool PushText(PickleKind kind, const uint8_t* p, uint64_t len) {
     NodeId id = kNoNode;
     if (!PushNew(kind, &id)) return false;
-    PickleNode& n = N(id);
+    SetText(N(id), p, len);
+    return true;
+  }
+  void SetText(PickleNode& n, const uint8_t* p, uint64_t len) {
     n.size = len;
     uint64_t keep = len < limits_.max_text_kept ? len : limits_.max_text_kept;
     n.text = Text(std::string_view(reinterpret_cast<const char*>(p), keep));
     n.truncated = keep < len;
-    return true;
   }
   // None, True, False, () and the ints -5..256 are singletons in CPython, so
   // sharing one node per value is what the unpickler itself does (identity
@@ -553,6 +591,121 @@ class MachineRun {
   }
   bool MakeGlobalFromLines(NodeId* id);
 
+  // ---- the main loop ----
+  bool CheckBudget(std::chrono::steady_clock::time_point start);
+  uint64_t NextBudgetCheck() const;
+  void NoteNewerOpcode();
+  void UpdateNewerOpcodes();
+
+  // ---- fast paths ----
+  // Execute tries these first for the opcodes torch.save pickles are made
+  // of. Each handles its opcode only when Step() would neither fail, nor note
+  // an anomaly, nor take an unusual branch, and checks that before changing
+  // any state; otherwise it returns false and Step() runs the opcode. Step()
+  // stays the one definition of the semantics: a fast path only skips the
+  // generic checks and calls (PickleMachine::Run was ~240 instructions per
+  // opcode on a 20k-tensor state dict before them).
+  template <int kWidth>
+  bool FastPut() {  // BINPUT, LONG_BINPUT
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t idx = LoadLE(data_ + pos_, kWidth);
+    // A new dense entry, within max_memo, of a value above the MARK.
+    if (idx >= memo_dense_.size() || memo_dense_[idx] != kNoNode ||
+        memo_len_ >= limits_.max_memo || !HasArgs(1)) {
+      return false;
+    }
+    memo_dense_[idx] = stack_.back();
+    ++memo_len_;
+    pos_ += kWidth;
+    return true;
+  }
+  template <int kWidth>
+  bool FastGet() {  // BINGET, LONG_BINGET
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t idx = LoadLE(data_ + pos_, kWidth);
+    // (An index below memo_dense_.size() is never in memo_sparse_.)
+    if (idx >= memo_dense_.size() || memo_dense_[idx] == kNoNode || !CanPush()) return false;
+    stack_.push_back(memo_dense_[idx]);
+    pos_ += kWidth;
+    return true;
+  }
+  bool FastShared(NodeId cached) {  // a singleton (see PushShared) seen before
+    if (cached == kNoNode || !CanPush()) return false;
+    stack_.push_back(cached);
+    return true;
+  }
+  bool FastBinInt1() {  // 0..255: all shared small ints
+    if (pos_ >= fast_end_ || !FastShared(small_ints_[data_[pos_] + 5])) return false;
+    ++pos_;
+    return true;
+  }
+  bool FastMark() {
+    if (marks_.size() >= limits_.max_mark_depth) return false;
+    marks_.push_back(stack_.size());
+    mark_offsets_.push_back(op_start_);
+    return true;
+  }
+  bool FastPushNew(PickleKind kind) {  // EMPTY_DICT, EMPTY_LIST, EMPTY_SET
+    if (!CanAddNode() || !CanPush()) return false;
+    stack_.push_back(AddNode(kind));
+    return true;
+  }
+  template <int kWidth>
+  bool FastUnicode() {  // BINUNICODE, SHORT_BINUNICODE
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t len = LoadLE(data_ + pos_, kWidth);
+    if (len > fast_end_ - pos_ - kWidth) return false;
+    const uint8_t* p = data_ + pos_ + kWidth;
+    if (!CanAddNode() || !CanPush() || FindInvalidUtf8(p, len, true) != len) return false;
+    pos_ += kWidth + len;
+    NodeId id = AddNode(PickleKind::kStr);
+    SetText(N(id), p, len);
+    stack_.push_back(id);
+    return true;
+  }
+  // Stack sizes never exceed max_stack (Push checks), so a node that
+  // replaces one or more popped values can always be pushed.
+  bool FastTupleN(uint64_t count) {  // TUPLE1, TUPLE2, TUPLE3
+    if (!HasArgs(count) || !CanAddNode()) return false;
+    NodeId id = AddNode(PickleKind::kTuple);
+    MoveFrom(stack_.size() - count, N(id).items);
+    stack_.push_back(id);
+    return true;
+  }
+  bool FastTuple() {  // TUPLE
+    // The tuple replaces everything above the MARK, so it is pushed at the
+    // MARK's stack size: that must be below max_stack.
+    if (marks_.empty() || marks_.back() >= limits_.max_stack || !CanAddNode()) return false;
+    uint64_t mark = marks_.back();
+    marks_.pop_back();
+    mark_offsets_.pop_back();
+    NodeId id = AddNode(PickleKind::kTuple);
+    MoveFrom(mark, N(id).items);
+    stack_.push_back(id);
+    return true;
+  }
+  bool FastReduce() {
+    if (!HasArgs(2) || !CanAddNode()) return false;
+    NodeId callee = stack_[stack_.size() - 2], args = stack_.back();
+    PickleKind args_kind = N(args).kind;
+    if ((args_kind != PickleKind::kTuple && !IsOpaque(args_kind)) || !IsOpaque(N(callee).kind)) {
+      return false;
+    }
+    NodeId id = AddNode(PickleKind::kCall);
+    N(id).callee = callee;
+    N(id).args = args;
+    stack_.pop_back();
+    stack_.back() = id;
+    return true;
+  }
+  bool FastBinPersId() {
+    if (!HasArgs(1) || !CanAddNode()) return false;
+    NodeId id = AddNode(PickleKind::kPersistentId);
+    N(id).args = stack_.back();
+    stack_.back() = id;
+    return true;
+  }
+
   // ---- opcode groups ----
   bool Step();
   bool OpString(uint64_t len_width);
@@ -572,7 +725,7 @@ class MachineRun {
   bool OpFrame();
   bool OpStop();
 
-  const PickleLimits& limits_;
+  const PickleLimits limits_;
   const bool file_mode_;
   const uint8_t* data_;
   const uint64_t size_;
@@ -599,12 +752,15 @@ class MachineRun {
   bool proto_seen_ = false;
   bool last_was_next_buffer_ = false;
   std::array<bool, 256> newer_opcode_noted_{};
+  // Opcodes that would note opcode.newer-than-protocol now: newer than the
+  // declared PROTO and not noted yet (all false before a PROTO).
+  std::array<bool, 256> note_newer_{};
   std::array<uint32_t, static_cast<size_t>(Anomaly::kCount)> anomaly_counts_{};
 
   std::array<NodeId, 262> small_ints_ = MakeNoNodes<262>();
   NodeId true_ = kNoNode, false_ = kNoNode, none_ = kNoNode, empty_tuple_ = kNoNode;
 
-  std::vector<NodeId> stack_;
+  NodeStack stack_;
   std::vector<uint64_t> marks_;         // stack sizes at each MARK
   std::vector<uint64_t> mark_offsets_;  // where each MARK is, for messages
   std::vector<NodeId> memo_dense_;
@@ -1475,6 +1631,7 @@ bool MachineRun::Step() {
       }
       proto_seen_ = true;
       g_.protocol = p[0];
+      UpdateNewerOpcodes();
       return true;
     }
     case op::FRAME:
@@ -1511,12 +1668,52 @@ bool MachineRun::Step() {
   }
 }
 
+// The opcode and time budgets. The main loop tests one counter: CheckBudget
+// runs when the opcode count reaches NextBudgetCheck() (every 4096 opcodes for
+// the clock, and at max_opcodes + 1).
+bool MachineRun::CheckBudget(std::chrono::steady_clock::time_point start) {
+  uint64_t count = g_.opcode_count;
+  if (count > limits_.max_opcodes) {
+    return LimitHit("pickle.limit.opcodes", "max_opcodes", limits_.max_opcodes);
+  }
+  if ((count & 4095) == 0) {
+    auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    if (static_cast<uint64_t>(elapsed_us) > limits_.max_millis * 1000) {
+      return LimitHit("pickle.limit.time", "max_millis", limits_.max_millis);
+    }
+  }
+  return true;
+}
+
+uint64_t MachineRun::NextBudgetCheck() const {
+  uint64_t next_time_check = (g_.opcode_count | 4095) + 1;
+  uint64_t past_max = limits_.max_opcodes == UINT64_MAX ? UINT64_MAX : limits_.max_opcodes + 1;
+  return std::min(next_time_check, past_max);
+}
+
+void MachineRun::NoteNewerOpcode() {
+  const OpcodeInfo& info = kOpcodes[opcode_];
+  newer_opcode_noted_[opcode_] = true;
+  note_newer_[opcode_] = false;
+  Note(Anomaly::kOpcodeNewerThanProtocol, op_start_,
+       Where() + " belongs to protocol " + std::to_string(info.protocol) +
+           " but the pickle declares protocol " + std::to_string(g_.protocol));
+}
+
+void MachineRun::UpdateNewerOpcodes() {
+  for (size_t c = 0; c < kOpcodes.size(); ++c) {
+    note_newer_[c] = kOpcodes[c].name != nullptr && kOpcodes[c].protocol > g_.protocol &&
+                     !newer_opcode_noted_[c];
+  }
+}
+
 void MachineRun::Execute() {
   const auto start = std::chrono::steady_clock::now();
   // Sizes from a 20k-tensor state dict: about one node per 7 bytes of pickle.
   g_.nodes.reserve(std::min<uint64_t>({size_ / 8 + 16, limits_.max_nodes, uint64_t{1} << 21}));
 
-  stack_.reserve(256);
   marks_.reserve(64);
   mark_offsets_.reserve(64);
   memo_dense_.reserve(std::min<uint64_t>(size_ / 16 + 16, 1u << 20));
@@ -1527,42 +1724,56 @@ void MachineRun::Execute() {
                          kTruncatedHint, static_cast<int64_t>(base_));
     return;
   }
+  uint64_t next_check = NextBudgetCheck();
   while (!stopped_) {
     op_start_ = pos_;
     if (frame_active_ && pos_ >= frame_end_) frame_active_ = false;
-    const uint8_t* p = nullptr;
-    opcode_ = 0;
-    if (pos_ >= size_ && !(file_mode_ && buf_end_ > pos_)) {
-      g_.error = MakeError("pickle.truncated",
-                           "pickle data was truncated: the data ends at offset " +
-                               std::to_string(base_ + pos_) + " after " +
-                               std::to_string(g_.opcode_count) + " opcode(s) without a STOP",
-                           kTruncatedHint, static_cast<int64_t>(base_ + pos_));
-      break;
-    }
-    if (!Read(1, &p)) break;
-    opcode_ = p[0];
-    if (++g_.opcode_count > limits_.max_opcodes) {
-      LimitHit("pickle.limit.opcodes", "max_opcodes", limits_.max_opcodes);
-      break;
-    }
-    if ((g_.opcode_count & 4095) == 0) {
-      auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-      if (static_cast<uint64_t>(elapsed_us) > limits_.max_millis * 1000) {
-        LimitHit("pickle.limit.time", "max_millis", limits_.max_millis);
+    if (pos_ < fast_end_) [[likely]] {
+      opcode_ = data_[pos_++];
+    } else {
+      // (A frame buffer never reaches past size_.)
+      if (pos_ >= size_ && !(file_mode_ && buf_end_ > pos_)) {
+        g_.error = MakeError("pickle.truncated",
+                             "pickle data was truncated: the data ends at offset " +
+                                 std::to_string(base_ + pos_) + " after " +
+                                 std::to_string(g_.opcode_count) + " opcode(s) without a STOP",
+                             kTruncatedHint, static_cast<int64_t>(base_ + pos_));
         break;
       }
+      const uint8_t* p = nullptr;
+      if (!ReadSlow(1, &p)) break;
+      opcode_ = p[0];
     }
-    const OpcodeInfo& info = kOpcodes[opcode_];
-    if (proto_seen_ && info.name && info.protocol > g_.protocol && !newer_opcode_noted_[opcode_]) {
-      newer_opcode_noted_[opcode_] = true;
-      Note(Anomaly::kOpcodeNewerThanProtocol, op_start_,
-           Where() + " belongs to protocol " + std::to_string(info.protocol) +
-               " but the pickle declares protocol " + std::to_string(g_.protocol));
+    if (++g_.opcode_count >= next_check) [[unlikely]] {
+      if (!CheckBudget(start)) break;
+      next_check = NextBudgetCheck();
     }
-    if (!Step()) break;
+    if (note_newer_[opcode_]) [[unlikely]] NoteNewerOpcode();
+    bool ok;
+    switch (opcode_) {
+      case op::LONG_BINPUT: ok = FastPut<4>() || Step(); break;
+      case op::BINPUT: ok = FastPut<1>() || Step(); break;
+      case op::BINGET: ok = FastGet<1>() || Step(); break;
+      case op::LONG_BINGET: ok = FastGet<4>() || Step(); break;
+      case op::BININT1: ok = FastBinInt1() || Step(); break;
+      case op::MARK: ok = FastMark() || Step(); break;
+      case op::BINUNICODE: ok = FastUnicode<4>() || Step(); break;
+      case op::SHORT_BINUNICODE: ok = FastUnicode<1>() || Step(); break;
+      case op::REDUCE: ok = FastReduce() || Step(); break;
+      case op::TUPLE: ok = FastTuple() || Step(); break;
+      case op::TUPLE1: ok = FastTupleN(1) || Step(); break;
+      case op::TUPLE2: ok = FastTupleN(2) || Step(); break;
+      case op::TUPLE3: ok = FastTupleN(3) || Step(); break;
+      case op::EMPTY_TUPLE: ok = FastShared(empty_tuple_) || Step(); break;
+      case op::NEWFALSE: ok = FastShared(false_) || Step(); break;
+      case op::NEWTRUE: ok = FastShared(true_) || Step(); break;
+      case op::NONE: ok = FastShared(none_) || Step(); break;
+      case op::BINPERSID: ok = FastBinPersId() || Step(); break;
+      case op::EMPTY_DICT: ok = FastPushNew(PickleKind::kDict) || Step(); break;
+      case op::EMPTY_LIST: ok = FastPushNew(PickleKind::kList) || Step(); break;
+      default: ok = Step();
+    }
+    if (!ok) break;
     last_was_next_buffer_ = opcode_ == op::NEXT_BUFFER;
     if (frame_active_ && !frame_mismatch_noted_ && op_start_ < frame_end_ && pos_ > frame_end_) {
       frame_mismatch_noted_ = true;
@@ -1615,20 +1826,12 @@ std::string PickleOpcodeName(uint8_t opcode) {
   return std::string("0x") + hex[opcode >> 4] + hex[opcode & 15];
 }
 
-void* PickleArena::Allocate(size_t bytes) {
-  size_t words = bytes / sizeof(uint32_t) + (bytes % sizeof(uint32_t) != 0);
-  if (words > left_) {
-    size_t block = std::max(words, next_words_);
-    blocks_.push_back(std::unique_ptr<uint32_t[]>(new uint32_t[block]));
-    cur_ = blocks_.back().get();
-    left_ = block;
-    if (next_words_ < (size_t{1} << 20)) next_words_ *= 2;  // up to 4 MiB blocks
-  }
-  void* p = cur_;
-  cur_ += words;
-  left_ -= words;
-  total_ += words * sizeof(uint32_t);
-  return p;
+void PickleArena::NewBlock(size_t words) {
+  size_t block = std::max(words, next_words_);
+  blocks_.push_back(std::unique_ptr<uint32_t[]>(new uint32_t[block]));
+  cur_ = blocks_.back().get();
+  left_ = block;
+  if (next_words_ < (size_t{1} << 20)) next_words_ *= 2;  // up to 4 MiB blocks
 }
 
 PickleText::PickleText(PickleArena& arena, std::string_view s) {
