@@ -142,6 +142,24 @@ uint64_t LoadLE(const uint8_t* p, int n) {
   return v;
 }
 
+// Whether s[0..len) is all ASCII (so valid UTF-8): the keys and storage
+// names of a state dict, checked a word at a time, the last word overlapping.
+bool IsAscii(const uint8_t* s, size_t len) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  if (len < 8) {
+    uint8_t any = 0;
+    for (size_t i = 0; i < len; ++i) any |= s[i];
+    return (any & 0x80) == 0;
+  }
+  uint64_t any = 0, w;
+  for (size_t i = 0; i + 8 <= len; i += 8) {
+    std::memcpy(&w, s + i, 8);
+    any |= w;
+  }
+  std::memcpy(&w, s + len - 8, 8);
+  return ((any | w) & kHigh) == 0;
+}
+
 // UTF-8 validation as CPython's decoder does it; `allow_surrogates` is the
 // "surrogatepass" error handler BINUNICODE uses. Returns the offset of the
 // first bad byte, or `len` if the text is valid.
@@ -337,9 +355,13 @@ class NodeStack {
     if (size_ == buf_.size()) [[unlikely]] buf_.resize(std::max<size_t>(2 * size_, 256));
     buf_[size_++] = id;
   }
-  void resize(size_t n) {  // (only ever shrinks in the machine; grows like a vector)
+  [[gnu::always_inline]] void resize(size_t n) {
+    if (n <= size_) [[likely]] {  // the machine only ever shrinks the stack
+      size_ = n;
+      return;
+    }
     if (n > buf_.size()) buf_.resize(n);
-    std::fill(buf_.begin() + std::min(size_, n), buf_.begin() + n, NodeId{0});
+    std::fill(buf_.begin() + size_, buf_.begin() + n, NodeId{0});
     size_ = n;
   }
 
@@ -656,7 +678,8 @@ class MachineRun {
     uint64_t len = LoadLE(data_ + pos_, kWidth);
     if (len > fast_end_ - pos_ - kWidth) return false;
     const uint8_t* p = data_ + pos_ + kWidth;
-    if (!CanAddNode() || !CanPush() || FindInvalidUtf8(p, len, true) != len) return false;
+    if (!CanAddNode() || !CanPush()) return false;
+    if (!IsAscii(p, len) && FindInvalidUtf8(p, len, true) != len) return false;
     pos_ += kWidth + len;
     NodeId id = AddNode(PickleKind::kStr);
     SetText(N(id), p, len);
@@ -1870,7 +1893,11 @@ void NodeList::Append(PickleArena& arena, const NodeId* items, size_t count) {
     if (size > 0) std::memcpy(block + 2, p_, size * sizeof(NodeId));
     p_ = block + 2;
   }
-  std::memcpy(p_ + size, items, count * sizeof(NodeId));
+  if (count <= 4) {  // most lists the machine builds (tuples): cheaper than a memcpy call
+    for (size_t i = 0; i < count; ++i) p_[size + i] = items[i];
+  } else {
+    std::memcpy(p_ + size, items, count * sizeof(NodeId));
+  }
   p_[-1] = static_cast<NodeId>(size + count);
 }
 
