@@ -142,6 +142,24 @@ uint64_t LoadLE(const uint8_t* p, int n) {
   return v;
 }
 
+// Whether s[0..len) is all ASCII (so valid UTF-8): the keys and storage
+// names of a state dict, checked a word at a time, the last word overlapping.
+bool IsAscii(const uint8_t* s, size_t len) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  if (len < 8) {
+    uint8_t any = 0;
+    for (size_t i = 0; i < len; ++i) any |= s[i];
+    return (any & 0x80) == 0;
+  }
+  uint64_t any = 0, w;
+  for (size_t i = 0; i + 8 <= len; i += 8) {
+    std::memcpy(&w, s + i, 8);
+    any |= w;
+  }
+  std::memcpy(&w, s + len - 8, 8);
+  return ((any | w) & kHigh) == 0;
+}
+
 // UTF-8 validation as CPython's decoder does it; `allow_surrogates` is the
 // "surrogatepass" error handler BINUNICODE uses. Returns the offset of the
 // first bad byte, or `len` if the text is valid.
@@ -321,6 +339,37 @@ std::array<NodeId, N> MakeNoNodes() {
   return a;
 }
 
+// The machine's value stack: the part of std::vector's interface the machine
+// uses, with a push_back small enough to be inlined into the opcode fast
+// paths (GCC keeps std::vector's out of line in the big main loop, and would
+// this one too without the attribute).
+class NodeStack {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  NodeId& back() { return buf_[size_ - 1]; }
+  NodeId& operator[](size_t i) { return buf_[i]; }
+  const NodeId* data() const { return buf_.data(); }
+  void pop_back() { --size_; }
+  [[gnu::always_inline]] void push_back(NodeId id) {
+    if (size_ == buf_.size()) [[unlikely]] buf_.resize(std::max<size_t>(2 * size_, 256));
+    buf_[size_++] = id;
+  }
+  [[gnu::always_inline]] void resize(size_t n) {
+    if (n <= size_) [[likely]] {  // the machine only ever shrinks the stack
+      size_ = n;
+      return;
+    }
+    if (n > buf_.size()) buf_.resize(n);
+    std::fill(buf_.begin() + size_, buf_.begin() + n, NodeId{0});
+    size_ = n;
+  }
+
+ private:
+  std::vector<NodeId> buf_;  // capacity: its size
+  size_t size_ = 0;
+};
+
 // The machine state for one Run.
 class MachineRun {
  public:
@@ -333,6 +382,7 @@ class MachineRun {
         base_(base),
         g_(graph) {
     buf_end_ = file_mode_ ? 0 : size_;
+    fast_end_ = size_;
   }
 
   void Execute();
@@ -405,19 +455,27 @@ class MachineRun {
            "offset " + std::to_string(base_ + pos_) + " and continues at offset " +
            std::to_string(base_ + buf_end_) + ", while pickletools and pickle.loads read them");
       pos_ = buf_end_;
+      SyncFastEnd();
     }
   }
+  void SyncFastEnd() { fast_end_ = file_mode_ && buf_end_ > pos_ ? buf_end_ : size_; }
+  // Reads that fit before fast_end_ (every read of an unframed pickle, and
+  // the reads inside a frame) take the inline path; the rest (frame ends,
+  // truncation) the slow one.
   bool Read(uint64_t n, const uint8_t** p) {
-    if (n <= buf_end_ - pos_) {
+    if (n <= fast_end_ - pos_) [[likely]] {
       *p = data_ + pos_;
       pos_ += n;
       return true;
     }
+    return ReadSlow(n, p);
+  }
+  bool ReadSlow(uint64_t n, const uint8_t** p) {
     if (file_mode_) DropBuffer();
     if (n > size_ - pos_) return Truncated(n, pos_);
     *p = data_ + pos_;
     pos_ += n;
-    if (file_mode_) buf_end_ = pos_;
+    SyncFastEnd();
     return true;
   }
   // A text line without its '\n'.
@@ -437,7 +495,7 @@ class MachineRun {
     uint64_t end = static_cast<const uint8_t*>(nl) - data_;
     *line = std::string_view(reinterpret_cast<const char*>(data_ + pos_), end - pos_);
     pos_ = end + 1;
-    if (file_mode_ && pos_ > buf_end_) buf_end_ = pos_;
+    SyncFastEnd();
     return true;
   }
   bool ReadLength(int width, uint64_t* n) {
@@ -448,23 +506,32 @@ class MachineRun {
   }
 
   // ---- nodes, stack, marks, memo ----
-  bool NewNode(PickleKind kind, NodeId* id) {
-    if (g_.nodes.size() >= limits_.max_nodes) return LimitHit("pickle.limit.nodes", "max_nodes", limits_.max_nodes);
-    *id = static_cast<NodeId>(g_.nodes.size());
+  bool CanAddNode() const { return g_.nodes.size() < limits_.max_nodes; }
+  bool CanPush() const { return stack_.size() < limits_.max_stack; }
+  // The caller checked CanAddNode().
+  [[gnu::always_inline]] NodeId AddNode(PickleKind kind) {
+    NodeId id = static_cast<NodeId>(g_.nodes.size());
     PickleNode& n = g_.nodes.emplace_back();
     n.kind = kind;
     n.opcode = opcode_;
     n.offset = base_ + op_start_;
+    return id;
+  }
+  bool NewNode(PickleKind kind, NodeId* id) {
+    if (!CanAddNode()) return LimitHit("pickle.limit.nodes", "max_nodes", limits_.max_nodes);
+    *id = AddNode(kind);
     return true;
   }
   PickleNode& N(NodeId id) { return g_.nodes[id]; }
   bool Push(NodeId id) {
-    if (stack_.size() >= limits_.max_stack) return LimitHit("pickle.limit.stack", "max_stack", limits_.max_stack);
+    if (!CanPush()) return LimitHit("pickle.limit.stack", "max_stack", limits_.max_stack);
     stack_.push_back(id);
     return true;
   }
   bool PushNew(PickleKind kind, NodeId* id) { return NewNode(kind, id) && Push(*id); }
   uint64_t Fence() const { return marks_.empty() ? 0 : marks_.back(); }
+  // The stack holds `n` values above the innermost MARK.
+  bool HasArgs(uint64_t n) const { return stack_.size() >= Fence() + n; }
   bool Pop(NodeId* id) {
     if (stack_.size() <= Fence()) return Underflow();
     *id = stack_.back();
@@ -487,7 +554,7 @@ class MachineRun {
     return true;
   }
   // Moves stack_[from..] into `items` and truncates the stack.
-  void MoveFrom(uint64_t from, NodeList& items) {
+  [[gnu::always_inline]] void MoveFrom(uint64_t from, NodeList& items) {
     if (from < stack_.size()) items.Append(*g_.arena, stack_.data() + from, stack_.size() - from);
     stack_.resize(from);
   }
@@ -503,12 +570,14 @@ class MachineRun {
   bool PushText(PickleKind kind, const uint8_t* p, uint64_t len) {
     NodeId id = kNoNode;
     if (!PushNew(kind, &id)) return false;
-    PickleNode& n = N(id);
+    SetText(N(id), p, len);
+    return true;
+  }
+  void SetText(PickleNode& n, const uint8_t* p, uint64_t len) {
     n.size = len;
     uint64_t keep = len < limits_.max_text_kept ? len : limits_.max_text_kept;
     n.text = Text(std::string_view(reinterpret_cast<const char*>(p), keep));
     n.truncated = keep < len;
-    return true;
   }
   // None, True, False, () and the ints -5..256 are singletons in CPython, so
   // sharing one node per value is what the unpickler itself does (identity
@@ -544,6 +613,122 @@ class MachineRun {
   }
   bool MakeGlobalFromLines(NodeId* id);
 
+  // ---- the main loop ----
+  bool CheckBudget(std::chrono::steady_clock::time_point start);
+  uint64_t NextBudgetCheck() const;
+  void NoteNewerOpcode();
+  void UpdateNewerOpcodes();
+
+  // ---- fast paths ----
+  // Execute tries these first for the opcodes torch.save pickles are made
+  // of. Each handles its opcode only when Step() would neither fail, nor note
+  // an anomaly, nor take an unusual branch, and checks that before changing
+  // any state; otherwise it returns false and Step() runs the opcode. Step()
+  // stays the one definition of the semantics: a fast path only skips the
+  // generic checks and calls (PickleMachine::Run was ~240 instructions per
+  // opcode on a 20k-tensor state dict before them).
+  template <int kWidth>
+  bool FastPut() {  // BINPUT, LONG_BINPUT
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t idx = LoadLE(data_ + pos_, kWidth);
+    // A new dense entry, within max_memo, of a value above the MARK.
+    if (idx >= memo_dense_.size() || memo_dense_[idx] != kNoNode ||
+        memo_len_ >= limits_.max_memo || !HasArgs(1)) {
+      return false;
+    }
+    memo_dense_[idx] = stack_.back();
+    ++memo_len_;
+    pos_ += kWidth;
+    return true;
+  }
+  template <int kWidth>
+  bool FastGet() {  // BINGET, LONG_BINGET
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t idx = LoadLE(data_ + pos_, kWidth);
+    // (An index below memo_dense_.size() is never in memo_sparse_.)
+    if (idx >= memo_dense_.size() || memo_dense_[idx] == kNoNode || !CanPush()) return false;
+    stack_.push_back(memo_dense_[idx]);
+    pos_ += kWidth;
+    return true;
+  }
+  bool FastShared(NodeId cached) {  // a singleton (see PushShared) seen before
+    if (cached == kNoNode || !CanPush()) return false;
+    stack_.push_back(cached);
+    return true;
+  }
+  bool FastBinInt1() {  // 0..255: all shared small ints
+    if (pos_ >= fast_end_ || !FastShared(small_ints_[data_[pos_] + 5])) return false;
+    ++pos_;
+    return true;
+  }
+  bool FastMark() {
+    if (marks_.size() >= limits_.max_mark_depth) return false;
+    marks_.push_back(stack_.size());
+    mark_offsets_.push_back(op_start_);
+    return true;
+  }
+  bool FastPushNew(PickleKind kind) {  // EMPTY_DICT, EMPTY_LIST, EMPTY_SET
+    if (!CanAddNode() || !CanPush()) return false;
+    stack_.push_back(AddNode(kind));
+    return true;
+  }
+  template <int kWidth>
+  bool FastUnicode() {  // BINUNICODE, SHORT_BINUNICODE
+    if (kWidth > fast_end_ - pos_) return false;
+    uint64_t len = LoadLE(data_ + pos_, kWidth);
+    if (len > fast_end_ - pos_ - kWidth) return false;
+    const uint8_t* p = data_ + pos_ + kWidth;
+    if (!CanAddNode() || !CanPush()) return false;
+    if (!IsAscii(p, len) && FindInvalidUtf8(p, len, true) != len) return false;
+    pos_ += kWidth + len;
+    NodeId id = AddNode(PickleKind::kStr);
+    SetText(N(id), p, len);
+    stack_.push_back(id);
+    return true;
+  }
+  // Stack sizes never exceed max_stack (Push checks), so a node that
+  // replaces one or more popped values can always be pushed.
+  bool FastTupleN(uint64_t count) {  // TUPLE1, TUPLE2, TUPLE3
+    if (!HasArgs(count) || !CanAddNode()) return false;
+    NodeId id = AddNode(PickleKind::kTuple);
+    MoveFrom(stack_.size() - count, N(id).items);
+    stack_.push_back(id);
+    return true;
+  }
+  bool FastTuple() {  // TUPLE
+    // The tuple replaces everything above the MARK, so it is pushed at the
+    // MARK's stack size: that must be below max_stack.
+    if (marks_.empty() || marks_.back() >= limits_.max_stack || !CanAddNode()) return false;
+    uint64_t mark = marks_.back();
+    marks_.pop_back();
+    mark_offsets_.pop_back();
+    NodeId id = AddNode(PickleKind::kTuple);
+    MoveFrom(mark, N(id).items);
+    stack_.push_back(id);
+    return true;
+  }
+  bool FastReduce() {
+    if (!HasArgs(2) || !CanAddNode()) return false;
+    NodeId callee = stack_[stack_.size() - 2], args = stack_.back();
+    PickleKind args_kind = N(args).kind;
+    if ((args_kind != PickleKind::kTuple && !IsOpaque(args_kind)) || !IsOpaque(N(callee).kind)) {
+      return false;
+    }
+    NodeId id = AddNode(PickleKind::kCall);
+    N(id).callee = callee;
+    N(id).args = args;
+    stack_.pop_back();
+    stack_.back() = id;
+    return true;
+  }
+  bool FastBinPersId() {
+    if (!HasArgs(1) || !CanAddNode()) return false;
+    NodeId id = AddNode(PickleKind::kPersistentId);
+    N(id).args = stack_.back();
+    stack_.back() = id;
+    return true;
+  }
+
   // ---- opcode groups ----
   bool Step();
   bool OpString(uint64_t len_width);
@@ -563,7 +748,7 @@ class MachineRun {
   bool OpFrame();
   bool OpStop();
 
-  const PickleLimits& limits_;
+  const PickleLimits limits_;
   const bool file_mode_;
   const uint8_t* data_;
   const uint64_t size_;
@@ -571,7 +756,13 @@ class MachineRun {
   PickleGraph& g_;
 
   uint64_t pos_ = 0;
-  uint64_t buf_end_ = 0;  // file mode: end of the frame buffer (== pos_ outside frames)
+  // File mode: while buf_end_ > pos_, [pos_, buf_end_) is what is left of the
+  // current frame buffer; otherwise the buffer is empty (CPython reads from
+  // the file directly) and buf_end_ is stale. Bytes mode: buf_end_ == size_.
+  uint64_t buf_end_ = 0;
+  // Reads up to here have no frame-buffer effect: buf_end_ while a file-mode
+  // buffer holds bytes, size_ otherwise. pos_ <= fast_end_ always.
+  uint64_t fast_end_ = 0;
   uint64_t op_start_ = 0;
   uint8_t opcode_ = 0;
   bool stopped_ = false;
@@ -584,12 +775,15 @@ class MachineRun {
   bool proto_seen_ = false;
   bool last_was_next_buffer_ = false;
   std::array<bool, 256> newer_opcode_noted_{};
+  // Opcodes that would note opcode.newer-than-protocol now: newer than the
+  // declared PROTO and not noted yet (all false before a PROTO).
+  std::array<bool, 256> note_newer_{};
   std::array<uint32_t, static_cast<size_t>(Anomaly::kCount)> anomaly_counts_{};
 
   std::array<NodeId, 262> small_ints_ = MakeNoNodes<262>();
   NodeId true_ = kNoNode, false_ = kNoNode, none_ = kNoNode, empty_tuple_ = kNoNode;
 
-  std::vector<NodeId> stack_;
+  NodeStack stack_;
   std::vector<uint64_t> marks_;         // stack sizes at each MARK
   std::vector<uint64_t> mark_offsets_;  // where each MARK is, for messages
   std::vector<NodeId> memo_dense_;
@@ -1081,10 +1275,12 @@ bool MachineRun::OpFrame() {
   if (file_mode_) {
     // _Unpickler_Read(frame_len): bytes already buffered are reused in place;
     // otherwise the rest of the buffer is dropped and a fresh one read.
-    if (len > buf_end_ - pos_) {
+    uint64_t buffered = buf_end_ > pos_ ? buf_end_ - pos_ : 0;
+    if (len > buffered) {
       DropBuffer();
       if (len > size_ - pos_) return Truncated(len, pos_);
       buf_end_ = pos_ + len;
+      SyncFastEnd();
     }
   } else if (len > size_ - pos_) {
     return Truncated(len, pos_);
@@ -1458,6 +1654,7 @@ bool MachineRun::Step() {
       }
       proto_seen_ = true;
       g_.protocol = p[0];
+      UpdateNewerOpcodes();
       return true;
     }
     case op::FRAME:
@@ -1494,12 +1691,52 @@ bool MachineRun::Step() {
   }
 }
 
+// The opcode and time budgets. The main loop tests one counter: CheckBudget
+// runs when the opcode count reaches NextBudgetCheck() (every 4096 opcodes for
+// the clock, and at max_opcodes + 1).
+bool MachineRun::CheckBudget(std::chrono::steady_clock::time_point start) {
+  uint64_t count = g_.opcode_count;
+  if (count > limits_.max_opcodes) {
+    return LimitHit("pickle.limit.opcodes", "max_opcodes", limits_.max_opcodes);
+  }
+  if ((count & 4095) == 0) {
+    auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    if (static_cast<uint64_t>(elapsed_us) > limits_.max_millis * 1000) {
+      return LimitHit("pickle.limit.time", "max_millis", limits_.max_millis);
+    }
+  }
+  return true;
+}
+
+uint64_t MachineRun::NextBudgetCheck() const {
+  uint64_t next_time_check = (g_.opcode_count | 4095) + 1;
+  uint64_t past_max = limits_.max_opcodes == UINT64_MAX ? UINT64_MAX : limits_.max_opcodes + 1;
+  return std::min(next_time_check, past_max);
+}
+
+void MachineRun::NoteNewerOpcode() {
+  const OpcodeInfo& info = kOpcodes[opcode_];
+  newer_opcode_noted_[opcode_] = true;
+  note_newer_[opcode_] = false;
+  Note(Anomaly::kOpcodeNewerThanProtocol, op_start_,
+       Where() + " belongs to protocol " + std::to_string(info.protocol) +
+           " but the pickle declares protocol " + std::to_string(g_.protocol));
+}
+
+void MachineRun::UpdateNewerOpcodes() {
+  for (size_t c = 0; c < kOpcodes.size(); ++c) {
+    note_newer_[c] = kOpcodes[c].name != nullptr && kOpcodes[c].protocol > g_.protocol &&
+                     !newer_opcode_noted_[c];
+  }
+}
+
 void MachineRun::Execute() {
   const auto start = std::chrono::steady_clock::now();
   // Sizes from a 20k-tensor state dict: about one node per 7 bytes of pickle.
   g_.nodes.reserve(std::min<uint64_t>({size_ / 8 + 16, limits_.max_nodes, uint64_t{1} << 21}));
 
-  stack_.reserve(256);
   marks_.reserve(64);
   mark_offsets_.reserve(64);
   memo_dense_.reserve(std::min<uint64_t>(size_ / 16 + 16, 1u << 20));
@@ -1510,42 +1747,56 @@ void MachineRun::Execute() {
                          kTruncatedHint, static_cast<int64_t>(base_));
     return;
   }
+  uint64_t next_check = NextBudgetCheck();
   while (!stopped_) {
     op_start_ = pos_;
     if (frame_active_ && pos_ >= frame_end_) frame_active_ = false;
-    const uint8_t* p = nullptr;
-    opcode_ = 0;
-    if (pos_ >= size_ && !(file_mode_ && buf_end_ > pos_)) {
-      g_.error = MakeError("pickle.truncated",
-                           "pickle data was truncated: the data ends at offset " +
-                               std::to_string(base_ + pos_) + " after " +
-                               std::to_string(g_.opcode_count) + " opcode(s) without a STOP",
-                           kTruncatedHint, static_cast<int64_t>(base_ + pos_));
-      break;
-    }
-    if (!Read(1, &p)) break;
-    opcode_ = p[0];
-    if (++g_.opcode_count > limits_.max_opcodes) {
-      LimitHit("pickle.limit.opcodes", "max_opcodes", limits_.max_opcodes);
-      break;
-    }
-    if ((g_.opcode_count & 4095) == 0) {
-      auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-      if (static_cast<uint64_t>(elapsed_us) > limits_.max_millis * 1000) {
-        LimitHit("pickle.limit.time", "max_millis", limits_.max_millis);
+    if (pos_ < fast_end_) [[likely]] {
+      opcode_ = data_[pos_++];
+    } else {
+      // (A frame buffer never reaches past size_.)
+      if (pos_ >= size_ && !(file_mode_ && buf_end_ > pos_)) {
+        g_.error = MakeError("pickle.truncated",
+                             "pickle data was truncated: the data ends at offset " +
+                                 std::to_string(base_ + pos_) + " after " +
+                                 std::to_string(g_.opcode_count) + " opcode(s) without a STOP",
+                             kTruncatedHint, static_cast<int64_t>(base_ + pos_));
         break;
       }
+      const uint8_t* p = nullptr;
+      if (!ReadSlow(1, &p)) break;
+      opcode_ = p[0];
     }
-    const OpcodeInfo& info = kOpcodes[opcode_];
-    if (proto_seen_ && info.name && info.protocol > g_.protocol && !newer_opcode_noted_[opcode_]) {
-      newer_opcode_noted_[opcode_] = true;
-      Note(Anomaly::kOpcodeNewerThanProtocol, op_start_,
-           Where() + " belongs to protocol " + std::to_string(info.protocol) +
-               " but the pickle declares protocol " + std::to_string(g_.protocol));
+    if (++g_.opcode_count >= next_check) [[unlikely]] {
+      if (!CheckBudget(start)) break;
+      next_check = NextBudgetCheck();
     }
-    if (!Step()) break;
+    if (note_newer_[opcode_]) [[unlikely]] NoteNewerOpcode();
+    bool ok;
+    switch (opcode_) {
+      case op::LONG_BINPUT: ok = FastPut<4>() || Step(); break;
+      case op::BINPUT: ok = FastPut<1>() || Step(); break;
+      case op::BINGET: ok = FastGet<1>() || Step(); break;
+      case op::LONG_BINGET: ok = FastGet<4>() || Step(); break;
+      case op::BININT1: ok = FastBinInt1() || Step(); break;
+      case op::MARK: ok = FastMark() || Step(); break;
+      case op::BINUNICODE: ok = FastUnicode<4>() || Step(); break;
+      case op::SHORT_BINUNICODE: ok = FastUnicode<1>() || Step(); break;
+      case op::REDUCE: ok = FastReduce() || Step(); break;
+      case op::TUPLE: ok = FastTuple() || Step(); break;
+      case op::TUPLE1: ok = FastTupleN(1) || Step(); break;
+      case op::TUPLE2: ok = FastTupleN(2) || Step(); break;
+      case op::TUPLE3: ok = FastTupleN(3) || Step(); break;
+      case op::EMPTY_TUPLE: ok = FastShared(empty_tuple_) || Step(); break;
+      case op::NEWFALSE: ok = FastShared(false_) || Step(); break;
+      case op::NEWTRUE: ok = FastShared(true_) || Step(); break;
+      case op::NONE: ok = FastShared(none_) || Step(); break;
+      case op::BINPERSID: ok = FastBinPersId() || Step(); break;
+      case op::EMPTY_DICT: ok = FastPushNew(PickleKind::kDict) || Step(); break;
+      case op::EMPTY_LIST: ok = FastPushNew(PickleKind::kList) || Step(); break;
+      default: ok = Step();
+    }
+    if (!ok) break;
     last_was_next_buffer_ = opcode_ == op::NEXT_BUFFER;
     if (frame_active_ && !frame_mismatch_noted_ && op_start_ < frame_end_ && pos_ > frame_end_) {
       frame_mismatch_noted_ = true;
@@ -1598,20 +1849,12 @@ std::string PickleOpcodeName(uint8_t opcode) {
   return std::string("0x") + hex[opcode >> 4] + hex[opcode & 15];
 }
 
-void* PickleArena::Allocate(size_t bytes) {
-  size_t words = bytes / sizeof(uint32_t) + (bytes % sizeof(uint32_t) != 0);
-  if (words > left_) {
-    size_t block = std::max(words, next_words_);
-    blocks_.push_back(std::unique_ptr<uint32_t[]>(new uint32_t[block]));
-    cur_ = blocks_.back().get();
-    left_ = block;
-    if (next_words_ < (size_t{1} << 20)) next_words_ *= 2;  // up to 4 MiB blocks
-  }
-  void* p = cur_;
-  cur_ += words;
-  left_ -= words;
-  total_ += words * sizeof(uint32_t);
-  return p;
+void PickleArena::NewBlock(size_t words) {
+  size_t block = std::max(words, next_words_);
+  blocks_.push_back(std::unique_ptr<uint32_t[]>(new uint32_t[block]));
+  cur_ = blocks_.back().get();
+  left_ = block;
+  if (next_words_ < (size_t{1} << 20)) next_words_ *= 2;  // up to 4 MiB blocks
 }
 
 PickleText::PickleText(PickleArena& arena, std::string_view s) {
@@ -1650,7 +1893,11 @@ void NodeList::Append(PickleArena& arena, const NodeId* items, size_t count) {
     if (size > 0) std::memcpy(block + 2, p_, size * sizeof(NodeId));
     p_ = block + 2;
   }
-  std::memcpy(p_ + size, items, count * sizeof(NodeId));
+  if (count <= 4) {  // most lists the machine builds (tuples): cheaper than a memcpy call
+    for (size_t i = 0; i < count; ++i) p_[size + i] = items[i];
+  } else {
+    std::memcpy(p_ + size, items, count * sizeof(NodeId));
+  }
   p_[-1] = static_cast<NodeId>(size + count);
 }
 

@@ -160,11 +160,22 @@ class PickleArena {
   PickleArena() = default;
   PickleArena(const PickleArena&) = delete;
   PickleArena& operator=(const PickleArena&) = delete;
-  // `bytes` bytes aligned for uint32_t (uninitialised).
-  void* Allocate(size_t bytes);
+  // `bytes` bytes aligned for uint32_t (uninitialised). Inline: the pickle
+  // machine allocates a text or list for most nodes it creates.
+  void* Allocate(size_t bytes) {
+    size_t words = bytes / sizeof(uint32_t) + (bytes % sizeof(uint32_t) != 0);
+    if (words > left_) NewBlock(words);
+    void* p = cur_;
+    cur_ += words;
+    left_ -= words;
+    total_ += words * sizeof(uint32_t);
+    return p;
+  }
   uint64_t bytes_allocated() const { return total_; }
 
  private:
+  void NewBlock(size_t words);  // makes cur_ a block of at least `words`
+
   std::vector<std::unique_ptr<uint32_t[]>> blocks_;
   uint32_t* cur_ = nullptr;
   size_t left_ = 0;       // uint32_t words left in the current block

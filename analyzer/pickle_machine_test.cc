@@ -726,6 +726,158 @@ TEST(PickleMachineLimits, EachLimit) {
   }
 }
 
+// The opcodes torch.save writes most (BINGET, LONG_BINPUT, BININT1, MARK,
+// BINUNICODE, TUPLE*, REDUCE, BINPERSID, EMPTY_*) have short paths in the
+// machine; a limit hit on exactly such an opcode must still be reported at
+// that opcode, like any other.
+TEST(PickleMachineLimits, HitOnTheCommonOpcodes) {
+  struct Case {
+    const char* name;
+    std::string bytes;
+    PickleLimits limits;
+    const char* code;
+    int64_t offset;
+  };
+  PickleLimits stack2, stack3, nodes1, nodes2, memo2;
+  stack2.max_stack = 2;
+  stack3.max_stack = 3;
+  nodes1.max_nodes = 1;
+  nodes2.max_nodes = 2;
+  memo2.max_memo = 2;
+  const Case cases[] = {
+      {"BININT1 push", B("K\x01K\x02K\x03K\x04."), stack3, "pickle.limit.stack", 6},
+      {"BINGET push", B("Nq\x00h\x00h\x00h\x00."), stack3, "pickle.limit.stack", 7},
+      {"shared None push", "NNN.", stack2, "pickle.limit.stack", 2},
+      {"EMPTY_DICT push", "}}}.", stack2, "pickle.limit.stack", 2},
+      // TUPLE pushes its result where the MARK was: at max_stack there.
+      {"TUPLE at a full MARK", "NN(t.", stack2, "pickle.limit.stack", 3},
+      {"BINUNICODE node", B("X\x01\x00\x00\x00" "aX\x01\x00\x00\x00" "b."), nodes1,
+       "pickle.limit.nodes", 6},
+      {"TUPLE1 node", B("]\x85\x85."), nodes2, "pickle.limit.nodes", 2},
+      {"TUPLE node", "](t.", nodes1, "pickle.limit.nodes", 2},
+      {"REDUCE node", "c__builtin__\nlist\n)R.", nodes2, "pickle.limit.nodes", 19},
+      {"BINPERSID node", "NQ.", nodes1, "pickle.limit.nodes", 1},
+      {"LONG_BINPUT memo", B("Nr\x00\x00\x00\x00r\x01\x00\x00\x00r\x02\x00\x00\x00."), memo2,
+       "pickle.limit.memo", 11},
+      {"BINGET of an index never PUT", B("Nq\x05h\x03."), {}, "pickle.memo-missing", 3},
+      {"BINPUT of an empty MARK", B("N(q\x00."), {}, "pickle.stack-underflow", 2},
+      {"REDUCE on a non-callable", "N)R.", {}, "pickle.type-error", 2},
+      {"TUPLE2 across a MARK", B("N(N\x86."), {}, "pickle.stack-underflow", 3},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    PickleGraph g = RunPickle(c.bytes, c.limits, PickleFraming::kFileStream, 100);
+    ASSERT_TRUE(g.error.has_value());
+    EXPECT_EQ(g.error->code, c.code) << g.error->message;
+    EXPECT_EQ(g.error->offset, 100 + c.offset) << g.error->message;
+  }
+  // One opcode under each limit still completes.
+  PickleGraph g = RunPickle(B("K\x01K\x02K\x03\x87."), stack3);
+  ASSERT_TRUE(g.complete()) << ErrorCode(g);
+  EXPECT_EQ(RenderRoot(g), "(1, 2, 3)");
+}
+
+// The opcode budget is checked at every opcode, also next to the points
+// where the clock is read (every 4096 opcodes).
+TEST(PickleMachineLimits, OpcodeBudgetAroundClockChecks) {
+  std::string s;
+  for (int i = 0; i < 2100; ++i) s += "N0";
+  s += "N.";  // 4202 one-byte opcodes
+  for (uint64_t max : {4095u, 4096u, 4097u, 4201u}) {
+    SCOPED_TRACE(max);
+    PickleLimits limits;
+    limits.max_opcodes = max;
+    PickleGraph g = RunPickle(s, limits);
+    ASSERT_TRUE(g.error.has_value());
+    EXPECT_EQ(g.error->code, "pickle.limit.opcodes");
+    EXPECT_EQ(g.error->offset, static_cast<int64_t>(max));  // opcode max + 1
+    EXPECT_EQ(g.opcode_count, max + 1);
+  }
+  PickleLimits limits;
+  limits.max_opcodes = 4202;
+  EXPECT_TRUE(RunPickle(s, limits).complete());
+}
+
+TEST(PickleMachineOpcodes, UnicodeValidationAtWordEdges) {
+  auto binunicode = [](std::string_view text) {
+    uint32_t n = static_cast<uint32_t>(text.size());
+    std::string s = "X";
+    for (int i = 0; i < 4; ++i) s += static_cast<char>((n >> (8 * i)) & 0xff);
+    return s + std::string(text) + ".";
+  };
+  // ASCII and valid UTF-8 of every length around the 8-byte words.
+  for (size_t len = 0; len <= 17; ++len) {
+    SCOPED_TRACE(len);
+    std::string ascii(len, 'a');
+    PickleGraph g = RunPickle(binunicode(ascii));
+    ASSERT_TRUE(g.complete()) << ErrorCode(g);
+    EXPECT_EQ(g.at(g.root).text, ascii);
+    if (len >= 2) {
+      std::string accented = std::string(len - 2, 'a') + "\xc3\xa9";  // é last
+      g = RunPickle(binunicode(accented));
+      ASSERT_TRUE(g.complete()) << ErrorCode(g);
+      EXPECT_EQ(g.at(g.root).text, accented);
+    }
+    if (len >= 1) {  // an invalid byte last, then first
+      std::string bad = std::string(len - 1, 'a') + "\xff";
+      g = RunPickle(binunicode(bad));
+      ASSERT_TRUE(g.error.has_value());
+      EXPECT_EQ(g.error->code, "pickle.bad-utf8");
+      EXPECT_EQ(g.error->offset, static_cast<int64_t>(5 + len - 1));
+      bad = "\x80" + std::string(len - 1, 'a');
+      g = RunPickle(binunicode(bad));
+      ASSERT_TRUE(g.error.has_value());
+      EXPECT_EQ(g.error->offset, 5);
+    }
+  }
+  // BINUNICODE decodes with "surrogatepass": a lone surrogate is accepted.
+  PickleGraph g = RunPickle(binunicode("abcdefgh\xed\xa0\x80"));
+  ASSERT_TRUE(g.complete()) << ErrorCode(g);
+  EXPECT_EQ(g.at(g.root).size, 11u);
+  // SHORT_BINUNICODE takes the same checks.
+  g = RunPickle(B("\x8c\x02\xc3\x28."));
+  ASSERT_TRUE(g.error.has_value());
+  EXPECT_EQ(g.error->code, "pickle.bad-utf8");
+}
+
+// Reads inside and across a FRAME for the common opcodes: torch.load's file
+// unpickler drops the frame's rest when a read straddles its end, while
+// pickle.loads reads on.
+TEST(PickleMachineFrames, CommonOpcodesStraddlingAFrame) {
+  // FRAME(4) holds N, LONG_BINPUT and 2 of its 4 index bytes; the file
+  // unpickler drops those 2 and takes the index from the 4 bytes after the
+  // frame (7), the bytes reader takes 0x00070000 from the 2 + 2 bytes.
+  std::string s = B("\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00Nr\x00\x00\x07\x00\x00\x00")
+                  + B("h\x07.");
+  PickleGraph file = RunPickle(s, {}, PickleFraming::kFileStream);
+  ASSERT_TRUE(file.complete()) << ErrorCode(file);
+  EXPECT_TRUE(HasAnomaly(file, "frame.skipped-bytes"));
+  EXPECT_EQ(RenderRoot(file), "None");
+  PickleGraph bytes = RunPickle(s, {}, PickleFraming::kBytesBuffer);
+  ASSERT_TRUE(bytes.error.has_value());  // memo 0x00070000 was PUT, BINGET 0 was not
+  EXPECT_FALSE(HasAnomaly(bytes, "frame.skipped-bytes"));
+  // A BINUNICODE whose text runs past its frame.
+  // The file unpickler drops "ab" and reads "c.N"; the bytes reader "abc".
+  s = B("\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00X\x03\x00\x00\x00" "ab") + "c.N.";
+  file = RunPickle(s, {}, PickleFraming::kFileStream);
+  ASSERT_TRUE(file.complete()) << ErrorCode(file);
+  EXPECT_TRUE(HasAnomaly(file, "frame.skipped-bytes"));
+  EXPECT_EQ(file.at(file.root).text, "c.N");
+  bytes = RunPickle(s, {}, PickleFraming::kBytesBuffer);
+  ASSERT_TRUE(bytes.complete()) << ErrorCode(bytes);
+  EXPECT_TRUE(HasAnomaly(bytes, "frame.length-mismatch"));
+  EXPECT_EQ(bytes.at(bytes.root).text, "abc");
+  // Whole opcodes inside two frames, and after them.
+  s = B("\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00K\x05(\x95\x04\x00\x00\x00\x00\x00\x00\x00"
+        "K\x06t\x86") + ".";
+  for (PickleFraming f : {PickleFraming::kFileStream, PickleFraming::kBytesBuffer}) {
+    PickleGraph g = RunPickle(s, {}, f);
+    ASSERT_TRUE(g.complete()) << ErrorCode(g);
+    EXPECT_TRUE(g.anomalies.empty()) << g.anomalies[0].code;
+    EXPECT_EQ(RenderRoot(g), "(5, (6,))");
+  }
+}
+
 TEST(PickleMachineLimits, TimeBudget) {
   PickleLimits limits;
   limits.max_millis = 0;
