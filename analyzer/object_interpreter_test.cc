@@ -707,6 +707,54 @@ TEST(ObjectInterpreterHostile, PersistentIdOfUnknownShape) {
   }
 }
 
+// torch.save's shape, globals memoized: after the first tensor the walk of
+// each tensor's arguments is replayed (ReplayDenseTensorWalk). Tensors that
+// differ (a hooks dict with an entry, a size tuple shared by memo) take the
+// full walk; every global keeps the consumer and path of its first use.
+TEST(ObjectInterpreterHostile, MemoizedStateDictKeepsFirstUsesAndOddTensors) {
+  GraphBuilder b;
+  NodeId rebuild = b.Global("torch._utils", "_rebuild_tensor_v2");
+  NodeId storage_class = b.Global("torch", "FloatStorage");
+  NodeId ordered_dict = b.Global("collections", "OrderedDict");
+  NodeId storage = b.Str("storage"), cpu = b.Str("cpu"), empty = b.Tuple({});
+  auto tensor = [&](const std::string& key, NodeId size, NodeId hooks) {
+    NodeId pid = b.Pid(b.Tuple({storage, storage_class, b.Str(key), cpu, b.Int(2)}));
+    return b.Call(rebuild, b.Tuple({pid, b.Int(0), size, b.Tuple({b.Int(1)}), b.Int(0), hooks}));
+  };
+  NodeId shared_size = b.Tuple({b.Int(2)});
+  NodeId a = tensor("0", shared_size, b.Call(ordered_dict, empty));
+  NodeId c = tensor("1", b.Tuple({b.Int(2)}), b.Call(ordered_dict, empty));
+  // A backward hook that is a function: the hooks OrderedDict has an entry.
+  NodeId hooks_with_entry = b.Call(ordered_dict, empty);
+  NodeId system = b.Global("os", "system");
+  b.g.nodes[hooks_with_entry].set_items = b.g.List({b.Int(0), system});
+  NodeId d = tensor("2", b.Tuple({b.Int(2)}), hooks_with_entry);
+  NodeId e = tensor("3", shared_size, b.Call(ordered_dict, empty));  // size shared with a
+  NodeId root = b.Seq(PickleKind::kDict, {b.Str("a"), a, b.Str("c"), c, b.Str("d"), d, b.Str("e"), e});
+  Checkpoint ck = b.Interpret(root);
+
+  ASSERT_EQ(ck.tensors.size(), 4u);
+  EXPECT_EQ(ck.tensors[0].name, "a");
+  EXPECT_EQ(ck.tensors[3].name, "e");
+  EXPECT_EQ(ck.tensors[3].shape, (std::vector<int64_t>{2}));
+  EXPECT_EQ(ck.layout, Layout::kTensorDict);
+  auto use = [&](const std::string& name) {
+    auto it = std::find_if(ck.globals.begin(), ck.globals.end(),
+                           [&](const GlobalUse& g) { return g.name == name; });
+    return it == ck.globals.end() ? GlobalUse{} : *it;
+  };
+  EXPECT_EQ(use("_rebuild_tensor_v2").consumer, "REDUCE");
+  EXPECT_EQ(use("_rebuild_tensor_v2").object_path, "['a']");
+  EXPECT_EQ(use("FloatStorage").consumer, "persistent-id");
+  EXPECT_EQ(use("FloatStorage").object_path, "['a'][0]");
+  EXPECT_EQ(use("OrderedDict").consumer, "REDUCE");
+  EXPECT_EQ(use("OrderedDict").object_path, "['a'][5]");
+  // Inside the third tensor's hooks: found, with its own path.
+  EXPECT_EQ(use("system").consumer, "value");
+  EXPECT_EQ(use("system").object_path, "['d'][5][0]");
+  EXPECT_TRUE(ck.problems.empty());
+}
+
 TEST(ObjectInterpreterHostile, UnknownRebuildFunctionAndWrongArgumentShapes) {
   GraphBuilder b;
   NodeId future = b.Call(b.Global("torch._utils", "_rebuild_from_the_future"), b.Tuple({b.Int(1)}));
