@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyzer/flat_string_index.h"
 #include "analyzer/object_interpreter.h"
 #include "analyzer/safetensors_reader.h"
 
@@ -697,17 +696,16 @@ void Reader::ReadZip(const ByteSource& source) {
   if (torchscript) cp_.layout = Layout::kTorchScript;
 
   // Every storage needs its record, of exactly numel x element_size bytes.
-  // (Views into cp_.storages' record names, which do not move below.)
-  FlatStringIndex referenced;
-  referenced.Reserve(cp_.storages.size());
+  // Records found are marked by position (no second index of names).
+  std::vector<bool> referenced(entries.size(), false);
   const std::string data_prefix = prefix + "data/";
   for (StorageInfo& s : cp_.storages) {
     s.record.reserve(data_prefix.size() + s.key.size());
     s.record.assign(data_prefix);
     s.record += s.key;
-    referenced.Emplace(s.record, 0);
     const ZipEntry* e = zip.Find(s.record);
     if (e != nullptr) {
+      referenced[static_cast<size_t>(e - entries.data())] = true;
       s.record_bytes = e->uncompressed_size;
       uint64_t expected = 0;
       if (s.element_size == 0 ||
@@ -743,8 +741,15 @@ void Reader::ReadZip(const ByteSource& source) {
     }
   }
   if (!torchscript) {
+    // (A record whose name is a duplicate is referenced when its namesake,
+    // the copy Find returns, is.)
+    auto is_referenced = [&](const ZipEntry& e) {
+      if (referenced[static_cast<size_t>(&e - entries.data())]) return true;
+      const ZipEntry* namesake = zip.Find(e.name);
+      return namesake != nullptr && referenced[static_cast<size_t>(namesake - entries.data())];
+    };
     for (const ZipEntry& e : entries) {
-      if (StartsWith(e.name, data_prefix) && !referenced.Contains(e.name)) {
+      if (StartsWith(e.name, data_prefix) && !is_referenced(e)) {
         Problem("zip.unreferenced-record", Severity::kWarning,
                 "record `" + e.name + "` (" + std::to_string(e.uncompressed_size) +
                     " bytes) is not referenced by any tensor in data.pkl",

@@ -310,6 +310,16 @@ TEST(ReadCheckpoint, ZipMissingAndShortStorageRecords) {
   extra.insert(extra.end() - 1, {folder + "/data/99", "xxxx"});
   cp = ReadBytes(WriteZip(extra));
   EXPECT_TRUE(HasProblem(cp, "zip.unreferenced-record")) << ProblemCodes(cp);
+
+  // A storage record stored twice: a duplicate name, but both copies are the
+  // referenced record, not an unreferenced one.
+  std::vector<ZipRecord> twice = records;
+  for (const ZipRecord& r : records) {
+    if (r.name == folder + "/data/0") twice.insert(twice.end() - 1, r);
+  }
+  cp = ReadBytes(WriteZip(twice));
+  EXPECT_TRUE(HasProblem(cp, "zip.duplicate-name")) << ProblemCodes(cp);
+  EXPECT_FALSE(HasProblem(cp, "zip.unreferenced-record")) << ProblemCodes(cp);
 }
 
 TEST(ReadCheckpoint, ZipWithoutFolderOrDataPkl) {
