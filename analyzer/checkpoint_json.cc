@@ -241,32 +241,30 @@ struct ObjectPieces {
 
   void Open(JsonWriter::Run& run, bool comma) const { run.Put(comma ? open_next : open_first); }
   void IntArray(JsonWriter::Run& run, const std::vector<int64_t>& v) const {
-    run.Char('[');
-    if (v.empty()) {
-      run.Char(']');
-      return;
-    }
-    for (size_t i = 0; i < v.size(); ++i) {
-      run.Put(i == 0 ? item_first : item_next);
-      run.Int(v[i]);
-    }
-    run.Put(array_close);
+    Array(run, v, [&run](int64_t x) { run.Int(x); });
   }
   void StringArray(JsonWriter::Run& run, const std::vector<std::string>& v) const {
-    run.Char('[');
-    if (v.empty()) {
-      run.Char(']');
-      return;
-    }
-    for (size_t i = 0; i < v.size(); ++i) {
-      run.Put(i == 0 ? item_first : item_next);
-      run.String(v[i]);
-    }
-    run.Put(array_close);
+    Array(run, v, [&run](const std::string& x) { run.String(x); });
   }
 
   const JsonWriter& writer;
   const Piece open_first, open_next, close, item_first, item_next, array_close;
+
+ private:
+  // `[]`, or `[`, the items on their own lines, and the closing line.
+  template <class T, class WriteItem>
+  void Array(JsonWriter::Run& run, const std::vector<T>& v, WriteItem write_item) const {
+    run.Char('[');
+    if (v.empty()) {
+      run.Char(']');
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      run.Put(i == 0 ? item_first : item_next);
+      write_item(v[i]);
+    }
+    run.Put(array_close);
+  }
 };
 
 // The "tensors" array's elements (TensorToJson's members, in order).
