@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
-#include "analyzer/pickle_safety.h"
-#include "analyzer/state_dict_diff.h"
+#include "analyzer/analysis/pickle_safety.h"
+#include "analyzer/analysis/state_dict_diff.h"
 #include "rules/registry.h"
 
 namespace ptlint::lsp {

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rules/diagnostic.h"
+#include "rules/core/diagnostic.h"
 
 namespace ptlint::lsp {
 

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "analyzer/project_analysis.h"
+#include "analyzer/analysis/project_analysis.h"
 #include "lsp/code_actions.h"
 #include "lsp/hover.h"
 #include "lsp/protocol.h"

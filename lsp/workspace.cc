@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "analyzer/call_sites.h"
-#include "analyzer/checkpoint_discovery.h"
-#include "analyzer/project_config.h"
+#include "analyzer/python/call_sites.h"
+#include "analyzer/checkpoint/checkpoint_discovery.h"
+#include "analyzer/config/project_config.h"
 
 namespace ptlint::lsp {
 namespace fs = std::filesystem;

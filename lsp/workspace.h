@@ -28,10 +28,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyzer/project_analysis.h"
-#include "analyzer/result.h"
+#include "analyzer/analysis/project_analysis.h"
+#include "analyzer/support/result.h"
 #include "lsp/protocol.h"
-#include "rules/diagnostic.h"
+#include "rules/core/diagnostic.h"
 #include "rules/lint.h"
 
 namespace ptlint::lsp {

@@ -7,9 +7,9 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "analyzer/global_safety.h"
-#include "analyzer/pickle_safety.h"
-#include "analyzer/state_dict_diff.h"
+#include "analyzer/analysis/global_safety.h"
+#include "analyzer/analysis/pickle_safety.h"
+#include "analyzer/analysis/state_dict_diff.h"
 #include "rules/registry.h"
 
 namespace ptlint {

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/project_analysis.h"
-#include "analyzer/project_config.h"
-#include "analyzer/result.h"
-#include "rules/diagnostic.h"
+#include "analyzer/analysis/project_analysis.h"
+#include "analyzer/config/project_config.h"
+#include "analyzer/support/result.h"
+#include "rules/core/diagnostic.h"
 
 namespace ptlint {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/checkpoint_discovery.h"
-#include "analyzer/project_analysis.h"
-#include "analyzer/project_config.h"
+#include "analyzer/checkpoint/checkpoint_discovery.h"
+#include "analyzer/analysis/project_analysis.h"
+#include "analyzer/config/project_config.h"
 
 namespace ptlint {
 namespace {

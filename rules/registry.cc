@@ -5,17 +5,21 @@
 #include <string>
 #include <utility>
 
-#include "rules/modules.h"
+#include "rules/references/references_module.h"
+#include "rules/rule_docs.h"
+#include "rules/drift/drift_module.h"
+#include "rules/loading/loading_module.h"
+#include "rules/optimizer/optimizer_module.h"
+#include "rules/format/format_module.h"
+#include "rules/security/security_module.h"
+#include "rules/saving/saving_module.h"
 
 namespace ptlint {
-
-extern const std::pair<std::string_view, std::string_view> kRuleDocs[];
-extern const unsigned kRuleDocCount;
 
 const std::vector<const Rule*>& AllRules() {
   static const std::vector<const Rule*> rules = [] {
     std::vector<const Rule*> all;
-    for (auto module : {SourceRules, DriftRules, OptimizerRules, FormatRules, SecurityRules}) {
+    for (auto module : {ReferenceRules, DriftRules, LoadingRules, OptimizerRules, FormatRules, SecurityRules, SavingRules}) {
       for (const Rule* r : module()) all.push_back(r);
     }
     std::sort(all.begin(), all.end(), [](const Rule* a, const Rule* b) {
@@ -45,26 +49,25 @@ const Rule* FindRule(std::string_view code) {
 std::string_view RuleDocumentation(std::string_view code) {
   std::string want = Upper(code);
   for (unsigned i = 0; i < kRuleDocCount; ++i) {
-    if (kRuleDocs[i].first == want) return kRuleDocs[i].second;
+    if (kRuleDocs[i].code == want) return kRuleDocs[i].text;
   }
   return {};
 }
 
 std::string RuleDocumentationUrl(std::string_view code) {
-  std::string url = std::string(PTLINT_DOCS_URL) + "rules/";
-  const Rule* rule = FindRule(code);
-  if (rule == nullptr) return url;
-  // rules/<code>_<name>.md, the name's dashes as underscores (the registry
-  // test checks every such file exists).
-  for (char c : std::string_view(rule->info().code)) url += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  url += '_';
-  for (char c : std::string_view(rule->info().name)) url += c == '-' ? '_' : c;
-  return url + ".md";
+  // The page is the rule's own documentation file, rules/<module>/<code>_<name>.md
+  // (the registry test checks every rule has one); unknown codes get the
+  // rules folder.
+  std::string want = Upper(code);
+  for (unsigned i = 0; i < kRuleDocCount; ++i) {
+    if (kRuleDocs[i].code == want) return std::string(PTLINT_DOCS_URL) + std::string(kRuleDocs[i].path);
+  }
+  return std::string(PTLINT_DOCS_URL) + "rules/";
 }
 
 std::vector<std::string_view> DocumentedRuleCodes() {
   std::vector<std::string_view> codes;
-  for (unsigned i = 0; i < kRuleDocCount; ++i) codes.push_back(kRuleDocs[i].first);
+  for (unsigned i = 0; i < kRuleDocCount; ++i) codes.push_back(kRuleDocs[i].code);
   std::sort(codes.begin(), codes.end());
   return codes;
 }

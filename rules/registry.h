@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/rule.h"
+#include "rules/core/rule.h"
 
 namespace ptlint {
 
@@ -19,7 +19,7 @@ std::string_view RuleDocumentation(std::string_view code);
 
 // Where that documentation is published: PTLINT_DOCS_URL (a CMake cache
 // variable, the project's source tree on GitHub by default) + the doc's path,
-// "rules/ptl204_renamed_attribute.md". SARIF helpUri and the LSP's
+// "rules/drift/ptl204_renamed_attribute.md". SARIF helpUri and the LSP's
 // codeDescription use it. An unknown code gets the rules folder.
 std::string RuleDocumentationUrl(std::string_view code);
 

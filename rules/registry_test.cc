@@ -1,5 +1,6 @@
 #include "rules/registry.h"
 
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -29,8 +30,8 @@ TEST(RuleRegistry, EveryRuleHasDocumentationAndEveryDocARule) {
   }
 }
 
-// SARIF helpUri and LSP codeDescription link to rules/<code>_<name>.md: each
-// such file exists in the source tree.
+// SARIF helpUri and LSP codeDescription link to rules/<module>/<code>_<name>.md:
+// each such file exists in the source tree and is named after its rule.
 TEST(RuleRegistry, DocumentationUrlsNameRealFiles) {
   const std::string base = std::string(PTLINT_DOCS_URL) + "rules/";
   for (const Rule* rule : AllRules()) {
@@ -39,6 +40,10 @@ TEST(RuleRegistry, DocumentationUrlsNameRealFiles) {
     std::string file = url.substr(base.size());
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PTLINT_SOURCE_DIR) / "rules" / file))
         << rule->info().code << ": " << file;
+    std::string stem = std::filesystem::path(file).stem().string();
+    std::string want = rule->info().code + std::string("_") + rule->info().name;
+    for (char& c : want) c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(stem, want);
   }
   EXPECT_EQ(RuleDocumentationUrl("PTL999"), base);
 }

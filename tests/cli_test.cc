@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "analyzer/subprocess.h"
+#include "analyzer/support/subprocess.h"
 
 namespace ptlint {
 namespace {

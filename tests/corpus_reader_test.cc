@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "analyzer/checkpoint_reader.h"
+#include "analyzer/checkpoint/checkpoint_reader.h"
 
 namespace ptlint {
 namespace {

@@ -21,7 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "analyzer/subprocess.h"
+#include "analyzer/support/subprocess.h"
 
 namespace ptlint {
 namespace {

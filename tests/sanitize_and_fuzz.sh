@@ -3,7 +3,7 @@
 # libFuzzer instrumentation, used twice:
 # 1. the reader tests (every test executable whose source parses hostile
 #    bytes), run through ctest;
-# 2. every analyzer/*_fuzz.cc target, run for PTLINT_FUZZ_SECONDS each
+# 2. every analyzer/*/*_fuzz.cc target, run for PTLINT_FUZZ_SECONDS each
 #    (default 45) from its committed seed corpus (copied to a scratch folder
 #    so runs never write into the repo).
 set -euo pipefail
@@ -17,16 +17,15 @@ reader_tests='pickle_machine_test|zip_reader_test|safetensors_reader_test|checkp
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPTLINT_FUZZ=ON -DPTLINT_WITH_TORCH=OFF
-targets=$(cd analyzer && ls *_test.cc 2>/dev/null | sed 's/\.cc$//' | grep -E "^(${reader_tests})$" || true)
-targets="$targets $(cd tests && ls *_test.cc 2>/dev/null | sed 's/\.cc$//' | grep -E "^(${reader_tests})$" || true)"
-targets="$targets $(cd analyzer && ls *_fuzz.cc | sed 's/\.cc$//')"
+targets=$(ls analyzer/*/*_test.cc render/*_test.cc tests/*_test.cc 2>/dev/null | xargs -n1 basename | sed 's/\.cc$//' | grep -E "^(${reader_tests})$" || true)
+targets="$targets $(ls analyzer/*/*_fuzz.cc | xargs -n1 basename | sed 's/\.cc$//')"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --parallel 2 --target $targets
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-fuzz --output-on-failure --parallel 2 --no-tests=error -L "^(${reader_tests})$"
 
 failed=0
-for src in analyzer/*_fuzz.cc; do
+for src in analyzer/*/*_fuzz.cc; do
   name=$(basename "$src" .cc)
   seeds="tests/fuzz/${name%_fuzz}"
   work=$(mktemp -d)

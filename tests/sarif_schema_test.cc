@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/subprocess.h"
+#include "analyzer/support/subprocess.h"
 
 namespace ptlint {
 namespace {

@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/checkpoint_reader.h"
-#include "analyzer/pickle_safety.h"
+#include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/analysis/pickle_safety.h"
 
 namespace ptlint {
 namespace {

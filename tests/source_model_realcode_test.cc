@@ -21,9 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyzer/expected_state_dict_match.h"
-#include "analyzer/module_index.h"
-#include "analyzer/state_dict_prediction.h"
+#include "analyzer/analysis/expected_state_dict_match.h"
+#include "analyzer/python/module_index.h"
+#include "analyzer/python/state_dict_prediction.h"
 
 namespace ptlint {
 namespace {

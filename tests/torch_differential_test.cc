@@ -27,9 +27,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "analyzer/checkpoint.h"
-#include "analyzer/checkpoint_reader.h"
-#include "analyzer/subprocess.h"
+#include "analyzer/checkpoint/checkpoint.h"
+#include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/support/subprocess.h"
 
 namespace ptlint {
 namespace {

@@ -24,7 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analyzer/subprocess.h"
+#include "analyzer/support/subprocess.h"
 
 namespace ptlint {
 namespace {

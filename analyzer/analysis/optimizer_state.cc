@@ -1,0 +1,298 @@
+#include "analyzer/analysis/optimizer_state.h"
+
+#include <algorithm>
+#include <set>
+
+namespace ptlint {
+
+namespace {
+
+bool Has(const std::set<std::string>& s, const char* k) { return s.count(k) > 0; }
+
+std::string BaseFamily(const std::string& family) {
+  size_t paren = family.find(" (");
+  return paren == std::string::npos ? family : family.substr(0, paren);
+}
+
+}  // namespace
+
+std::string StateKeyOfTensor(const std::string& name) {
+  size_t close = name.rfind("']");
+  if (close == std::string::npos) return "";
+  size_t open = name.rfind("['", close);
+  if (open == std::string::npos) return "";
+  return name.substr(open + 2, close - open - 2);
+}
+
+SavedOptimizerFamily ClassifySavedOptimizer(const OptimizerInfo& saved) {
+  std::set<std::string> state;
+  for (const std::string& k : saved.state_keys) {
+    if (k != "step") state.insert(k);
+  }
+  std::set<std::string> group;
+  for (const OptimizerGroup& g : saved.groups) {
+    for (const auto& [k, v] : g.options) group.insert(k);
+  }
+  bool momentum_tensor = false;
+  for (const auto& [param, names] : saved.state_tensors) {
+    for (const std::string& n : names) momentum_tensor |= StateKeyOfTensor(n) == "momentum_buffer";
+  }
+  SavedOptimizerFamily out;
+  auto evidence = [&](std::initializer_list<const char*> state_keys, std::initializer_list<const char*> group_keys) {
+    for (const char* k : state_keys) {
+      if (Has(state, k)) out.state_evidence.push_back(k);
+    }
+    for (const char* k : group_keys) {
+      if (Has(group, k)) out.group_evidence.push_back(k);
+    }
+  };
+  if (Has(state, "mu_product") || Has(group, "momentum_decay")) {
+    out.family = "NAdam";
+    evidence({"mu_product", "exp_avg", "exp_avg_sq"}, {"betas", "momentum_decay"});
+  } else if (Has(state, "exp_inf")) {
+    out.family = "Adamax";
+    evidence({"exp_avg", "exp_inf"}, {"betas"});
+  } else if (Has(state, "acc_delta") || Has(group, "rho")) {
+    out.family = "Adadelta";
+    evidence({"square_avg", "acc_delta"}, {"rho"});
+  } else if (Has(state, "sum") || Has(group, "lr_decay") || Has(group, "initial_accumulator_value")) {
+    out.family = "Adagrad";
+    evidence({"sum"}, {"lr_decay", "initial_accumulator_value"});
+  } else if (Has(state, "ax") || Has(group, "lambd") || Has(group, "t0")) {
+    out.family = "ASGD";
+    evidence({"eta", "mu", "ax"}, {"lambd", "alpha", "t0"});
+  } else if (Has(state, "prev") || Has(group, "etas") || Has(group, "step_sizes")) {
+    out.family = "Rprop";
+    evidence({"prev", "step_size"}, {"etas", "step_sizes"});
+  } else if (Has(state, "old_dirs") || Has(state, "func_evals") || Has(group, "history_size") ||
+             Has(group, "line_search_fn")) {
+    out.family = "LBFGS";
+    evidence({"old_dirs", "func_evals"}, {"history_size", "max_iter", "line_search_fn"});
+  } else if (Has(state, "square_avg") || (Has(group, "alpha") && Has(group, "centered"))) {
+    out.family = "RMSprop";
+    evidence({"square_avg", "momentum_buffer", "grad_avg"}, {"alpha", "centered", "momentum"});
+  } else if (Has(group, "betas") && Has(group, "amsgrad")) {
+    out.family = Has(state, "max_exp_avg_sq") ? "Adam/AdamW (amsgrad)" : "Adam/AdamW";
+    evidence({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, {"betas", "amsgrad"});
+  } else if (Has(group, "betas") && Has(state, "exp_avg") && Has(state, "exp_avg_sq")) {
+    // betas without amsgrad: RAdam, or SparseAdam (which has no weight_decay).
+    out.family = Has(group, "weight_decay") ? "RAdam" : "SparseAdam";
+    evidence({"exp_avg", "exp_avg_sq"}, {"betas"});
+  } else if (group.empty() && Has(state, "exp_avg") && Has(state, "exp_avg_sq")) {
+    out.family = "Adam/AdamW";
+    evidence({"exp_avg", "exp_avg_sq"}, {});
+  } else if (Has(state, "momentum_buffer") || Has(group, "dampening") || Has(group, "nesterov")) {
+    out.family = momentum_tensor ? "SGD (momentum)" : "SGD";
+    evidence({"momentum_buffer"}, {"momentum", "dampening", "nesterov"});
+  }
+  return out;
+}
+
+std::string OptimizerShortName(const std::string& qualified) {
+  size_t dot = qualified.rfind('.');
+  return dot == std::string::npos ? qualified : qualified.substr(dot + 1);
+}
+
+std::string FamilyOfOptimizerClass(const std::string& short_name) {
+  static const std::pair<const char*, const char*> kFamilies[] = {
+      {"SGD", "SGD"},         {"Adam", "Adam/AdamW"},   {"AdamW", "Adam/AdamW"}, {"RAdam", "RAdam"},
+      {"NAdam", "NAdam"},     {"Adamax", "Adamax"},     {"RMSprop", "RMSprop"},  {"Adagrad", "Adagrad"},
+      {"Adadelta", "Adadelta"}, {"ASGD", "ASGD"},       {"Rprop", "Rprop"},      {"SparseAdam", "SparseAdam"},
+      {"LBFGS", "LBFGS"},
+  };
+  for (const auto& [cls, family] : kFamilies) {
+    if (short_name == cls) return family;
+  }
+  return "";
+}
+
+bool SameOptimizerFamily(const std::string& a, const std::string& b) { return BaseFamily(a) == BaseFamily(b); }
+
+KindOutcome Torch113KindOutcome(const std::string& code_class, const std::string& saved_family) {
+  // Measured with Debian's torch 1.13: an optimizer of class `code` (rows)
+  // loads the state_dict() another class (columns) saved after one step(),
+  // then steps. "" = both succeed; otherwise the stage and the missing key.
+  // SGD's column covers momentum 0 and 0.9; Adam's covers AdamW.
+  struct Row {
+    const char* code;
+    const char* saved;
+    const char* stage;
+    const char* key;
+  };
+  static const Row kRows[] = {
+      {"SGD", "Adam/AdamW", "step", "momentum"},   {"SGD", "RMSprop", "step", "dampening"},
+      {"SGD", "Adagrad", "step", "momentum"},      {"SGD", "Adadelta", "step", "momentum"},
+      {"SGD", "Adamax", "step", "momentum"},       {"SGD", "ASGD", "step", "momentum"},
+      {"SGD", "Rprop", "step", "weight_decay"},    {"SGD", "NAdam", "step", "momentum"},
+      {"SGD", "RAdam", "step", "momentum"},
+      {"Adam", "SGD", "load_state_dict", "step"},  {"Adam", "RMSprop", "step", "betas"},
+      {"Adam", "Adagrad", "step", "betas"},        {"Adam", "Adadelta", "step", "betas"},
+      {"Adam", "Adamax", "step", "exp_avg_sq"},    {"Adam", "ASGD", "step", "betas"},
+      {"Adam", "Rprop", "step", "betas"},          {"Adam", "NAdam", "", ""},
+      {"Adam", "RAdam", "", ""},
+      {"RMSprop", "*", "step", "square_avg"},      {"RMSprop", "Adadelta", "step", "alpha"},
+      {"Adagrad", "SGD", "load_state_dict", "step"}, {"Adagrad", "*", "step", "sum"},
+      {"Adadelta", "*", "step", "rho"},
+      {"Adamax", "SGD", "load_state_dict", "step"}, {"Adamax", "Adam/AdamW", "step", "exp_inf"},
+      {"Adamax", "NAdam", "step", "exp_inf"},      {"Adamax", "RAdam", "step", "exp_inf"},
+      {"Adamax", "*", "step", "betas"},
+      {"ASGD", "SGD", "load_state_dict", "step"},  {"ASGD", "*", "load_state_dict", "eta"},
+      {"Rprop", "*", "step", "etas"},
+      {"NAdam", "SGD", "load_state_dict", "step"}, {"NAdam", "*", "load_state_dict", "mu_product"},
+      {"RAdam", "SGD", "load_state_dict", "step"}, {"RAdam", "Adam/AdamW", "", ""},
+      {"RAdam", "NAdam", "", ""},                  {"RAdam", "Adamax", "step", "exp_avg_sq"},
+      {"RAdam", "*", "step", "betas"},
+  };
+  std::string code = code_class == "AdamW" ? "Adam" : code_class;
+  std::string saved = BaseFamily(saved_family);
+  static const std::set<std::string> kMeasured = {"SGD", "Adam/AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+                                                  "ASGD", "Rprop", "NAdam", "RAdam"};
+  KindOutcome out;
+  if (!kMeasured.count(saved) || BaseFamily(FamilyOfOptimizerClass(code_class)) == saved) return out;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Row& r : kRows) {
+      if (code != r.code) continue;
+      if (pass == 0 ? saved != r.saved : std::string(r.saved) != "*") continue;
+      out.stage = r.stage;
+      if (*r.key) out.error = std::string("KeyError: '") + r.key + "'";
+      return out;
+    }
+  }
+  return out;
+}
+
+std::optional<ModelParameters> PredictedParameters(const ExpectedStateDict& expected, std::string* why) {
+  auto fail = [&](std::string reason) -> std::optional<ModelParameters> {
+    if (why) *why = std::move(reason);
+    return std::nullopt;
+  };
+  if (!expected.open.empty()) return fail("part of " + expected.class_name + " is not predicted");
+  ModelParameters out;
+  out.predicted = true;
+  out.class_name = expected.class_name;
+  out.from = "the prediction of " + expected.class_name;
+  for (const PredictedKey& k : expected.keys) {
+    if (k.kind != KeyKind::kParameter) continue;
+    if (k.is_pattern || k.optional) return fail("the parameters of " + expected.class_name + " are not known exactly");
+    ModelParameter p;
+    p.key = k.key;
+    p.rank_known = k.shape.rank_known;
+    for (const PredictedDim& d : k.shape.dims) p.shape.push_back(d.value.value_or(-1));
+    p.location = k.location;
+    out.params.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<ModelParameters> CheckpointParameters(const Checkpoint& cp) {
+  std::vector<const TensorInfo*> tensors = StateDictTensors(cp);
+  if (tensors.empty() || cp.layout == Layout::kOptimizerState) return std::nullopt;
+  ModelParameters out;
+  out.from = "the checkpoint's own model state dict" +
+             (cp.state_dict_path.empty() ? std::string() : " (" + cp.state_dict_path + ")");
+  for (const TensorInfo* t : tensors) {
+    std::string last = t->name.substr(t->name.rfind('.') == std::string::npos ? 0 : t->name.rfind('.') + 1);
+    bool floating = t->dtype.find("float") != std::string::npos || t->dtype.find("complex") != std::string::npos ||
+                    t->dtype == "half" || t->dtype == "double";
+    if (!floating || last == "running_mean" || last == "running_var" || last == "num_batches_tracked") {
+      ++out.buffers_skipped;
+      continue;
+    }
+    ModelParameter p;
+    p.key = t->name;
+    p.shape = t->shape;
+    p.rank_known = true;
+    p.offset = static_cast<int64_t>(t->offset);
+    out.params.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<OptimizerUse> OptimizerUses(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac) {
+  std::vector<OptimizerUse> uses;
+  for (int s : ac.optimizer_sites) {
+    if (s < 0 || static_cast<size_t>(s) >= project.call_sites.size()) continue;
+    const CallSite& site = project.call_sites[static_cast<size_t>(s)];
+    std::string path;
+    for (const std::string& k : site.keys) path += "['" + k + "']";
+    OptimizerUse use;
+    for (const OptimizerInfo& o : ac.checkpoint.optimizers) {
+      if (o.path == path) use.saved = &o;
+    }
+    if (use.saved == nullptr) continue;
+    use.load = &site;
+    if (site.optimizer_site >= 0 && static_cast<size_t>(site.optimizer_site) < project.call_sites.size()) {
+      use.construction = &project.call_sites[static_cast<size_t>(site.optimizer_site)];
+    }
+    uses.push_back(use);
+  }
+  return uses;
+}
+
+std::optional<ModelParameters> ModelParametersFor(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac,
+                                                  const CallSite* construction) {
+  if (construction != nullptr && !construction->params_class.empty() && project.has_source) {
+    // The model the construction's `.parameters()` come from, with its literal
+    // constructor arguments (the checkpoint's binding may use other ones).
+    PredictOptions po;
+    po.args = construction->params_args;
+    auto e = PredictStateDict(project.index, construction->params_class, po);
+    if (e.ok()) {
+      if (auto p = PredictedParameters(e.value())) return p;
+    }
+  } else if (ac.expected) {
+    if (auto p = PredictedParameters(*ac.expected)) return p;
+  }
+  return CheckpointParameters(ac.checkpoint);
+}
+
+std::optional<std::vector<std::vector<const ModelParameter*>>> ConstructionGroups(const ModelParameters& model,
+                                                                                  const CallSite* construction) {
+  if (construction == nullptr || !construction->groups_known || !model.predicted ||
+      (!construction->params_class.empty() && construction->params_class != model.class_name)) {
+    return std::nullopt;
+  }
+  std::vector<std::vector<const ModelParameter*>> groups;
+  for (const std::string& prefix : construction->group_prefixes) {
+    std::vector<const ModelParameter*> g;
+    for (const ModelParameter& p : model.params) {
+      if (p.key.rfind(prefix, 0) == 0) g.push_back(&p);
+    }
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+namespace {
+std::string ShapeList(const std::vector<int64_t>& s) {
+  std::string t = "[";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + "]";
+}
+}  // namespace
+
+std::string StepShapeError(const std::vector<int64_t>& state, const std::vector<int64_t>& param, bool param_is_a) {
+  const std::vector<int64_t>& a = param_is_a ? param : state;
+  const std::vector<int64_t>& b = param_is_a ? state : param;
+  size_t ndim = std::max(a.size(), b.size());
+  std::vector<int64_t> broadcast(ndim);
+  // at::infer_size walks from the last dimension: the first failure it meets
+  // is the rightmost mismatching one.
+  for (size_t k = 0; k < ndim; ++k) {
+    size_t i = ndim - 1 - k;
+    int64_t sa = k < a.size() ? a[a.size() - 1 - k] : 1;
+    int64_t sb = k < b.size() ? b[b.size() - 1 - k] : 1;
+    if (sa != sb && sa != 1 && sb != 1) {
+      return "RuntimeError: The size of tensor a (" + std::to_string(sa) + ") must match the size of tensor b (" +
+             std::to_string(sb) + ") at non-singleton dimension " + std::to_string(i);
+    }
+    broadcast[i] = sa == 1 ? sb : sa;
+  }
+  // Broadcastable but not equal: the in-place update of the state fails first,
+  // else the one of the parameter.
+  const std::vector<int64_t>& out = state != broadcast ? state : param;
+  return "RuntimeError: output with shape " + ShapeList(out) + " doesn't match the broadcast shape " +
+         ShapeList(broadcast);
+}
+
+}  // namespace ptlint

@@ -1,0 +1,525 @@
+#include "analyzer/analysis/pickle_safety.h"
+
+#include "analyzer/support/byte_source.h"
+#include "analyzer/formats/zip_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
+
+namespace ptlint {
+namespace {
+
+constexpr size_t kMaxChainDepth = 5;
+constexpr size_t kMaxReprChars = 60;
+
+enum class Role : uint8_t { kCallee, kArgs, kKwargs, kItem, kBuildState, kAppended, kSetItem, kPid };
+
+struct Edge {
+  NodeId parent;
+  Role role;
+};
+
+// Parent edges of every node: who consumes it. Built once per pickle that
+// has something to report.
+class ReverseGraph {
+ public:
+  explicit ReverseGraph(const PickleGraph& g) : parents_(g.nodes.size()) {
+    for (NodeId id = 0; id < g.nodes.size(); ++id) {
+      const PickleNode& n = g.nodes[id];
+      auto add = [&](NodeId child, Role role) {
+        if (child != kNoNode && child < parents_.size() && parents_[child].size() < 8) {
+          parents_[child].push_back({id, role});
+        }
+      };
+      if (n.kind == PickleKind::kCall || n.kind == PickleKind::kNewObj) {
+        add(n.callee, Role::kCallee);
+        add(n.args, Role::kArgs);
+        add(n.kwargs, Role::kKwargs);
+      } else if (n.kind == PickleKind::kPersistentId) {
+        add(n.args, Role::kPid);
+      }
+      for (NodeId item : n.items) add(item, Role::kItem);
+      for (NodeId b : n.builds) add(b, Role::kBuildState);
+      for (NodeId a : n.appended) add(a, Role::kAppended);
+      for (NodeId s : n.set_items) add(s, Role::kSetItem);
+    }
+  }
+  const std::vector<Edge>& parents(NodeId id) const {
+    static const std::vector<Edge> kNone;
+    return id < parents_.size() ? parents_[id] : kNone;
+  }
+
+ private:
+  std::vector<std::vector<Edge>> parents_;
+};
+
+std::string Repr(const PickleGraph& g, NodeId id, int depth = 0) {
+  if (id == kNoNode || id >= g.nodes.size()) return "?";
+  const PickleNode& n = g.nodes[id];
+  auto clip = [](std::string s) {
+    if (s.size() > kMaxReprChars) s = s.substr(0, kMaxReprChars) + "...";
+    for (char& c : s) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    return s;
+  };
+  switch (n.kind) {
+    case PickleKind::kNone: return "None";
+    case PickleKind::kBool: return n.int_value ? "True" : "False";
+    case PickleKind::kInt: return std::to_string(n.int_value);
+    case PickleKind::kFloat: return "<float>";
+    case PickleKind::kStr: return "'" + clip(n.text) + "'";
+    case PickleKind::kBytes: return "b'" + clip(n.text) + "'";
+    case PickleKind::kGlobal: return n.dynamic ? "<dynamic global>" : n.text + "." + n.name;
+    case PickleKind::kTuple: {
+      if (depth > 1) return "(...)";
+      std::string s = "(";
+      for (size_t i = 0; i < n.items.size() && i < 4; ++i) {
+        s += (i ? ", " : "") + Repr(g, n.items[i], depth + 1);
+      }
+      if (n.items.size() > 4) s += ", ...";
+      if (n.items.size() == 1) s += ",";
+      return s + ")";
+    }
+    case PickleKind::kCall:
+    case PickleKind::kNewObj: {
+      std::string callee = n.callee == kNoNode ? "?" : Repr(g, n.callee, depth + 1);
+      return callee + "(...)";
+    }
+    default: return std::string("<") + PickleKindName(n.kind) + ">";
+  }
+}
+
+std::string CallSite(const PickleGraph& g, NodeId call) {
+  const PickleNode& n = g.nodes[call];
+  return PickleOpcodeName(n.opcode) + " at offset " + std::to_string(n.offset);
+}
+
+// How a node is used, climbing parents up to kMaxChainDepth levels.
+std::vector<std::string> CallChain(const PickleGraph& g, const ReverseGraph& rev, NodeId start,
+                                   std::string* consumer) {
+  std::vector<std::string> chain;
+  std::set<NodeId> visited;
+  NodeId current = start;
+  bool first = true;
+  if (start < g.nodes.size() && !g.nodes[start].builds.empty()) {
+    chain.push_back("BUILD sets state on the imported object itself: " +
+                    Repr(g, g.nodes[start].builds.front()));
+    if (consumer) *consumer = "BUILD";
+    first = false;
+  }
+  while (chain.size() < kMaxChainDepth && visited.insert(current).second) {
+    const std::vector<Edge>& parents = rev.parents(current);
+    if (parents.empty()) {
+      if (current == g.root) chain.push_back("the result is the unpickled object (returned by STOP)");
+      break;
+    }
+    // Prefer the edge that says the most about execution.
+    const Edge* edge = &parents.front();
+    for (const Edge& e : parents) {
+      if (e.role == Role::kCallee) { edge = &e; break; }
+    }
+    const PickleNode& parent = g.nodes[edge->parent];
+    std::string subject = first ? "it" : "the result";
+    switch (edge->role) {
+      case Role::kCallee:
+        if (first && consumer) *consumer = parent.kind == PickleKind::kNewObj ? "NEWOBJ" : "REDUCE";
+        chain.push_back(CallSite(g, edge->parent) + (parent.kind == PickleKind::kNewObj ? " instantiates " : " calls ") +
+                        subject + " with " + Repr(g, parent.args));
+        break;
+      case Role::kArgs:
+      case Role::kKwargs:
+        chain.push_back(subject + " is passed as an argument to " + Repr(g, parent.callee) + " (" +
+                        CallSite(g, edge->parent) + ")");
+        break;
+      case Role::kBuildState:
+        if (first && consumer) *consumer = "BUILD";
+        chain.push_back(subject + " becomes BUILD state of " + Repr(g, edge->parent));
+        break;
+      case Role::kPid:
+        if (first && consumer) *consumer = "persistent-id";
+        chain.push_back(subject + " is part of a persistent id (" + CallSite(g, edge->parent) + ")");
+        break;
+      default:
+        chain.push_back(subject + " is stored in a " + PickleKindName(parent.kind) + " (" +
+                        CallSite(g, edge->parent) + ")");
+        break;
+    }
+    first = false;
+    current = edge->parent;
+  }
+  return chain;
+}
+
+const char* RuleName(std::string_view rule) {
+  if (rule == "PTL601") return "code-execution-global";
+  if (rule == "PTL602") return "dangerous-global";
+  if (rule == "PTL603") return "unknown-global";
+  return "dynamic-import";
+}
+
+// Anomaly codes from the PickleMachine that mean "a real unpickler reads
+// this differently from a naive scanner". build.on-global is a gadget and
+// global.dynamic is reported per global; py2 strings are not evasion.
+bool IsEvasionAnomaly(std::string_view code) {
+  return code != "global.dynamic" && code != "build.on-global" && code != "string.py2-not-utf8";
+}
+
+}  // namespace
+
+int PickleSafetyReport::count(std::string_view rule) const {
+  return static_cast<int>(std::count_if(findings.begin(), findings.end(),
+                                        [&](const SafetyFinding& f) { return f.rule == rule; }));
+}
+
+std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pickle_index,
+                                              std::string_view record, std::string_view file,
+                                              const PickleSafetyOptions& options,
+                                              const std::vector<GlobalUse>* uses) {
+  std::vector<SafetyFinding> out;
+  auto base = [&](const char* rule) {
+    SafetyFinding f;
+    f.rule = rule;
+    f.rule_name = RuleName(rule);
+    f.severity = Severity::kError;
+    f.pickle = pickle_index;
+    f.record = std::string(record);
+    f.file = std::string(file);
+    return f;
+  };
+  std::map<uint64_t, const GlobalUse*> use_at;
+  if (uses) {
+    for (const GlobalUse& u : *uses) {
+      if (u.pickle == pickle_index) use_at.emplace(u.offset, &u);
+    }
+  }
+
+  // Classify first; only build the reverse graph if something is reported.
+  struct Pending {
+    const GlobalRef* ref;
+    GlobalClassification c;
+  };
+  std::vector<Pending> pending;
+  std::set<std::string> reported;
+  for (const GlobalRef& ref : graph.globals) {
+    if (ref.dynamic) {
+      pending.push_back({&ref, {}});
+      continue;
+    }
+    GlobalClassification c = ClassifyGlobal(ref.module, ref.name, options.context);
+    if (IsSafeTier(c.tier)) continue;
+    // One finding per distinct global per pickle; later uses are the same risk.
+    if (!reported.insert(c.normalized.qualified()).second) continue;
+    pending.push_back({&ref, std::move(c)});
+  }
+  bool has_getattr_calls = false;
+  for (const PickleNode& n : graph.nodes) {
+    if (n.kind == PickleKind::kCall && n.callee != kNoNode) {
+      const PickleNode& callee = graph.nodes[n.callee];
+      if (callee.kind == PickleKind::kGlobal) {
+        QualifiedGlobal q = NormalizeGlobal(callee.text, callee.name);
+        std::string s = q.qualified();
+        if (s == "builtins.getattr" || s == "operator.attrgetter" || s == "_operator.attrgetter" ||
+            s == "operator.methodcaller" || s == "_operator.methodcaller") {
+          has_getattr_calls = true;
+          break;
+        }
+      }
+    }
+  }
+  bool has_anomalies = !graph.anomalies.empty();
+  if (pending.empty() && !has_getattr_calls && !has_anomalies && !graph.error) return out;
+
+  ReverseGraph rev(graph);
+
+  for (Pending& p : pending) {
+    const GlobalRef& ref = *p.ref;
+    SafetyFinding f;
+    if (ref.dynamic) {
+      f = base("PTL604");
+      f.module = ref.module;
+      f.name = ref.name;
+      f.tier = SafetyTier::kUnknown;
+      f.message = "STACK_GLOBAL imports a name computed while loading (module " + ref.module +
+                  ", name " + ref.name + "): no static scan can know what it imports";
+      f.why = "a computed import is how payloads hide os.system or eval from scanners that only read "
+              "constant GLOBAL operands; the real unpickler resolves it and runs whatever it names";
+      f.hint = "do not load this file; if it should be a plain checkpoint, ask its author to re-save "
+               "it with torch.save (protocol 2) or as safetensors";
+    } else {
+      const GlobalClassification& c = p.c;
+      const char* rule = c.tier == SafetyTier::kCodeExecution ? "PTL601"
+                         : IsDangerousTier(c.tier)           ? "PTL602"
+                                                             : "PTL603";
+      f = base(rule);
+      f.module = c.normalized.module;
+      f.name = c.normalized.name;
+      std::string raw = ref.module + "." + ref.name;
+      if (raw != c.normalized.qualified()) f.raw_global = raw;
+      f.tier = c.tier;
+      f.why = c.why;
+      if (f.rule == std::string("PTL603")) {
+        f.severity = options.strict ? Severity::kError : Severity::kWarning;
+        f.message = "global " + c.normalized.qualified() +
+                    " is outside torch's weights_only allowlist, the project's classes and the "
+                    "config's safe-globals";
+        f.hint = "if you trust it, add '" + c.normalized.qualified() +
+                 "' to safe-globals in the ptlint config; otherwise re-save the checkpoint as a "
+                 "plain state dict";
+      } else {
+        f.message = std::string(rule == std::string("PTL601") ? "code-execution" : SafetyTierName(c.tier)) +
+                    " global " + c.normalized.qualified() +
+                    (f.raw_global.empty() ? "" : " (written as " + f.raw_global + ")") +
+                    ": loading this pickle resolves it";
+        f.hint = "do not torch.load this file with weights_only=False; if you need the weights, "
+                 "extract them with weights_only=True in a sandbox or ask for a safetensors copy";
+        if (!c.overridden_allowlist.empty()) {
+          f.hint += "; note: " + c.overridden_allowlist +
+                    " vouches for this global, but ptlint keeps it dangerous: remove that entry";
+        }
+      }
+    }
+    f.offset = static_cast<int64_t>(ref.offset);
+    f.opcode = PickleOpcodeName(ref.opcode);
+    if (ref.node != kNoNode) f.call_chain = CallChain(graph, rev, ref.node, &f.consumer);
+    auto it = use_at.find(ref.offset);
+    if (it != use_at.end()) {
+      f.object_path = it->second->object_path;
+      if (f.consumer.empty()) f.consumer = it->second->consumer;
+    }
+    out.push_back(std::move(f));
+  }
+
+  // Gadget: getattr / attrgetter / methodcaller reaching introspection attributes.
+  if (has_getattr_calls) {
+    for (NodeId id = 0; id < graph.nodes.size(); ++id) {
+      const PickleNode& n = graph.nodes[id];
+      if (n.kind != PickleKind::kCall || n.callee == kNoNode || n.args == kNoNode) continue;
+      const PickleNode& callee = graph.nodes[n.callee];
+      if (callee.kind != PickleKind::kGlobal) continue;
+      std::string fn = NormalizeGlobal(callee.text, callee.name).qualified();
+      bool is_getattr = fn == "builtins.getattr";
+      bool is_getter = fn == "operator.attrgetter" || fn == "_operator.attrgetter" ||
+                       fn == "operator.methodcaller" || fn == "_operator.methodcaller";
+      if (!is_getattr && !is_getter) continue;
+      const PickleNode& args = graph.nodes[n.args];
+      if (args.kind != PickleKind::kTuple) continue;
+      size_t attr_index = is_getattr ? 1 : 0;
+      if (args.items.size() <= attr_index) continue;
+      const PickleNode& attr = graph.nodes[args.items[attr_index]];
+      if (attr.kind != PickleKind::kStr) continue;
+      // attrgetter accepts dotted chains: check every component.
+      std::string_view why;
+      std::string matched;
+      size_t start = 0;
+      std::string_view text = attr.text;
+      while (start <= text.size() && why.empty()) {
+        size_t dot = text.find('.', start);
+        if (dot == std::string_view::npos) dot = text.size();
+        std::string_view part = text.substr(start, dot - start);
+        why = IntrospectionAttributeReason(part);
+        if (!why.empty()) matched = std::string(part);
+        start = dot + 1;
+      }
+      if (why.empty()) continue;
+      SafetyFinding f = base("PTL602");
+      f.module = "builtins";
+      f.name = fn.substr(fn.find('.') + 1);
+      f.tier = SafetyTier::kGadget;
+      f.offset = static_cast<int64_t>(n.offset);
+      f.opcode = PickleOpcodeName(n.opcode);
+      f.consumer = "REDUCE";
+      f.message = "introspection gadget: " + fn + "(" + Repr(graph, n.args).substr(1);
+      if (f.message.back() != ')') f.message += ")";
+      f.why = std::string(why);
+      f.hint = "do not load this file: attribute introspection is how payloads climb from an "
+               "allowed object to eval or os.system";
+      f.call_chain = CallChain(graph, rev, id, nullptr);
+      f.call_chain.insert(f.call_chain.begin(), CallSite(graph, id) + " reads attribute '" + matched + "'");
+      out.push_back(std::move(f));
+    }
+  }
+
+  // Stream anomalies: evasion evidence (PTL604) and BUILD-on-global gadgets (PTL602).
+  for (const PickleAnomaly& a : graph.anomalies) {
+    if (a.code == "build.on-global") {
+      SafetyFinding f = base("PTL602");
+      f.tier = SafetyTier::kGadget;
+      f.offset = static_cast<int64_t>(a.offset);
+      f.opcode = "BUILD";
+      f.consumer = "BUILD";
+      f.message = "BUILD/setattr gadget: " + a.message;
+      f.why = "BUILD on an imported function or module sets attributes on it for the rest of the "
+              "process (e.g. numpy.prod.a = 'os'); later opcodes read them back to build an import "
+              "that scanners never see as constants";
+      f.hint = "do not load this file; no checkpoint written by torch.save does this";
+      out.push_back(std::move(f));
+      continue;
+    }
+    if (!IsEvasionAnomaly(a.code)) continue;
+    SafetyFinding f = base("PTL604");
+    f.tier = SafetyTier::kUnknown;
+    f.offset = static_cast<int64_t>(a.offset);
+    f.opcode = a.code;
+    f.message = a.message;
+    f.why = "a real unpickler reads this stream differently from a naive scanner (" + a.code +
+            "); crafted pickles use exactly these differences to hide imports";
+    f.hint = "do not load this file; re-download it from its source and compare its hash, or ask "
+             "for a safetensors copy";
+    out.push_back(std::move(f));
+  }
+
+  // Fail closed: what the machine could not read, CPython may still run.
+  if (graph.error) {
+    SafetyFinding f = base("PTL604");
+    f.tier = SafetyTier::kUnknown;
+    f.offset = graph.error->offset >= 0 ? graph.error->offset : static_cast<int64_t>(graph.end_offset);
+    f.opcode = graph.error->code;
+    bool limit = graph.error->code.rfind("pickle.limit", 0) == 0;
+    f.message = "the pickle could not be read to the end (" + graph.error->message +
+                "), so its remaining opcodes were not checked";
+    f.why = limit ? "a scan budget was exhausted: whatever follows was not inspected, and a real "
+                    "unpickler would still execute it"
+                  : "a stream the scanner cannot finish may still be accepted, or partially executed, "
+                    "by CPython's unpickler: any global after this point is unchecked";
+    f.hint = graph.error->hint.empty() ? "do not load this file until its source re-publishes it"
+                                        : graph.error->hint;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+namespace {
+
+bool HasPickleMagic(std::string_view b) {
+  return b.size() >= 2 && static_cast<uint8_t>(b[0]) == 0x80 && b[1] >= 1 && b[1] <= 5;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// A stream is worth reporting as a pickle when the unpickler would get
+// somewhere with it: it references a global or reads to STOP.
+bool LooksUnpicklable(const PickleGraph& g) { return !g.globals.empty() || g.complete(); }
+
+// Pickles the reader did not hand over but a real loader may still
+// unpickle: zip members of non-torch zips (picklescan and numpy read members
+// by extension or magic, and torch ignores lying flag bits), the object
+// array of a .npy file, and raw protocol 0/1 pickles that do not look like
+// any known format. Fail closed: the file is scanned the way `pickle.load`
+// would read it, whatever the sniffer thought it was.
+void ScanUnreadPickles(const Checkpoint& checkpoint, const PickleSafetyOptions& options,
+                       std::vector<SafetyFinding>& out) {
+  std::error_code ec;
+  if (checkpoint.path.empty() || !std::filesystem::is_regular_file(checkpoint.path, ec)) return;
+  auto source = OpenFileByteSource(checkpoint.path);
+  if (!source.ok()) return;
+  const ByteSource& bytes = **source;
+  std::string_view head = bytes.View(0, 16);
+  std::set<std::string> read;
+  for (const PickleStream& p : checkpoint.pickles) read.insert(p.record);
+  const PickleMachine machine;
+  int next_index = static_cast<int>(checkpoint.pickles.size());
+  auto analyze = [&](std::string_view data, uint64_t base, const std::string& record, bool must) {
+    PickleGraph g = machine.Run(data, base);
+    if (!must && !LooksUnpicklable(g)) return;
+    for (SafetyFinding& f : AnalyzePickleGraph(g, next_index, record, checkpoint.path, options)) {
+      out.push_back(std::move(f));
+    }
+    ++next_index;
+  };
+
+  if (LooksLikeZip(head)) {
+    auto zip = ZipArchive::Open(bytes);
+    if (!zip.ok()) return;
+    size_t scanned = 0;
+    for (const ZipEntry& e : zip->entries()) {
+      if (read.count(e.name) || scanned >= 4096) continue;
+      bool named = EndsWith(e.name, ".pkl") || EndsWith(e.name, ".pickle");
+      // In a torch zip the data/ records are raw tensor bytes that may start
+      // with anything; only name-matched members count there.
+      if (!named && !checkpoint.pickles.empty()) continue;
+      std::string owned;
+      std::string_view data;
+      uint64_t base = 0;
+      if (auto view = zip->ViewStored(e); view.ok()) {
+        data = *view;
+        base = e.data_offset;
+      } else if (auto full = zip->Read(e); full.ok()) {
+        owned = std::move(*full);
+        data = owned;
+      } else {
+        continue;
+      }
+      if (!named && !HasPickleMagic(data)) continue;
+      ++scanned;
+      analyze(data, base, e.name, named);
+    }
+    return;
+  }
+  if (!checkpoint.pickles.empty()) return;
+  std::string_view all = bytes.All();
+  if (all.size() >= 10 && all.substr(0, 6) == "\x93NUMPY") {
+    // .npy: magic, version, header length (u16 for v1, u32 for v2/v3), header.
+    uint8_t major = static_cast<uint8_t>(all[6]);
+    uint64_t header_len = 0, start = 0;
+    if (major == 1) {
+      header_len = static_cast<uint8_t>(all[8]) | (static_cast<uint8_t>(all[9]) << 8);
+      start = 10;
+    } else if (all.size() >= 12) {
+      uint32_t n;
+      std::memcpy(&n, all.data() + 8, 4);
+      header_len = n;
+      start = 12;
+    }
+    if (start == 0 || start + header_len > all.size()) return;
+    std::string_view header = all.substr(start, header_len);
+    if (header.find("'O'") == std::string_view::npos && header.find("|O") == std::string_view::npos) return;
+    uint64_t data_offset = start + header_len;
+    analyze(all.substr(data_offset), data_offset, "npy object array", true);
+    return;
+  }
+  analyze(all, 0, "raw pickle", false);
+}
+
+}  // namespace
+
+PickleSafetyReport AnalyzePickleSafety(const Checkpoint& checkpoint,
+                                       const PickleSafetyOptions& options) {
+  PickleSafetyReport report;
+  if (checkpoint.format != ContainerFormat::kSafetensors &&
+      checkpoint.format != ContainerFormat::kShardedIndex &&
+      checkpoint.format != ContainerFormat::kDistributedCheckpoint) {
+    ScanUnreadPickles(checkpoint, options, report.findings);
+  }
+  for (const PickleStream& stream : checkpoint.pickles) {
+    std::vector<SafetyFinding> findings =
+        AnalyzePickleGraph(stream.graph, stream.index, stream.record,
+                           stream.file.empty() ? checkpoint.path : stream.file, options,
+                           &checkpoint.globals);
+    for (SafetyFinding& f : findings) report.findings.push_back(std::move(f));
+  }
+  for (const SafetyFinding& f : report.findings) {
+    if (f.rule == "PTL601" || f.rule == "PTL602" || f.rule == "PTL604") report.can_execute_code = true;
+  }
+  return report;
+}
+
+std::string FormatSafetyFinding(const SafetyFinding& f) {
+  std::string s = f.rule + " " + f.rule_name + " [" + SeverityName(f.severity) + "]";
+  if (!f.module.empty() || !f.name.empty()) s += " " + f.module + "." + f.name;
+  s += " at offset " + std::to_string(f.offset) + " (pickle " + std::to_string(f.pickle);
+  if (!f.record.empty()) s += " " + f.record;
+  s += "): " + f.message;
+  if (!f.object_path.empty()) s += "; object path " + f.object_path;
+  for (const std::string& step : f.call_chain) s += "\n    <- " + step;
+  s += "\n    why: " + f.why;
+  return s;
+}
+
+}  // namespace ptlint

@@ -1,0 +1,326 @@
+#include "analyzer/analysis/project_analysis.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fnmatch.h>
+#include <set>
+#include <unordered_set>
+
+#include "analyzer/checkpoint/checkpoint_discovery.h"
+#include "analyzer/checkpoint/checkpoint_reader.h"
+
+namespace ptlint {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Does `qualified` derive from Lightning's LightningModule?
+bool IsLightningModuleClass(const ModuleIndex& index, const std::string& qualified) {
+  const ClassInfo* c = index.FindClass(qualified);
+  if (c == nullptr) return false;
+  for (const std::string& base : index.Classify(*c).chain) {
+    if (IsLightningModuleBase(base)) return true;
+  }
+  return false;
+}
+
+std::string Relative(const std::string& path) {
+  std::error_code ec;
+  fs::path rel = fs::relative(path, fs::current_path(), ec);
+  if (ec || rel.empty() || rel.string().rfind("..", 0) == 0) return fs::path(path).lexically_normal().generic_string();
+  return rel.generic_string();
+}
+
+// Does the path a script names ("ckpt/model.pt", "ckpt/epoch_*.pt") denote
+// this checkpoint? Scripts run from an unknown directory, so a path matches
+// when it is a suffix of the checkpoint's path on component boundaries.
+// Returns the matched length (0: no match), so the longest match wins.
+size_t PathMatch(const PathExpr& expr, const std::string& checkpoint_path) {
+  if (!expr.known()) return 0;
+  std::string want = fs::path(expr.text).lexically_normal().generic_string();
+  std::string have = fs::path(checkpoint_path).lexically_normal().generic_string();
+  if (want.rfind("./", 0) == 0) want = want.substr(2);
+  if (fs::path(want).is_absolute()) {
+    std::error_code ec;
+    std::string abs = fs::absolute(checkpoint_path, ec).lexically_normal().generic_string();
+    if (expr.is_glob) return fnmatch(want.c_str(), abs.c_str(), FNM_PATHNAME) == 0 ? want.size() : 0;
+    return abs == want ? want.size() : 0;
+  }
+  // Compare component-suffixes.
+  size_t want_components = static_cast<size_t>(std::count(want.begin(), want.end(), '/')) + 1;
+  std::vector<std::string> parts;
+  for (const auto& p : fs::path(have)) parts.push_back(p.string());
+  if (parts.size() < want_components) return 0;
+  std::string suffix;
+  for (size_t i = parts.size() - want_components; i < parts.size(); ++i) {
+    if (!suffix.empty()) suffix += "/";
+    suffix += parts[i];
+  }
+  if (expr.is_glob) return fnmatch(want.c_str(), suffix.c_str(), FNM_PATHNAME) == 0 ? want.size() : 0;
+  return suffix == want ? want.size() : 0;
+}
+
+bool IsTorchClass(const std::string& qualified) {
+  return qualified.rfind("torch.", 0) == 0 || qualified == "torch";
+}
+
+// Share of the checkpoint's state-dict keys a prediction explains, and of the
+// prediction's required keys the checkpoint has (harmonic mean).
+double StructureScore(const ExpectedStateDict& e, const std::unordered_set<std::string>& keys) {
+  if (keys.empty()) return 0;
+  size_t required = 0, found = 0, explained = 0;
+  std::vector<std::string> patterns;
+  for (const PredictedKey& k : e.keys) {
+    if (!k.persistent) continue;
+    if (k.is_pattern) {
+      patterns.push_back(k.key);
+      continue;
+    }
+    if (!k.optional) {
+      ++required;
+      if (keys.count(k.key)) ++found;
+    }
+  }
+  std::unordered_set<std::string> exact;
+  for (const PredictedKey& k : e.keys) {
+    if (k.persistent && !k.is_pattern) exact.insert(k.key);
+  }
+  for (const std::string& key : keys) {
+    bool ok = exact.count(key) > 0;
+    for (size_t i = 0; !ok && i < patterns.size(); ++i) {
+      ok = fnmatch(patterns[i].c_str(), key.c_str(), 0) == 0;
+    }
+    for (size_t i = 0; !ok && i < e.open.size(); ++i) ok = key.rfind(e.open[i].prefix, 0) == 0;
+    if (ok) ++explained;
+  }
+  double recall = required ? static_cast<double>(found) / static_cast<double>(required) : 0.5;
+  double precision = static_cast<double>(explained) / static_cast<double>(keys.size());
+  if (recall + precision == 0) return 0;
+  return 2 * recall * precision / (recall + precision);
+}
+
+}  // namespace
+
+std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& cp) {
+  std::vector<const TensorInfo*> out;
+  for (const TensorInfo& t : cp.tensors) {
+    if (!t.name.empty() && t.name[0] != '[') out.push_back(&t);
+  }
+  return out;
+}
+
+const ClassInfo* ProjectAnalysis::FindProjectClass(const std::string& module,
+                                                   const std::string& name) const {
+  return index.FindClass(module + "." + name);
+}
+
+std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& paths,
+                                                const AnalysisOptions& options) {
+  auto project = std::make_unique<ProjectAnalysis>();
+  project->options = options;
+  PathExcludes excludes{options.exclude_root, options.exclude, options.force_exclude};
+  DiscoveredPaths found = DiscoverPaths(paths, excludes);
+  project->python_files = found.python_files;
+
+  // Source roots: the folders (and files) given that hold Python.
+  std::vector<std::string> roots;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (excludes.force && excludes.Matches(p)) continue;  // --force-exclude
+    if (fs::is_directory(p, ec) || fs::path(p).extension() == ".py") roots.push_back(p);
+  }
+  if (!found.python_files.empty()) {
+    DiscoveryOptions discovery;
+    for (std::string& pattern : PythonDiscoveryExcludes(excludes, roots)) {
+      discovery.excludes.push_back(std::move(pattern));
+    }
+    project->index = ModuleIndex::Build(roots, discovery, &project->source_problems);
+    project->has_source = true;
+    project->call_sites = ExtractCallSites(project->index);
+  }
+
+  for (const std::string& path : found.checkpoints) {
+    project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
+  }
+  LinkProject(*project);
+  return project;
+}
+
+AnalyzedCheckpoint ReadAnalyzedCheckpoint(const std::string& path) {
+  AnalyzedCheckpoint ac;
+  ac.checkpoint = ReadCheckpoint(path);
+  ac.display_path = Relative(path);
+  return ac;
+}
+
+void LinkProject(ProjectAnalysis& analysis) {
+  ProjectAnalysis* project = &analysis;
+  const AnalysisOptions& options = analysis.options;
+  for (AnalyzedCheckpoint& ac : project->checkpoints) {
+    ac.binding = CheckpointBinding{};
+    ac.expected.reset();
+    ac.prediction_error.clear();
+    ac.load_sites.clear();
+    ac.state_dict_sites.clear();
+    ac.optimizer_sites.clear();
+  }
+  // Which load sites read which checkpoint (longest path match wins per site).
+  for (size_t s = 0; s < project->call_sites.size(); ++s) {
+    const CallSite& site = project->call_sites[s];
+    if (site.kind != CallKind::kTorchLoad && site.kind != CallKind::kJitLoad) continue;
+    size_t best = 0;
+    std::vector<size_t> winners;
+    for (size_t c = 0; c < project->checkpoints.size(); ++c) {
+      size_t m = PathMatch(site.checkpoint, project->checkpoints[c].display_path);
+      if (m == 0) continue;
+      if (m > best) {
+        best = m;
+        winners.clear();
+      }
+      if (m == best) winners.push_back(c);
+    }
+    for (size_t c : winners) project->checkpoints[c].load_sites.push_back(static_cast<int>(s));
+  }
+  for (size_t s = 0; s < project->call_sites.size(); ++s) {
+    const CallSite& site = project->call_sites[s];
+    if (site.kind != CallKind::kLoadStateDict || site.load_site < 0) continue;
+    for (AnalyzedCheckpoint& ac : project->checkpoints) {
+      if (std::find(ac.load_sites.begin(), ac.load_sites.end(), site.load_site) != ac.load_sites.end()) {
+        // An optimizer receives it: bound to torch.optim.X(...), or given an
+        // optimizer state this checkpoint holds at that key path.
+        std::string path;
+        for (const std::string& k : site.keys) path += "['" + k + "']";
+        bool optimizer = site.optimizer_site >= 0;
+        for (const OptimizerInfo& o : ac.checkpoint.optimizers) optimizer |= o.path == path;
+        (optimizer ? ac.optimizer_sites : ac.state_dict_sites).push_back(static_cast<int>(s));
+      }
+    }
+  }
+
+  // Candidate classes for structural binding: the project's own Module classes.
+  // Computed on first need: only a checkpoint left for structural binding
+  // needs them (the LSP re-links on every keystroke).
+  std::vector<const ClassInfo*> module_classes;
+  bool module_classes_known = false;
+  auto candidate_classes = [&]() -> const std::vector<const ClassInfo*>& {
+    if (!module_classes_known && project->has_source) {
+      for (const ClassInfo* c : project->index.AllClasses()) {
+        if (c->nested || IsTorchClass(c->qualified_name)) continue;
+        if (project->index.Classify(*c).kind == ModuleKind::kModule) module_classes.push_back(c);
+      }
+    }
+    module_classes_known = true;
+    return module_classes;
+  };
+
+  for (AnalyzedCheckpoint& ac : project->checkpoints) {
+    CheckpointBinding& b = ac.binding;
+    b.how = "none";
+    // 1. Explicit.
+    for (const auto& [ckpt, cls] : options.bind) {
+      PathExpr e{ckpt, ckpt.find_first_of("*?[") != std::string::npos};
+      if (PathMatch(e, ac.display_path) > 0) {
+        b.cls = cls;
+        b.how = "explicit";
+        b.score = 1;
+      }
+    }
+    // 2. A load_state_dict call site fed from this checkpoint, on a known class.
+    if (b.cls.empty()) {
+      for (int s : ac.state_dict_sites) {
+        const CallSite& site = project->call_sites[static_cast<size_t>(s)];
+        if (!site.receiver_class.empty()) {
+          b.cls = site.receiver_class;
+        } else if (!site.receiver_factory.empty() && project->has_source) {
+          // `model = f(...)`: bound when f's body evidently builds a module;
+          // its prediction (with f's arguments) is the expectation.
+          PredictOptions po;
+          po.args = site.receiver_args;
+          auto e = PredictStateDict(project->index, site.receiver_factory, po);
+          if (!e.ok()) continue;
+          b.cls = e->class_name;
+          b.factory = site.receiver_factory;
+          ac.expected = std::move(e.value());
+        } else {
+          continue;
+        }
+        b.how = "call-site";
+        b.score = 1;
+        b.call_site = s;
+        b.ctor_args = site.receiver_args;
+        break;
+      }
+    }
+    // 3. A whole pickled module names its class.
+    if (b.cls.empty() && ac.checkpoint.layout == Layout::kPickledModule && !ac.checkpoint.modules.empty()) {
+      const ModuleNode& root = ac.checkpoint.modules.front();
+      std::string q = root.module + "." + root.name;
+      if (project->has_source && project->index.FindClass(q) != nullptr) {
+        b.cls = project->index.FindClass(q)->qualified_name;
+        b.how = "pickled-module";
+        b.score = 1;
+      }
+    }
+    // 4. Structure.
+    std::vector<const TensorInfo*> tensors = StateDictTensors(ac.checkpoint);
+    if (b.cls.empty() && !tensors.empty() && !candidate_classes().empty()) {
+      std::unordered_set<std::string> keys;
+      for (const TensorInfo* t : tensors) keys.insert(t->name);
+      std::vector<std::pair<double, const ClassInfo*>> scored;
+      for (const ClassInfo* c : module_classes) {
+        auto e = PredictStateDict(project->index, c->qualified_name);
+        if (!e.ok()) continue;
+        scored.emplace_back(StructureScore(*e, keys), c);
+      }
+      std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
+        if (x.first != y.first) return x.first > y.first;
+        return x.second->qualified_name < y.second->qualified_name;
+      });
+      if (!scored.empty() && scored[0].first >= 0.5) {
+        double margin = scored.size() > 1 ? scored[0].first - scored[1].first : 1;
+        if (margin >= 0.1) {
+          b.cls = scored[0].second->qualified_name;
+          b.how = "structure";
+          b.score = scored[0].first;
+        } else {
+          b.how = "ambiguous";
+          b.score = scored[0].first;
+          for (const auto& [score, c] : scored) {
+            if (scored[0].first - score < 0.1) b.candidates.push_back(c->qualified_name);
+          }
+        }
+      }
+    }
+    // A Lightning checkpoint loaded the Lightning way (load_from_checkpoint,
+    // or no call site seen) is built as cls(**hyper_parameters, **overrides):
+    // its recorded hyper-parameters fill the constructor arguments the call
+    // does not give. (A hand-written `Cls(...).load_state_dict(ckpt["state_dict"])`
+    // builds with exactly the arguments it passes.)
+    if (!b.cls.empty() && b.factory.empty() && project->has_source &&
+        ac.checkpoint.layout == Layout::kLightning && !ac.checkpoint.hyper_parameters.empty()) {
+      const CallSite* site =
+          b.call_site >= 0 ? &project->call_sites[static_cast<size_t>(b.call_site)] : nullptr;
+      if ((site == nullptr || site->lightning) && IsLightningModuleClass(project->index, b.cls)) {
+        for (const auto& [name, value] : ac.checkpoint.hyper_parameters) b.ctor_args.emplace(name, value);
+      }
+    }
+    if (!b.cls.empty() && project->has_source) {
+      if (const ClassInfo* c = project->index.FindClass(b.cls)) {
+        b.class_position = c->position;
+        b.class_path = c->path;
+      }
+      if (b.factory.empty()) {
+        PredictOptions po;
+        po.args = b.ctor_args;
+        auto e = PredictStateDict(project->index, b.cls, po);
+        if (e.ok()) {
+          ac.expected = std::move(e.value());
+        } else {
+          ac.prediction_error = e.error().message;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ptlint

@@ -1,0 +1,393 @@
+#include "analyzer/python/call_sites.h"
+
+#include <gtest/gtest.h>
+
+namespace ptlint {
+namespace {
+
+class CallSitesTest : public ::testing::Test {
+ protected:
+  void Add(const std::string& path, const std::string& module, const std::string& source) {
+    DiscoveredFile f;
+    f.path = path;
+    f.module_name = module;
+    f.size = source.size();
+    auto r = index_.AddFile(f, source);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  std::vector<CallSite> Sites() { return ExtractCallSites(index_); }
+  const CallSite* Find(const std::vector<CallSite>& sites, CallKind kind, int nth = 0) {
+    for (const CallSite& s : sites) {
+      if (s.kind == kind && nth-- == 0) return &s;
+    }
+    return nullptr;
+  }
+  ModuleIndex index_;
+};
+
+constexpr const char* kModels = R"(
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+)";
+
+TEST_F(CallSitesTest, FollowsLoadThroughVariableAndKeyIntoLoadStateDict) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/train.py", "pkg.train", R"(
+import torch
+from pkg.models import Net
+
+def resume():
+    ckpt = torch.load("ckpt/x.pt")
+    model = Net()
+    model.load_state_dict(ckpt["model_state_dict"])
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(load, nullptr);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_EQ(load->checkpoint.text, "ckpt/x.pt");
+  EXPECT_FALSE(load->checkpoint.is_glob);
+  EXPECT_EQ(load->result_variable, "ckpt");
+  EXPECT_FALSE(load->has_map_location);
+  EXPECT_EQ(load->function, "resume");
+  EXPECT_EQ(load->start.line, 6u);
+  EXPECT_EQ(lsd->receiver, "model");
+  EXPECT_EQ(lsd->receiver_class, "pkg.models.Net");
+  EXPECT_EQ(lsd->load_site, static_cast<int>(load - sites.data()));
+  ASSERT_EQ(lsd->keys.size(), 1u);
+  EXPECT_EQ(lsd->keys[0], "model_state_dict");
+  EXPECT_FALSE(lsd->strict_false);
+}
+
+// `model = build(...)` of a project function: the receiver is the factory
+// (the binding decides whether it builds a module), with its literal
+// arguments; a class call still gives the class.
+TEST_F(CallSitesTest, ReceiverBuiltByAProjectFunctionIsAFactory) {
+  Add("pkg/models.py", "pkg.models", std::string(kModels) + R"(
+
+def build(width, *, bias=True):
+    return Net()
+)");
+  Add("pkg/load.py", "pkg.load", R"(
+import torch
+from pkg.models import build
+
+model = build(4, bias=False)
+model.load_state_dict(torch.load("ckpt/x.pt"))
+other = len([1])
+other.load_state_dict(torch.load("ckpt/y.pt"))
+)");
+  auto sites = Sites();
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict, 0);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(lsd->receiver_class.empty());
+  EXPECT_EQ(lsd->receiver_factory, "pkg.models.build");
+  EXPECT_EQ(lsd->receiver_class_position.line, 5u);
+  ASSERT_EQ(lsd->receiver_args.size(), 2u);
+  EXPECT_EQ(lsd->receiver_args.at("0"), 4);
+  EXPECT_EQ(lsd->receiver_args.at("bias"), false);
+  // A builtin is not a project function.
+  const CallSite* second = Find(sites, CallKind::kLoadStateDict, 1);
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(second->receiver_factory.empty());
+  EXPECT_TRUE(second->receiver_class.empty());
+}
+
+// Lightning: `Cls.load_from_checkpoint(path, **overrides)` is the torch.load
+// of the file plus Cls(...).load_state_dict(ckpt["state_dict"]); the
+// overrides (not load_from_checkpoint's own parameters) are the receiver's
+// arguments, and the result is a Cls instance.
+TEST_F(CallSitesTest, LightningLoadFromCheckpoint) {
+  Add("pkg/lit.py", "pkg.lit", R"(
+import torch.nn as nn
+import lightning.pytorch as pl
+
+class Lit(pl.LightningModule):
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.fc = nn.Linear(4, hidden)
+)");
+  Add("pkg/run.py", "pkg.run", R"(
+import torch
+from pkg.lit import Lit
+
+model = Lit.load_from_checkpoint("ckpt/last.ckpt", map_location="cpu", strict=False, hidden=8)
+torch.save(model, "out/model.pt")
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(load, nullptr);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(load->lightning);
+  EXPECT_EQ(load->checkpoint.text, "ckpt/last.ckpt");
+  EXPECT_TRUE(lsd->lightning);
+  EXPECT_EQ(lsd->receiver_class, "pkg.lit.Lit");
+  EXPECT_EQ(lsd->load_site, static_cast<int>(load - sites.data()));
+  EXPECT_EQ(lsd->keys, std::vector<std::string>{"state_dict"});
+  EXPECT_TRUE(lsd->strict_false);
+  ASSERT_EQ(lsd->receiver_args.size(), 1u);
+  EXPECT_EQ(lsd->receiver_args.at("hidden"), 8);
+  const CallSite* save = Find(sites, CallKind::kTorchSave);
+  ASSERT_NE(save, nullptr);
+  EXPECT_TRUE(save->saves_module);
+  EXPECT_EQ(save->saved_class, "pkg.lit.Lit");
+}
+
+// Lightning resume: `trainer.fit(model, ckpt_path=p)` restores
+// ckpt["state_dict"] into that model as the user built it; "last" / "best"
+// and models that are not followed record nothing.
+TEST_F(CallSitesTest, LightningTrainerResume) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/train.py", "pkg.train", R"(
+import lightning.pytorch as pl
+from pkg.models import Net
+
+def main(dm, other):
+    model = Net()
+    trainer = pl.Trainer()
+    trainer.fit(model, datamodule=dm, ckpt_path="ckpt/last.ckpt")
+    trainer.test(model, ckpt_path="best")
+    trainer.fit(other, ckpt_path="ckpt/other.ckpt")
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(load, nullptr);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(load->lightning);
+  EXPECT_EQ(load->checkpoint.text, "ckpt/last.ckpt");
+  EXPECT_FALSE(lsd->lightning);  // built by the user: no hyper_parameters
+  EXPECT_EQ(lsd->receiver_class, "pkg.models.Net");
+  EXPECT_EQ(lsd->keys, std::vector<std::string>{"state_dict"});
+  EXPECT_EQ(lsd->load_site, static_cast<int>(load - sites.data()));
+  EXPECT_EQ(Find(sites, CallKind::kTorchLoad, 1), nullptr);
+  EXPECT_EQ(Find(sites, CallKind::kLoadStateDict, 1), nullptr);
+}
+
+TEST_F(CallSitesTest, NestedLoadWithJoinedPathAndMapLocation) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/eval.py", "pkg.eval", R"(
+import os
+import torch
+from pathlib import Path
+from pkg import models
+
+CKPT_DIR = "ckpt"
+net = models.Net()
+net.load_state_dict(torch.load(os.path.join(CKPT_DIR, "m.pt"), map_location="cpu"), strict=False)
+a = torch.load(Path("ckpt") / "b.pt", weights_only=True)
+b = torch.load(f"ckpt/epoch_{3}.pt")
+)");
+  auto sites = Sites();
+  const CallSite* first = Find(sites, CallKind::kTorchLoad, 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->checkpoint.text, "ckpt/m.pt");
+  EXPECT_TRUE(first->has_map_location);
+  const CallSite* lsd = Find(sites, CallKind::kLoadStateDict);
+  ASSERT_NE(lsd, nullptr);
+  EXPECT_TRUE(lsd->strict_false);
+  EXPECT_EQ(lsd->receiver_class, "pkg.models.Net");
+  EXPECT_EQ(lsd->load_site, static_cast<int>(first - sites.data()));
+  const CallSite* second = Find(sites, CallKind::kTorchLoad, 1);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->checkpoint.text, "ckpt/b.pt");
+  ASSERT_TRUE(second->weights_only.has_value());
+  EXPECT_TRUE(*second->weights_only);
+  const CallSite* third = Find(sites, CallKind::kTorchLoad, 2);
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->checkpoint.text, "ckpt/epoch_*.pt");
+  EXPECT_TRUE(third->checkpoint.is_glob);
+}
+
+TEST_F(CallSitesTest, SavesOfModulesAndStateDicts) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("train.py", "train", R"(
+import torch
+from pkg.models import Net
+model = Net()
+torch.save(model, "full.pt")
+torch.save(model.state_dict(), "sd.pt")
+torch.save({"model_state_dict": model.state_dict(), "epoch": 3}, "wrapped.pt")
+)");
+  auto sites = Sites();
+  const CallSite* whole = Find(sites, CallKind::kTorchSave, 0);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_TRUE(whole->saves_module);
+  EXPECT_EQ(whole->saved_class, "pkg.models.Net");
+  EXPECT_EQ(whole->destination.text, "full.pt");
+  const CallSite* sd = Find(sites, CallKind::kTorchSave, 1);
+  ASSERT_NE(sd, nullptr);
+  EXPECT_TRUE(sd->saves_state_dict);
+  EXPECT_FALSE(sd->saves_module);
+  const CallSite* wrapped = Find(sites, CallKind::kTorchSave, 2);
+  ASSERT_NE(wrapped, nullptr);
+  EXPECT_TRUE(wrapped->saves_state_dict);
+}
+
+TEST_F(CallSitesTest, LoadResultUsedAsModuleAndSafeGlobals) {
+  Add("infer.py", "infer", R"(
+import argparse
+import torch
+torch.serialization.add_safe_globals([argparse.Namespace])
+m = torch.load("model.pt")
+m.eval()
+)");
+  auto sites = Sites();
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  ASSERT_NE(load, nullptr);
+  EXPECT_TRUE(load->result_used_as_module);
+  EXPECT_EQ(load->used_as_module_at.line, 6u);
+  const CallSite* safe = Find(sites, CallKind::kAddSafeGlobals);
+  ASSERT_NE(safe, nullptr);
+  ASSERT_EQ(safe->safe_globals.size(), 1u);
+  EXPECT_EQ(safe->safe_globals[0], "argparse.Namespace");
+}
+
+TEST_F(CallSitesTest, UnrelatedLoadFunctionsAreNotTorchLoad) {
+  Add("x.py", "x", R"(
+import json
+import pickle
+data = json.load(open("a.json"))
+obj = pickle.load(open("b.pkl", "rb"))
+def load(p):
+    return p
+load("c.pt")
+)");
+  auto sites = Sites();
+  EXPECT_EQ(Find(sites, CallKind::kTorchLoad), nullptr);
+}
+
+}  // namespace
+}  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+constexpr const char* kSplitModels = R"(
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.backbone = nn.Linear(4, width)
+        self.head = nn.Linear(width, 2)
+)";
+
+// Same fixture as CallSitesTest; its own name groups the optimizer cases.
+class OptimizerCallSitesTest : public CallSitesTest {};
+
+TEST_F(OptimizerCallSitesTest, ConstructionBoundToVariableAndWiredToItsLoad) {
+  Add("pkg/models.py", "pkg.models", kSplitModels);
+  Add("pkg/train.py", "pkg.train", R"(
+import torch
+from pkg.models import Net
+
+def resume():
+    model = Net(width=8)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    ckpt = torch.load("ckpt/x.pt")
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+)");
+  auto sites = ExtractCallSites(index_);
+  const CallSite* opt = Find(sites, CallKind::kOptimizer);
+  ASSERT_NE(opt, nullptr);
+  EXPECT_EQ(opt->optimizer_class, "torch.optim.Adam");
+  EXPECT_EQ(opt->result_variable, "opt");
+  EXPECT_EQ(opt->start.line, 7u);
+  ASSERT_EQ(opt->group_sources.size(), 1u);
+  EXPECT_EQ(opt->group_sources[0], "model");
+  EXPECT_TRUE(opt->groups_known);
+  EXPECT_EQ(opt->params_variable, "model");
+  EXPECT_EQ(opt->params_class, "pkg.models.Net");
+  EXPECT_EQ(opt->params_args.at("width"), 8);
+  ASSERT_EQ(opt->group_prefixes.size(), 1u);
+  EXPECT_EQ(opt->group_prefixes[0], "");
+
+  const CallSite* model_lsd = Find(sites, CallKind::kLoadStateDict, 0);
+  const CallSite* opt_lsd = Find(sites, CallKind::kLoadStateDict, 1);
+  ASSERT_NE(model_lsd, nullptr);
+  ASSERT_NE(opt_lsd, nullptr);
+  EXPECT_EQ(model_lsd->optimizer_site, -1);
+  EXPECT_EQ(opt_lsd->optimizer_site, static_cast<int>(opt - sites.data()));
+  EXPECT_EQ(opt_lsd->receiver, "opt");
+  EXPECT_TRUE(opt_lsd->receiver_class.empty());
+  ASSERT_EQ(opt_lsd->keys.size(), 1u);
+  EXPECT_EQ(opt_lsd->keys[0], "optimizer");
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  EXPECT_EQ(opt_lsd->load_site, static_cast<int>(load - sites.data()));
+}
+
+TEST_F(OptimizerCallSitesTest, ImportedClassesAndParameterGroups) {
+  Add("pkg/models.py", "pkg.models", kSplitModels);
+  Add("pkg/train.py", "pkg.train", R"(
+from torch import optim
+from torch.optim import SGD
+from torch.optim.lr_scheduler import StepLR
+from pkg.models import Net
+
+net = Net()
+a = optim.AdamW([{"params": net.backbone.parameters()}, {"params": net.head.parameters(), "lr": 0.1}])
+b = SGD(filter(lambda p: p.requires_grad, net.parameters()), lr=0.1)
+c = SGD([{"params": net.head.parameters()}, {"params": extra_params}], lr=0.1)
+s = StepLR(a, 10)
+)");
+  auto sites = ExtractCallSites(index_);
+  const CallSite* a = Find(sites, CallKind::kOptimizer, 0);
+  const CallSite* b = Find(sites, CallKind::kOptimizer, 1);
+  const CallSite* c = Find(sites, CallKind::kOptimizer, 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(Find(sites, CallKind::kOptimizer, 3), nullptr) << "StepLR is not an optimizer";
+  EXPECT_EQ(a->optimizer_class, "torch.optim.AdamW");
+  EXPECT_TRUE(a->groups_known);
+  EXPECT_EQ(a->group_sources, (std::vector<std::string>{"net.backbone", "net.head"}));
+  EXPECT_EQ(a->group_prefixes, (std::vector<std::string>{"backbone.", "head."}));
+  EXPECT_EQ(a->params_class, "pkg.models.Net");
+  EXPECT_EQ(b->optimizer_class, "torch.optim.SGD");
+  EXPECT_FALSE(b->groups_known);
+  EXPECT_TRUE(b->group_sources.empty());
+  EXPECT_FALSE(c->groups_known);
+  EXPECT_EQ(c->group_sources, (std::vector<std::string>{"net.head", ""}));
+}
+
+
+// Files that cannot hold a call site are skipped before their tree is built
+// (most of a big workspace); a renamed import still counts.
+TEST_F(CallSitesTest, SkipsFilesThatNameNoCallWithoutParsingThem) {
+  Add("pkg/layers.py", "pkg.layers", R"(
+import torch.nn as nn
+
+class Block(nn.Module):
+    def _load_from_state_dict(self, *args):
+        return super()._load_from_state_dict(*args)
+
+def download(url):
+    return url
+)");
+  Add("pkg/run.py", "pkg.run", R"(
+from torch import load as read_checkpoint
+
+state = read_checkpoint("ckpt/run.pt")
+)");
+  auto sites = Sites();
+  const IndexedFile* layers = nullptr;
+  for (const auto& f : index_.files()) {
+    if (f->info.path == "pkg/layers.py") layers = f.get();
+  }
+  ASSERT_NE(layers, nullptr);
+  EXPECT_FALSE(layers->materialized()) << "a file with no call word was parsed";
+  const CallSite* load = Find(sites, CallKind::kTorchLoad);
+  ASSERT_NE(load, nullptr) << "`from torch import load as x` must still be searched";
+  EXPECT_EQ(load->checkpoint.text, "ckpt/run.pt");
+}
+
+}  // namespace
+}  // namespace ptlint

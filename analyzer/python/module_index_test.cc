@@ -1,0 +1,234 @@
+#include "analyzer/python/module_index.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+namespace ptlint {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ModuleIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("ptlint_module_index_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void Write(const std::string& rel, const std::string& text) {
+    fs::path p = root_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+  fs::path root_;
+};
+
+TEST_F(ModuleIndexTest, NamesImportsReexportsAndInheritance) {
+  Write("src/proj/__init__.py", "from .models import *\nfrom .layers.blocks import Block as PublicBlock\n");
+  Write("src/proj/models.py",
+        "import torch.nn as nn\n"
+        "from torch import nn as tnn\n"
+        "from .layers.blocks import Block\n"
+        "from . import layers\n"
+        "__all__ = ['Net']\n"
+        "Alias = Block\n"
+        "class Net(Block):\n    pass\n"
+        "class Head(tnn.Linear):\n    pass\n"
+        "class Deep(layers.blocks.Block):\n    pass\n"
+        "class Config:\n    pass\n"
+        "class Err(ValueError):\n    pass\n"
+        "class Mystery(some_lib.Base):\n    pass\n"
+        "def build():\n    return Net()\n");
+  Write("src/proj/layers/__init__.py", "");
+  Write("src/proj/layers/blocks.py",
+        "from torch.nn import Module\nclass Base(Module):\n    _version = 2\n"
+        "class Block(Base):\n    def _load_from_state_dict(self, *a):\n        pass\n");
+  // A namespace package (no __init__.py) and a script with a main guard.
+  Write("src/nspkg/tool.py", "import torch\nclass T(torch.nn.Sequential):\n    pass\n");
+  Write("scripts/train.py",
+        "import torch.nn as nn\nclass Model(nn.Module):\n    pass\n"
+        "if __name__ == \"__main__\":\n    Model()\n");
+
+  std::vector<Error> problems;
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, &problems);
+  EXPECT_TRUE(problems.empty());
+
+  const ClassInfo* net = index.FindClass("proj.models.Net");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->module, "proj.models");
+  EXPECT_EQ(net->position.line, 7u);
+  EXPECT_EQ(index.Classify(*net).kind, ModuleKind::kModule);
+  EXPECT_EQ(index.Classify(*net).chain.back(), "torch.nn.Module");
+  // Re-exported through __init__ (star import with __all__, aliased import).
+  EXPECT_EQ(index.FindClass("proj.Net"), net);
+  const ClassInfo* block = index.FindClass("proj.layers.blocks.Block");
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(index.FindClass("proj.PublicBlock"), block);
+  EXPECT_TRUE(block->overrides_load_from_state_dict);
+  EXPECT_EQ(index.FindClass("proj.layers.blocks.Base")->version, 2);
+  // Names not in __all__ are not re-exported by the star import.
+  EXPECT_EQ(index.FindClass("proj.Head"), nullptr);
+
+  EXPECT_EQ(index.Classify(*index.FindClass("proj.models.Head")).kind, ModuleKind::kModule);
+  EXPECT_EQ(index.Classify(*index.FindClass("proj.models.Deep")).kind, ModuleKind::kModule);
+  EXPECT_EQ(index.Classify(*index.FindClass("proj.models.Config")).kind, ModuleKind::kNotModule);
+  EXPECT_EQ(index.Classify(*index.FindClass("proj.models.Err")).kind, ModuleKind::kNotModule);
+  EXPECT_EQ(index.Classify(*index.FindClass("proj.models.Mystery")).kind, ModuleKind::kUnknown);
+  EXPECT_EQ(index.Classify(*index.FindClass("nspkg.tool.T")).kind, ModuleKind::kModule);
+
+  // Aliases and functions.
+  Symbol alias = index.Resolve("proj.models", "Alias");
+  EXPECT_EQ(alias.kind, Symbol::Kind::kClass);
+  EXPECT_EQ(alias.cls, block);
+  EXPECT_NE(index.FindFunction("proj.models.build"), nullptr);
+  EXPECT_EQ(index.Resolve("proj.models", "nn.Linear").qualified_name, "torch.nn.Linear");
+  EXPECT_EQ(index.Resolve("proj.models", "nn.Linear").kind, Symbol::Kind::kExternal);
+
+  // A script run directly defines its classes in __main__ too.
+  const ClassInfo* model = index.FindClass("scripts.train.Model");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(index.FindClass("__main__.Model"), model);
+  ASSERT_EQ(model->other_names.size(), 1u);
+  EXPECT_EQ(model->other_names[0], "__main__.Model");
+}
+
+TEST_F(ModuleIndexTest, IncrementalUpdateReparsesOneFile) {
+  std::string text = "import torch.nn as nn\n\nclass A(nn.Module):\n    pass\n\nclass B(nn.Module):\n    pass\n";
+  for (int i = 0; i < 300; ++i) text += "def f" + std::to_string(i) + "(x):\n    return x + " + std::to_string(i) + "\n";
+  Write("m.py", text);
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  const std::string path = (root_ / "m.py").string();
+  ASSERT_NE(index.FindClass("m.A"), nullptr);
+
+  // Rename B to C: replace "B" at its byte offset.
+  size_t at = text.find("class B") + 6;
+  std::string edited = text;
+  edited.replace(at, 1, "Cc");
+  TSInputEdit edit{};
+  edit.start_byte = static_cast<uint32_t>(at);
+  edit.old_end_byte = static_cast<uint32_t>(at + 1);
+  edit.new_end_byte = static_cast<uint32_t>(at + 2);
+  edit.start_point = {5, 6};
+  edit.old_end_point = {5, 7};
+  edit.new_end_point = {5, 8};
+  auto update = index.UpdateFile(path, edit, edited);
+  ASSERT_TRUE(update.ok()) << update.error().message;
+  EXPECT_TRUE(update->incremental);
+  EXPECT_EQ(update->removed_classes, std::vector<std::string>{"m.B"});
+  EXPECT_EQ(update->changed_classes, std::vector<std::string>{"m.Cc"});
+  EXPECT_EQ(index.FindClass("m.B"), nullptr);
+  ASSERT_NE(index.FindClass("m.Cc"), nullptr);
+  EXPECT_EQ(index.Classify(*index.FindClass("m.Cc")).kind, ModuleKind::kModule);
+
+  // A bad edit is refused with a diagnostic, not a crash.
+  TSInputEdit bad{};
+  bad.start_byte = 1u << 30;
+  EXPECT_FALSE(index.UpdateFile(path, bad, edited).ok());
+  EXPECT_FALSE(index.UpdateFile("/nope.py", edit, edited).ok());
+}
+
+TEST_F(ModuleIndexTest, BrokenSourceIsIndexedAroundErrors) {
+  Write("broken.py", "import torch.nn as nn\nclass Ok(nn.Module):\n    pass\nclass (:\n  def\n");
+  std::vector<Error> problems;
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, &problems);
+  ASSERT_EQ(index.files().size(), 1u);
+  EXPECT_TRUE(index.files()[0]->has_syntax_errors);
+  EXPECT_NE(index.FindClass("broken.Ok"), nullptr);
+}
+
+
+TEST_F(ModuleIndexTest, TreesAreBuiltOnFirstUseWithTheSameFacts) {
+  Write("pkg/__init__.py", "from .layers import Block\n");
+  Write("pkg/layers.py",
+        "import torch.nn as nn\n"
+        "HIDDEN = 256\n"
+        "Alias = nn.Linear\n"
+        "class Block(nn.Module):\n"
+        "    _version = 2\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(HIDDEN, 4)\n"
+        "def helper(x):\n"
+        "    return x\n");
+  Write("pkg/other.py", "x = 1\n");
+  std::vector<Error> problems;
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, &problems);
+  EXPECT_TRUE(problems.empty());
+  ModuleIndex::Stats st = index.stats();
+  EXPECT_EQ(st.files, 3u);
+  EXPECT_EQ(st.prescanned, 3u);
+  EXPECT_EQ(st.materialized, 0u);
+
+  // Names, classification and re-exports need no tree.
+  std::vector<const ClassInfo*> all = index.AllClasses();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]->qualified_name, "pkg.layers.Block");
+  EXPECT_EQ(index.Classify(*all[0]).kind, ModuleKind::kModule);
+  EXPECT_EQ(all[0]->version, 2);
+  EXPECT_EQ(index.Resolve("pkg.layers", "Alias").qualified_name, "torch.nn.Linear");
+  EXPECT_EQ(index.stats().materialized, 0u);
+  EXPECT_TRUE(ts_node_is_null(all[0]->node));
+
+  // Handing the class out builds its file's tree; the pointer stays valid.
+  const ClassInfo* block = index.FindClass("pkg.Block");
+  ASSERT_EQ(block, all[0]);
+  ASSERT_FALSE(ts_node_is_null(block->node));
+  const IndexedFile* file = index.FindFile(block->path);
+  ASSERT_NE(file, nullptr);
+  EXPECT_TRUE(file->materialized());
+  EXPECT_EQ(file->parsed.Text(Field(block->node, "name")), "Block");
+  EXPECT_FALSE(file->has_syntax_errors);
+  EXPECT_EQ(index.stats().materialized, 1u);
+
+  // Module-level values come with their node.
+  Symbol hidden = index.Resolve("pkg.layers", "HIDDEN");
+  ASSERT_EQ(hidden.kind, Symbol::Kind::kAssignment);
+  EXPECT_EQ(file->parsed.Text(hidden.assignment), "256");
+  const FunctionInfo* helper = index.FindFunction("pkg.layers.helper");
+  ASSERT_NE(helper, nullptr);
+  EXPECT_TRUE(IsType(helper->node, "function_definition"));
+
+  // Any use of a tree builds it, as call-site extraction does.
+  const IndexedFile* other = index.files()[2].get();
+  EXPECT_EQ(other->info.module_name, "pkg.other");
+  EXPECT_FALSE(other->materialized());
+  EXPECT_TRUE(other->parsed.tree);
+  EXPECT_TRUE(other->materialized());
+  EXPECT_TRUE(IsType(other->parsed.Root(), "module"));
+  EXPECT_EQ(other->assignments.size(), 1u);
+  EXPECT_FALSE(ts_node_is_null(other->assignments.at("x")));
+
+  index.MaterializeAll();
+  st = index.stats();
+  EXPECT_EQ(st.materialized, 3u);
+  EXPECT_EQ(st.mismatches, 0u);
+}
+
+TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
+  std::string text = "import torch.nn as nn\nclass A(nn.Module):\n    pass\n";
+  Write("m.py", text);
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  const std::string path = (root_ / "m.py").string();
+  ASSERT_FALSE(index.files()[0]->materialized());
+  std::string edited = text + "class B(A):\n    pass\n";
+  TSInputEdit edit{};
+  edit.start_byte = edit.old_end_byte = static_cast<uint32_t>(text.size());
+  edit.new_end_byte = static_cast<uint32_t>(edited.size());
+  edit.start_point = edit.old_end_point = {3, 0};
+  edit.new_end_point = {5, 0};
+  auto update = index.UpdateFile(path, edit, edited);
+  ASSERT_TRUE(update.ok()) << update.error().message;
+  EXPECT_TRUE(update->incremental);
+  EXPECT_EQ(update->changed_classes, std::vector<std::string>{"m.B"});
+  const ClassInfo* b = index.FindClass("m.B");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(index.Classify(*b).kind, ModuleKind::kModule);
+  EXPECT_FALSE(ts_node_is_null(b->node));
+}
+
+}  // namespace
+}  // namespace ptlint

@@ -1,0 +1,300 @@
+#include "analyzer/python/python_source.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <system_error>
+
+#include "analyzer/python/python_queries.h"
+
+namespace ptlint {
+
+namespace fs = std::filesystem;
+
+std::string_view ParsedPython::Text(TSNode node) const {
+  if (ts_node_is_null(node)) return {};
+  uint32_t begin = ts_node_start_byte(node);
+  uint32_t end = ts_node_end_byte(node);
+  if (begin > source.size() || end > source.size() || end < begin) return {};
+  return std::string_view(source).substr(begin, end - begin);
+}
+
+namespace {
+
+struct ParserDeleter {
+  void operator()(TSParser* parser) const { ts_parser_delete(parser); }
+};
+
+// One parser per thread: ts_parser_new + set_language per file is measurable
+// when thousands of files are parsed.
+TSParser* ThreadParser(bool* abi_ok) {
+  thread_local std::unique_ptr<TSParser, ParserDeleter> parser;
+  thread_local bool language_ok = false;
+  if (!parser) {
+    parser.reset(ts_parser_new());
+    language_ok = ts_parser_set_language(parser.get(), tree_sitter_python());
+    // Bounded work on hostile input: tree-sitter's parser is linear, but a cap
+    // keeps a pathological file from stalling a whole workspace scan.
+    ts_parser_set_timeout_micros(parser.get(), 10'000'000);
+  }
+  *abi_ok = language_ok;
+  return parser.get();
+}
+
+}  // namespace
+
+Result<TreePtr> ParsePythonTree(std::string_view source, const TSTree* old_tree) {
+  if (source.size() > UINT32_MAX / 2) {
+    return MakeError("python.too-large", "source file is larger than tree-sitter can address",
+                     "exclude the file from the scan");
+  }
+  bool abi_ok = false;
+  TSParser* parser = ThreadParser(&abi_ok);
+  if (!abi_ok) {
+    return MakeError("python.grammar-abi",
+                     "the tree-sitter-python grammar's ABI does not match libtree-sitter",
+                     "rebuild ptlint: grammars/CMakeLists.txt pins an ABI-14 grammar");
+  }
+  TSTree* tree = ts_parser_parse_string(parser, old_tree, source.data(),
+                                        static_cast<uint32_t>(source.size()));
+  if (tree == nullptr) {
+    ts_parser_reset(parser);  // a timed-out parse would otherwise resume next time
+    return MakeError("python.parse-timeout", "tree-sitter gave up parsing the file (timeout)",
+                     "exclude the file from the scan");
+  }
+  return TreePtr(tree);
+}
+
+Result<ParsedPython> ParsePython(std::string source, const TSTree* old_tree) {
+  auto tree = ParsePythonTree(source, old_tree);
+  if (!tree.ok()) return tree.error();
+  ParsedPython parsed;
+  parsed.source = std::move(source);
+  parsed.tree.reset(tree.value().release());
+  return parsed;
+}
+
+SourcePosition PositionOf(TSNode node) {
+  TSPoint p = ts_node_start_point(node);
+  return {p.row + 1, p.column + 1};
+}
+
+TSNode Field(TSNode node, const char* field) {
+  return ts_node_child_by_field_name(node, field, static_cast<uint32_t>(std::strlen(field)));
+}
+
+bool IsType(TSNode node, const char* type) {
+  return !ts_node_is_null(node) && std::strcmp(ts_node_type(node), type) == 0;
+}
+
+const TSQuery* IndexQuery(std::string* error) {
+  static std::once_flag once;
+  static TSQuery* query = nullptr;
+  static std::string compile_error;
+  std::call_once(once, [] {
+    uint32_t offset = 0;
+    TSQueryError kind = TSQueryErrorNone;
+    query = ts_query_new(tree_sitter_python(), kPythonQuery_index,
+                         static_cast<uint32_t>(std::strlen(kPythonQuery_index)), &offset, &kind);
+    if (query == nullptr) {
+      compile_error = "grammars/python/queries/index.scm does not compile (error " +
+                      std::to_string(static_cast<int>(kind)) + " at byte " +
+                      std::to_string(offset) + ")";
+    }
+  });
+  if (error != nullptr) *error = compile_error;
+  return query;
+}
+
+namespace {
+
+bool Excluded(const fs::path& rel, const DiscoveryOptions& options) {
+  const std::string rel_str = rel.generic_string();
+  for (const auto& pattern : options.excludes) {
+    if (fnmatch(pattern.c_str(), rel_str.c_str(), 0) == 0) return true;
+    for (const auto& part : rel) {
+      if (fnmatch(pattern.c_str(), part.c_str(), 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+bool HasInit(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "__init__.py", ec);
+}
+
+// The sys.path entry under which `dir` is imported.
+fs::path ImportRootOf(fs::path dir) {
+  fs::path root = dir;
+  // A package root: walk up to the first directory that is not a package.
+  int guard = 0;
+  while (HasInit(root) && root.has_parent_path() && root.parent_path() != root && guard++ < 256) {
+    root = root.parent_path();
+  }
+  return root;
+}
+
+}  // namespace
+
+std::string ModuleNameFromPath(const std::string& file_path, const std::string& import_root) {
+  std::error_code ec;
+  fs::path rel = fs::path(file_path).lexically_relative(fs::path(import_root));
+  if (rel.empty() || rel.native().rfind("..", 0) == 0) rel = fs::path(file_path).filename();
+  std::string name;
+  for (auto it = rel.begin(); it != rel.end(); ++it) {
+    std::string part = it->string();
+    if (std::next(it) == rel.end()) {
+      if (part.size() > 3 && part.compare(part.size() - 3, 3, ".py") == 0) part.resize(part.size() - 3);
+      if (part == "__init__") break;
+    }
+    if (part == ".") continue;
+    if (!name.empty()) name += '.';
+    name += part;
+  }
+  return name;
+}
+
+std::string ResolveRelativeModule(const std::string& module, bool is_package, int dots,
+                                  const std::string& relative_name) {
+  // The package the importing module lives in.
+  std::string package = module;
+  if (!is_package) {
+    auto dot = package.rfind('.');
+    package = dot == std::string::npos ? std::string() : package.substr(0, dot);
+  }
+  for (int i = 1; i < dots; ++i) {
+    if (package.empty()) return {};
+    auto dot = package.rfind('.');
+    package = dot == std::string::npos ? std::string() : package.substr(0, dot);
+  }
+  if (relative_name.empty()) return package;
+  if (package.empty()) return relative_name;
+  return package + "." + relative_name;
+}
+
+std::vector<DiscoveredFile> DiscoverPythonFiles(const std::vector<std::string>& roots,
+                                                const DiscoveryOptions& options,
+                                                std::vector<Error>* problems) {
+  std::vector<DiscoveredFile> found;
+  auto add_file = [&](const fs::path& file, const fs::path& import_root) {
+    std::error_code ec;
+    uint64_t size = fs::file_size(file, ec);
+    if (ec) return;
+    if (size > options.max_file_bytes) {
+      if (problems) {
+        problems->push_back(MakeError("python.file-too-large",
+                                      file.string() + " is " + std::to_string(size) +
+                                          " bytes, above the " +
+                                          std::to_string(options.max_file_bytes) + "-byte limit",
+                                      "exclude it, or raise the limit if it is real source"));
+      }
+      return;
+    }
+    DiscoveredFile f;
+    f.path = file.string();
+    f.module_name = ModuleNameFromPath(file.string(), import_root.string());
+    f.is_package = file.filename() == "__init__.py";
+    f.size = size;
+    found.push_back(std::move(f));
+  };
+
+  for (const auto& root_str : roots) {
+    std::error_code ec;
+    fs::path root(root_str);
+    auto status = fs::symlink_status(root, ec);
+    if (ec || !fs::exists(status)) {
+      if (problems) problems->push_back(MakeError("python.no-such-path", root_str + " does not exist"));
+      continue;
+    }
+    if (fs::is_regular_file(status)) {
+      if (root.extension() == ".py") add_file(root, ImportRootOf(root.has_parent_path() ? root.parent_path() : fs::path(".")));
+      continue;
+    }
+    if (!fs::is_directory(status)) continue;
+    fs::path import_root = ImportRootOf(root);
+    // src-layout: the project root holds src/<pkg>/__init__.py.
+    fs::path src = root / "src";
+    const bool src_layout = !HasInit(root) && fs::is_directory(src, ec);
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+      if (problems) problems->push_back(MakeError("python.unreadable", root_str + ": " + ec.message()));
+      continue;
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      const fs::path& p = it->path();
+      fs::path rel = p.lexically_relative(root);
+      if (Excluded(rel, options)) {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_symlink(ec)) {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file(ec) || p.extension() != ".py") continue;
+      fs::path file_root = import_root;
+      if (src_layout && *rel.begin() == "src") file_root = src;
+      add_file(p, file_root);
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const DiscoveredFile& a, const DiscoveredFile& b) { return a.path < b.path; });
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const DiscoveredFile& a, const DiscoveredFile& b) { return a.path == b.path; }),
+              found.end());
+  return found;
+}
+
+bool StringLiteralValue(const ParsedPython& file, TSNode node, std::string* out) {
+  if (IsType(node, "concatenated_string")) {
+    std::string all;
+    uint32_t n = ts_node_named_child_count(node);
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string part;
+      if (!StringLiteralValue(file, ts_node_named_child(node, i), &part)) return false;
+      all += part;
+    }
+    *out = std::move(all);
+    return true;
+  }
+  if (!IsType(node, "string")) return false;
+  std::string value;
+  uint32_t n = ts_node_named_child_count(node);
+  bool raw = false;
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode child = ts_node_named_child(node, i);
+    const char* type = ts_node_type(child);
+    if (std::strcmp(type, "string_start") == 0) {
+      std::string_view start = file.Text(child);
+      for (char c : start) {
+        if (c == 'f' || c == 'F') return false;  // f-strings are evaluated elsewhere
+        if (c == 'r' || c == 'R') raw = true;
+      }
+    } else if (std::strcmp(type, "string_content") == 0) {
+      std::string_view text = file.Text(child);
+      for (size_t k = 0; k < text.size(); ++k) {
+        if (!raw && text[k] == '\\' && k + 1 < text.size()) {
+          char e = text[k + 1];
+          if (e == 'n') { value += '\n'; ++k; continue; }
+          if (e == 't') { value += '\t'; ++k; continue; }
+          if (e == '\\' || e == '\'' || e == '"') { value += e; ++k; continue; }
+        }
+        value += text[k];
+      }
+    } else if (std::strcmp(type, "interpolation") == 0) {
+      return false;
+    } else if (std::strcmp(type, "escape_sequence") == 0) {
+      value += file.Text(child);
+    }
+  }
+  *out = std::move(value);
+  return true;
+}
+
+}  // namespace ptlint

@@ -1,0 +1,133 @@
+// The state dict an nn.Module class will produce, predicted from source.
+//
+// PredictStateDict interprets the class's `__init__` (and the helper methods
+// and project functions it calls, base-class `__init__`s through super(),
+// containers, loops and comprehensions) abstractly: values are numbers,
+// symbolic expressions over the constructor arguments, strings, lists,
+// tensors with symbolic shapes and module instances. Nothing is executed.
+//
+// It mirrors torch 1.13's Module.__setattr__ / register_* semantics and
+// state_dict() order (own parameters, persistent buffers, _extra_state, then
+// children; reassignment keeps the first position; None slots are skipped).
+//
+// Honesty rule: a key or shape is predicted exactly only when it follows from
+// the source. A branch whose condition is unknown makes its keys optional; a
+// loop with an unknown trip count makes its names patterns (`layers.*.weight`);
+// anything not understood (dynamic setattr, registries, factories that cannot
+// be followed, modules passed in from outside) makes an open subtree with the
+// reason, and nothing is guessed under it.
+#ifndef PTLINT_ANALYZER_PYTHON_STATE_DICT_PREDICTION_H_
+#define PTLINT_ANALYZER_PYTHON_STATE_DICT_PREDICTION_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analyzer/python/module_index.h"
+#include "analyzer/support/result.h"
+
+namespace ptlint {
+
+struct SourceLocation {
+  std::string path;
+  uint32_t line = 0;    // 1-based; 0 = unknown
+  uint32_t column = 0;  // 1-based
+};
+
+// One dimension: the expression over the root's constructor arguments
+// ("hidden * 4"), the arguments it reads, and its value when known.
+struct PredictedDim {
+  std::string expr;
+  std::vector<std::string> args;
+  std::optional<int64_t> value;
+};
+
+struct PredictedShape {
+  bool rank_known = false;
+  std::vector<PredictedDim> dims;  // meaningful when rank_known
+  // Every dimension has a value.
+  bool Concrete() const;
+  std::string ToString() const;  // "(8, 4)", "(hidden * 4, ?)", "?"
+};
+
+enum class KeyKind { kParameter, kBuffer, kExtraState };
+const char* KeyKindName(KeyKind kind);  // "parameter", "buffer", "extra_state"
+
+enum class Confidence { kExact, kPartial, kOpen };
+const char* ConfidenceName(Confidence c);  // "exact", "partial", "open"
+
+struct PredictedKey {
+  std::string key;          // "encoder.0.weight", or a pattern "layers.*.weight"
+  bool is_pattern = false;  // contains `*` standing for one unknown path component
+  KeyKind kind = KeyKind::kParameter;
+  bool persistent = true;   // false: a non-persistent buffer (not in state_dict)
+  bool optional = false;    // registered only under a condition that is not known
+  PredictedShape shape;
+  std::string owner_class;  // class whose code registered it
+  std::string attribute;    // attribute / registered name in that class
+  SourceLocation location;  // the assignment or register_* call
+};
+
+struct OpenSubtree {
+  std::string prefix;  // "encoder." (everything under it), "" for the whole module
+  std::string reason;
+  SourceLocation location;
+};
+
+struct MetadataEntry {
+  std::string path;  // module path without trailing dot; "" for the root
+  int64_t version = 1;
+  std::string type;  // qualified class name
+  bool is_pattern = false;
+  bool optional = false;
+  Confidence confidence = Confidence::kExact;  // of the subtree under this path
+};
+
+struct ConstructorParam {
+  std::string name;
+  std::string default_text;  // source text of the default, empty when required
+  std::string annotation;
+  bool given = false;        // bound from PredictOptions::args
+};
+
+struct ExpectedStateDict {
+  std::string class_name;  // qualified
+  std::vector<ConstructorParam> params;
+  std::vector<PredictedKey> keys;  // state_dict order; includes non-persistent buffers (persistent=false)
+  std::vector<MetadataEntry> metadata;
+  std::vector<OpenSubtree> open;
+  Confidence confidence = Confidence::kExact;
+  // Advisory flags: custom load logic makes key/shape diagnostics soft.
+  std::vector<std::string> advisories;
+  bool budget_exhausted = false;
+};
+
+struct PredictOptions {
+  // Constructor arguments by name (JSON: numbers, booleans, null, strings,
+  // lists). Positional arguments are given as "0", "1", ... and bound against
+  // the real signature.
+  std::map<std::string, nlohmann::json> args;
+  // Bound on interpreted steps (statements + expressions) per prediction.
+  int64_t max_steps = 2'000'000;
+  // Bound on unrolled loop iterations (per loop).
+  int64_t max_unroll = 4096;
+  // Use the built-in layer catalogue for torch.nn layers even when the torch
+  // source is indexed (true), or interpret the indexed torch source (false).
+  bool prefer_catalog = true;
+};
+
+// Predicts the state dict of `class_name` (any importable name the index
+// knows, or a torch.nn layer name such as "torch.nn.Linear").
+Result<ExpectedStateDict> PredictStateDict(const ModuleIndex& index, const std::string& class_name,
+                                           const PredictOptions& options = {});
+
+// JSON rendering (the schema is documented in analyzer/classes_command.md).
+nlohmann::json ExpectedStateDictToJson(const ExpectedStateDict& expected);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_PYTHON_STATE_DICT_PREDICTION_H_

@@ -1,0 +1,52 @@
+// ptlint: the command-line entry point. Dispatches to the sub-commands.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/check_command.h"
+#include "cli/classes_command.h"
+#include "cli/inspect_command.h"
+#include "analyzer/support/large_array_allocator.h"
+#include "lsp/lsp_command.h"
+
+namespace {
+
+const char kUsage[] =
+    "ptlint — why a PyTorch checkpoint will not load into today's code, and whether it is\n"
+    "safe to load at all. Nothing in a checkpoint or a scanned source tree is executed.\n"
+    "\n"
+    "usage:\n"
+    "  ptlint [check] PATH... [--output-format full|concise|json|sarif|github|junit] [-o FILE]\n"
+    "                 [--select CODES] [--ignore CODES] [--torch-version X.Y] [--strict]\n"
+    "                 [--exit-zero] [--statistics]\n"
+    "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
+    "  ptlint classes PATH... [--format text|json]\n"
+    "  ptlint rule CODE | --all\n"
+    "  ptlint lsp [--stdio] [check options]    the language server (stdin/stdout)\n"
+    "  ptlint --version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::cout << "ptlint " << PTLINT_VERSION << "\n";
+    return 0;
+  }
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command != "lsp") ptlint::large_array::ConfigureHeapForOneShotRun();
+  if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
+  if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
+  if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
+  if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
+  if (command == "lsp") return ptlint::RunLspCommand(rest, std::cin, std::cout, std::cerr);
+  // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
+  return ptlint::RunCheckCommand(args, std::cout, std::cerr);
+}
