@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
+  clang-tidy clang-format           # .ci/tidy.sh
   libtree-sitter-dev                # tree-sitter 0.20.7 (loads ABI 14 grammars)
   nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
   libgtest-dev libgmock-dev

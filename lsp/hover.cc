@@ -65,16 +65,8 @@ std::string CheckpointSummaryMarkdown(const Workspace& ws, const AnalyzedCheckpo
     md << "- globals (" << globals.size() << "): "
        << ListOf(std::vector<std::string>(globals.begin(), globals.end()), [](auto& s) { return s; }, 10) << "\n";
   }
-  // Safety, as the PTL6xx rules see it.
-  PickleSafetyOptions so;
-  so.context = ws.settings().analysis.safety;
-  const ProjectAnalysis* proj = &ws.project();
-  if (proj->has_source) {
-    so.context.project_class = [proj](std::string_view m, std::string_view n) {
-      return proj->FindProjectClass(std::string(m), std::string(n)) != nullptr;
-    };
-  }
-  PickleSafetyReport report = AnalyzePickleSafety(cp, so);
+  // Safety, as the PTL6xx rules saw it (computed once, by LinkProject).
+  const PickleSafetyReport& report = ac.safety;
   if (report.can_execute_code) {
     md << "- safety: **unsafe** — loading it can run code (";
   } else if (report.findings.empty()) {
@@ -119,7 +111,11 @@ std::string ClassSummaryMarkdown(const Workspace& ws, const ClassInfo& cls) {
       md << ": no prediction" << (ac.prediction_error.empty() ? "" : " (" + ac.prediction_error + ")") << "\n";
       continue;
     }
-    StateDictDiff diff = DiffStateDict(*ac.expected, ac.checkpoint);
+    if (!ac.diff.value) {
+      md << ": not compared yet\n";
+      continue;
+    }
+    const StateDictDiff& diff = *ac.diff.value;
     md << ": " << diff.matched << "/" << diff.checkpoint_keys << " checkpoint keys match\n";
     if (!diff.extra_prefix.empty()) md << "  - every key carries the prefix `" << diff.extra_prefix << "`\n";
     for (const RenamedSubtree& r : diff.renames) {

@@ -178,13 +178,7 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
   const std::vector<std::string>& ignore = settings.ignore;
   const AnalysisOptions& options = settings.analysis;
   // The project's own classes are trusted by the security rules (allowlist-first).
-  SafetyContext safety = options.safety;
-  const ProjectAnalysis* proj = &project;
-  if (project.has_source) {
-    safety.project_class = [proj](std::string_view module, std::string_view name) {
-      return proj->FindProjectClass(std::string(module), std::string(name)) != nullptr;
-    };
-  }
+  const SafetyContext safety = ProjectSafetyContext(project);
   bool any_security = false;
   for (const char* code : {"PTL601", "PTL602", "PTL603", "PTL604"}) {
     any_security = any_security || RuleSelected(code, select, ignore);
@@ -192,18 +186,12 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
 
   std::vector<Diagnostic> diagnostics;
   for (const AnalyzedCheckpoint& ac : project.checkpoints) {
-    std::optional<StateDictDiff> diff;
-    if (ac.expected) diff = DiffStateDict(*ac.expected, ac.checkpoint);
-    std::optional<PickleSafetyReport> report;
-    if (any_security) {
-      PickleSafetyOptions so;
-      so.context = safety;
-      so.strict = options.strict;
-      report = AnalyzePickleSafety(ac.checkpoint, so);
-    }
+    // LinkProject computed the diff and the safety report once for every
+    // consumer; the security rules see the report only when selected.
+    const std::optional<StateDictDiff>& diff = ac.diff.value;
     CheckpointContext ctx{ac.checkpoint, ac.display_path, options.torch_version, options.strict,
                           safety, project, ac, diff ? &*diff : nullptr,
-                          report ? &*report : nullptr};
+                          any_security ? &ac.safety : nullptr};
     for (const Rule* rule : AllRules()) {
       if (!RuleSelected(rule->info().code, select, ignore)) continue;
       rule->CheckCheckpoint(ctx, diagnostics);

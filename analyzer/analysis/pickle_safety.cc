@@ -1,7 +1,5 @@
 #include "analyzer/analysis/pickle_safety.h"
 
-#include "analyzer/support/byte_source.h"
-#include "analyzer/formats/zip_reader.h"
 
 #include <algorithm>
 #include <cstring>
@@ -393,109 +391,15 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
   return out;
 }
 
-namespace {
-
-bool HasPickleMagic(std::string_view b) {
-  return b.size() >= 2 && static_cast<uint8_t>(b[0]) == 0x80 && b[1] >= 1 && b[1] <= 5;
-}
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// A stream is worth reporting as a pickle when the unpickler would get
-// somewhere with it: it references a global or reads to STOP.
-bool LooksUnpicklable(const PickleGraph& g) { return !g.globals.empty() || g.complete(); }
-
-// Pickles the reader did not hand over but a real loader may still
-// unpickle: zip members of non-torch zips (picklescan and numpy read members
-// by extension or magic, and torch ignores lying flag bits), the object
-// array of a .npy file, and raw protocol 0/1 pickles that do not look like
-// any known format. Fail closed: the file is scanned the way `pickle.load`
-// would read it, whatever the sniffer thought it was.
-void ScanUnreadPickles(const Checkpoint& checkpoint, const PickleSafetyOptions& options,
-                       std::vector<SafetyFinding>& out) {
-  std::error_code ec;
-  if (checkpoint.path.empty() || !std::filesystem::is_regular_file(checkpoint.path, ec)) return;
-  auto source = OpenFileByteSource(checkpoint.path);
-  if (!source.ok()) return;
-  const ByteSource& bytes = **source;
-  std::string_view head = bytes.View(0, 16);
-  std::set<std::string> read;
-  for (const PickleStream& p : checkpoint.pickles) read.insert(p.record);
-  const PickleMachine machine;
-  int next_index = static_cast<int>(checkpoint.pickles.size());
-  auto analyze = [&](std::string_view data, uint64_t base, const std::string& record, bool must) {
-    PickleGraph g = machine.Run(data, base);
-    if (!must && !LooksUnpicklable(g)) return;
-    for (SafetyFinding& f : AnalyzePickleGraph(g, next_index, record, checkpoint.path, options)) {
-      out.push_back(std::move(f));
-    }
-    ++next_index;
-  };
-
-  if (LooksLikeZip(head)) {
-    auto zip = ZipArchive::Open(bytes);
-    if (!zip.ok()) return;
-    size_t scanned = 0;
-    for (const ZipEntry& e : zip->entries()) {
-      if (read.count(e.name) || scanned >= 4096) continue;
-      bool named = EndsWith(e.name, ".pkl") || EndsWith(e.name, ".pickle");
-      // In a torch zip the data/ records are raw tensor bytes that may start
-      // with anything; only name-matched members count there.
-      if (!named && !checkpoint.pickles.empty()) continue;
-      std::string owned;
-      std::string_view data;
-      uint64_t base = 0;
-      if (auto view = zip->ViewStored(e); view.ok()) {
-        data = *view;
-        base = e.data_offset;
-      } else if (auto full = zip->Read(e); full.ok()) {
-        owned = std::move(*full);
-        data = owned;
-      } else {
-        continue;
-      }
-      if (!named && !HasPickleMagic(data)) continue;
-      ++scanned;
-      analyze(data, base, e.name, named);
-    }
-    return;
-  }
-  if (!checkpoint.pickles.empty()) return;
-  std::string_view all = bytes.All();
-  if (all.size() >= 10 && all.substr(0, 6) == "\x93NUMPY") {
-    // .npy: magic, version, header length (u16 for v1, u32 for v2/v3), header.
-    uint8_t major = static_cast<uint8_t>(all[6]);
-    uint64_t header_len = 0, start = 0;
-    if (major == 1) {
-      header_len = static_cast<uint8_t>(all[8]) | (static_cast<uint8_t>(all[9]) << 8);
-      start = 10;
-    } else if (all.size() >= 12) {
-      uint32_t n;
-      std::memcpy(&n, all.data() + 8, 4);
-      header_len = n;
-      start = 12;
-    }
-    if (start == 0 || start + header_len > all.size()) return;
-    std::string_view header = all.substr(start, header_len);
-    if (header.find("'O'") == std::string_view::npos && header.find("|O") == std::string_view::npos) return;
-    uint64_t data_offset = start + header_len;
-    analyze(all.substr(data_offset), data_offset, "npy object array", true);
-    return;
-  }
-  analyze(all, 0, "raw pickle", false);
-}
-
-}  // namespace
-
 PickleSafetyReport AnalyzePickleSafety(const Checkpoint& checkpoint,
                                        const PickleSafetyOptions& options) {
   PickleSafetyReport report;
-  if (checkpoint.format != ContainerFormat::kSafetensors &&
-      checkpoint.format != ContainerFormat::kShardedIndex &&
-      checkpoint.format != ContainerFormat::kDistributedCheckpoint) {
-    ScanUnreadPickles(checkpoint, options, report.findings);
+  // First what torch.load would not read but another loader would: the
+  // reader found these (Checkpoint::unread_pickles), fail closed.
+  for (const PickleStream& stream : checkpoint.unread_pickles) {
+    std::vector<SafetyFinding> findings = AnalyzePickleGraph(
+        stream.graph, stream.index, stream.record, checkpoint.path, options);
+    for (SafetyFinding& f : findings) report.findings.push_back(std::move(f));
   }
   for (const PickleStream& stream : checkpoint.pickles) {
     std::vector<SafetyFinding> findings =

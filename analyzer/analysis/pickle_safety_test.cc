@@ -1,7 +1,14 @@
 #include "analyzer/analysis/pickle_safety.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
+#include "analyzer/checkpoint/checkpoint_reader.h"
 #include "analyzer/formats/pickle_machine.h"
 
 namespace ptlint {
@@ -138,6 +145,36 @@ TEST(PickleSafety, FormatMentionsRuleOffsetAndWhy) {
   EXPECT_NE(text.find("os.system"), std::string::npos);
   EXPECT_NE(text.find("offset 1002"), std::string::npos);
   EXPECT_NE(text.find("why:"), std::string::npos);
+}
+
+// A pickle torch.load would not read (a member with pickle magic in a zip
+// that is not a torch archive, which other loaders still unpickle) is found
+// by the reader, handed over in
+// Checkpoint::unread_pickles and judged from there: the file is gone
+// before the analysis runs.
+TEST(PickleSafety, UnreadPicklesComeFromTheReaderNotTheFile) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("ptlint_unread_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "ckpt.pt";
+  std::ofstream(dir / "make.py") << R"PY(
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('readme.txt', b'weights')
+    z.writestr('payload/blob.bin', b'\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85R.')
+)PY";
+  std::string cmd = std::string(PTLINT_PYTHON) + " " + (dir / "make.py").string() + " " + file.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  Checkpoint cp = ReadCheckpoint(file.string());
+  fs::remove_all(dir);
+  ASSERT_EQ(cp.unread_pickles.size(), 1u);
+  EXPECT_EQ(cp.unread_pickles[0].record, "payload/blob.bin");
+  EXPECT_EQ(cp.unread_pickles[0].index, static_cast<int>(cp.pickles.size()));
+  PickleSafetyReport report = AnalyzePickleSafety(cp, {});
+  EXPECT_TRUE(report.can_execute_code);
+  const SafetyFinding* f = Find(report.findings, "PTL601");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->record, "payload/blob.bin");
 }
 
 }  // namespace

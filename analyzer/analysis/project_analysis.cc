@@ -163,6 +163,8 @@ void LinkProject(ProjectAnalysis& analysis) {
     ac.load_sites.clear();
     ac.state_dict_sites.clear();
     ac.optimizer_sites.clear();
+    ac.diff.value.reset();
+    ac.safety = PickleSafetyReport{};
   }
   // Which load sites read which checkpoint (longest path match wins per site).
   for (size_t s = 0; s < project->call_sites.size(); ++s) {
@@ -321,6 +323,24 @@ void LinkProject(ProjectAnalysis& analysis) {
       }
     }
   }
+  PickleSafetyOptions safety;
+  safety.context = ProjectSafetyContext(analysis);
+  safety.strict = options.strict;
+  for (AnalyzedCheckpoint& ac : project->checkpoints) {
+    if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+    ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
+  }
+}
+
+SafetyContext ProjectSafetyContext(const ProjectAnalysis& project) {
+  SafetyContext safety = project.options.safety;
+  const ProjectAnalysis* proj = &project;
+  if (project.has_source) {
+    safety.project_class = [proj](std::string_view module, std::string_view name) {
+      return proj->FindProjectClass(std::string(module), std::string(name)) != nullptr;
+    };
+  }
+  return safety;
 }
 
 }  // namespace ptlint

@@ -20,6 +20,8 @@
 #include "analyzer/python/call_sites.h"
 #include "analyzer/checkpoint/checkpoint.h"
 #include "analyzer/analysis/global_safety.h"
+#include "analyzer/analysis/pickle_safety.h"
+#include "analyzer/analysis/state_dict_diff.h"
 #include "analyzer/python/module_index.h"
 #include "analyzer/config/project_config.h"
 #include "analyzer/python/state_dict_prediction.h"
@@ -39,6 +41,22 @@ struct CheckpointBinding {
   std::string class_path;
 };
 
+// A StateDictDiff points into the `expected` and `checkpoint` beside it. A
+// move keeps those pointers valid (the vectors' buffers move with them); a
+// copy would leave them pointing into the original, so a copy starts
+// without a diff until LinkProject computes it again.
+struct LinkedStateDictDiff {
+  std::optional<StateDictDiff> value;
+  LinkedStateDictDiff() = default;
+  LinkedStateDictDiff(const LinkedStateDictDiff&) {}
+  LinkedStateDictDiff& operator=(const LinkedStateDictDiff&) {
+    value.reset();
+    return *this;
+  }
+  LinkedStateDictDiff(LinkedStateDictDiff&&) = default;
+  LinkedStateDictDiff& operator=(LinkedStateDictDiff&&) = default;
+};
+
 struct AnalyzedCheckpoint {
   Checkpoint checkpoint;
   std::string display_path;        // relative to the working directory
@@ -51,6 +69,10 @@ struct AnalyzedCheckpoint {
   // torch.optim construction, or what is passed is an optimizer state of this
   // checkpoint); they are not in state_dict_sites.
   std::vector<int> optimizer_sites;
+  // Computed once per link, for every consumer (rules, hovers): the bound
+  // class's prediction against the file, and what loading it could run.
+  LinkedStateDictDiff diff;
+  PickleSafetyReport safety;
 };
 
 struct AnalysisOptions {
@@ -88,6 +110,10 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
 
 // Reads one checkpoint (statically; never fails: problems are in the model).
 AnalyzedCheckpoint ReadAnalyzedCheckpoint(const std::string& path);
+
+// The safety context of a project: the configured allowlists, and the
+// project's own classes trusted (allowlist-first).
+SafetyContext ProjectSafetyContext(const ProjectAnalysis& project);
 
 // Recomputes what joins the source and the checkpoints — which load sites
 // read which checkpoint, each checkpoint's binding and predicted state dict —

@@ -7,7 +7,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include "analyzer/support/byte_source.h"
 
 namespace ptlint {
 namespace {
@@ -661,33 +660,6 @@ std::vector<int> PicklesTorchLoadReads(const Checkpoint& checkpoint) {
 
 namespace {
 
-std::optional<std::string> ReadPickleBytesFromFile(const Checkpoint& checkpoint,
-                                                   const PickleStream& stream) {
-  const PickleGraph& g = stream.graph;
-  if (g.end_offset <= g.start_offset) return std::nullopt;
-  const std::string& path = stream.file.empty() ? checkpoint.path : stream.file;
-  auto source = OpenFileByteSource(path);
-  if (!source.ok()) return std::nullopt;
-  uint64_t length = g.end_offset - g.start_offset;
-  std::string_view bytes = (*source)->View(g.start_offset, length);
-  if (bytes.size() != length) return std::nullopt;
-  // The offsets are absolute only when the pickle is stored uncompressed;
-  // check the bytes really are this pickle before trusting them.
-  if (g.protocol >= 2 && (static_cast<uint8_t>(bytes[0]) != 0x80 ||
-                          static_cast<uint8_t>(bytes[1]) != g.protocol)) {
-    return std::nullopt;
-  }
-  if (g.complete() && bytes.back() != '.') return std::nullopt;
-  if (!g.nodes.empty()) {
-    const PickleNode& first = g.nodes.front();
-    if (first.offset >= g.start_offset && first.offset < g.end_offset &&
-        static_cast<uint8_t>(bytes[first.offset - g.start_offset]) != first.opcode) {
-      return std::nullopt;
-    }
-  }
-  return std::string(bytes);
-}
-
 // Without the bytes: the first failure the graph can show (a node made by an
 // opcode outside the accepted set, or a global outside the allowlist),
 // whichever comes first. Protocol >= 4 pickles start with FRAME.
@@ -799,12 +771,19 @@ WeightsOnlyPrediction SimulateWeightsOnly(const Checkpoint& checkpoint, TorchVer
     return out;
   }
 
-  auto bytes_of = options.pickle_bytes ? options.pickle_bytes : ReadPickleBytesFromFile;
   std::vector<int> order = PicklesTorchLoadReads(checkpoint);
-  // Bytes are read once and reused by the re-run with globals allowlisted.
-  std::vector<std::optional<std::string>> bytes(order.size());
+  // The bytes the reader kept (PickleStream::bytes), or the test seam's;
+  // without them the run is approximated from the graph.
+  std::vector<std::optional<std::string>> owned(order.size());
+  std::vector<std::optional<std::string_view>> bytes(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
-    bytes[k] = bytes_of(checkpoint, checkpoint.pickles[order[k]]);
+    const PickleStream& stream = checkpoint.pickles[order[k]];
+    if (options.pickle_bytes) {
+      owned[k] = options.pickle_bytes(checkpoint, stream);
+      if (owned[k]) bytes[k] = *owned[k];
+    } else if (!stream.bytes.empty()) {
+      bytes[k] = stream.bytes;
+    }
   }
 
   auto run_all = [&](const std::set<std::string>& allowed, int* failed_pickle) {

@@ -94,8 +94,8 @@ struct WeightsOnlyPrediction {
 
 struct WeightsOnlyOptions {
   std::set<std::string> user_allowed;  // globals the project already passes to add_safe_globals
-  // Supplies the raw bytes of a pickle. Default: read [start_offset,
-  // end_offset) of the pickle's file and check it looks like that pickle.
+  // Supplies the raw bytes of a pickle (a test seam). Default: the bytes the
+  // reader kept (PickleStream::bytes); nothing re-reads the file.
   std::function<std::optional<std::string>(const Checkpoint&, const PickleStream&)> pickle_bytes;
 };
 

@@ -70,6 +70,12 @@ struct PickleStream {
   std::string file;        // file path the pickle is in (differs for shards / DCP folders)
   int index = 0;           // position among the checkpoint's pickles
   PickleGraph graph;
+  // The pickle's bytes as they were unpickled (inflated when the record was
+  // compressed), from its first opcode to where the machine stopped. Kept
+  // so that analyses (the weights-only simulation) never go back to the
+  // file. Empty once the read's budget (ReadOptions::max_kept_pickle_bytes)
+  // is spent; analyses then work from the graph alone.
+  std::string bytes;
 };
 
 // A global as seen by rules: where it is and what uses it.
@@ -158,6 +164,14 @@ struct Checkpoint {
   std::vector<std::string> record_names;  // every zip record / tar member / shard, in file order
 
   std::vector<PickleStream> pickles;
+  // Pickles torch.load would not read but another loader may still
+  // unpickle: members of a zip that is not a torch archive (picklescan and
+  // numpy read members by extension or magic, and torch ignores lying flag
+  // bits), `*.pkl` members beside a torch archive's own, the object array of
+  // a .npy file, a raw pickle that does not look like any known format.
+  // Security analysis scans them (fail closed); nothing else reads them.
+  // Their `index` continues after `pickles`.
+  std::vector<PickleStream> unread_pickles;
   std::vector<GlobalUse> globals;
   std::vector<TensorInfo> tensors;  // in pickle order
   std::vector<StorageInfo> storages;

@@ -351,6 +351,15 @@ class Reader {
   void ScanPickleRegions(const ByteSource& source, uint64_t from, const std::string& role,
                          const std::string& file);
   std::optional<std::string> ReadSmallRecord(const ZipArchive& zip, const ZipEntry& entry);
+  // Keeps [start, end) of a pickle's input in the stream, within the read's
+  // budget (ReadOptions::max_kept_pickle_bytes).
+  void KeepPickleBytes(PickleStream& stream, std::string_view input, uint64_t base_offset);
+  // Fills Checkpoint::unread_pickles: what another loader would unpickle
+  // from this file although torch.load does not (see checkpoint.h).
+  void ReadUnreadPickles(const ByteSource& source);
+  // The archive ReadZip opened, kept for ReadUnreadPickles.
+  std::optional<ZipArchive> zip_;
+  uint64_t kept_pickle_bytes_ = 0;
 
   Checkpoint& cp_;
   const ReadOptions& options_;
@@ -365,6 +374,7 @@ int Reader::AddPickle(std::string record, std::string_view bytes, uint64_t base_
   stream.file = file.empty() ? file_ : std::move(file);
   stream.index = static_cast<int>(cp_.pickles.size());
   stream.graph = PickleMachine(options_.pickle_limits).Run(bytes, base_offset);
+  KeepPickleBytes(stream, bytes, base_offset);
   if (stream.graph.error) {
     const Error& e = *stream.graph.error;
     Problem(e.code, Severity::kError,
@@ -391,6 +401,112 @@ void Reader::Read(const ByteSource& source) {
     case Sniff::kShardedIndexJson: ReadShardedIndex(source); break;
     default: ReadNotACheckpoint(sniff, source); break;
   }
+  // Shards and distributed-checkpoint files are each read as the top file
+  // of their own run; safetensors and index JSON hold no pickle to hide.
+  if (depth_ == 0 && cp_.format != ContainerFormat::kSafetensors &&
+      cp_.format != ContainerFormat::kShardedIndex &&
+      cp_.format != ContainerFormat::kDistributedCheckpoint) {
+    ReadUnreadPickles(source);
+  }
+}
+
+void Reader::KeepPickleBytes(PickleStream& stream, std::string_view input, uint64_t base_offset) {
+  const PickleGraph& g = stream.graph;
+  if (g.end_offset <= g.start_offset || g.start_offset < base_offset) return;
+  uint64_t begin = g.start_offset - base_offset;
+  uint64_t length = g.end_offset - g.start_offset;
+  if (begin > input.size() || length > input.size() - begin) return;
+  if (length > options_.max_kept_pickle_bytes - std::min(kept_pickle_bytes_, options_.max_kept_pickle_bytes)) {
+    return;
+  }
+  kept_pickle_bytes_ += length;
+  stream.bytes.assign(input.substr(begin, length));
+}
+
+namespace {
+
+bool HasPickleMagic(std::string_view b) {
+  return b.size() >= 2 && static_cast<uint8_t>(b[0]) == 0x80 && b[1] >= 1 && b[1] <= 5;
+}
+
+// A stream is worth reporting as a pickle when the unpickler would get
+// somewhere with it: it references a global or reads to STOP.
+bool LooksUnpicklable(const PickleGraph& g) { return !g.globals.empty() || g.complete(); }
+
+}  // namespace
+
+void Reader::ReadUnreadPickles(const ByteSource& source) {
+  std::set<std::string> read;
+  for (const PickleStream& p : cp_.pickles) read.insert(p.record);
+  const PickleMachine machine;
+  auto add = [&](std::string_view data, uint64_t base, const std::string& record, bool must) {
+    PickleGraph g = machine.Run(data, base);
+    if (!must && !LooksUnpicklable(g)) return;
+    PickleStream stream;
+    stream.record = record;
+    stream.file = file_;
+    stream.index = static_cast<int>(cp_.pickles.size() + cp_.unread_pickles.size());
+    stream.graph = std::move(g);
+    cp_.unread_pickles.push_back(std::move(stream));
+  };
+
+  std::string_view head = source.View(0, 16);
+  if (LooksLikeZip(head)) {
+    std::optional<Result<ZipArchive>> reopened;
+    const ZipArchive* zip = zip_ ? &*zip_ : nullptr;
+    if (zip == nullptr) {
+      reopened.emplace(ZipArchive::Open(source));
+      if (!reopened->ok()) return;
+      zip = &**reopened;
+    }
+    size_t scanned = 0;
+    for (const ZipEntry& e : zip->entries()) {
+      if (read.count(e.name) || scanned >= 4096) continue;
+      bool named = EndsWith(e.name, ".pkl") || EndsWith(e.name, ".pickle");
+      // In a torch zip the data/ records are raw tensor bytes that may start
+      // with anything; only name-matched members count there.
+      if (!named && !cp_.pickles.empty()) continue;
+      std::string owned;
+      std::string_view data;
+      uint64_t base = 0;
+      if (auto view = zip->ViewStored(e); view.ok()) {
+        data = *view;
+        base = e.data_offset;
+      } else if (auto full = zip->Read(e); full.ok()) {
+        owned = std::move(*full);
+        data = owned;
+      } else {
+        continue;
+      }
+      if (!named && !HasPickleMagic(data)) continue;
+      ++scanned;
+      add(data, base, e.name, named);
+    }
+    return;
+  }
+  if (!cp_.pickles.empty()) return;
+  std::string_view all = source.All();
+  if (all.size() >= 10 && all.substr(0, 6) == "\x93NUMPY") {
+    // .npy: magic, version, header length (u16 for v1, u32 for v2/v3), header.
+    uint8_t major = static_cast<uint8_t>(all[6]);
+    uint64_t header_len = 0, start = 0;
+    if (major == 1) {
+      header_len = static_cast<uint8_t>(all[8]) | (static_cast<uint8_t>(all[9]) << 8);
+      start = 10;
+    } else if (all.size() >= 12) {
+      uint32_t n;
+      std::memcpy(&n, all.data() + 8, 4);
+      header_len = n;
+      start = 12;
+    }
+    if (start == 0 || start + header_len > all.size()) return;
+    std::string_view header = all.substr(start, header_len);
+    if (header.find("'O'") == std::string_view::npos && header.find("|O") == std::string_view::npos) return;
+    uint64_t data_offset = start + header_len;
+    add(all.substr(data_offset), data_offset, "npy object array", true);
+    return;
+  }
+  add(all, 0, "raw pickle", false);
 }
 
 // ---------------------------------------------------------------- not a checkpoint
@@ -538,7 +654,8 @@ void Reader::ReadZip(const ByteSource& source) {
             e.offset, torch_error);
     return;
   }
-  const ZipArchive& zip = *opened;
+  zip_.emplace(std::move(*opened));
+  const ZipArchive& zip = *zip_;
   for (const ZipAnomaly& a : zip.anomalies()) {
     Problem(a.code, Severity::kWarning, a.message,
             "a lenient reader accepts this, but torch.save never writes it: treat the file as "

@@ -22,6 +22,8 @@ namespace ptlint {
 struct ReadOptions {
   PickleLimits pickle_limits;
   ZipLimits zip_limits;
+  // Pickle bytes kept in the model (PickleStream::bytes) across one read.
+  uint64_t max_kept_pickle_bytes = 64ull << 20;
 };
 
 // `path` may be a file, a sharded index (*.index.json) or a

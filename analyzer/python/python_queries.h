@@ -10,8 +10,8 @@ namespace ptlint {
 inline constexpr const char kPythonQuery_index[] = R"scm(; Module-level index: classes, functions, imports, __all__ and the
 ; `if __name__ == "__main__":` guard.
 ;
-; Used by analyzer/python_source.cc (embedded at build time through
-; analyzer/python_queries.h, which a test keeps identical to this file).
+; Used by analyzer/python/python_source.cc (embedded at build time through
+; analyzer/python/python_queries.h, which a test keeps identical to this file).
 ; The tree-sitter C library does not evaluate #eq?/#match? predicates:
 ; python_source.cc applies them in code. Captures nested in functions or
 ; classes are filtered out in code as well (queries cannot say "top level").
