@@ -1,6 +1,7 @@
 // The built-in torch.nn layer catalogue, as data.
 //
-// The data is Python: one stub class per layer with torch 1.13's real
+// The data is Python (torch_nn_layers.py, embedded at build time by
+// embed_stubs.cmake): one stub class per layer with torch 1.13's real
 // constructor signature (names, order, defaults), the `_version`, and an
 // `__init__` that registers exactly the parameters and buffers torch does,
 // with shapes written as the formulas torch uses. The stubs are interpreted

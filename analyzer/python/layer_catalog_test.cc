@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "analyzer/python/state_dict_prediction.h"
+#include "analyzer/python/torch_nn_names.h"
 
 namespace ptlint {
 namespace {
@@ -154,6 +156,38 @@ TEST(LayerCatalog, EveryStubIsAKnownLayerAndParameterlessOnesHaveNoKeys) {
     ASSERT_TRUE(p.ok()) << name;
     EXPECT_TRUE(p->keys.empty()) << name;
     ASSERT_EQ(p->metadata.size(), 1u) << name;
+  }
+}
+
+// The stubs are torch_nn_layers.py, embedded at build time: the binary's
+// text is the file's, and the file is Python that Python itself parses.
+TEST(LayerCatalog, EmbeddedStubsAreTheCheckedInPythonFile) {
+  const std::string path = std::string(PTLINT_SOURCE_DIR) + "/analyzer/python/torch_nn_layers.py";
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), LayerCatalog::StubSource());
+  // ast.parse, not py_compile: nothing is written beside the source.
+  const std::string cmd = std::string(PTLINT_PYTHON) +
+                          " -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' " + path;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// torch_nn_names.cc lists the stubbed layers for the module index (which
+// must not depend on the catalogue): the list and the stubs agree.
+TEST(LayerCatalog, NameListsAgreeWithTheCatalogue) {
+  const LayerCatalog& catalog = LayerCatalog::Get();
+  std::vector<std::string> listed(TorchNnStubbedLayers().begin(), TorchNnStubbedLayers().end());
+  EXPECT_EQ(listed, catalog.StubbedLayers());
+  for (const auto& name : catalog.StubbedLayers()) {
+    EXPECT_NE(catalog.FindStub(name), nullptr) << name;
+    EXPECT_TRUE(IsTorchNnLayer(name)) << name;
+  }
+  for (const auto& name : catalog.parameterless()) EXPECT_TRUE(IsTorchNnLayer(name)) << name;
+  for (const char* name : TorchNnContainers()) EXPECT_TRUE(catalog.IsKnown(name)) << name;
+  for (const char* name : {"NotALayer", "_ConvNd", "_NormBase", "Identity2", ""}) {
+    EXPECT_EQ(IsTorchNnLayer(name), catalog.IsKnown(name)) << name;
   }
 }
 

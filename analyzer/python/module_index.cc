@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "analyzer/python/layer_catalog.h"
 #include "analyzer/python/python_prescan.h"
+#include "analyzer/python/torch_nn_names.h"
 
 namespace ptlint {
 
@@ -208,7 +208,7 @@ std::string BuiltinModuleName(const std::string& qualified) {
   const bool in_modules = middle.rfind("modules.", 0) == 0 && middle.find('.', 8) == std::string::npos;
   if (!(middle.empty() || middle == "modules" || in_modules)) return {};
   if (name == "Module") return name;
-  if (LayerCatalog::IsContainer(name) || LayerCatalog::Get().IsKnown(name)) return name;
+  if (IsTorchNnLayer(name)) return name;
   return {};
 }
 

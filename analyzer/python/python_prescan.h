@@ -21,7 +21,7 @@
 
 #include <string_view>
 
-#include "analyzer/python/module_index.h"
+#include "analyzer/python/indexed_file.h"
 
 namespace ptlint {
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyzer/python/module_index.h"
+
 namespace ptlint {
 namespace {
 

@@ -1,0 +1,126 @@
+// Call-site extraction's internals (call_sites.h is the interface): the
+// Extractor walks one file's tree and records its torch.load / torch.save /
+// load_state_dict / add_safe_globals / torch.optim calls.
+//
+// Its member functions are split by responsibility:
+//   call_sites_binding.cc  statements, scopes and name binding (`m = Model()`,
+//                          `with x as y`, `a = b = expr`): what a local name holds
+//   call_sites_values.cc   expression values: paths (strings, f-strings, `/` and
+//                          `+` joins, module constants), `ckpt["key"]`, literals
+//   call_sites_loads.cc    call recognition: which calls are load/save sites,
+//                          what they load into, Lightning and torch.optim
+// so that each can be read on its own; the state they share is here.
+#ifndef PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
+#define PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "analyzer/python/call_sites.h"
+#include "analyzer/python/module_index.h"
+
+namespace ptlint {
+namespace call_site_extraction {
+
+// What a local name is bound to, as far as the extractor follows it.
+struct Value {
+  // kFactoryResult: what a project function returned (`model =
+  // wav2vec2_model(...)`); `cls` names the function. Whether it builds a
+  // module is the state-dict prediction's call, not this pass's.
+  enum Kind {
+    kNone,
+    kLoad,
+    kInstance,
+    kFactoryResult,
+    kPath,
+    kStateDict,
+    kDictWithStateDict,
+    kOptimizer
+  } kind = kNone;
+  int load_site = -1;
+  int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
+  std::vector<std::string> keys;
+  std::string cls;
+  SourcePosition cls_position;
+  std::map<std::string, nlohmann::json> ctor_args;
+  PathExpr path;
+};
+using Env = std::unordered_map<std::string, Value>;
+
+constexpr int kMaxDepth = 200;  // expression nesting followed; deeper is left alone
+
+inline SourcePosition EndOf(TSNode n) {
+  TSPoint p = ts_node_end_point(n);
+  return SourcePosition{p.row + 1, p.column + 1};
+}
+
+class Extractor {
+ public:
+  Extractor(const ModuleIndex& index, const IndexedFile& file, std::vector<CallSite>& out)
+      : index_(index), file_(file), out_(out) {}
+
+  // Records `file`'s call sites into `out`.
+  void Run();
+
+ private:
+  std::string Text(TSNode n) const { return std::string(file_.parsed.Text(n)); }
+
+  // A call's arguments, positional and keyword.
+  struct Args {
+    std::vector<TSNode> positional;
+    std::vector<std::pair<std::string, TSNode>> keywords;
+    TSNode Keyword(const char* name) const {
+      for (const auto& [k, v] : keywords) {
+        if (k == name) return v;
+      }
+      return TSNode{};
+    }
+  };
+
+  // Statements and binding (call_sites_binding.cc).
+  void Block(TSNode block, Env& env, const std::string& function, int depth);
+  void Statement(TSNode s, Env& env, const std::string& function, int depth);
+  void WithClause(TSNode clause, Env& env, const std::string& function, int depth);
+  void Assignment(TSNode a, Env& env, const std::string& function, int depth);
+
+  // Expression values (call_sites_values.cc).
+  Value Constant(const std::string& name, int depth);
+  Value PathOnly(TSNode e, int depth);
+  PathExpr JoinPaths(const std::vector<PathExpr>& parts);
+  PathExpr StringValue(TSNode s);
+  Value Expr(TSNode e, Env& env, const std::string& function, int depth);
+  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args);
+  std::optional<nlohmann::json> Literal(TSNode n, int depth = 0);
+
+  // Call sites (call_sites_loads.cc).
+  Args SplitArgs(TSNode args);
+  TSNode Arg(const Args& a, size_t pos, const char* keyword);
+  CallSite NewSite(CallKind kind, TSNode call, const std::string& function);
+  Value Call(TSNode call, Env& env, const std::string& function, int depth);
+  std::optional<Value> LightningResume(TSNode call, const Args& args, Env& env,
+                                       const std::string& function, int depth);
+  Value LightningLoad(TSNode call, const Args& args, const ClassInfo& cls, Env& env,
+                      const std::string& function, int depth);
+  void PushLightningSites(TSNode call, const std::string& function, const PathExpr& path,
+                          CallSite restore);
+  static bool IsOptimizerClass(const std::string& q);
+  std::string ParametersSource(TSNode e, int depth = 0);
+  Value Optimizer(const std::string& q, TSNode call, const Args& args, Env& env,
+                  const std::string& function, int depth);
+  void MarkUsedAsModule(int site, TSNode at);
+  static bool IsNull(TSNode n) { return ts_node_is_null(n); }
+
+  const ModuleIndex& index_;
+  const IndexedFile& file_;
+  std::vector<CallSite>& out_;
+};
+
+}  // namespace call_site_extraction
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
