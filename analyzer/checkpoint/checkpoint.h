@@ -121,7 +121,7 @@ struct OptimizerGroup {
 
 struct OptimizerInfo {
   std::string path;                 // where in the object: "['optimizer_state_dict']"
-  std::string family;               // "Adam/AdamW", "SGD (momentum)", "SGD", "RMSprop", ... or "unknown"
+  std::string family;               // ClassifySavedOptimizer (optimizer_family.h): "Adam/AdamW", "RAdam", ... or "unknown"
   std::vector<OptimizerGroup> groups;
   std::vector<std::string> state_keys;                       // union of per-param state keys
   std::map<int64_t, std::vector<std::string>> state_tensors; // param index -> tensor names in state
