@@ -105,42 +105,43 @@ std::optional<ModelParameters> CheckpointParameters(const Checkpoint& cp) {
   return out;
 }
 
-std::vector<OptimizerUse> OptimizerUses(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac) {
+std::vector<OptimizerUse> OptimizerUses(const std::vector<CallSite>& call_sites, const std::vector<int>& optimizer_sites,
+                                        const Checkpoint& checkpoint) {
   std::vector<OptimizerUse> uses;
-  for (int s : ac.optimizer_sites) {
-    if (s < 0 || static_cast<size_t>(s) >= project.call_sites.size()) continue;
-    const CallSite& site = project.call_sites[static_cast<size_t>(s)];
+  for (int s : optimizer_sites) {
+    if (s < 0 || static_cast<size_t>(s) >= call_sites.size()) continue;
+    const CallSite& site = call_sites[static_cast<size_t>(s)];
     std::string path;
     for (const std::string& k : site.keys) path += "['" + k + "']";
     OptimizerUse use;
-    for (const OptimizerInfo& o : ac.checkpoint.optimizers) {
+    for (const OptimizerInfo& o : checkpoint.optimizers) {
       if (o.path == path) use.saved = &o;
     }
     if (use.saved == nullptr) continue;
     use.load = &site;
-    if (site.optimizer_site >= 0 && static_cast<size_t>(site.optimizer_site) < project.call_sites.size()) {
-      use.construction = &project.call_sites[static_cast<size_t>(site.optimizer_site)];
+    if (site.optimizer_site >= 0 && static_cast<size_t>(site.optimizer_site) < call_sites.size()) {
+      use.construction = &call_sites[static_cast<size_t>(site.optimizer_site)];
     }
     uses.push_back(use);
   }
   return uses;
 }
 
-std::optional<ModelParameters> ModelParametersFor(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac,
-                                                  const CallSite* construction) {
-  if (construction != nullptr && !construction->params_class.empty() && project.has_source) {
+std::optional<ModelParameters> ModelParametersFor(const ModuleIndex* index, const ExpectedStateDict* expected,
+                                                  const Checkpoint& checkpoint, const CallSite* construction) {
+  if (construction != nullptr && !construction->params_class.empty() && index != nullptr) {
     // The model the construction's `.parameters()` come from, with its literal
     // constructor arguments (the checkpoint's binding may use other ones).
     PredictOptions po;
     po.args = construction->params_args;
-    auto e = PredictStateDict(project.index, construction->params_class, po);
+    auto e = PredictStateDict(*index, construction->params_class, po);
     if (e.ok()) {
       if (auto p = PredictedParameters(e.value())) return p;
     }
-  } else if (ac.expected) {
-    if (auto p = PredictedParameters(*ac.expected)) return p;
+  } else if (expected != nullptr) {
+    if (auto p = PredictedParameters(*expected)) return p;
   }
-  return CheckpointParameters(ac.checkpoint);
+  return CheckpointParameters(checkpoint);
 }
 
 std::optional<std::vector<std::vector<const ModelParameter*>>> ConstructionGroups(const ModelParameters& model,

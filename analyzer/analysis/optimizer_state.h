@@ -19,8 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/analysis/project_analysis.h"
+#include "analyzer/checkpoint/checkpoint.h"
 #include "analyzer/checkpoint/optimizer_family.h"
+#include "analyzer/python/call_sites.h"
+#include "analyzer/python/module_index.h"
+#include "analyzer/python/state_dict_prediction.h"
 
 namespace ptlint {
 
@@ -63,14 +66,18 @@ struct OptimizerUse {
   const CallSite* load = nullptr;          // opt.load_state_dict(...)
   const CallSite* construction = nullptr;  // torch.optim.X(...) bound to `opt`, if visible
 };
-std::vector<OptimizerUse> OptimizerUses(const ProjectAnalysis& project, const AnalyzedCheckpoint& checkpoint);
+// `optimizer_sites`: indices into `call_sites` of the `opt.load_state_dict`
+// calls that receive this checkpoint (AnalyzedCheckpoint::optimizer_sites).
+std::vector<OptimizerUse> OptimizerUses(const std::vector<CallSite>& call_sites, const std::vector<int>& optimizer_sites,
+                                        const Checkpoint& checkpoint);
 
 // The model whose parameters the optimizer holds: the class the construction's
 // `.parameters()` come from, else the checkpoint's binding, else the
-// checkpoint's own model state dict.
-std::optional<ModelParameters> ModelParametersFor(const ProjectAnalysis& project,
-                                                  const AnalyzedCheckpoint& checkpoint,
-                                                  const CallSite* construction);
+// checkpoint's own model state dict. `index`: the project's classes, null
+// when there is no source; `expected`: the prediction for the checkpoint's
+// bound class, if any.
+std::optional<ModelParameters> ModelParametersFor(const ModuleIndex* index, const ExpectedStateDict* expected,
+                                                  const Checkpoint& checkpoint, const CallSite* construction);
 
 // The parameters each group of the construction holds, in order, when the
 // grouping is statically known (`model.parameters()`, or `{"params":

@@ -102,14 +102,6 @@ double StructureScore(const ExpectedStateDict& e, const std::unordered_set<std::
 
 }  // namespace
 
-std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& cp) {
-  std::vector<const TensorInfo*> out;
-  for (const TensorInfo& t : cp.tensors) {
-    if (!t.name.empty() && t.name[0] != '[') out.push_back(&t);
-  }
-  return out;
-}
-
 const ClassInfo* ProjectAnalysis::FindProjectClass(const std::string& module,
                                                    const std::string& name) const {
   return index.FindClass(module + "." + name);

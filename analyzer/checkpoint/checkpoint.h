@@ -185,6 +185,10 @@ struct Checkpoint {
   uint64_t tensor_bytes() const;            // sum of storage bytes
 };
 
+// The state dict's keys as the checkpoint holds them (relative to the state
+// dict: "fc.weight"), in file order.
+std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& checkpoint);
+
 }  // namespace ptlint
 
 #endif  // PTLINT_ANALYZER_CHECKPOINT_CHECKPOINT_H_
