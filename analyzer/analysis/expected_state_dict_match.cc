@@ -1,6 +1,6 @@
 #include "analyzer/analysis/expected_state_dict_match.h"
 
-#include <fnmatch.h>
+#include "analyzer/analysis/key_pattern.h"
 
 #include <set>
 #include <unordered_map>
@@ -8,23 +8,6 @@
 namespace ptlint {
 
 namespace {
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    parts.push_back(s.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return parts;
-}
-
-bool ComponentMatches(const std::string& pattern, const std::string& component) {
-  if (pattern.find('*') == std::string::npos) return pattern == component;
-  return fnmatch(pattern.c_str(), component.c_str(), 0) == 0;
-}
 
 std::string ShapeText(const std::vector<int64_t>& shape) {
   std::string s = "(";
@@ -39,27 +22,6 @@ std::string ModulePathOf(const std::string& key) {
 }
 
 }  // namespace
-
-bool KeyPatternMatches(const std::string& pattern, const std::string& key) {
-  if (pattern.find('*') == std::string::npos) return pattern == key;
-  auto p = Split(pattern), k = Split(key);
-  if (p.size() != k.size()) return false;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (!ComponentMatches(p[i], k[i])) return false;
-  }
-  return true;
-}
-
-bool OpenPrefixCovers(const std::string& prefix, const std::string& key) {
-  if (prefix.empty()) return true;
-  std::string trimmed = prefix.back() == '.' ? prefix.substr(0, prefix.size() - 1) : prefix;
-  auto p = Split(trimmed), k = Split(key);
-  if (p.size() > k.size()) return false;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (!ComponentMatches(p[i], k[i])) return false;
-  }
-  return true;
-}
 
 StateDictMatch MatchStateDict(const ExpectedStateDict& expected, const std::vector<ActualKey>& actual,
                               const std::map<std::string, std::optional<int64_t>>& actual_metadata) {

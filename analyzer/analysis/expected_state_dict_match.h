@@ -41,11 +41,6 @@ struct StateDictMatch {
   }
 };
 
-// `*` stands for exactly one dotted component, or for part of one ("layer*").
-bool KeyPatternMatches(const std::string& pattern, const std::string& key);
-// An open prefix ("encoder.", "layers.*.", "" for everything) covers `key`.
-bool OpenPrefixCovers(const std::string& prefix, const std::string& key);
-
 StateDictMatch MatchStateDict(const ExpectedStateDict& expected, const std::vector<ActualKey>& actual,
                               const std::map<std::string, std::optional<int64_t>>& actual_metadata = {});
 

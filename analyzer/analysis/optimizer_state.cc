@@ -5,109 +5,6 @@
 
 namespace ptlint {
 
-namespace {
-
-bool Has(const std::set<std::string>& s, const char* k) { return s.count(k) > 0; }
-
-std::string BaseFamily(const std::string& family) {
-  size_t paren = family.find(" (");
-  return paren == std::string::npos ? family : family.substr(0, paren);
-}
-
-}  // namespace
-
-std::string StateKeyOfTensor(const std::string& name) {
-  size_t close = name.rfind("']");
-  if (close == std::string::npos) return "";
-  size_t open = name.rfind("['", close);
-  if (open == std::string::npos) return "";
-  return name.substr(open + 2, close - open - 2);
-}
-
-SavedOptimizerFamily ClassifySavedOptimizer(const OptimizerInfo& saved) {
-  std::set<std::string> state;
-  for (const std::string& k : saved.state_keys) {
-    if (k != "step") state.insert(k);
-  }
-  std::set<std::string> group;
-  for (const OptimizerGroup& g : saved.groups) {
-    for (const auto& [k, v] : g.options) group.insert(k);
-  }
-  bool momentum_tensor = false;
-  for (const auto& [param, names] : saved.state_tensors) {
-    for (const std::string& n : names) momentum_tensor |= StateKeyOfTensor(n) == "momentum_buffer";
-  }
-  SavedOptimizerFamily out;
-  auto evidence = [&](std::initializer_list<const char*> state_keys, std::initializer_list<const char*> group_keys) {
-    for (const char* k : state_keys) {
-      if (Has(state, k)) out.state_evidence.push_back(k);
-    }
-    for (const char* k : group_keys) {
-      if (Has(group, k)) out.group_evidence.push_back(k);
-    }
-  };
-  if (Has(state, "mu_product") || Has(group, "momentum_decay")) {
-    out.family = "NAdam";
-    evidence({"mu_product", "exp_avg", "exp_avg_sq"}, {"betas", "momentum_decay"});
-  } else if (Has(state, "exp_inf")) {
-    out.family = "Adamax";
-    evidence({"exp_avg", "exp_inf"}, {"betas"});
-  } else if (Has(state, "acc_delta") || Has(group, "rho")) {
-    out.family = "Adadelta";
-    evidence({"square_avg", "acc_delta"}, {"rho"});
-  } else if (Has(state, "sum") || Has(group, "lr_decay") || Has(group, "initial_accumulator_value")) {
-    out.family = "Adagrad";
-    evidence({"sum"}, {"lr_decay", "initial_accumulator_value"});
-  } else if (Has(state, "ax") || Has(group, "lambd") || Has(group, "t0")) {
-    out.family = "ASGD";
-    evidence({"eta", "mu", "ax"}, {"lambd", "alpha", "t0"});
-  } else if (Has(state, "prev") || Has(group, "etas") || Has(group, "step_sizes")) {
-    out.family = "Rprop";
-    evidence({"prev", "step_size"}, {"etas", "step_sizes"});
-  } else if (Has(state, "old_dirs") || Has(state, "func_evals") || Has(group, "history_size") ||
-             Has(group, "line_search_fn")) {
-    out.family = "LBFGS";
-    evidence({"old_dirs", "func_evals"}, {"history_size", "max_iter", "line_search_fn"});
-  } else if (Has(state, "square_avg") || (Has(group, "alpha") && Has(group, "centered"))) {
-    out.family = "RMSprop";
-    evidence({"square_avg", "momentum_buffer", "grad_avg"}, {"alpha", "centered", "momentum"});
-  } else if (Has(group, "betas") && Has(group, "amsgrad")) {
-    out.family = Has(state, "max_exp_avg_sq") ? "Adam/AdamW (amsgrad)" : "Adam/AdamW";
-    evidence({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, {"betas", "amsgrad"});
-  } else if (Has(group, "betas") && Has(state, "exp_avg") && Has(state, "exp_avg_sq")) {
-    // betas without amsgrad: RAdam, or SparseAdam (which has no weight_decay).
-    out.family = Has(group, "weight_decay") ? "RAdam" : "SparseAdam";
-    evidence({"exp_avg", "exp_avg_sq"}, {"betas"});
-  } else if (group.empty() && Has(state, "exp_avg") && Has(state, "exp_avg_sq")) {
-    out.family = "Adam/AdamW";
-    evidence({"exp_avg", "exp_avg_sq"}, {});
-  } else if (Has(state, "momentum_buffer") || Has(group, "dampening") || Has(group, "nesterov")) {
-    out.family = momentum_tensor ? "SGD (momentum)" : "SGD";
-    evidence({"momentum_buffer"}, {"momentum", "dampening", "nesterov"});
-  }
-  return out;
-}
-
-std::string OptimizerShortName(const std::string& qualified) {
-  size_t dot = qualified.rfind('.');
-  return dot == std::string::npos ? qualified : qualified.substr(dot + 1);
-}
-
-std::string FamilyOfOptimizerClass(const std::string& short_name) {
-  static const std::pair<const char*, const char*> kFamilies[] = {
-      {"SGD", "SGD"},         {"Adam", "Adam/AdamW"},   {"AdamW", "Adam/AdamW"}, {"RAdam", "RAdam"},
-      {"NAdam", "NAdam"},     {"Adamax", "Adamax"},     {"RMSprop", "RMSprop"},  {"Adagrad", "Adagrad"},
-      {"Adadelta", "Adadelta"}, {"ASGD", "ASGD"},       {"Rprop", "Rprop"},      {"SparseAdam", "SparseAdam"},
-      {"LBFGS", "LBFGS"},
-  };
-  for (const auto& [cls, family] : kFamilies) {
-    if (short_name == cls) return family;
-  }
-  return "";
-}
-
-bool SameOptimizerFamily(const std::string& a, const std::string& b) { return BaseFamily(a) == BaseFamily(b); }
-
 KindOutcome Torch113KindOutcome(const std::string& code_class, const std::string& saved_family) {
   // Measured with Debian's torch 1.13: an optimizer of class `code` (rows)
   // loads the state_dict() another class (columns) saved after one step(),
@@ -144,11 +41,11 @@ KindOutcome Torch113KindOutcome(const std::string& code_class, const std::string
       {"RAdam", "*", "step", "betas"},
   };
   std::string code = code_class == "AdamW" ? "Adam" : code_class;
-  std::string saved = BaseFamily(saved_family);
+  std::string saved = OptimizerBaseFamily(saved_family);
   static const std::set<std::string> kMeasured = {"SGD", "Adam/AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
                                                   "ASGD", "Rprop", "NAdam", "RAdam"};
   KindOutcome out;
-  if (!kMeasured.count(saved) || BaseFamily(FamilyOfOptimizerClass(code_class)) == saved) return out;
+  if (!kMeasured.count(saved) || OptimizerBaseFamily(FamilyOfOptimizerClass(code_class)) == saved) return out;
   for (int pass = 0; pass < 2; ++pass) {
     for (const Row& r : kRows) {
       if (code != r.code) continue;
@@ -208,42 +105,43 @@ std::optional<ModelParameters> CheckpointParameters(const Checkpoint& cp) {
   return out;
 }
 
-std::vector<OptimizerUse> OptimizerUses(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac) {
+std::vector<OptimizerUse> OptimizerUses(const std::vector<CallSite>& call_sites, const std::vector<int>& optimizer_sites,
+                                        const Checkpoint& checkpoint) {
   std::vector<OptimizerUse> uses;
-  for (int s : ac.optimizer_sites) {
-    if (s < 0 || static_cast<size_t>(s) >= project.call_sites.size()) continue;
-    const CallSite& site = project.call_sites[static_cast<size_t>(s)];
+  for (int s : optimizer_sites) {
+    if (s < 0 || static_cast<size_t>(s) >= call_sites.size()) continue;
+    const CallSite& site = call_sites[static_cast<size_t>(s)];
     std::string path;
     for (const std::string& k : site.keys) path += "['" + k + "']";
     OptimizerUse use;
-    for (const OptimizerInfo& o : ac.checkpoint.optimizers) {
+    for (const OptimizerInfo& o : checkpoint.optimizers) {
       if (o.path == path) use.saved = &o;
     }
     if (use.saved == nullptr) continue;
     use.load = &site;
-    if (site.optimizer_site >= 0 && static_cast<size_t>(site.optimizer_site) < project.call_sites.size()) {
-      use.construction = &project.call_sites[static_cast<size_t>(site.optimizer_site)];
+    if (site.optimizer_site >= 0 && static_cast<size_t>(site.optimizer_site) < call_sites.size()) {
+      use.construction = &call_sites[static_cast<size_t>(site.optimizer_site)];
     }
     uses.push_back(use);
   }
   return uses;
 }
 
-std::optional<ModelParameters> ModelParametersFor(const ProjectAnalysis& project, const AnalyzedCheckpoint& ac,
-                                                  const CallSite* construction) {
-  if (construction != nullptr && !construction->params_class.empty() && project.has_source) {
+std::optional<ModelParameters> ModelParametersFor(const ModuleIndex* index, const ExpectedStateDict* expected,
+                                                  const Checkpoint& checkpoint, const CallSite* construction) {
+  if (construction != nullptr && !construction->params_class.empty() && index != nullptr) {
     // The model the construction's `.parameters()` come from, with its literal
     // constructor arguments (the checkpoint's binding may use other ones).
     PredictOptions po;
     po.args = construction->params_args;
-    auto e = PredictStateDict(project.index, construction->params_class, po);
+    auto e = PredictStateDict(*index, construction->params_class, po);
     if (e.ok()) {
       if (auto p = PredictedParameters(e.value())) return p;
     }
-  } else if (ac.expected) {
-    if (auto p = PredictedParameters(*ac.expected)) return p;
+  } else if (expected != nullptr) {
+    if (auto p = PredictedParameters(*expected)) return p;
   }
-  return CheckpointParameters(ac.checkpoint);
+  return CheckpointParameters(checkpoint);
 }
 
 std::optional<std::vector<std::vector<const ModelParameter*>>> ConstructionGroups(const ModelParameters& model,

@@ -1,11 +1,9 @@
 // OptimizerState: what the optimizer rules (PTL401-403) need to compare a
 // saved `optimizer.state_dict()` with the code that will load it.
 //
-//  - which torch.optim class saved it, from its per-parameter state keys
-//    (`momentum_buffer`, `exp_avg`/`exp_avg_sq`, `square_avg`, `sum`, ...) and
-//    its param_group hyperparameter keys (`betas`+`amsgrad`, `momentum`+
-//    `dampening`, `rho`, ...), and what torch 1.13 does when another class
-//    loads it (measured: the KeyError at load_state_dict() or at step());
+//  - what torch 1.13 does when another class loads it (measured: the
+//    KeyError at load_state_dict() or at step()); which class saved it is
+//    analyzer/checkpoint/optimizer_family.h, shared with `ptlint inspect`;
 //  - the model's trainable parameters in `model.parameters()` order, from the
 //    prediction of the model's class or, failing that, the checkpoint's own
 //    model state dict;
@@ -21,28 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/analysis/project_analysis.h"
+#include "analyzer/checkpoint/checkpoint.h"
+#include "analyzer/checkpoint/optimizer_family.h"
+#include "analyzer/python/call_sites.h"
+#include "analyzer/python/module_index.h"
+#include "analyzer/python/state_dict_prediction.h"
 
 namespace ptlint {
-
-// The optimizer family a saved state reveals: "SGD", "SGD (momentum)",
-// "Adam/AdamW", "Adam/AdamW (amsgrad)", "RAdam", "NAdam", "Adamax",
-// "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop", "SparseAdam", "LBFGS";
-// "" when the keys fit none (a custom optimizer) or tell too little.
-struct SavedOptimizerFamily {
-  std::string family;
-  std::vector<std::string> state_evidence;  // per-parameter state keys that tell
-  std::vector<std::string> group_evidence;  // param_group keys that tell
-};
-SavedOptimizerFamily ClassifySavedOptimizer(const OptimizerInfo& saved);
-
-// "Adam" from "torch.optim.Adam" / "torch.optim.adam.Adam".
-std::string OptimizerShortName(const std::string& qualified);
-// The family a torch.optim class saves ("AdamW" -> "Adam/AdamW"); "" when
-// ptlint does not know the class.
-std::string FamilyOfOptimizerClass(const std::string& short_name);
-// The same optimizer, variants aside ("SGD" and "SGD (momentum)").
-bool SameOptimizerFamily(const std::string& a, const std::string& b);
 
 // What torch 1.13 does when `code_class` loads a non-empty state saved by
 // `saved_family` and steps (measured with real torch; see optimizer_state.cc).
@@ -83,14 +66,18 @@ struct OptimizerUse {
   const CallSite* load = nullptr;          // opt.load_state_dict(...)
   const CallSite* construction = nullptr;  // torch.optim.X(...) bound to `opt`, if visible
 };
-std::vector<OptimizerUse> OptimizerUses(const ProjectAnalysis& project, const AnalyzedCheckpoint& checkpoint);
+// `optimizer_sites`: indices into `call_sites` of the `opt.load_state_dict`
+// calls that receive this checkpoint (AnalyzedCheckpoint::optimizer_sites).
+std::vector<OptimizerUse> OptimizerUses(const std::vector<CallSite>& call_sites, const std::vector<int>& optimizer_sites,
+                                        const Checkpoint& checkpoint);
 
 // The model whose parameters the optimizer holds: the class the construction's
 // `.parameters()` come from, else the checkpoint's binding, else the
-// checkpoint's own model state dict.
-std::optional<ModelParameters> ModelParametersFor(const ProjectAnalysis& project,
-                                                  const AnalyzedCheckpoint& checkpoint,
-                                                  const CallSite* construction);
+// checkpoint's own model state dict. `index`: the project's classes, null
+// when there is no source; `expected`: the prediction for the checkpoint's
+// bound class, if any.
+std::optional<ModelParameters> ModelParametersFor(const ModuleIndex* index, const ExpectedStateDict* expected,
+                                                  const Checkpoint& checkpoint, const CallSite* construction);
 
 // The parameters each group of the construction holds, in order, when the
 // grouping is statically known (`model.parameters()`, or `{"params":
@@ -105,9 +92,6 @@ std::optional<std::vector<std::vector<const ModelParameter*>>> ConstructionGroup
 // doesn't match the broadcast shape [4, 8]". Rprop names the parameter first.
 std::string StepShapeError(const std::vector<int64_t>& state, const std::vector<int64_t>& param,
                            bool param_is_a = false);
-
-// "['optimizer']['state'][0]['exp_avg']" -> "exp_avg".
-std::string StateKeyOfTensor(const std::string& tensor_name);
 
 }  // namespace ptlint
 

@@ -5,62 +5,7 @@
 namespace ptlint {
 namespace {
 
-OptimizerInfo Saved(std::vector<std::string> state_keys, std::vector<std::string> group_keys,
-                    std::vector<std::string> tensor_keys = {}) {
-  OptimizerInfo o;
-  o.state_keys = std::move(state_keys);
-  OptimizerGroup g;
-  g.params = {0, 1};
-  for (const std::string& k : group_keys) g.options[k] = "0";
-  o.groups.push_back(g);
-  for (const std::string& k : tensor_keys) o.state_tensors[0].push_back("['state'][0]['" + k + "']");
-  return o;
-}
-
-// Keys as torch 1.13 saves them after one step() (tests/rules/PTL402 makes them with real torch).
-TEST(OptimizerState, ClassifiesTorchOptimizersByStateAndGroupKeys) {
-  const std::vector<std::string> common = {"lr", "weight_decay", "foreach", "maximize"};
-  auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.end(), common.begin(), common.end());
-    return extra;
-  };
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"momentum_buffer"}, with({"momentum", "dampening", "nesterov"}),
-                                         {"momentum_buffer"})).family,
-            "SGD (momentum)");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"momentum_buffer"}, with({"momentum", "dampening", "nesterov"}))).family,
-            "SGD");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "exp_avg", "exp_avg_sq"}, with({"betas", "eps", "amsgrad"}))).family,
-            "Adam/AdamW");
-  EXPECT_EQ(ClassifySavedOptimizer(
-                Saved({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, with({"betas", "eps", "amsgrad"}))).family,
-            "Adam/AdamW (amsgrad)");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "exp_avg", "exp_avg_sq"}, with({"betas", "eps"}))).family, "RAdam");
-  EXPECT_EQ(ClassifySavedOptimizer(
-                Saved({"step", "mu_product", "exp_avg", "exp_avg_sq"}, with({"betas", "momentum_decay"}))).family,
-            "NAdam");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "exp_avg", "exp_inf"}, with({"betas", "eps"}))).family, "Adamax");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "square_avg"}, with({"alpha", "centered", "momentum"}))).family,
-            "RMSprop");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "sum"}, with({"lr_decay", "initial_accumulator_value"}))).family,
-            "Adagrad");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "square_avg", "acc_delta"}, with({"rho"}))).family, "Adadelta");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "prev", "step_size"}, {"lr", "etas", "step_sizes"})).family,
-            "Rprop");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"step", "eta", "mu", "ax"}, with({"lambd", "alpha", "t0"}))).family, "ASGD");
-  // Saved before the first step(): the groups still tell.
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({}, with({"betas", "eps", "amsgrad"}))).family, "Adam/AdamW");
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({}, with({"momentum", "dampening", "nesterov"}))).family, "SGD");
-  // A custom optimizer's keys fit none.
-  EXPECT_EQ(ClassifySavedOptimizer(Saved({"ema"}, with({"gamma"}))).family, "");
-}
-
-TEST(OptimizerState, ClassFamiliesAndTorch113Outcomes) {
-  EXPECT_EQ(OptimizerShortName("torch.optim.adamw.AdamW"), "AdamW");
-  EXPECT_EQ(FamilyOfOptimizerClass("AdamW"), "Adam/AdamW");
-  EXPECT_EQ(FamilyOfOptimizerClass("Lion"), "");
-  EXPECT_TRUE(SameOptimizerFamily("SGD", "SGD (momentum)"));
-  EXPECT_TRUE(SameOptimizerFamily("Adam/AdamW", "Adam/AdamW (amsgrad)"));
-  EXPECT_FALSE(SameOptimizerFamily("Adam/AdamW", "RAdam"));
+TEST(OptimizerState, Torch113Outcomes) {
   // Measured with torch 1.13 (see the table in optimizer_state.cc).
   KindOutcome sgd_adam = Torch113KindOutcome("SGD", "Adam/AdamW");
   EXPECT_EQ(sgd_adam.stage, "step");
@@ -120,11 +65,6 @@ TEST(OptimizerState, PredictedParametersSkipBuffersAndNeedExactKeys) {
   e.keys.push_back(layers);
   EXPECT_FALSE(PredictedParameters(e, &why).has_value());
   EXPECT_FALSE(why.empty());
-}
-
-TEST(OptimizerState, StateKeyOfTensorName) {
-  EXPECT_EQ(StateKeyOfTensor("['optimizer']['state'][3]['exp_avg_sq']"), "exp_avg_sq");
-  EXPECT_EQ(StateKeyOfTensor("fc.weight"), "");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "analyzer/analysis/key_pattern.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
 
@@ -88,9 +89,9 @@ double StructureScore(const ExpectedStateDict& e, const std::unordered_set<std::
   for (const std::string& key : keys) {
     bool ok = exact.count(key) > 0;
     for (size_t i = 0; !ok && i < patterns.size(); ++i) {
-      ok = fnmatch(patterns[i].c_str(), key.c_str(), 0) == 0;
+      ok = KeyPatternMatches(patterns[i], key);
     }
-    for (size_t i = 0; !ok && i < e.open.size(); ++i) ok = key.rfind(e.open[i].prefix, 0) == 0;
+    for (size_t i = 0; !ok && i < e.open.size(); ++i) ok = OpenPrefixCovers(e.open[i].prefix, key);
     if (ok) ++explained;
   }
   double recall = required ? static_cast<double>(found) / static_cast<double>(required) : 0.5;
@@ -100,14 +101,6 @@ double StructureScore(const ExpectedStateDict& e, const std::unordered_set<std::
 }
 
 }  // namespace
-
-std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& cp) {
-  std::vector<const TensorInfo*> out;
-  for (const TensorInfo& t : cp.tensors) {
-    if (!t.name.empty() && t.name[0] != '[') out.push_back(&t);
-  }
-  return out;
-}
 
 const ClassInfo* ProjectAnalysis::FindProjectClass(const std::string& module,
                                                    const std::string& name) const {

@@ -122,10 +122,6 @@ SafetyContext ProjectSafetyContext(const ProjectAnalysis& project);
 // the call sites or a checkpoint.
 void LinkProject(ProjectAnalysis& analysis);
 
-// The state dict's keys as the checkpoint holds them (relative to the state
-// dict: "fc.weight"), in file order.
-std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& checkpoint);
-
 }  // namespace ptlint
 
 #endif  // PTLINT_ANALYZER_ANALYSIS_PROJECT_ANALYSIS_H_

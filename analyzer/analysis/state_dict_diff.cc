@@ -1,11 +1,12 @@
 #include "analyzer/analysis/state_dict_diff.h"
 
 #include <algorithm>
-#include <fnmatch.h>
 #include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "analyzer/analysis/key_pattern.h"
 
 namespace ptlint {
 
@@ -67,15 +68,10 @@ struct ExpectedSet {
   bool Explains(const std::string& key) const {
     if (whole_open || exact.count(key)) return true;
     for (const PredictedKey* p : patterns) {
-      if (fnmatch(p->key.c_str(), key.c_str(), 0) == 0) return true;
+      if (KeyPatternMatches(p->key, key)) return true;
     }
     for (const std::string& o : open_prefixes) {
-      if (!o.empty() && key.rfind(o, 0) == 0) return true;
-      // A glob ("conv.weight_*": weight_norm's weight_g / weight_v).
-      if (o.find_first_of("*?[") != std::string::npos &&
-          (fnmatch(o.c_str(), key.c_str(), 0) == 0 || fnmatch((o + "*").c_str(), key.c_str(), 0) == 0)) {
-        return true;
-      }
+      if (OpenPrefixCovers(o, key)) return true;
     }
     return false;
   }

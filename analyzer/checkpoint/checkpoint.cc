@@ -131,4 +131,12 @@ uint64_t Checkpoint::tensor_bytes() const {
   return total;
 }
 
+std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& cp) {
+  std::vector<const TensorInfo*> out;
+  for (const TensorInfo& t : cp.tensors) {
+    if (!t.name.empty() && t.name[0] != '[') out.push_back(&t);
+  }
+  return out;
+}
+
 }  // namespace ptlint

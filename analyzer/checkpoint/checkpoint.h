@@ -127,7 +127,7 @@ struct OptimizerGroup {
 
 struct OptimizerInfo {
   std::string path;                 // where in the object: "['optimizer_state_dict']"
-  std::string family;               // "Adam/AdamW", "SGD (momentum)", "SGD", "RMSprop", ... or "unknown"
+  std::string family;               // ClassifySavedOptimizer (optimizer_family.h): "Adam/AdamW", "RAdam", ... or "unknown"
   std::vector<OptimizerGroup> groups;
   std::vector<std::string> state_keys;                       // union of per-param state keys
   std::map<int64_t, std::vector<std::string>> state_tensors; // param index -> tensor names in state
@@ -198,6 +198,10 @@ struct Checkpoint {
   uint64_t parameter_count() const;         // sum of numel over distinct tensors
   uint64_t tensor_bytes() const;            // sum of storage bytes
 };
+
+// The state dict's keys as the checkpoint holds them (relative to the state
+// dict: "fc.weight"), in file order.
+std::vector<const TensorInfo*> StateDictTensors(const Checkpoint& checkpoint);
 
 }  // namespace ptlint
 

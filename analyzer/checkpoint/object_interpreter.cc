@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "analyzer/checkpoint/optimizer_family.h"
 #include "analyzer/support/flat_string_index.h"
 #include "analyzer/support/large_array_allocator.h"
 
@@ -1569,7 +1570,6 @@ void GraphInterpreter::ReadOptimizers() {
     if (!group_items || !state_items) continue;
     OptimizerInfo opt;
     opt.path = Path(id);
-    bool momentum_option = false;
     for (NodeId g : *group_items) {
       const NodeList* items = DictItems(g);
       if (!items) continue;
@@ -1581,12 +1581,10 @@ void GraphInterpreter::ReadOptimizers() {
           IntList((*items)[i + 1], group.params);
           continue;
         }
-        if (*key == "momentum" || *key == "nesterov") momentum_option = true;
         group.options[*key] = RenderOption((*items)[i + 1]);
       }
       opt.groups.push_back(std::move(group));
     }
-    bool any_momentum_buffer = false;
     for (size_t i = 0; i + 1 < state_items->size(); i += 2) {
       int64_t param;
       if (!Int((*state_items)[i], param)) continue;
@@ -1602,36 +1600,12 @@ void GraphInterpreter::ReadOptimizers() {
           opt.state_keys.push_back(*key);
         }
         NodeId v = (*values)[j + 1];
-        if (*key == "momentum_buffer" && KindOf(v) != PickleKind::kNone) any_momentum_buffer = true;
         if (TensorIndex(v) >= 0) names.push_back(base + "[" + Repr((*values)[j]) + "]");
       }
     }
-    auto has = [&](std::string_view key) {
-      return std::find(opt.state_keys.begin(), opt.state_keys.end(), key) != opt.state_keys.end();
-    };
-    if (has("mu_product")) {
-      opt.family = "NAdam";
-    } else if (has("exp_avg") && has("exp_avg_sq")) {
-      opt.family = has("max_exp_avg_sq") ? "Adam/AdamW (amsgrad)" : "Adam/AdamW";
-    } else if (has("momentum_buffer")) {
-      opt.family = any_momentum_buffer ? "SGD (momentum)" : "SGD";
-    } else if (has("square_avg")) {
-      opt.family = has("acc_delta") ? "Adadelta" : "RMSprop";
-    } else if (has("sum")) {
-      opt.family = "Adagrad";
-    } else if (has("exp_inf")) {
-      opt.family = "Adamax";
-    } else if (has("eta") && has("mu") && has("ax")) {
-      opt.family = "ASGD";
-    } else if (has("prev") && has("step_size")) {
-      opt.family = "Rprop";
-    } else if (has("old_dirs") || has("func_evals")) {
-      opt.family = "LBFGS";
-    } else if (opt.state_keys.empty() && momentum_option) {
-      opt.family = "SGD";
-    } else {
-      opt.family = "unknown";
-    }
+    // The classifier the optimizer rules use too (optimizer_family.h).
+    opt.family = ClassifySavedOptimizer(opt).family;
+    if (opt.family.empty()) opt.family = "unknown";
     ck_.optimizers.push_back(std::move(opt));
   }
 }

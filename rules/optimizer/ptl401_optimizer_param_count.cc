@@ -52,10 +52,12 @@ constexpr const char* kFix =
 }  // namespace
 
 void OptimizerParamCountRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<Diagnostic>& out) const {
-  for (const OptimizerUse& use : OptimizerUses(ctx.project, ctx.analyzed)) {
+  for (const OptimizerUse& use : OptimizerUses(ctx.project.call_sites, ctx.analyzed.optimizer_sites, ctx.analyzed.checkpoint)) {
     const OptimizerInfo& saved = *use.saved;
     if (saved.groups.empty()) continue;
-    std::optional<ModelParameters> model = ModelParametersFor(ctx.project, ctx.analyzed, use.construction);
+    std::optional<ModelParameters> model = ModelParametersFor(
+        ctx.project.has_source ? &ctx.project.index : nullptr,
+        ctx.analyzed.expected ? &*ctx.analyzed.expected : nullptr, ctx.analyzed.checkpoint, use.construction);
     if (!model) continue;
     auto groups = ConstructionGroups(*model, use.construction);
     if (groups) {

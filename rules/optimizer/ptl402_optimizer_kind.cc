@@ -12,7 +12,7 @@ const RuleInfo& OptimizerKindRule::info() const {
 }
 
 void OptimizerKindRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<Diagnostic>& out) const {
-  for (const OptimizerUse& use : OptimizerUses(ctx.project, ctx.analyzed)) {
+  for (const OptimizerUse& use : OptimizerUses(ctx.project.call_sites, ctx.analyzed.optimizer_sites, ctx.analyzed.checkpoint)) {
     if (use.construction == nullptr) continue;
     const std::string code_class = OptimizerShortName(use.construction->optimizer_class);
     const std::string code_family = FamilyOfOptimizerClass(code_class);

@@ -43,9 +43,11 @@ bool Concrete(const ModelParameter& p) {
 void OptimizerStateShapeRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<Diagnostic>& out) const {
   std::unordered_map<std::string, const TensorInfo*> by_name;
   for (const TensorInfo& t : ctx.checkpoint.tensors) by_name.emplace(t.name, &t);
-  for (const OptimizerUse& use : OptimizerUses(ctx.project, ctx.analyzed)) {
+  for (const OptimizerUse& use : OptimizerUses(ctx.project.call_sites, ctx.analyzed.optimizer_sites, ctx.analyzed.checkpoint)) {
     const OptimizerInfo& saved = *use.saved;
-    std::optional<ModelParameters> model = ModelParametersFor(ctx.project, ctx.analyzed, use.construction);
+    std::optional<ModelParameters> model = ModelParametersFor(
+        ctx.project.has_source ? &ctx.project.index : nullptr,
+        ctx.analyzed.expected ? &*ctx.analyzed.expected : nullptr, ctx.analyzed.checkpoint, use.construction);
     if (!model) continue;
     // Current parameters in the order load_state_dict pairs them with the
     // saved ids: group by group, each in registration order.
