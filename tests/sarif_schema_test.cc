@@ -178,7 +178,7 @@ TEST_F(SarifSchema, GoldensAndLiveOutputAreValidForGithub) {
     ++cases;
   }
   EXPECT_GE(cases, 50u);
-  files.push_back(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "report" / "sarif.json");
+  files.push_back(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / "sarif.json");
 
   // Live: hostile and real inputs.
   fs::path corpus = PTLINT_CORPUS_DIR;
@@ -222,7 +222,7 @@ TEST_F(SarifSchema, GoldensAndLiveOutputAreValidForGithub) {
   std::string out = Validate(files, &rc);
   EXPECT_EQ(rc, 0) << out;
   std::cout << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
-  std::vector<fs::path> sample = {fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "report" / "sarif.json",
+  std::vector<fs::path> sample = {fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / "sarif.json",
                                   work / "odd_relative.sarif", work / "odd_parent.sarif", work / "examples.sarif"};
   if (fs::exists(work / "security_corpus.sarif")) sample.push_back(work / "security_corpus.sarif");
   out = Validate(sample, &rc, /*multitool=*/true);
