@@ -4,12 +4,12 @@
 // extra constraints checked explicitly, and the SARIF SDK's own
 // `Sarif.Multitool validate` with its GitHub rules). See tests/sarif/validate.js.
 //
-// Validated: every rule case's SARIF golden (rule_cases_test pins them to the
-// live output), the report golden, and live `ptlint --output-format sarif`
-// runs over the hostile inputs: the peer security corpus, the torch-made
-// fixtures, tests/fuzz seeds, every rule case's project, examples/, and a
-// project whose file names need percent-encoding, named by a relative and by
-// an absolute path.
+// Validated: the SARIF golden of the shared case set (output_formats_test
+// pins it), and live `ptlint --output-format sarif` runs over every rule
+// case as prepared for rule_cases_test (its checkpoints made by torch, all
+// rules on), and over the hostile inputs: the peer security corpus, the
+// torch-made fixtures, tests/fuzz seeds, examples/, and a project whose file
+// names need percent-encoding, named by a relative and by an absolute path.
 //
 // `npm ci` runs once into ${PTLINT_BINARY_DIR}/sarif-validator (again only
 // when tests/sarif/package-lock.json changes).
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "analyzer/support/subprocess.h"
+#include "tests/rule_cases.h"
 
 namespace ptlint {
 namespace {
@@ -164,27 +165,20 @@ TEST_F(SarifSchema, GoldensAndLiveOutputAreValidForGithub) {
   fs::create_directories(work);
   std::vector<fs::path> files;
 
-  // Goldens: the rule cases' (the live output of each case, pinned by
-  // rule_cases_test) and the report golden.
-  fs::path rules = fs::path(PTLINT_SOURCE_DIR) / "tests" / "rules";
-  size_t goldens = 0;
-  for (const auto& code : fs::directory_iterator(rules)) {
-    if (!code.is_directory()) continue;
-    for (const auto& c : fs::directory_iterator(code.path())) {
-      if (fs::exists(c.path() / "expected.sarif.json")) {
-        files.push_back(c.path() / "expected.sarif.json");
-        ++goldens;
-      }
-      // Live: the case's project as committed (its source findings).
-      if (fs::exists(c.path() / "project")) {
-        fs::path out = work / ("case_" + code.path().filename().string() + "_" + c.path().filename().string() + ".sarif");
-        Sarif(c.path() / "project", ".", out);
-        files.push_back(out);
-      }
-    }
+  // Every rule case, prepared as rule_cases_test runs it (project/ copied,
+  // checkpoints made by torch; shared with it, tests/rule_cases.h), checked
+  // with every rule: its checkpoint and source findings, and what the other
+  // rules say about the same project.
+  size_t cases = 0;
+  for (const rule_cases::RuleCase& c : rule_cases::DiscoverCases()) {
+    fs::path prepared = rule_cases::Prepare(c);
+    fs::path out = work / ("case_" + c.code + "_" + c.name + ".sarif");
+    Sarif(prepared, ".", out);
+    files.push_back(out);
+    ++cases;
   }
-  EXPECT_GE(goldens, 20u);
-  files.push_back(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "report" / "sarif.json");
+  EXPECT_GE(cases, 50u);
+  files.push_back(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / "sarif.json");
 
   // Live: hostile and real inputs.
   fs::path corpus = PTLINT_CORPUS_DIR;
@@ -228,7 +222,7 @@ TEST_F(SarifSchema, GoldensAndLiveOutputAreValidForGithub) {
   std::string out = Validate(files, &rc);
   EXPECT_EQ(rc, 0) << out;
   std::cout << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
-  std::vector<fs::path> sample = {fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "report" / "sarif.json",
+  std::vector<fs::path> sample = {fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / "sarif.json",
                                   work / "odd_relative.sarif", work / "odd_parent.sarif", work / "examples.sarif"};
   if (fs::exists(work / "security_corpus.sarif")) sample.push_back(work / "security_corpus.sarif");
   out = Validate(sample, &rc, /*multitool=*/true);

@@ -1,3 +1,3 @@
 import torch
 
-net = torch.load("ckpt/tiny.pt")
+net = torch.load("ckpt/tiny.pt")  # expect: PTL102 the checkpoint pickles `models.TinyNet`

@@ -14,7 +14,7 @@ class LitModel(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.model = Net(hidden)
-        self.head = nn.Linear(hidden, classes)
+        self.head = nn.Linear(hidden, classes)  # expect: PTL203 size mismatch for head.weight # expect: PTL203 size mismatch for head.bias
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=1e-3)

@@ -6,7 +6,7 @@ import lightning.pytorch as pl
 class Net(nn.Module):
     def __init__(self, hidden):
         super().__init__()
-        self.fc = nn.Linear(4, hidden)
+        self.fc = nn.Linear(4, hidden)  # expect: PTL203 size mismatch for model.fc.weight # expect: PTL203 size mismatch for model.fc.bias
 
 
 class LitModel(pl.LightningModule):
@@ -14,7 +14,7 @@ class LitModel(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.model = Net(hidden)
-        self.head = nn.Linear(hidden, classes)
+        self.head = nn.Linear(hidden, classes)  # expect: PTL203 size mismatch for head.weight
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=1e-3)

@@ -1,4 +1,4 @@
 import torch
 
 model = torch.load("ckpt/model.pt")
-model.eval()
+model.eval()  # expect: PTL302 `model.eval()` treats `model` as a module

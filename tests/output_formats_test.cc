@@ -1,0 +1,207 @@
+// Every output format once, on one shared set of findings, one golden per
+// format (tests/golden/formats/). Rule cases (tests/rules/, see
+// tests/rule_cases.h) are pinned by one full-format snapshot each
+// (rule_cases_test); here the renderers get what those cases really
+// produce, side by side: source and checkpoint findings, several on one line, related
+// locations, torch errors, security findings with pickle excerpts, plus a
+// few made-up findings for what the cases do not reach (quotes, commas and
+// `%` to escape, a text edit, a source line that is not on disk).
+//
+// Each case is checked on its own, as `ptlint check . --select <CODE>` in
+// its prepared folder (one run over all of them would be one project, with
+// every checkpoint bound against every case's classes); its JSON report is
+// read back, its paths prefixed with <CODE>/<case>/, and the union rendered
+// in one report per format, from the prepared cases' root so that the full
+// format shows the source lines. Regenerate with PTLINT_UPDATE_GOLDEN=1 and
+// review the diff.
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "render/report_formats.h"
+#include "tests/rule_cases.h"
+
+namespace ptlint::rule_cases {
+namespace {
+
+// The shared set: one or two positive cases per rule module, and a clean one.
+constexpr const char* kSharedCases[] = {
+    "PTL101/moved_package",      "PTL104/new_attribute",     "PTL203/factory_argument",
+    "PTL303/argparse_namespace_torch26", "PTL402/adam_state_into_sgd", "PTL502/negative_zip_format",
+    "PTL503/lfs_pointer",        "PTL601/os_system_reduce",  "PTL604/computed_stack_global",
+    "PTL702/script_class",
+};
+
+std::string Prefixed(const std::string& prefix, const std::string& path) {
+  return path.empty() || path[0] == '/' ? path : prefix + path;
+}
+
+SourceRange RangeFromJson(const nlohmann::json& j, const std::string& prefix) {
+  return SourceRange{Prefixed(prefix, j.value("path", "")), j.value("line", 0), j.value("column", 0),
+                     j.value("end_line", 0), j.value("end_column", 0)};
+}
+
+Severity SeverityFromName(const std::string& name) {
+  for (Severity s : {Severity::kError, Severity::kWarning, Severity::kInfo}) {
+    if (name == SeverityName(s)) return s;
+  }
+  ADD_FAILURE() << "unknown severity " << name;
+  return Severity::kError;
+}
+
+// Made-up findings for what the cases do not reach.
+void AddSynthetic(std::vector<Diagnostic>* ds) {
+  Diagnostic lfs;
+  lfs.code = "PTL503";
+  lfs.severity = Severity::kError;
+  lfs.message = "git-LFS pointer, not the weights (oid sha256:4d7a, 87,000,000 bytes) [not-a-checkpoint.lfs-pointer]";
+  lfs.torch_error = "_pickle.UnpicklingError: invalid load key, 'v'.";
+  lfs.fix = "run `git lfs pull` in the repository";
+  lfs.location.path = "synthetic/ckpt/model.pt";
+  lfs.checkpoint = "synthetic/ckpt/model.pt";
+  lfs.byte_offset = 0;
+  ds->push_back(lfs);
+  Diagnostic legacy;
+  legacy.code = "PTL502";
+  legacy.severity = Severity::kWarning;
+  legacy.message = "checkpoint is in the legacy stacked-pickle format, with \"quotes\", commas: and % <&>";
+  legacy.fix = "re-save with a current torch.save";
+  legacy.location.path = "synthetic/ckpt/old.pt";
+  legacy.checkpoint = "synthetic/ckpt/old.pt";
+  legacy.byte_offset = 0;
+  legacy.related.push_back({SourceRange{"synthetic/src/train.py", 12, 5, 12, 30}, "saved here"});
+  ds->push_back(legacy);
+  Diagnostic src;
+  src.code = "PTL304";
+  src.severity = Severity::kWarning;
+  src.message = "a finding on a source line that is not on disk, with a machine-applicable fix";
+  src.location = SourceRange{"synthetic/src/model.py", 3, 9, 3, 17};
+  src.checkpoint = "synthetic/ckpt/model.pt";
+  src.edits.push_back({SourceRange{"synthetic/src/model.py", 3, 17, 3, 17}, ", map_location=\"cpu\""});
+  ds->push_back(src);
+}
+
+struct Shared {
+  std::vector<Diagnostic> diagnostics;
+  ReportSummary summary;
+};
+
+const Shared& SharedSet() {
+  static const Shared shared = [] {
+    Shared s;
+    for (const char* id : kSharedCases) {
+      RuleCase c = FindCase(id);
+      fs::path work = Prepare(c);
+      auto r = CheckIn(work, "--select " + c.code + " --output-format json");
+      EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << id << ": " << r.err;
+      auto doc = nlohmann::json::parse(r.out, nullptr, false);
+      if (doc.is_discarded()) {
+        ADD_FAILURE() << id << ": not JSON:\n" << r.out;
+        continue;
+      }
+      std::string prefix = c.id() + "/";
+      s.summary.files_checked += doc.value("files_checked", size_t{0});
+      for (const auto& cj : doc["checkpoints"]) {
+        CheckpointReport cr;
+        cr.path = Prefixed(prefix, cj.value("path", ""));
+        cr.format = cj.value("format", "");
+        cr.layout = cj.value("layout", "");
+        const auto& b = cj["binding"];
+        if (b["class"].is_string()) cr.binding_class = b["class"].get<std::string>();
+        cr.binding_how = b.value("how", "");
+        cr.binding_factory = b.value("factory", "");
+        cr.binding_score = b.value("score", 0.0);
+        for (const auto& cand : b["candidates"]) cr.candidates.push_back(cand.get<std::string>());
+        s.summary.checkpoints.push_back(cr);
+      }
+      for (const auto& dj : doc["diagnostics"]) {
+        Diagnostic d;
+        d.code = dj.value("code", "");
+        d.severity = SeverityFromName(dj.value("severity", ""));
+        d.message = dj.value("message", "");
+        d.torch_error = dj.value("torch_error", "");
+        d.fix = dj.value("fix", "");
+        d.location = RangeFromJson(dj["location"], prefix);
+        d.checkpoint = Prefixed(prefix, dj.value("checkpoint", ""));
+        d.byte_offset = dj.value("byte_offset", int64_t{-1});
+        for (const auto& rj : dj["related"]) {
+          d.related.push_back({RangeFromJson(rj["location"], prefix), rj.value("message", "")});
+        }
+        for (const auto& ej : dj["edits"]) {
+          d.edits.push_back({RangeFromJson(ej["range"], prefix), ej.value("new_text", "")});
+        }
+        s.diagnostics.push_back(d);
+      }
+    }
+    AddSynthetic(&s.diagnostics);
+    s.summary.files_checked += 3;
+    s.summary.statistics = true;
+    std::sort(s.diagnostics.begin(), s.diagnostics.end(), DiagnosticLess);
+    return s;
+  }();
+  return shared;
+}
+
+// Rendered from the prepared cases' root, where the full format finds the
+// source lines under the prefixed paths.
+std::string Render(OutputFormat f) {
+  const Shared& s = SharedSet();
+  std::ostringstream out;
+  fs::path cwd = fs::current_path();
+  fs::current_path(PreparedRoot());
+  RenderReport(f, s.diagnostics, s.summary, out);
+  fs::current_path(cwd);
+  return out.str();
+}
+
+struct FormatGolden {
+  const char* file;
+  OutputFormat format;
+};
+// Stable test names for ctest (the default would print pointer values).
+void PrintTo(const FormatGolden& g, std::ostream* os) { *os << g.file; }
+
+class OutputFormats : public ::testing::TestWithParam<FormatGolden> {};
+
+TEST_P(OutputFormats, MatchesGolden) {
+  std::string actual = NormalizeVersion(Render(GetParam().format));
+  ExpectGolden(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / GetParam().file, actual);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, OutputFormats,
+                         ::testing::Values(FormatGolden{"full.txt", OutputFormat::kFull},
+                                           FormatGolden{"concise.txt", OutputFormat::kConcise},
+                                           FormatGolden{"json.json", OutputFormat::kJson},
+                                           FormatGolden{"sarif.json", OutputFormat::kSarif},
+                                           FormatGolden{"github.txt", OutputFormat::kGithub},
+                                           FormatGolden{"junit.xml", OutputFormat::kJunit}),
+                         [](const auto& info) {
+                           std::string n = info.param.file;
+                           return n.substr(0, n.find('.'));
+                         });
+
+// The set is what it claims: every case's findings, and more than one rule module.
+TEST(OutputFormatsSharedSet, CoversTheCases) {
+  const Shared& s = SharedSet();
+  for (const char* id : kSharedCases) {
+    RuleCase c = FindCase(id);
+    size_t n = std::count_if(s.diagnostics.begin(), s.diagnostics.end(), [&](const Diagnostic& d) {
+      return d.location.path.rfind(c.id() + "/", 0) == 0;
+    });
+    if (c.negative()) {
+      EXPECT_EQ(n, 0u) << id;
+    } else {
+      EXPECT_GT(n, 0u) << id;
+    }
+  }
+  EXPECT_EQ(s.summary.checkpoints.size(), std::size(kSharedCases) - 1);  // PTL702's project saves, loads nothing
+}
+
+}  // namespace
+}  // namespace ptlint::rule_cases
