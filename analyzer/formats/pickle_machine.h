@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "analyzer/formats/pickle_graph.h"
+#include "analyzer/formats/pickle_opcodes.h"
 #include "analyzer/support/result.h"
 
 namespace ptlint {
@@ -91,8 +92,7 @@ class PickleMachine {
   PickleFraming framing_;
 };
 
-// Opcode name for diagnostics ("BINPUT", "STACK_GLOBAL"), or "0x??" if unknown.
-std::string PickleOpcodeName(uint8_t opcode);
+// (PickleOpcodeName and the opcode table: pickle_opcodes.h.)
 
 }  // namespace ptlint
 
