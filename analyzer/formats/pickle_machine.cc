@@ -326,6 +326,9 @@ class MachineRun {
     fast_end_ = size_;
   }
 
+  // Runs with the opcode fast paths (kFastPaths) or with every opcode
+  // through Step, the reference the differential fuzzer compares against.
+  template <bool kFastPaths>
   void Execute();
 
  private:
@@ -1673,6 +1676,7 @@ void MachineRun::UpdateNewerOpcodes() {
   }
 }
 
+template <bool kFastPaths>
 void MachineRun::Execute() {
   const auto start = std::chrono::steady_clock::now();
   // Sizes from a 20k-tensor state dict: about one node per 7 bytes of pickle.
@@ -1714,7 +1718,9 @@ void MachineRun::Execute() {
     }
     if (note_newer_[opcode_]) [[unlikely]] NoteNewerOpcode();
     bool ok;
-    switch (opcode_) {
+    if constexpr (!kFastPaths) {
+      ok = Step();
+    } else switch (opcode_) {
       case op::LONG_BINPUT: ok = FastPut<4>() || Step(); break;
       case op::BINPUT: ok = FastPut<1>() || Step(); break;
       case op::BINGET: ok = FastGet<1>() || Step(); break;
@@ -1761,13 +1767,18 @@ void MachineRun::Execute() {
 
 }  // namespace
 
-PickleMachine::PickleMachine(PickleLimits limits, PickleFraming framing)
-    : limits_(limits), framing_(framing) {}
+PickleMachine::PickleMachine(PickleLimits limits, PickleFraming framing,
+                             PickleFastPaths fast_paths)
+    : limits_(limits), framing_(framing), fast_paths_(fast_paths) {}
 
 PickleGraph PickleMachine::Run(std::string_view data, uint64_t base_offset) const {
   PickleGraph graph;
   MachineRun run(limits_, framing_, data, base_offset, graph);
-  run.Execute();
+  if (fast_paths_ == PickleFastPaths::kOn) {
+    run.Execute<true>();
+  } else {
+    run.Execute<false>();
+  }
   return graph;
 }
 
