@@ -2,7 +2,8 @@
 # One clang build with AddressSanitizer, UndefinedBehaviorSanitizer and
 # libFuzzer instrumentation, used twice:
 # 1. the reader tests (every test executable whose source parses hostile
-#    bytes), run through ctest;
+#    bytes, and the JSON writer and renderers, whose hot loops write without
+#    per-byte capacity checks), run through ctest;
 # 2. every analyzer/*/*_fuzz.cc target, run for PTLINT_FUZZ_SECONDS each
 #    (default 45) from its committed seed corpus (copied to a scratch folder
 #    so runs never write into the repo).
@@ -13,7 +14,7 @@ seconds=${PTLINT_FUZZ_SECONDS:-45}
 # PTLINT_FUZZ_SEED=0 for a fresh random seed when hunting locally.
 seed=${PTLINT_FUZZ_SEED:-1}
 
-reader_tests='pickle_machine_test|zip_reader_test|safetensors_reader_test|checkpoint_reader_test|object_interpreter_test|corpus_reader_test|pickle_safety_test'
+reader_tests='pickle_machine_test|zip_reader_test|safetensors_reader_test|checkpoint_reader_test|object_interpreter_test|corpus_reader_test|pickle_safety_test|pickle_opcodes_test|json_writer_test|checkpoint_json_test|report_formats_test|restricted_unpickler_test'
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPTLINT_FUZZ=ON -DPTLINT_WITH_TORCH=OFF

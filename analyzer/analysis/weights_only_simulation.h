@@ -2,7 +2,7 @@
 // with a checkpoint, for torch 1.13, 2.4, 2.6 and the current release, without
 // torch and without executing anything.
 //
-// The core is a port of each release's restricted unpickler
+// The core, RestrictedUnpickler (restricted_unpickler.h), is a port of each release's restricted unpickler
 // (`torch/_weights_only_unpickler.py`) over symbolic values: it accepts the
 // same opcodes, checks GLOBAL against the same allowlist (after the same
 // Python-2 name mapping), applies the same NEWOBJ / BUILD / APPEND /
@@ -24,32 +24,9 @@
 
 #include "analyzer/checkpoint/checkpoint.h"
 #include "analyzer/analysis/global_safety.h"
+#include "analyzer/analysis/restricted_unpickler.h"
 
 namespace ptlint {
-
-// One run of the restricted unpickler over one pickle.
-struct WeightsOnlyPickleRun {
-  bool ok = false;
-  // Python exception the unpickler raises: "RuntimeError" (1.13),
-  // "UnpicklingError" (2.x), or a plain Python error that torch does not
-  // wrap ("EOFError", "struct.error", "KeyError", "IndexError", "TypeError").
-  std::string exception;
-  std::string inner_message;       // str(e)
-  bool wrapped_by_torch = false;   // torch.load turns it into "Weights only load failed. ..."
-  bool exact = true;               // false when the message holds a Python repr ptlint can only approximate
-  uint64_t offset = 0;             // absolute offset of the opcode that failed
-  uint8_t opcode = 0;
-  std::string global;              // for GLOBAL failures: the qualified name after mapping
-  std::vector<std::string> globals_seen;  // every GLOBAL read before stopping, mapped
-};
-
-// Runs torch `version`'s restricted unpickler over `pickle` (one pickle,
-// starting at its first opcode). `user_allowed`: qualified names passed to
-// add_safe_globals (ignored for 1.13, which has no such API). Never throws;
-// linear in the input.
-WeightsOnlyPickleRun RunWeightsOnlyUnpickler(std::string_view pickle, uint64_t base_offset,
-                                             TorchVersion version,
-                                             const std::set<std::string>& user_allowed = {});
 
 // Wraps an unpickler error the way that release's torch.load does. Returns
 // the full exception line, e.g. "_pickle.UnpicklingError: Weights only load failed. ...".

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer/checkpoint/object_interpreter.h"
+#include "analyzer/formats/pickle_opcodes.h"
 #include "analyzer/formats/safetensors_reader.h"
 
 namespace ptlint {
@@ -59,15 +60,6 @@ class SliceByteSource final : public ByteSource {
   uint64_t offset_;
   uint64_t length_;
 };
-
-bool IsPickleOpcode(uint8_t byte) {
-  static const std::set<uint8_t> kOpcodes = {
-      40,  41,  46,  48,  49,  50,  66,  67,  70,  71,  73,  74,  75,  76,  77,  78,  80,
-      81,  82,  83,  84,  85,  86,  88,  93,  97,  98,  99,  100, 101, 103, 104, 105, 106,
-      108, 111, 112, 113, 114, 115, 116, 117, 125, 128, 129, 130, 131, 132, 133, 134, 135,
-      136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152};
-  return kOpcodes.count(byte) != 0;
-}
 
 // How CPython's `_pickle` names a byte it cannot start an opcode with:
 // "invalid load key, '%c'." (the character itself; we escape the unprintable).

@@ -6,6 +6,13 @@
 #include <string>
 
 #include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/checkpoint/object_interpreter.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // Every dense tensor the walk replays is also walked generically and compared.
+  ptlint::SetObjectWalkCrossCheck(true);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ptlint::ReadOptions options;

@@ -1,4 +1,5 @@
 #include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/checkpoint/object_interpreter.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +19,10 @@
 
 namespace ptlint {
 namespace {
+
+// Every read here also checks the object walk's dense-tensor shortcut
+// against the generic walk (aborting on a difference), as debug builds do.
+[[maybe_unused]] const bool kCrossCheckOn = (SetObjectWalkCrossCheck(true), true);
 
 namespace fs = std::filesystem;
 

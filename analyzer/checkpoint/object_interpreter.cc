@@ -239,9 +239,14 @@ class GraphInterpreter {
     }
   }
 
-  void Walk();
+  // The walk; with cross_check_enabled, every ReplayDenseTensorWalk is
+  // compared with the generic walk of the same node (see ReplayCheck).
+  void Walk() { cross_check_enabled ? WalkImpl<true>() : WalkImpl<false>(); }
   // See its definition: the walk of a plain dense tensor's arguments, done
   // in one step when it can change nothing but visited marks and edges.
+  // kLog: first records each (node, flags, edge) it is about to change in
+  // check_.replayed.
+  template <bool kLog = false>
   bool ReplayDenseTensorWalk(NodeId tensor);
   void RecordGlobals();
   void MarkUse(NodeId child, GlobalRole role, NodeId consumer) {
@@ -255,7 +260,39 @@ class GraphInterpreter {
   }
   void InterpretMain();
 
+  static inline bool cross_check_enabled =
+#ifdef NDEBUG
+      false;
+#else
+      true;
+#endif
+
  private:
+  template <bool kCrossCheck>
+  void WalkImpl();
+  // A node's walk marks, as the cross-check compares them.
+  struct Marks {
+    NodeId id;
+    uint8_t flags;
+    Edge edge;
+  };
+  // The cross-check of one replayed tensor: the replay's marks are recorded
+  // and undone, the generic walk runs over the tensor's arguments, and when
+  // the stack is back to `height` both must have left the same marks.
+  struct ReplayCheck {
+    bool active = false;
+    NodeId tensor = kNoNode;
+    size_t height = 0;
+    size_t dict_nodes = 0, tensor_edges = 0, problems = 0;
+    std::vector<Marks> replayed;   // before the replay's writes, in order
+    std::vector<Marks> expected;   // after them
+    std::vector<Marks> walked;     // before each of the generic walk's writes
+    std::vector<NodeId> roles;     // globals whose role the generic walk may change
+    std::vector<std::pair<GlobalRole, NodeId>> role_before;
+  };
+  void StartReplayCheck(NodeId tensor, size_t height);
+  void FinishReplayCheck();
+  ReplayCheck check_;
   static constexpr int32_t kUnparsed = -1;
   static constexpr int32_t kNotTensor = -2;
   static constexpr int32_t kInProgress = -3;
@@ -897,7 +934,23 @@ bool GraphInterpreter::ParseCall(NodeId call, NodeId callee_id, NodeId args_id, 
 // ---------------------------------------------------------------------------
 // Walk and paths
 
-void GraphInterpreter::Walk() {
+template <bool kCrossCheck>
+void GraphInterpreter::WalkImpl() {
+  // (kCrossCheck) Notes a node's marks before the generic walk writes them.
+  auto note = [&](NodeId id) {
+    if constexpr (kCrossCheck) {
+      if (check_.active) check_.walked.push_back({id, flags_[id], edge_[id]});
+    }
+  };
+  auto mark_use = [&](NodeId child, GlobalRole role, NodeId consumer) {
+    if constexpr (kCrossCheck) {
+      if (check_.active && child < g_.nodes.size()) {
+        check_.roles.push_back(child);
+        check_.role_before.push_back({role_[child], consumer_[child]});
+      }
+    }
+    MarkUse(child, role, consumer);
+  };
   auto n_is_dict_like = [](const PickleNode& n) {
     return n.kind == PickleKind::kDict ||
            ((n.kind == PickleKind::kCall || n.kind == PickleKind::kNewObj) && !n.set_items.empty());
@@ -912,6 +965,9 @@ void GraphInterpreter::Walk() {
   NodeTable<Item> stack;
   stack.push_back({g_.root, Edge{}, false});
   while (!stack.empty()) {
+    if constexpr (kCrossCheck) {
+      if (check_.active && stack.size() == check_.height) FinishReplayCheck();
+    }
     Item item = stack.back();
     stack.pop_back();
     NodeId id = item.child;
@@ -924,6 +980,7 @@ void GraphInterpreter::Walk() {
     }
     if (tensor >= 0 && !item.internal) tensor_edges_.push_back({id, item.edge});
     if (flags_[id] & kVisited) continue;
+    note(id);
     flags_[id] |= kVisited;
     edge_[id] = item.edge;
     if (n_is_dict_like(g_.nodes[id])) dict_nodes_.push_back(id);
@@ -931,7 +988,12 @@ void GraphInterpreter::Walk() {
 
     const PickleNode& n = g_.nodes[id];
     bool internal = item.internal || tensor >= 0;
-    if (tensor >= 0 && ReplayDenseTensorWalk(id)) continue;
+    if constexpr (kCrossCheck) {
+      // Replay, record and undo, then walk generically and compare.
+      if (tensor >= 0 && !check_.active) StartReplayCheck(id, stack.size());
+    } else {
+      if (tensor >= 0 && ReplayDenseTensorWalk(id)) continue;
+    }
     bool attrs = flags_[id] & kAttrDict;
     bool transparent = flags_[id] & kTransparent;
     // Children go on the stack in order, then that run is reversed so the
@@ -946,10 +1008,11 @@ void GraphInterpreter::Walk() {
       // asked of them: visiting one would only record an edge nobody reads.
       // (A state dict's keys and a storage's key and numel are most of them.)
       if (IsLeafKind(child_kind)) {
+        note(child);
         flags_[child] |= kVisited;  // reached: RecordGlobals need not read it again
         return;
       }
-      if (child_kind == PickleKind::kGlobal) MarkUse(child, role, id);
+      if (child_kind == PickleKind::kGlobal) mark_use(child, role, id);
       // A node already walked matters again only as a tensor (each reference
       // is a name of its own); shared ints, None, memoized strings and
       // globals are not pushed again.
@@ -996,6 +1059,7 @@ void GraphInterpreter::Walk() {
         for (NodeId b : n.builds) {
           if (b >= g_.nodes.size()) continue;
           if (!(flags_[b] & kVisited)) {
+            note(b);
             if (g_.nodes[b].kind == PickleKind::kDict) {
               flags_[b] |= kAttrDict;
             } else if (g_.nodes[b].kind == PickleKind::kTuple && g_.nodes[b].items.size() == 2) {
@@ -1003,6 +1067,7 @@ void GraphInterpreter::Walk() {
               for (NodeId part : g_.nodes[b].items) {
                 if (part < g_.nodes.size() && !(flags_[part] & kVisited) &&
                     g_.nodes[part].kind == PickleKind::kDict) {
+                  note(part);
                   flags_[part] |= kAttrDict;
                 }
               }
@@ -1014,7 +1079,7 @@ void GraphInterpreter::Walk() {
       case PickleKind::kPersistentId:
         push(n.args, LabelKind::kNone, kNoNode, 0, GlobalRole::kPersistentId);
         if (const PickleNode* pid = Node(n.args); pid && pid->kind == PickleKind::kTuple) {
-          for (NodeId c : pid->items) MarkUse(c, GlobalRole::kPersistentId, id);
+          for (NodeId c : pid->items) mark_use(c, GlobalRole::kPersistentId, id);
         }
         break;
       default:
@@ -1022,6 +1087,62 @@ void GraphInterpreter::Walk() {
     }
     std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(first_child), stack.end());
   }
+  if constexpr (kCrossCheck) {
+    if (check_.active) FinishReplayCheck();
+  }
+}
+
+void GraphInterpreter::StartReplayCheck(NodeId tensor, size_t height) {
+  check_.replayed.clear();
+  if (!ReplayDenseTensorWalk<true>(tensor)) return;  // declined: the generic walk only
+  check_.expected.clear();
+  for (const Marks& m : check_.replayed) check_.expected.push_back({m.id, flags_[m.id], edge_[m.id]});
+  for (auto it = check_.replayed.rbegin(); it != check_.replayed.rend(); ++it) {
+    flags_[it->id] = it->flags;
+    edge_[it->id] = it->edge;
+  }
+  check_.active = true;
+  check_.tensor = tensor;
+  check_.height = height;
+  check_.dict_nodes = dict_nodes_.size();
+  check_.tensor_edges = tensor_edges_.size();
+  check_.problems = ck_.problems.size();
+  check_.walked.clear();
+  check_.roles.clear();
+  check_.role_before.clear();
+}
+
+void GraphInterpreter::FinishReplayCheck() {
+  check_.active = false;
+  auto same = [](const Marks& a, uint8_t flags, const Edge& e) {
+    return a.flags == flags && a.edge.parent == e.parent && a.edge.kind == e.kind &&
+           a.edge.key == e.key && a.edge.index == e.index;
+  };
+  auto fail = [&](const std::string& what) {
+    std::fprintf(stderr,
+                 "ptlint: internal error: ReplayDenseTensorWalk and the generic walk differ at "
+                 "tensor node %u (offset %llu): %s\n",
+                 static_cast<unsigned>(check_.tensor),
+                 static_cast<unsigned long long>(g_.nodes[check_.tensor].offset), what.c_str());
+    std::abort();
+  };
+  // Every node either side changed: the marks the replay left (for a node
+  // it did not touch, the marks from before) against what the walk left.
+  std::unordered_map<NodeId, Marks> replay_final;
+  for (const Marks& m : check_.walked) replay_final.emplace(m.id, m);  // the first: before the walk
+  for (const Marks& m : check_.expected) replay_final[m.id] = m;  // the last: after the replay
+  for (const auto& [id, m] : replay_final) {
+    if (!same(m, flags_[id], edge_[id])) fail("the marks of node " + std::to_string(id));
+  }
+  for (size_t i = 0; i < check_.roles.size(); ++i) {
+    NodeId id = check_.roles[i];
+    if (role_[id] != check_.role_before[i].first || consumer_[id] != check_.role_before[i].second) {
+      fail("the role of global node " + std::to_string(id));
+    }
+  }
+  if (dict_nodes_.size() != check_.dict_nodes) fail("dict nodes");
+  if (tensor_edges_.size() != check_.tensor_edges) fail("tensor edges");
+  if (ck_.problems.size() != check_.problems) fail("problems");
 }
 
 // Walking a tensor's rebuild arguments visits ~7 nodes (argument tuple,
@@ -1037,6 +1158,7 @@ void GraphInterpreter::Walk() {
 // arguments, a hooks dict with entries, state on the call) returns false and
 // the node is walked as usual. A 20,000-tensor state dict walks 20,000
 // nodes instead of 140,000.
+template <bool kLog>
 bool GraphInterpreter::ReplayDenseTensorWalk(NodeId tensor) {
   const size_t count = g_.nodes.size();
   const PickleNode& t = g_.nodes[tensor];
@@ -1085,25 +1207,33 @@ bool GraphInterpreter::ReplayDenseTensorWalk(NodeId tensor) {
   }
 
   // What the walk would record, in its order.
+  auto log = [&](NodeId id) {
+    if constexpr (kLog) check_.replayed.push_back({id, flags_[id], edge_[id]});
+  };
   auto visit = [&](NodeId id, Edge edge) {
+    log(id);
     flags_[id] |= kVisited;
     edge_[id] = edge;
   };
+  auto mark = [&](NodeId id) {
+    log(id);
+    flags_[id] |= kVisited;
+  };
   auto mark_leaves = [&](const NodeList& items) {
-    for (NodeId c : items) flags_[c] |= kVisited;
+    for (NodeId c : items) mark(c);
   };
   visit(args, Edge{tensor, LabelKind::kNone, kNoNode, 0});
   visit(pid, Edge{args, LabelKind::kIndex, kNoNode, 0});
   visit(pid_tuple, Edge{pid, LabelKind::kNone, kNoNode, 0});
   for (NodeId c : g_.nodes[pid_tuple].items) {
-    if (leaf(c)) flags_[c] |= kVisited;
+    if (leaf(c)) mark(c);
   }
-  flags_[a[1]] |= kVisited;
+  mark(a[1]);
   visit(size, Edge{args, LabelKind::kIndex, kNoNode, 2});
   mark_leaves(g_.nodes[size].items);
   visit(stride, Edge{args, LabelKind::kIndex, kNoNode, 3});
   mark_leaves(g_.nodes[stride].items);
-  flags_[a[4]] |= kVisited;
+  mark(a[4]);
   visit(hooks, Edge{args, LabelKind::kIndex, kNoNode, 5});
   if (!hooks_args_seen) {
     visit(hooks_args, Edge{hooks, LabelKind::kNone, kNoNode, 0});
@@ -1637,6 +1767,8 @@ void GraphInterpreter::InterpretMain() {
 }
 
 }  // namespace
+
+void SetObjectWalkCrossCheck(bool on) { GraphInterpreter::cross_check_enabled = on; }
 
 void InterpretObjects(Checkpoint& checkpoint, int main_pickle) {
   checkpoint.globals.clear();

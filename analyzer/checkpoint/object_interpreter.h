@@ -61,6 +61,13 @@ namespace ptlint {
 // checkpoint.problems.
 void InterpretObjects(Checkpoint& checkpoint, int main_pickle);
 
+// Cross-checks the walk's shortcut for torch.save's dense tensors
+// (ReplayDenseTensorWalk) against the generic walk of the same tensor,
+// aborting with a message on any difference. On by default in debug builds
+// (!NDEBUG); the fuzzers and tests turn it on. Not thread-safe: set it
+// before reading.
+void SetObjectWalkCrossCheck(bool on);
+
 // dtype name and element size for a legacy storage class name
 // ("FloatStorage" -> {"float32", 4}); {"", 0} when unknown.
 struct StorageDtype { const char* dtype; uint64_t element_size; };

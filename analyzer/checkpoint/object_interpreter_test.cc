@@ -27,6 +27,10 @@ namespace {
 
 using nlohmann::json;
 
+// Every test here also checks the walk's dense-tensor shortcut against the
+// generic walk (aborting on a difference), as debug builds do.
+[[maybe_unused]] const bool kCrossCheckOn = (SetObjectWalkCrossCheck(true), true);
+
 const char kFixtureScript[] = R"PY(
 # Writes <case>.pkl (the data.pkl of a real torch.save) and <case>.json (truth
 # computed by torch from the same objects) into argv[1].

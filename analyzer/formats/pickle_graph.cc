@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 namespace ptlint {
 
@@ -79,6 +80,78 @@ void NodeList::Append(PickleArena& arena, const NodeId* items, size_t count) {
     std::memcpy(p_ + size, items, count * sizeof(NodeId));
   }
   p_[-1] = static_cast<NodeId>(size + count);
+}
+
+std::string PickleGraphDifference(const PickleGraph& a, const PickleGraph& b) {
+  auto lists = [](const NodeList& x, const NodeList& y) {
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
+  };
+  auto bits = [](double x) {
+    uint64_t u;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+  };
+  if (a.nodes.size() != b.nodes.size()) {
+    return "node counts differ: " + std::to_string(a.nodes.size()) + " and " +
+           std::to_string(b.nodes.size());
+  }
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    const PickleNode& x = a.nodes[i];
+    const PickleNode& y = b.nodes[i];
+    const char* field = nullptr;
+    if (x.kind != y.kind) field = "kind";
+    else if (x.opcode != y.opcode) field = "opcode";
+    else if (x.truncated != y.truncated) field = "truncated";
+    else if (x.dynamic != y.dynamic) field = "dynamic";
+    else if (x.callee != y.callee) field = "callee";
+    else if (x.args != y.args) field = "args";
+    else if (x.kwargs != y.kwargs) field = "kwargs";
+    else if (x.offset != y.offset) field = "offset";
+    else if (x.int_value != y.int_value) field = "int_value";
+    else if (bits(x.float_value) != bits(y.float_value)) field = "float_value";
+    else if (x.size != y.size) field = "size";
+    else if (!(x.text == y.text)) field = "text";
+    else if (!(x.name == y.name)) field = "name";
+    else if (!lists(x.items, y.items)) field = "items";
+    else if (!lists(x.builds, y.builds)) field = "builds";
+    else if (!lists(x.appended, y.appended)) field = "appended";
+    else if (!lists(x.set_items, y.set_items)) field = "set_items";
+    if (field) {
+      return "node " + std::to_string(i) + " (offset " + std::to_string(x.offset) + ") differs in " +
+             field;
+    }
+  }
+  if (a.root != b.root) return "roots differ";
+  if (a.globals.size() != b.globals.size()) return "global counts differ";
+  for (size_t i = 0; i < a.globals.size(); ++i) {
+    const GlobalRef& x = a.globals[i];
+    const GlobalRef& y = b.globals[i];
+    if (x.module != y.module || x.name != y.name || x.offset != y.offset || x.opcode != y.opcode ||
+        x.dynamic != y.dynamic || x.node != y.node) {
+      return "global " + std::to_string(i) + " differs";
+    }
+  }
+  if (a.anomalies.size() != b.anomalies.size()) return "anomaly counts differ";
+  for (size_t i = 0; i < a.anomalies.size(); ++i) {
+    const PickleAnomaly& x = a.anomalies[i];
+    const PickleAnomaly& y = b.anomalies[i];
+    if (x.code != y.code || x.message != y.message || x.offset != y.offset) {
+      return "anomaly " + std::to_string(i) + " differs: " + x.code + " / " + y.code;
+    }
+  }
+  if (a.protocol != b.protocol) return "protocols differ";
+  if (a.start_offset != b.start_offset) return "start offsets differ";
+  if (a.end_offset != b.end_offset) return "end offsets differ";
+  if (a.opcode_count != b.opcode_count) return "opcode counts differ";
+  if (a.error.has_value() != b.error.has_value()) return "one run has an error, the other not";
+  if (a.error) {
+    const Error& x = *a.error;
+    const Error& y = *b.error;
+    if (x.code != y.code || x.message != y.message || x.hint != y.hint || x.offset != y.offset) {
+      return "errors differ: " + x.code + ": " + x.message + " / " + y.code + ": " + y.message;
+    }
+  }
+  return {};
 }
 
 }  // namespace ptlint

@@ -273,6 +273,12 @@ struct PickleGraph {
   NodeList List(const std::vector<NodeId>& items) { return NodeList(*arena, items); }
 };
 
+// The first difference between two graphs (node by node, every field; then
+// root, globals, anomalies, protocol, offsets, opcode count and error), as a
+// sentence, or "" when they are the same. Texts are compared by content,
+// floats by bits. For tests and the differential fuzzer.
+std::string PickleGraphDifference(const PickleGraph& a, const PickleGraph& b);
+
 }  // namespace ptlint
 
 #endif  // PTLINT_ANALYZER_FORMATS_PICKLE_GRAPH_H_

@@ -20,68 +20,9 @@
 
 namespace ptlint {
 
-namespace op {
-constexpr uint8_t MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F',
-                  INT = 'I', BININT = 'J', BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N',
-                  PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R', STRING = 'S', BINSTRING = 'T',
-                  SHORT_BINSTRING = 'U', UNICODE = 'V', BINUNICODE = 'X', APPEND = 'a',
-                  BUILD = 'b', GLOBAL = 'c', DICT = 'd', EMPTY_DICT = '}', APPENDS = 'e',
-                  GET = 'g', BINGET = 'h', INST = 'i', LONG_BINGET = 'j', LIST = 'l',
-                  EMPTY_LIST = ']', OBJ = 'o', PUT = 'p', BINPUT = 'q', LONG_BINPUT = 'r',
-                  SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
-                  PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84,
-                  TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89,
-                  LONG1 = 0x8a, LONG4 = 0x8b, BINBYTES = 'B', SHORT_BINBYTES = 'C',
-                  SHORT_BINUNICODE = 0x8c, BINUNICODE8 = 0x8d, BINBYTES8 = 0x8e,
-                  EMPTY_SET = 0x8f, ADDITEMS = 0x90, FROZENSET = 0x91, NEWOBJ_EX = 0x92,
-                  STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95, BYTEARRAY8 = 0x96,
-                  NEXT_BUFFER = 0x97, READONLY_BUFFER = 0x98;
-}  // namespace op
+namespace op = pickle_op;
 
 namespace {
-
-struct OpcodeInfo {
-  const char* name = nullptr;  // nullptr: not an opcode
-  int8_t protocol = 0;         // protocol that introduced it
-};
-
-constexpr std::array<OpcodeInfo, 256> MakeOpcodeTable() {
-  std::array<OpcodeInfo, 256> t{};
-  auto set = [&t](uint8_t code, const char* name, int8_t proto) { t[code] = {name, proto}; };
-  set(op::MARK, "MARK", 0); set(op::STOP, "STOP", 0); set(op::POP, "POP", 0);
-  set(op::POP_MARK, "POP_MARK", 1); set(op::DUP, "DUP", 0); set(op::FLOAT, "FLOAT", 0);
-  set(op::INT, "INT", 0); set(op::BININT, "BININT", 1); set(op::BININT1, "BININT1", 1);
-  set(op::LONG, "LONG", 0); set(op::BININT2, "BININT2", 1); set(op::NONE, "NONE", 0);
-  set(op::PERSID, "PERSID", 0); set(op::BINPERSID, "BINPERSID", 1);
-  set(op::REDUCE, "REDUCE", 0); set(op::STRING, "STRING", 0);
-  set(op::BINSTRING, "BINSTRING", 1); set(op::SHORT_BINSTRING, "SHORT_BINSTRING", 1);
-  set(op::UNICODE, "UNICODE", 0); set(op::BINUNICODE, "BINUNICODE", 1);
-  set(op::APPEND, "APPEND", 0); set(op::BUILD, "BUILD", 0); set(op::GLOBAL, "GLOBAL", 0);
-  set(op::DICT, "DICT", 0); set(op::EMPTY_DICT, "EMPTY_DICT", 1);
-  set(op::APPENDS, "APPENDS", 1); set(op::GET, "GET", 0); set(op::BINGET, "BINGET", 1);
-  set(op::INST, "INST", 0); set(op::LONG_BINGET, "LONG_BINGET", 1); set(op::LIST, "LIST", 0);
-  set(op::EMPTY_LIST, "EMPTY_LIST", 1); set(op::OBJ, "OBJ", 1); set(op::PUT, "PUT", 0);
-  set(op::BINPUT, "BINPUT", 1); set(op::LONG_BINPUT, "LONG_BINPUT", 1);
-  set(op::SETITEM, "SETITEM", 0); set(op::TUPLE, "TUPLE", 0);
-  set(op::EMPTY_TUPLE, "EMPTY_TUPLE", 1); set(op::SETITEMS, "SETITEMS", 1);
-  set(op::BINFLOAT, "BINFLOAT", 1); set(op::PROTO, "PROTO", 2); set(op::NEWOBJ, "NEWOBJ", 2);
-  set(op::EXT1, "EXT1", 2); set(op::EXT2, "EXT2", 2); set(op::EXT4, "EXT4", 2);
-  set(op::TUPLE1, "TUPLE1", 2); set(op::TUPLE2, "TUPLE2", 2); set(op::TUPLE3, "TUPLE3", 2);
-  set(op::NEWTRUE, "NEWTRUE", 2); set(op::NEWFALSE, "NEWFALSE", 2);
-  set(op::LONG1, "LONG1", 2); set(op::LONG4, "LONG4", 2); set(op::BINBYTES, "BINBYTES", 3);
-  set(op::SHORT_BINBYTES, "SHORT_BINBYTES", 3);
-  set(op::SHORT_BINUNICODE, "SHORT_BINUNICODE", 4); set(op::BINUNICODE8, "BINUNICODE8", 4);
-  set(op::BINBYTES8, "BINBYTES8", 4); set(op::EMPTY_SET, "EMPTY_SET", 4);
-  set(op::ADDITEMS, "ADDITEMS", 4); set(op::FROZENSET, "FROZENSET", 4);
-  set(op::NEWOBJ_EX, "NEWOBJ_EX", 4); set(op::STACK_GLOBAL, "STACK_GLOBAL", 4);
-  set(op::MEMOIZE, "MEMOIZE", 4); set(op::FRAME, "FRAME", 4);
-  set(op::BYTEARRAY8, "BYTEARRAY8", 5); set(op::NEXT_BUFFER, "NEXT_BUFFER", 5);
-  set(op::READONLY_BUFFER, "READONLY_BUFFER", 5);
-  return t;
-}
-
-constexpr std::array<OpcodeInfo, 256> kOpcodes = MakeOpcodeTable();
-constexpr int kHighestProtocol = 5;
 
 enum class Anomaly : uint8_t {
   kMemoOverwrite, kStopStackNotEmpty, kStopMarkOpen, kFrameLengthMismatch, kFrameSkippedBytes,
@@ -385,6 +326,9 @@ class MachineRun {
     fast_end_ = size_;
   }
 
+  // Runs with the opcode fast paths (kFastPaths) or with every opcode
+  // through Step, the reference the differential fuzzer compares against.
+  template <bool kFastPaths>
   void Execute();
 
  private:
@@ -398,7 +342,7 @@ class MachineRun {
     return std::string(OpName()) + " at offset " + std::to_string(base_ + op_start_);
   }
   const char* OpName() const {
-    const char* n = kOpcodes[opcode_].name;
+    const char* n = kPickleOpcodes[opcode_].name;
     return n ? n : "?";
   }
   void Note(Anomaly a, uint64_t offset, std::string message) {
@@ -1233,7 +1177,7 @@ bool MachineRun::OpStackGlobal() {
     if (n.kind == PickleKind::kGlobal && !n.dynamic) {
       return "<value of " + n.text + "." + n.name + ">";
     }
-    const char* op_name = kOpcodes[n.opcode].name;
+    const char* op_name = kPickleOpcodes[n.opcode].name;
     return std::string("<computed by ") + (op_name ? op_name : "?") + " at offset " +
            std::to_string(n.offset) + ">";
   };
@@ -1637,7 +1581,7 @@ bool MachineRun::Step() {
     }
     case op::PROTO: {
       if (!Read(1, &p)) return false;
-      if (p[0] > kHighestProtocol) {
+      if (p[0] > kHighestPickleProtocol) {
         return Fail("pickle.unsupported-protocol",
                     "unsupported pickle protocol: " + std::to_string(p[0]) + " (PROTO at offset " +
                         std::to_string(base_ + op_start_) + ")",
@@ -1717,7 +1661,7 @@ uint64_t MachineRun::NextBudgetCheck() const {
 }
 
 void MachineRun::NoteNewerOpcode() {
-  const OpcodeInfo& info = kOpcodes[opcode_];
+  const PickleOpcodeInfo& info = kPickleOpcodes[opcode_];
   newer_opcode_noted_[opcode_] = true;
   note_newer_[opcode_] = false;
   Note(Anomaly::kOpcodeNewerThanProtocol, op_start_,
@@ -1726,12 +1670,13 @@ void MachineRun::NoteNewerOpcode() {
 }
 
 void MachineRun::UpdateNewerOpcodes() {
-  for (size_t c = 0; c < kOpcodes.size(); ++c) {
-    note_newer_[c] = kOpcodes[c].name != nullptr && kOpcodes[c].protocol > g_.protocol &&
+  for (size_t c = 0; c < kPickleOpcodes.size(); ++c) {
+    note_newer_[c] = kPickleOpcodes[c].name != nullptr && kPickleOpcodes[c].protocol > g_.protocol &&
                      !newer_opcode_noted_[c];
   }
 }
 
+template <bool kFastPaths>
 void MachineRun::Execute() {
   const auto start = std::chrono::steady_clock::now();
   // Sizes from a 20k-tensor state dict: about one node per 7 bytes of pickle.
@@ -1773,7 +1718,9 @@ void MachineRun::Execute() {
     }
     if (note_newer_[opcode_]) [[unlikely]] NoteNewerOpcode();
     bool ok;
-    switch (opcode_) {
+    if constexpr (!kFastPaths) {
+      ok = Step();
+    } else switch (opcode_) {
       case op::LONG_BINPUT: ok = FastPut<4>() || Step(); break;
       case op::BINPUT: ok = FastPut<1>() || Step(); break;
       case op::BINGET: ok = FastGet<1>() || Step(); break;
@@ -1820,19 +1767,18 @@ void MachineRun::Execute() {
 
 }  // namespace
 
-std::string PickleOpcodeName(uint8_t opcode) {
-  if (const char* name = kOpcodes[opcode].name) return name;
-  const char* hex = "0123456789abcdef";
-  return std::string("0x") + hex[opcode >> 4] + hex[opcode & 15];
-}
-
-PickleMachine::PickleMachine(PickleLimits limits, PickleFraming framing)
-    : limits_(limits), framing_(framing) {}
+PickleMachine::PickleMachine(PickleLimits limits, PickleFraming framing,
+                             PickleFastPaths fast_paths)
+    : limits_(limits), framing_(framing), fast_paths_(fast_paths) {}
 
 PickleGraph PickleMachine::Run(std::string_view data, uint64_t base_offset) const {
   PickleGraph graph;
   MachineRun run(limits_, framing_, data, base_offset, graph);
-  run.Execute();
+  if (fast_paths_ == PickleFastPaths::kOn) {
+    run.Execute<true>();
+  } else {
+    run.Execute<false>();
+  }
   return graph;
 }
 

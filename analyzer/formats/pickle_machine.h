@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "analyzer/formats/pickle_graph.h"
+#include "analyzer/formats/pickle_opcodes.h"
 #include "analyzer/support/result.h"
 
 namespace ptlint {
@@ -73,10 +74,19 @@ enum class PickleFraming : uint8_t {
   kBytesBuffer,  // C _pickle over bytes (pickle.loads), same as pickletools.
 };
 
+// The machine runs the most common opcodes of torch.save output (BINPUT,
+// BINGET, MARK, BINUNICODE, TUPLE*, REDUCE, BINPERSID, ...) through fast
+// paths that fall back to the one general implementation of each opcode
+// when anything is unusual. kOff sends every opcode through the general
+// implementation: the same graph, slower; the differential fuzzer
+// (pickle_machine_differential_fuzz.cc) and tests compare the two.
+enum class PickleFastPaths : uint8_t { kOn, kOff };
+
 class PickleMachine {
  public:
   explicit PickleMachine(PickleLimits limits = {},
-                         PickleFraming framing = PickleFraming::kFileStream);
+                         PickleFraming framing = PickleFraming::kFileStream,
+                         PickleFastPaths fast_paths = PickleFastPaths::kOn);
 
   // Runs the pickle that starts at `data[0]`. `base_offset` is added to every
   // offset reported (the position of `data` inside the file), so diagnostics
@@ -89,10 +99,10 @@ class PickleMachine {
  private:
   PickleLimits limits_;
   PickleFraming framing_;
+  PickleFastPaths fast_paths_;
 };
 
-// Opcode name for diagnostics ("BINPUT", "STACK_GLOBAL"), or "0x??" if unknown.
-std::string PickleOpcodeName(uint8_t opcode);
+// (PickleOpcodeName and the opcode table: pickle_opcodes.h.)
 
 }  // namespace ptlint
 

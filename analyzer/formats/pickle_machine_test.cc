@@ -1,4 +1,6 @@
 #include "analyzer/formats/pickle_machine.h"
+#include "analyzer/formats/zip_reader.h"
+#include "analyzer/support/byte_source.h"
 
 #include <gtest/gtest.h>
 
@@ -1069,6 +1071,72 @@ TEST(PickleMachineNames, KindAndOpcodeNames) {
   int known = 0;
   for (int b = 0; b < 256; ++b) known += PickleOpcodeName(static_cast<uint8_t>(b)).rfind("0x", 0) != 0;
   EXPECT_EQ(known, 68);
+}
+
+}  // namespace
+}  // namespace ptlint
+
+// ---------------------------------------------------------------------------
+// Fast paths: on and off, the machine builds the same graph.
+
+namespace ptlint {
+namespace {
+
+// Every pickle in a file: a zip's *.pkl records, else the pickles that
+// follow one another from offset 0 (a legacy file holds five).
+std::vector<std::string> PicklesOf(const std::filesystem::path& path) {
+  std::vector<std::string> out;
+  std::string bytes = ReadFile(path);
+  MemoryByteSource source(bytes);
+  if (auto zip = ZipArchive::Open(source); zip.ok()) {
+    for (const ZipEntry& e : zip->entries()) {
+      if (e.name.size() < 4 || e.name.compare(e.name.size() - 4, 4, ".pkl") != 0) continue;
+      if (auto data = zip->Read(e); data.ok()) out.push_back(std::move(*data));
+    }
+    return out;
+  }
+  uint64_t at = 0;
+  while (at < bytes.size() && out.size() < 8) {
+    std::string_view rest = std::string_view(bytes).substr(at);
+    out.emplace_back(rest);
+    PickleGraph g = PickleMachine().Run(rest);
+    if (!g.complete() || g.end_offset == 0) break;
+    at += g.end_offset;
+  }
+  return out;
+}
+
+TEST(PickleMachineFastPaths, SameGraphOnSeedsAndFixtures) {
+  std::vector<std::filesystem::path> files;
+  for (const char* dir : {PTLINT_SOURCE_DIR "/tests/fuzz/pickle_machine", PTLINT_FIXTURE_DIR,
+                          PTLINT_CORPUS_DIR}) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file() && it->file_size() < (64u << 20)) files.push_back(it->path());
+    }
+  }
+  ASSERT_FALSE(files.empty());
+  size_t compared = 0;
+  for (const auto& file : files) {
+    for (const std::string& pickle : PicklesOf(file)) {
+      for (PickleFraming framing : {PickleFraming::kFileStream, PickleFraming::kBytesBuffer}) {
+        PickleGraph fast = PickleMachine({}, framing, PickleFastPaths::kOn).Run(pickle, 7);
+        PickleGraph slow = PickleMachine({}, framing, PickleFastPaths::kOff).Run(pickle, 7);
+        EXPECT_EQ(PickleGraphDifference(fast, slow), "") << file;
+        ++compared;
+      }
+    }
+  }
+  std::printf("compared %zu runs over %zu files\n", compared, files.size());
+}
+
+TEST(PickleMachineFastPaths, TheComparerSeesADifference) {
+  std::string pickle = Unhex(kDictHex[2]);
+  PickleGraph a = PickleMachine().Run(pickle);
+  PickleGraph b = PickleMachine().Run(pickle, 1);
+  EXPECT_EQ(PickleGraphDifference(a, a), "");
+  EXPECT_NE(PickleGraphDifference(a, b), "");
 }
 
 }  // namespace

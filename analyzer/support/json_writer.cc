@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace ptlint {
@@ -330,6 +332,20 @@ void JsonWriter::Run::EscapedString(std::string_view s) {
   w_.PutChar('"');
   p_ = w_.Room(bound_ + kRunSlack);
   limit_ = p_ + bound_;
+}
+
+void JsonWriter::Run::Overran() {
+  const size_t end = static_cast<size_t>(p_ - w_.buf_.get());
+  const size_t over = static_cast<size_t>(p_ - limit_);
+  if (end <= w_.cap_ && w_.cap_ - end >= kRunSlack) {
+    assert(false && "a Run wrote more than its bound");
+    return;
+  }
+  std::fprintf(stderr,
+               "ptlint: internal error: a JSON writer run wrote %zu bytes past its bound and "
+               "out of its buffer; stopping instead of writing a report from corrupt memory\n",
+               over);
+  std::abort();
 }
 
 char* JsonWriter::QuoteIfClean(char* d, const char* s, size_t n) {

@@ -132,7 +132,8 @@ class JsonWriter {
   // Writes without capacity checks into room reserved at construction:
   // `bound` must be at least what the calls write, as documented on each
   // (kRunSlack more is reserved for the fixed-size copies). Commits on
-  // destruction; no other writer call may happen while a Run is alive.
+  // destruction, where the bound is checked; no other writer call may
+  // happen while a Run is alive.
   class Run {
    public:
     Run(JsonWriter& w, size_t bound) : w_(w), bound_(bound) {
@@ -140,7 +141,9 @@ class JsonWriter {
       limit_ = p_ + bound;
     }
     ~Run() {
-      assert(p_ <= limit_ && "a Run wrote more than its bound");
+      // Always checked (one compare per run, also in release builds): a
+      // bound summed wrong by hand must not pass unnoticed. See Overran.
+      if (p_ > limit_) [[unlikely]] Overran();
       w_.len_ = static_cast<size_t>(p_ - w_.buf_.get());
     }
     Run(const Run&) = delete;
@@ -189,9 +192,15 @@ class JsonWriter {
 
    private:
     void EscapedString(std::string_view s);
+    // The run wrote past its bound. When its end (and the kRunSlack of the
+    // last fixed-size copy) is still inside the buffer, every byte is where
+    // it belongs and the run is kept (debug builds assert, to find the
+    // bound); past the buffer, memory is no longer trustworthy: abort with a
+    // message rather than write a report from it.
+    [[gnu::cold, gnu::noinline]] void Overran();
     JsonWriter& w_;
     char* p_;
-    char* limit_;  // p_ may not pass it (checked in debug builds)
+    char* limit_;  // p_ may not pass it (checked when the run ends)
     size_t bound_;
   };
 

@@ -132,6 +132,25 @@ TEST(JsonWriter, NestingAndEmptyContainersMatchDump) {
   }
 }
 
+#ifdef NDEBUG
+// A Run whose bound was summed too small, but whose output still fits the
+// buffer: the always-on check at the end of the run keeps the bytes (debug
+// builds assert instead, to find the wrong bound).
+TEST(JsonWriter, RunPastItsBoundInsideTheBufferKeepsItsBytes) {
+  JsonWriter w(-1);
+  w.Reserve(1 << 12);
+  w.BeginArray();
+  w.CountValue();
+  {
+    JsonWriter::Run run(w, 1);
+    run.String("longer than the bound");
+    run.Int(123456789);
+  }
+  w.EndArray();
+  EXPECT_EQ(w.view(), "[\"longer than the bound\"123456789]");
+}
+#endif
+
 TEST(JsonWriter, FlushesIntoAString) {
   std::string out = "prefix:";
   {
