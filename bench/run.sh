@@ -46,7 +46,7 @@ printf '%-34s | %10s ms %8s MiB\n' "ptlint on torchaudio wav2vec2 + 2" "$d" "$dr
 
 # Security scan (PTL6xx) beside picklescan's method, on the 20,000-tensor
 # file and on the whole peer corpus (read as bytes only by both).
-corpus=../shared/corpus/security
+corpus=tests/corpus/security
 echo
 printf '%-34s | %-24s | %-24s\n' "security scan" "ptlint ms / MiB" "pickletools ms / MiB"
 printf '%s\n' "-----------------------------------|--------------------------|-------------------------"

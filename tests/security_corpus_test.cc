@@ -1,4 +1,4 @@
-// The peer security corpus (../shared/corpus/security, 301 files with labels
+// The peer security corpus (tests/corpus/security, 301 files with labels
 // and the verdicts of picklescan, modelscan and fickling) as an oracle for
 // ptlint's pickle safety rules.
 //
@@ -310,7 +310,7 @@ TEST_F(SecurityCorpus, ConfusionTableAgainstPeers) {
   }
   std::ostringstream md;
   md << "## Security corpus: ptlint against picklescan, modelscan and fickling\n\n"
-     << "Corpus: `shared/corpus/security` (" << entries_->size() << " files; " << n_mal
+     << "Corpus: `tests/corpus/security` (" << entries_->size() << " files; " << n_mal
      << " labelled malicious, " << n_ben << " labelled benign, " << n_unl << " unlabelled). "
      << "\"Flags\" means: ptlint PTL601/602/604; picklescan `dangerous > 0`; modelscan any issue; "
      << "fickling `check_safety` >= LIKELY_OVERTLY_MALICIOUS. Peer verdicts from `MANIFEST.json`.\n\n"
