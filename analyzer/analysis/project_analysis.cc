@@ -133,7 +133,16 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
   }
 
   for (const std::string& path : found.checkpoints) {
-    project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
+    // One file's failure stays with that file (lint reports it as PTL604).
+    try {
+      project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
+    } catch (const std::exception& e) {
+      AnalyzedCheckpoint failed;
+      failed.checkpoint.path = path;
+      failed.display_path = Relative(path);
+      failed.internal_error = std::string("reading it failed (") + e.what() + ")";
+      project->checkpoints.push_back(std::move(failed));
+    }
   }
   LinkProject(*project);
   return project;
@@ -320,8 +329,14 @@ void LinkProject(ProjectAnalysis& analysis) {
   safety.context = ProjectSafetyContext(analysis);
   safety.strict = options.strict;
   for (AnalyzedCheckpoint& ac : project->checkpoints) {
-    if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
-    ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
+    try {
+      if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+      ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
+    } catch (const std::exception& e) {
+      ac.diff.value.reset();
+      ac.safety = PickleSafetyReport{};
+      ac.internal_error = std::string("analysing it failed (") + e.what() + ")";
+    }
   }
 }
 
