@@ -27,7 +27,9 @@ bool IsLightningModuleClass(const ModuleIndex& index, const std::string& qualifi
 
 std::string Relative(const std::string& path) {
   std::error_code ec;
-  fs::path rel = fs::relative(path, fs::current_path(), ec);
+  // Lexically: fs::relative would resolve symbolic links, and a file found
+  // through one (the Hugging Face cache's snapshot link) keeps its own name.
+  fs::path rel = fs::absolute(path, ec).lexically_normal().lexically_relative(fs::current_path(ec));
   if (ec || rel.empty() || rel.string().rfind("..", 0) == 0) return fs::path(path).lexically_normal().generic_string();
   return rel.generic_string();
 }
