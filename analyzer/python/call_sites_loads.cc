@@ -49,6 +49,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   TSNode arg_list = Field(call, "arguments");
   Args args = SplitArgs(arg_list);
   std::string callee_text = IsNull(callee) ? "" : Text(callee);
+  bool object_done = false;  // the callee's object was walked already (no call recorded twice)
 
   // Method calls on a followed local first: load_state_dict, state_dict, use as module.
   if (!IsNull(callee) && IsType(callee, "attribute")) {
@@ -121,15 +122,24 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
         dict_get = Constant(receiver, depth + 1).kind == Value::kDict;
       }
     }
+    Value base;
     if (returns_self || method == "parse_args" || dict_get) {
-      Value base = Expr(object, env, function, depth + 1);
+      base = Expr(object, env, function, depth + 1);
+      object_done = true;
+    }
+    // Anything else (`trainer.train()` of a project module, a tensor's
+    // `.to()`) goes on as an ordinary call, its object already walked.
+    bool chain = returns_self && (base.kind == Value::kInstance || base.kind == Value::kFactoryResult ||
+                                  (base.kind == Value::kLoad && IsType(object, "call")));
+    if (chain || method == "parse_args" || dict_get) {
       std::vector<Value> arg_values;
       for (TSNode a : args.positional) arg_values.push_back(Expr(a, env, function, depth + 1));
       for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
       if (returns_self && (base.kind == Value::kInstance || base.kind == Value::kFactoryResult)) return base;
       if (returns_self && base.kind == Value::kLoad && base.keys.empty()) {
-        static const char* kModuleOnly[] = {"eval", "train", "to", "cuda", "cpu", "half", "float",
-                                            "requires_grad_"};
+        // `torch.load(p).eval()`: only methods a tensor lacks (a loaded
+        // tensor has `.to()` and `.cuda()` too).
+        static const char* kModuleOnly[] = {"eval", "train"};
         for (const char* m : kModuleOnly) {
           if (method == m) MarkUsedAsModule(base.load_site, call);
         }
@@ -279,7 +289,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   }
   for (const auto& kw : args.keywords) passed.keywords[kw.first] = Expr(kw.second, env, function, depth + 1);
   if (recording_ && !IsNull(callee)) RecordCall(callee, std::move(passed), function);
-  if (!IsNull(callee) && IsType(callee, "attribute"))
+  if (!IsNull(callee) && IsType(callee, "attribute") && !object_done)
     Expr(Field(callee, "object"), env, function, depth + 1);
   return v;
 }
