@@ -178,6 +178,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     }
     RenderReport(o.format, diagnostics, summary, file);
   }
+  if (HasInternalErrors(diagnostics)) return 2;  // a file ptlint failed on (PTL604)
   if (o.exit_zero) return 0;
   return diagnostics.empty() ? 0 : 1;
 }

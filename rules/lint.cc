@@ -159,6 +159,14 @@ bool LineSuppresses(const std::string& line, const std::string& code) {
   return false;
 }
 
+bool IsInternalError(const Diagnostic& d) {
+  return d.code == "PTL604" && d.message.rfind(kInternalErrorPrefix, 0) == 0;
+}
+
+bool HasInternalErrors(const std::vector<Diagnostic>& diagnostics) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), IsInternalError);
+}
+
 bool PerFileIgnored(const Diagnostic& d, const LintSettings& settings) {
   if (settings.per_file_ignores.empty() || d.location.path.empty()) return false;
   for (const auto& [glob, codes] : settings.per_file_ignores) {
@@ -185,7 +193,25 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
   }
 
   std::vector<Diagnostic> diagnostics;
+  // One file's failure must never stop the run or hide other files'
+  // findings: each checkpoint's rules run contained, and a failure (an
+  // exception thrown while reading, analysing or checking that file) is
+  // reported on that file as PTL604: ptlint cannot vouch for it.
+  std::vector<Diagnostic> internal;
+  auto internal_error = [&](const std::string& path, const std::string& what) {
+    Diagnostic d;
+    d.code = "PTL604";
+    d.severity = Severity::kError;
+    d.message = std::string(kInternalErrorPrefix) + " on " + path + ": " + what +
+                "; its findings are incomplete and it is not vouched for";
+    d.fix = "Treat the file as untrusted until ptlint reads it; please report this failure "
+            "(ptlint exits with status 2).";
+    d.checkpoint = path;
+    d.location.path = path;
+    internal.push_back(std::move(d));
+  };
   for (const AnalyzedCheckpoint& ac : project.checkpoints) {
+    if (!ac.internal_error.empty()) internal_error(ac.display_path, ac.internal_error);
     // LinkProject computed the diff and the safety report once for every
     // consumer; the security rules see the report only when selected.
     const std::optional<StateDictDiff>& diff = ac.diff.value;
@@ -194,12 +220,27 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
                           any_security ? &ac.safety : nullptr};
     for (const Rule* rule : AllRules()) {
       if (!RuleSelected(rule->info().code, select, ignore)) continue;
-      rule->CheckCheckpoint(ctx, diagnostics);
+      size_t before = diagnostics.size();
+      try {
+        rule->CheckCheckpoint(ctx, diagnostics);
+      } catch (const std::exception& e) {
+        diagnostics.resize(before);
+        internal_error(ac.display_path,
+                       std::string(rule->info().code) + " failed (" + e.what() + ")");
+      }
     }
   }
   ProjectContext pctx{project};
   for (const Rule* rule : AllRules()) {
-    if (RuleSelected(rule->info().code, select, ignore)) rule->CheckProject(pctx, diagnostics);
+    if (!RuleSelected(rule->info().code, select, ignore)) continue;
+    size_t before = diagnostics.size();
+    try {
+      rule->CheckProject(pctx, diagnostics);
+    } catch (const std::exception& e) {
+      diagnostics.resize(before);
+      internal_error(settings.root.empty() ? std::string(".") : settings.root,
+                     std::string(rule->info().code) + " over the sources failed (" + e.what() + ")");
+    }
   }
   diagnostics.erase(std::remove_if(diagnostics.begin(), diagnostics.end(),
                                    [&](const Diagnostic& d) {
@@ -212,6 +253,9 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
                                      return text && LineSuppresses(*text, d.code);
                                    }),
                     diagnostics.end());
+  // Never selected away nor suppressed: the run did not do its job there.
+  diagnostics.insert(diagnostics.end(), std::make_move_iterator(internal.begin()),
+                     std::make_move_iterator(internal.end()));
   std::sort(diagnostics.begin(), diagnostics.end(), DiagnosticLess);
   return diagnostics;
 }

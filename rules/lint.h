@@ -69,6 +69,14 @@ SourceLineReader DiskLineReader();
 std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSettings& settings,
                                     const SourceLineReader& lines);
 
+// A file whose reading, analysis or rules failed inside ptlint (an exception)
+// is reported as PTL604 with this message prefix, whatever is selected; the
+// other files are checked as usual. `check` exits with status 2 when there
+// is one (HasInternalErrors).
+inline constexpr const char* kInternalErrorPrefix = "ptlint failed internally";
+bool IsInternalError(const Diagnostic& d);
+bool HasInternalErrors(const std::vector<Diagnostic>& diagnostics);
+
 // `# ptlint: ignore[CODE]` / `# noqa: CODE` / bare `# ptlint: ignore` on `line`.
 bool LineSuppresses(const std::string& line, const std::string& code);
 

@@ -221,3 +221,54 @@ TEST_F(TempProject, PinnedRequirementsOfTorchAndNumpy) {
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// One file ptlint failed on (an exception while reading or analysing it)
+// is reported on that file as PTL604 whatever is selected, and never
+// suppressed; the other files are checked as usual; `check` exits 2.
+TEST_F(TempProject, InternalErrorOfOneFileIsPTL604AndOthersStillChecked) {
+  Write("ckpt/broken.pt", kLfsPointer);
+  Write("ckpt/other.pt", kLfsPointer);
+  LintSettings settings;
+  settings.select = {"PTL503"};
+  std::unique_ptr<ProjectAnalysis> project = AnalyzeProject({P("ckpt")}, settings.analysis);
+  ASSERT_EQ(project->checkpoints.size(), 2u);
+  project->checkpoints[0].internal_error = "analysing it failed (std::bad_alloc)";
+  std::vector<Diagnostic> found = LintProject(*project, settings, nullptr);
+  size_t internal = 0, lfs = 0;
+  for (const Diagnostic& d : found) {
+    if (IsInternalError(d)) {
+      ++internal;
+      EXPECT_EQ(d.code, "PTL604");
+      EXPECT_NE(d.message.find("std::bad_alloc"), std::string::npos) << d.message;
+      EXPECT_EQ(d.location.path, project->checkpoints[0].display_path);
+    }
+    if (d.code == "PTL503") ++lfs;
+  }
+  EXPECT_EQ(internal, 1u);
+  EXPECT_EQ(lfs, 2u);  // both files still checked
+  EXPECT_TRUE(HasInternalErrors(found));
+
+  project->checkpoints[0].internal_error.clear();
+  EXPECT_FALSE(HasInternalErrors(LintProject(*project, settings, nullptr)));
+}
+
+// Links are followed by the checkpoint walk: the Hugging Face cache's
+// snapshot link is found, once, under its own name (not the blob's hash).
+TEST_F(TempProject, DiscoverPathsFollowsTheHuggingFaceCacheLinks) {
+  Write("hub/models--a--b/blobs/0123abcd", kLfsPointer);
+  fs::create_directories(root_ / "hub/models--a--b/snapshots/rev1");
+  fs::create_symlink("../../blobs/0123abcd", root_ / "hub/models--a--b/snapshots/rev1/pytorch_model.bin");
+  fs::create_directory_symlink("..", root_ / "hub/models--a--b/snapshots/rev1/loop");
+  DiscoveredPaths snapshots = DiscoverPaths({P("hub/models--a--b/snapshots")});
+  ASSERT_EQ(snapshots.checkpoints.size(), 1u);
+  EXPECT_EQ(snapshots.checkpoints[0], P("hub/models--a--b/snapshots") + "/rev1/pytorch_model.bin");
+  DiscoveredPaths whole = DiscoverPaths({P("hub")});
+  ASSERT_EQ(whole.checkpoints.size(), 1u);
+  EXPECT_EQ(whole.checkpoints[0], P("hub") + "/models--a--b/snapshots/rev1/pytorch_model.bin");
+}
+
+}  // namespace
+}  // namespace ptlint

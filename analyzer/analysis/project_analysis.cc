@@ -27,7 +27,9 @@ bool IsLightningModuleClass(const ModuleIndex& index, const std::string& qualifi
 
 std::string Relative(const std::string& path) {
   std::error_code ec;
-  fs::path rel = fs::relative(path, fs::current_path(), ec);
+  // Lexically: fs::relative would resolve symbolic links, and a file found
+  // through one (the Hugging Face cache's snapshot link) keeps its own name.
+  fs::path rel = fs::absolute(path, ec).lexically_normal().lexically_relative(fs::current_path(ec));
   if (ec || rel.empty() || rel.string().rfind("..", 0) == 0) return fs::path(path).lexically_normal().generic_string();
   return rel.generic_string();
 }
@@ -133,7 +135,16 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
   }
 
   for (const std::string& path : found.checkpoints) {
-    project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
+    // One file's failure stays with that file (lint reports it as PTL604).
+    try {
+      project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
+    } catch (const std::exception& e) {
+      AnalyzedCheckpoint failed;
+      failed.checkpoint.path = path;
+      failed.display_path = Relative(path);
+      failed.internal_error = std::string("reading it failed (") + e.what() + ")";
+      project->checkpoints.push_back(std::move(failed));
+    }
   }
   LinkProject(*project);
   return project;
@@ -320,8 +331,14 @@ void LinkProject(ProjectAnalysis& analysis) {
   safety.context = ProjectSafetyContext(analysis);
   safety.strict = options.strict;
   for (AnalyzedCheckpoint& ac : project->checkpoints) {
-    if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
-    ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
+    try {
+      if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+      ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
+    } catch (const std::exception& e) {
+      ac.diff.value.reset();
+      ac.safety = PickleSafetyReport{};
+      ac.internal_error = std::string("analysing it failed (") + e.what() + ")";
+    }
   }
 }
 

@@ -73,6 +73,10 @@ struct AnalyzedCheckpoint {
   // class's prediction against the file, and what loading it could run.
   LinkedStateDictDiff diff;
   PickleSafetyReport safety;
+  // Set when reading or analysing this file failed inside ptlint (an
+  // exception such as std::bad_alloc): what failed. The other files are
+  // analysed as usual; lint reports this one as PTL604 (not vouched for).
+  std::string internal_error;
 };
 
 struct AnalysisOptions {

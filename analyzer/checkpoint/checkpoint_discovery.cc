@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <set>
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
 #include "analyzer/support/byte_source.h"
+#include "analyzer/support/directory_walk.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
 #include "analyzer/config/project_config.h"
 #include "analyzer/formats/zip_reader.h"
@@ -37,17 +39,6 @@ bool SkippedDirectory(const fs::path& p) {
          name == "node_modules" || name == ".venv" || name == ".tox" || name == ".mypy_cache";
 }
 
-std::string ReadHead(const fs::path& p, size_t n, uint64_t* size) {
-  std::error_code ec;
-  *size = fs::file_size(p, ec);
-  if (ec) *size = 0;
-  std::ifstream in(p, std::ios::binary);
-  std::string head(n, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(n));
-  head.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
-  return head;
-}
-
 // A zip found while walking is a checkpoint only if it looks like a torch
 // archive; a broken one (no central directory) is reported when its name says
 // it was meant to be a checkpoint.
@@ -69,8 +60,9 @@ bool IsTorchZip(const fs::path& p) {
 // The shard files a *.index.json names, resolved against its folder.
 std::vector<fs::path> ShardsOf(const fs::path& index) {
   std::vector<fs::path> shards;
-  std::ifstream in(index);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  Result<std::string> text = ReadRegularFile(index.string(), 64u << 20);
+  if (!text.ok()) return shards;
+  nlohmann::json j = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) return shards;
   for (const auto& [name, shard] : j["weight_map"].items()) {
     if (shard.is_string()) shards.push_back(index.parent_path() / shard.get<std::string>());
@@ -152,12 +144,17 @@ DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots, const PathE
   DiscoveredPaths found;
   std::vector<fs::path> candidates;
   std::vector<fs::path> indexes;
-  std::set<std::string> seen;
 
   auto consider_file = [&](const fs::path& p, bool explicit_file) {
-    uint64_t size = 0;
-    std::string head = ReadHead(p, 4096, &size);
-    Sniff sniff = SniffBytes(head, size);
+    // Non-blocking open and fstat first (byte_source.h): what is not a
+    // regular file by now is reported, never read.
+    Result<FileHead> head = ReadRegularFileHead(p.string(), 4096);
+    if (!head.ok()) {
+      // The reader reports it for that file alone (PTL503, with why).
+      if (explicit_file || HasCheckpointExtension(p)) candidates.push_back(p);
+      return;
+    }
+    Sniff sniff = SniffBytes(head->bytes, head->size);
     std::string ext = p.extension().string();
     switch (sniff) {
       case Sniff::kPythonSource:
@@ -204,37 +201,51 @@ DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots, const PathE
       continue;
     }
     if (!fs::is_directory(st)) {
-      found.errors.push_back(root + ": not a regular file or directory");
+      struct stat raw {};
+      found.errors.push_back(::stat(root.c_str(), &raw) == 0
+                                 ? root + " is " + FileTypeDescription(raw.st_mode) +
+                                       ", not a regular file or folder; not read"
+                                 : root + ": not a regular file or directory");
+      candidates.push_back(rp);  // `check` reports it on the file (PTL503)
       continue;
     }
     if (fs::exists(rp / ".metadata")) {  // the folder itself is a distributed checkpoint
       candidates.push_back(rp);
       continue;
     }
-    fs::recursive_directory_iterator it(rp, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-      const fs::directory_entry& entry = *it;
-      std::error_code sec;
-      if (entry.is_symlink(sec)) {  // never follow links out of the tree
-        if (entry.is_directory(sec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!excludes.empty() && excludes.MatchesEntry(entry.path().string())) {
-        if (entry.is_directory(sec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (entry.is_directory(sec)) {
-        if (SkippedDirectory(entry.path())) {
-          it.disable_recursion_pending();
-        } else if (fs::exists(entry.path() / ".metadata")) {
-          candidates.push_back(entry.path());
-          it.disable_recursion_pending();
-        }
-        continue;
-      }
-      if (entry.is_regular_file(sec)) consider_file(entry.path(), /*explicit_file=*/false);
-    }
-    if (ec) found.errors.push_back(root + ": " + ec.message());
+    // Links are followed (the Hugging Face cache is all links), each folder
+    // entered once, depth and size bounded: directory_walk.h.
+    std::vector<WalkProblem> problems;
+    WalkDirectory(
+        root, WalkOptions{},
+        [&](const WalkEntry& entry) {
+          if (!excludes.empty() && excludes.MatchesEntry(entry.path)) return false;
+          fs::path p(entry.path);
+          switch (entry.type) {
+            case WalkEntry::Type::kDirectory: {
+              if (SkippedDirectory(p)) return false;
+              std::error_code sec;
+              if (fs::exists(p / ".metadata", sec)) {
+                candidates.push_back(p);
+                return false;
+              }
+              return true;
+            }
+            case WalkEntry::Type::kFile:
+              consider_file(p, /*explicit_file=*/false);
+              return true;
+            case WalkEntry::Type::kDangling:
+            case WalkEntry::Type::kOther:
+              // A link to a missing file, a FIFO, a socket, a device named like
+              // a checkpoint: the reader says what it is (PTL503) without
+              // reading it, and the rest of the folder goes on.
+              if (HasCheckpointExtension(p)) candidates.push_back(p);
+              return true;
+          }
+          return true;
+        },
+        &problems);
+    for (const WalkProblem& wp : problems) found.errors.push_back(wp.path + ": " + wp.message);
   }
 
   // Shards are read through their index; listing them again would repeat every finding.
@@ -246,12 +257,23 @@ DiscoveredPaths DiscoverPaths(const std::vector<std::string>& roots, const PathE
       shard_files.insert(ec ? s.lexically_normal().string() : canon.string());
     }
   }
+  // A file reached twice (the Hugging Face cache's blob and the snapshot
+  // link to it) is one checkpoint, shown under the name the links give it:
+  // `snapshots/<rev>/pytorch_model.bin` is what loaders name, the blob's
+  // hash is not.
+  std::map<std::string, size_t> by_key;
   for (const fs::path& c : candidates) {
     std::error_code ec;
     fs::path canon = fs::weakly_canonical(c, ec);
     std::string key = ec ? c.lexically_normal().string() : canon.string();
     if (shard_files.count(key) && std::find(roots.begin(), roots.end(), c.string()) == roots.end()) continue;
-    if (seen.insert(key).second) found.checkpoints.push_back(c.string());
+    auto [it, fresh] = by_key.emplace(key, found.checkpoints.size());
+    if (fresh) {
+      found.checkpoints.push_back(c.string());
+    } else if (fs::path(found.checkpoints[it->second]).filename() == fs::path(key).filename() &&
+               c.filename() != fs::path(key).filename()) {
+      found.checkpoints[it->second] = c.string();  // the link's name over the target's
+    }
   }
   std::sort(found.checkpoints.begin(), found.checkpoints.end());
   std::sort(found.python_files.begin(), found.python_files.end());

@@ -13,6 +13,8 @@
 // is caught right here and comes back as a value (no exceptions cross ours).
 #include <toml++/toml.h>
 
+#include "analyzer/support/byte_source.h"
+
 namespace ptlint {
 namespace fs = std::filesystem;
 
@@ -95,8 +97,12 @@ Result<ProjectConfig> FromTable(const toml::table& t, const std::string& file) {
 
 Result<ProjectConfig> ReadProjectConfigFile(const std::string& path) {
   toml::table parsed;
+  // Read non-blocking and fstat-checked first: a FIFO named pyproject.toml
+  // must not stall the run (byte_source.h).
+  Result<std::string> text = ReadRegularFile(path, 16u << 20);
+  if (!text.ok()) return MakeError("config.unreadable", text.error().message, text.error().hint);
   try {
-    parsed = toml::parse_file(path);
+    parsed = toml::parse(text.value(), path);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
@@ -153,7 +159,9 @@ std::optional<PinnedRequirement> DetectPinnedRequirement(const std::string& root
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& f : files) {
-    std::ifstream in(f);
+    Result<std::string> text = ReadRegularFile(f.string(), 16u << 20);  // never a FIFO
+    if (!text.ok()) continue;
+    std::istringstream in(text.value());
     std::string line;
     while (std::getline(in, line)) {
       if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);

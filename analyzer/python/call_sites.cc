@@ -69,7 +69,13 @@ bool MayHaveCallSites(const std::string& source) {
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
   std::vector<CallSite> local;
   if (!MayHaveCallSites(file.parsed.source)) return local;  // before the tree is built
-  if (file.parsed.tree) call_site_extraction::Extractor(index, file, local).Run();
+  // One file's failure (an exception thrown on a pathological tree) loses
+  // that file's call sites, never the run: its loads then bind to nothing.
+  try {
+    if (file.parsed.tree) call_site_extraction::Extractor(index, file, local).Run();
+  } catch (const std::exception&) {
+    local.clear();
+  }
   return local;
 }
 

@@ -3,6 +3,7 @@
 // assignments and with-items bind, so that a later `model.load_state_dict(sd)`
 // knows what `model` and `sd` are.
 #include <cstring>
+#include <optional>
 
 #include "analyzer/python/call_sites_extractor.h"
 
@@ -10,8 +11,172 @@ namespace ptlint {
 namespace call_site_extraction {
 
 void Extractor::Run() {
-  Env env;
-  Block(file_.parsed.Root(), env, "", 0);
+  TSNode root = file_.parsed.Root();
+  // First walk: the call sites as the code reads without parameter values,
+  // and every call of a function defined here with its arguments.
+  std::vector<CallSite> sites;
+  Extractor walk(index_, file_, sites);
+  {
+    Env env;
+    walk.Block(root, env, "", 0);
+  }
+  // Most files are done: parameters matter only for a load (or a
+  // load_state_dict receiver) inside a function that the walk left unknown.
+  bool unknown_in_function = false;
+  for (const CallSite& site : sites) {
+    if (site.function.empty()) continue;
+    if ((site.kind == CallKind::kTorchLoad || site.kind == CallKind::kJitLoad) && !site.checkpoint.known())
+      unknown_in_function = true;
+    if (site.kind == CallKind::kLoadStateDict && site.receiver_class.empty() && site.receiver_factory.empty())
+      unknown_in_function = true;
+  }
+  if (unknown_in_function) {
+    Seeds seeds = walk.SeedsFromCalls();
+    for (int pass = 0; pass < 3 && !seeds.empty(); ++pass) {
+      std::vector<CallSite> seeded_sites;
+      Extractor seeded(index_, file_, seeded_sites);
+      seeded.seeds_ = seeds;
+      seeded.argparse_ = walk.argparse_;
+      Env env;
+      seeded.Block(root, env, "", 0);
+      sites = std::move(seeded_sites);
+      Seeds next = seeded.SeedsFromCalls();
+      if (SameSeeds(next, seeds)) break;
+      seeds = std::move(next);
+    }
+  }
+  int base = static_cast<int>(out_.size());
+  for (CallSite& site : sites) {
+    if (site.load_site >= 0) site.load_site += base;
+    if (site.optimizer_site >= 0) site.optimizer_site += base;
+    out_.push_back(std::move(site));
+  }
+}
+
+void Extractor::RecordFunction(TSNode def, const std::string& qualified) {
+  FunctionParams fp;
+  TSNode parent = ts_node_parent(def);
+  if (IsType(parent, "decorated_definition")) parent = ts_node_parent(parent);
+  fp.method = IsType(parent, "block") && IsType(ts_node_parent(parent), "class_definition");
+  TSNode params = Field(def, "parameters");
+  uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode p = ts_node_named_child(params, i);
+    if (IsType(p, "identifier")) {
+      fp.names.push_back(Text(p));
+    } else if (IsType(p, "typed_parameter")) {
+      TSNode name = ts_node_named_child(p, 0);
+      if (!IsType(name, "identifier")) break;  // *args: typed, the rest is keyword-only
+      fp.names.push_back(Text(name));
+    } else if (IsType(p, "default_parameter") || IsType(p, "typed_default_parameter")) {
+      std::string name = Text(Field(p, "name"));
+      fp.names.push_back(name);
+      fp.defaults[name] = Field(p, "value");
+    } else if (IsType(p, "positional_separator")) {
+      continue;
+    } else {
+      break;  // *args, **kwargs, `*`: what follows is not bound by position
+    }
+  }
+  functions_[qualified] = std::move(fp);
+}
+
+void Extractor::RecordCall(TSNode callee, ArgValues args, const std::string& function) {
+  RecordedCall call;
+  call.args = std::move(args);
+  // The scopes the call is in, innermost first: "A.b.c" -> "A.b.c", "A.b", "A", "".
+  std::vector<std::string> scopes;
+  for (std::string scope = function;; ) {
+    scopes.push_back(scope);
+    if (scope.empty()) break;
+    size_t dot = scope.rfind('.');
+    scope = dot == std::string::npos ? "" : scope.substr(0, dot);
+  }
+  if (IsType(callee, "identifier")) {
+    std::string name = Text(callee);
+    for (const std::string& scope : scopes) call.candidates.push_back(scope.empty() ? name : scope + "." + name);
+  } else if (IsType(callee, "attribute") && Text(Field(callee, "object")) == "self") {
+    std::string name = Text(Field(callee, "attribute"));
+    call.via_self = true;
+    for (const std::string& scope : scopes) {
+      if (!scope.empty() && scope != function) call.candidates.push_back(scope + "." + name);
+    }
+  } else {
+    return;
+  }
+  calls_.push_back(std::move(call));
+}
+
+namespace {
+
+// Values a parameter can be seeded with: paths, and module instances
+// (`def load(model, path)` called as `load(Net(), "x.pt")`).
+bool Seedable(const Value& v) {
+  return (v.kind == Value::kPath && v.path.known()) || v.kind == Value::kInstance;
+}
+
+bool SameValue(const Value& a, const Value& b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == Value::kPath) return a.path.text == b.path.text && a.path.is_glob == b.path.is_glob;
+  if (a.kind == Value::kInstance) return a.cls == b.cls && a.ctor_args == b.ctor_args;
+  return false;
+}
+
+}  // namespace
+
+Extractor::Seeds Extractor::SeedsFromCalls() {
+  // Which defined function each call reaches (the innermost scope's).
+  std::map<std::string, std::vector<const RecordedCall*>> by_function;
+  for (const RecordedCall& call : calls_) {
+    for (const std::string& candidate : call.candidates) {
+      auto f = functions_.find(candidate);
+      if (f == functions_.end()) continue;
+      if (f->second.method == call.via_self) by_function[candidate].push_back(&call);
+      break;
+    }
+  }
+  Seeds seeds;
+  for (const auto& [qualified, calls] : by_function) {
+    const FunctionParams& fp = functions_[qualified];
+    size_t first = fp.method ? 1 : 0;  // self is not passed
+    for (size_t i = first; i < fp.names.size(); ++i) {
+      const std::string& name = fp.names[i];
+      std::optional<Value> agreed;
+      bool ok = true;
+      for (const RecordedCall* call : calls) {
+        Value value;
+        size_t pos = i - first;
+        if (call->args.star) {
+          ok = false;
+        } else if (pos < call->args.positional.size()) {
+          value = call->args.positional[pos];
+        } else if (auto kw = call->args.keywords.find(name); kw != call->args.keywords.end()) {
+          value = kw->second;
+        } else if (auto d = fp.defaults.find(name); d != fp.defaults.end()) {
+          value = PathOnly(d->second, 1);
+        }
+        if (!ok || !Seedable(value) || (agreed && !SameValue(*agreed, value))) {
+          ok = false;
+          break;
+        }
+        agreed = value;
+      }
+      if (ok && agreed) seeds[qualified][name] = *agreed;
+    }
+  }
+  return seeds;
+}
+
+bool Extractor::SameSeeds(const Seeds& a, const Seeds& b) {
+  if (a.size() != b.size()) return false;
+  for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+    if (ia->first != ib->first || ia->second.size() != ib->second.size()) return false;
+    for (const auto& [name, value] : ia->second) {
+      auto other = ib->second.find(name);
+      if (other == ib->second.end() || !SameValue(value, other->second)) return false;
+    }
+  }
+  return true;
 }
 
 void Extractor::Block(TSNode block, Env& env, const std::string& function, int depth) {
@@ -26,6 +191,9 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
     Env local;  // a new scope; module constants stay reachable through the index
     std::string name = Text(Field(s, "name"));
     std::string qualified = function.empty() ? name : function + "." + name;
+    if (recording_) RecordFunction(s, qualified);
+    // Parameters every caller here passes the same path or module to.
+    if (auto seeded = seeds_.find(qualified); seeded != seeds_.end()) local = seeded->second;
     TSNode body = Field(s, "body");
     if (!ts_node_is_null(body)) Block(body, local, qualified, depth + 1);
     return;

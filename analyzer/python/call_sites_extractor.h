@@ -40,7 +40,10 @@ struct Value {
     kPath,
     kStateDict,
     kDictWithStateDict,
-    kOptimizer
+    kOptimizer,
+    kDict,     // a dict literal / dict(...) / a config: `dict_paths` holds its path values
+    kArgs,     // what `parser.parse_args()` returns: attributes are argparse dests
+    kGlobals,  // a list or tuple of names (`allowed = [Net, Block]`), resolved in `names`
   } kind = kNone;
   int load_site = -1;
   int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
@@ -49,8 +52,14 @@ struct Value {
   SourcePosition cls_position;
   std::map<std::string, nlohmann::json> ctor_args;
   PathExpr path;
+  // kDict: the path values of its entries, nested keys joined by kKeySep.
+  std::map<std::string, PathExpr> dict_paths;
+  // kGlobals: each element's qualified name (as written when unresolved).
+  std::vector<std::string> names;
 };
 using Env = std::unordered_map<std::string, Value>;
+
+constexpr char kKeySep = '\x1f';
 
 constexpr int kMaxDepth = 200;  // expression nesting followed; deeper is left alone
 
@@ -68,6 +77,7 @@ class Extractor {
   void Run();
 
  private:
+
   std::string Text(TSNode n) const { return std::string(file_.parsed.Text(n)); }
 
   // A call's arguments, positional and keyword.
@@ -82,6 +92,47 @@ class Extractor {
     }
   };
 
+  // Function parameters fed by literal paths at their callers in this file
+  // (`def evaluate(path): torch.load(path)` ... `evaluate("ckpt/x.pt")`).
+  // Run() walks the file once to record every call of a function defined
+  // in it with its argument values, seeds each function's parameters whose
+  // callers (or default) agree on one path, and walks again; chains
+  // (`main(args.ckpt)` -> `load(path)`) take one more walk each, up to 3.
+  struct FunctionParams {
+    std::vector<std::string> names;        // positional-or-keyword, in order
+    std::map<std::string, TSNode> defaults;
+    bool method = false;                   // defined in a class: the first is self/cls
+  };
+  struct ArgValues {
+    std::vector<Value> positional;
+    std::map<std::string, Value> keywords;
+    bool star = false;                     // *args / **kwargs at the call: unknowable
+  };
+  struct RecordedCall {
+    std::vector<std::string> candidates;   // qualified names it may call, innermost scope first
+    bool via_self = false;                 // `self.m(...)`: a method, self not passed
+    ArgValues args;
+  };
+  using Seeds = std::map<std::string, Env>;               // function -> its parameters' values
+  std::map<std::string, FunctionParams> functions_;       // qualified ("Cls.method") -> params
+  std::vector<RecordedCall> calls_;
+  Seeds seeds_;
+  bool recording_ = true;                                 // this walk records calls_
+  void RecordFunction(TSNode def, const std::string& qualified);
+  void RecordCall(TSNode callee, ArgValues args, const std::string& function);
+  Seeds SeedsFromCalls();
+  static bool SameSeeds(const Seeds& a, const Seeds& b);
+
+  // argparse: dest -> default, for `args.dest` (collected once per file).
+  const std::map<std::string, PathExpr>& ArgparseDefaults();
+  std::optional<std::map<std::string, PathExpr>> argparse_;
+
+  // The load path as a site records it: relative paths that climb (`../`)
+  // are resolved against the script's folder; a glob with no literal name
+  // part (`os.path.join(self.folder, name)`, `f"{d}/{n}.pt"`) is unknown,
+  // so the load binds to nothing rather than to every file.
+  PathExpr SitePath(const PathExpr& p) const;
+
   // Statements and binding (call_sites_binding.cc).
   void Block(TSNode block, Env& env, const std::string& function, int depth);
   void Statement(TSNode s, Env& env, const std::string& function, int depth);
@@ -90,6 +141,9 @@ class Extractor {
 
   // Expression values (call_sites_values.cc).
   Value Constant(const std::string& name, int depth);
+  Value ImportedConstant(const std::string& dotted, int depth);
+  static void AddDictEntry(Value& dict, const std::string& key, const Value& value);
+  static Value DictEntry(const Value& dict, const std::string& key);
   Value PathOnly(TSNode e, int depth);
   PathExpr JoinPaths(const std::vector<PathExpr>& parts);
   PathExpr StringValue(TSNode s);

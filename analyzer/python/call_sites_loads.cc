@@ -49,6 +49,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   TSNode arg_list = Field(call, "arguments");
   Args args = SplitArgs(arg_list);
   std::string callee_text = IsNull(callee) ? "" : Text(callee);
+  bool object_done = false;  // the callee's object was walked already (no call recorded twice)
 
   // Method calls on a followed local first: load_state_dict, state_dict, use as module.
   if (!IsNull(callee) && IsType(callee, "attribute")) {
@@ -104,6 +105,60 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
       v.kind = Value::kStateDict;
       return v;
     }
+    // `Net().to(device)`, `model.cuda().eval()`: nn.Module's own methods
+    // that return the module keep the instance's class.
+    static const char* kReturnsSelf[] = {"to",     "cuda", "cpu",    "eval",     "train",
+                                         "float",  "half", "double", "bfloat16", "requires_grad_",
+                                         "share_memory", "xpu", "to_empty"};
+    bool returns_self = false;
+    for (const char* m : kReturnsSelf) returns_self |= method == m;
+    // `cfg.get("ckpt")` on a config dict (looked up without evaluating twice).
+    bool dict_get = false;
+    if (method == "get" && (IsType(object, "identifier") || IsType(object, "attribute"))) {
+      auto bound = env.find(receiver);
+      if (bound != env.end()) {
+        dict_get = bound->second.kind == Value::kDict;
+      } else if (IsType(object, "identifier")) {
+        dict_get = Constant(receiver, depth + 1).kind == Value::kDict;
+      }
+    }
+    Value base;
+    if (returns_self || method == "parse_args" || dict_get) {
+      base = Expr(object, env, function, depth + 1);
+      object_done = true;
+    }
+    // Anything else (`trainer.train()` of a project module, a tensor's
+    // `.to()`) goes on as an ordinary call, its object already walked.
+    bool chain = returns_self && (base.kind == Value::kInstance || base.kind == Value::kFactoryResult ||
+                                  (base.kind == Value::kLoad && IsType(object, "call")));
+    if (chain || method == "parse_args" || dict_get) {
+      std::vector<Value> arg_values;
+      for (TSNode a : args.positional) arg_values.push_back(Expr(a, env, function, depth + 1));
+      for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
+      if (returns_self && (base.kind == Value::kInstance || base.kind == Value::kFactoryResult)) return base;
+      if (returns_self && base.kind == Value::kLoad && base.keys.empty()) {
+        // `torch.load(p).eval()`: only methods a tensor lacks (a loaded
+        // tensor has `.to()` and `.cuda()` too).
+        static const char* kModuleOnly[] = {"eval", "train"};
+        for (const char* m : kModuleOnly) {
+          if (method == m) MarkUsedAsModule(base.load_site, call);
+        }
+      }
+      if (method == "parse_args") v.kind = Value::kArgs;  // argparse's Namespace
+      if (dict_get && base.kind == Value::kDict && !args.positional.empty()) {
+        // `cfg.get("ckpt", default)`: the entry, or the default when absent.
+        std::string key;
+        if (StringLiteralValue(file_.parsed, args.positional[0], &key)) {
+          Value entry = DictEntry(base, key);
+          if (entry.kind != Value::kNone) return entry;
+          if (arg_values.size() > 1 && arg_values[1].kind == Value::kPath &&
+              base.dict_paths.empty()) {
+            return arg_values[1];
+          }
+        }
+      }
+      return v;
+    }
     auto it = env.find(receiver);
     if (it != env.end() && it->second.kind == Value::kLoad && it->second.keys.empty()) {
       static const char* kModuleMethods[] = {
@@ -132,7 +187,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     TSNode f = Arg(args, 0, "f");
     if (!IsNull(f)) {
       Value p = Expr(f, env, function, depth + 1);
-      if (p.kind == Value::kPath) s.checkpoint = p.path;
+      if (p.kind == Value::kPath) s.checkpoint = SitePath(p.path);
     }
     s.has_map_location = !IsNull(Arg(args, 1, "map_location"));
     TSNode wo = args.Keyword("weights_only");
@@ -174,18 +229,30 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     CallSite s = NewSite(CallKind::kAddSafeGlobals, call, function);
     TSNode list = Arg(args, 0, "safe_globals");
     if (!IsNull(list)) {
-      uint32_t n = ts_node_named_child_count(list);
-      for (uint32_t i = 0; i < n; ++i) {
-        TSNode el = ts_node_named_child(list, i);
-        std::string t = Text(el);
-        Symbol g = index_.ResolveName(file_.info.module_name, t);
-        s.safe_globals.push_back(g.qualified_name.empty() ? t : g.qualified_name);
-      }
+      // A list as written, or a name bound to one (`allowed = [...]`, a
+      // module constant, an imported one).
+      Value g = Expr(list, env, function, depth + 1);
+      if (g.kind == Value::kGlobals) s.safe_globals = g.names;
     }
     out_.push_back(std::move(s));
     return v;
   }
   if (IsOptimizerClass(q)) return Optimizer(q, call, args, env, function, depth + 1);
+  if ((q == "os.environ.get" || q == "os.getenv") && args.positional.size() == 2) {
+    // `os.environ.get("CKPT", "ckpt/x.pt")`: the documented default, as for argparse.
+    Expr(args.positional[0], env, function, depth + 1);
+    Value fallback = Expr(args.positional[1], env, function, depth + 1);
+    if (fallback.kind == Value::kPath) return fallback;
+    return v;
+  }
+  if (callee_text == "dict" && args.positional.empty() && sym.kind != Symbol::Kind::kClass &&
+      sym.kind != Symbol::Kind::kFunction) {
+    v.kind = Value::kDict;  // `dict(ckpt="ckpt/x.pt")`
+    for (const auto& [name, node] : args.keywords) {
+      AddDictEntry(v, name, Expr(node, env, function, depth + 1));
+    }
+    return v;
+  }
   if (q == "os.path.join" || q == "pathlib.Path" || q == "pathlib.PurePath" ||
       q == "posixpath.join") {
     std::vector<PathExpr> parts;
@@ -213,10 +280,16 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     v.cls_position = PositionOf(call);
     v.ctor_args = LiteralArgs(args);
   }
-  // Calls inside the arguments (nested torch.load, state_dict(), ...).
-  for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
-  for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
-  if (!IsNull(callee) && IsType(callee, "attribute"))
+  // Calls inside the arguments (nested torch.load, state_dict(), ...); their
+  // values feed the callee's parameters when it is defined in this file.
+  ArgValues passed;
+  for (TSNode a : args.positional) {
+    if (IsType(a, "list_splat") || IsType(a, "dictionary_splat")) passed.star = true;
+    passed.positional.push_back(Expr(a, env, function, depth + 1));
+  }
+  for (const auto& kw : args.keywords) passed.keywords[kw.first] = Expr(kw.second, env, function, depth + 1);
+  if (recording_ && !IsNull(callee)) RecordCall(callee, std::move(passed), function);
+  if (!IsNull(callee) && IsType(callee, "attribute") && !object_done)
     Expr(Field(callee, "object"), env, function, depth + 1);
   return v;
 }
@@ -244,7 +317,7 @@ std::optional<Value> Extractor::LightningResume(TSNode call, const Args& args, E
   restore.receiver_class = it->second.cls;
   restore.receiver_class_position = it->second.cls_position;
   restore.receiver_args = it->second.ctor_args;
-  PushLightningSites(call, function, p.path, std::move(restore));
+  PushLightningSites(call, function, SitePath(p.path), std::move(restore));
   return Value{};
 }
 
@@ -257,7 +330,7 @@ Value Extractor::LightningLoad(TSNode call, const Args& args, const ClassInfo& c
   PathExpr path;
   if (TSNode arg = Arg(args, 0, "checkpoint_path"); !IsNull(arg)) {
     Value p = Expr(arg, env, function, depth + 1);
-    if (p.kind == Value::kPath) path = p.path;
+    if (p.kind == Value::kPath) path = SitePath(p.path);
   }
   std::map<std::string, nlohmann::json> overrides = LiteralArgs(args);
   for (const char* own : {"0", "1", "2", "3", "checkpoint_path", "map_location", "hparams_file",

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 namespace ptlint {
 namespace {
 
@@ -387,6 +389,223 @@ state = read_checkpoint("ckpt/run.pt")
   const CallSite* load = Find(sites, CallKind::kTorchLoad);
   ASSERT_NE(load, nullptr) << "`from torch import load as x` must still be searched";
   EXPECT_EQ(load->checkpoint.text, "ckpt/run.pt");
+}
+
+}  // namespace
+}  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+class LoadPathsTest : public ::testing::Test {
+ protected:
+  void Add(const std::string& path, const std::string& module, const std::string& source) {
+    DiscoveredFile f;
+    f.path = path;
+    f.module_name = module;
+    f.size = source.size();
+    auto r = index_.AddFile(f, source);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  std::vector<CallSite> Sites() { return ExtractCallSites(index_); }
+  std::vector<const CallSite*> All(const std::vector<CallSite>& sites, CallKind kind) {
+    std::vector<const CallSite*> out;
+    for (const CallSite& s : sites) {
+      if (s.kind == kind) out.push_back(&s);
+    }
+    return out;
+  }
+  ModuleIndex index_;
+};
+
+constexpr const char* kNet = R"(
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+)";
+
+TEST_F(LoadPathsTest, ArgparseDefaultsFeedArgsAttributes) {
+  Add("models.py", "models", kNet);
+  Add("eval.py", "eval", R"(
+import argparse
+import torch
+from models import Net
+
+def get_parser():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ckpt-path", "-c", default="ckpt/x.pt")
+    p.add_argument("resume", nargs="?", default="ckpt/resume.pt")
+    p.add_argument("--out", dest="output", default="out/y.pt")
+    p.add_argument("--twice", default="a.pt")
+    p.add_argument("--twice", default="b.pt")
+    return p
+
+def main(args):
+    torch.load(args.ckpt_path)
+    torch.load(args.resume)
+    torch.load(args.output)
+    torch.load(args.twice)
+
+if __name__ == "__main__":
+    opts = get_parser().parse_args()
+    model = Net().to("cpu")
+    model.load_state_dict(torch.load(opts.ckpt_path))
+)");
+  auto sites = Sites();
+  auto loads = All(sites, CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 5u);
+  EXPECT_EQ(loads[0]->checkpoint.text, "ckpt/x.pt");
+  EXPECT_EQ(loads[1]->checkpoint.text, "ckpt/resume.pt");
+  EXPECT_EQ(loads[2]->checkpoint.text, "out/y.pt");
+  EXPECT_FALSE(loads[3]->checkpoint.known()) << loads[3]->checkpoint.text;  // two defaults
+  EXPECT_EQ(loads[4]->checkpoint.text, "ckpt/x.pt");
+}
+
+TEST_F(LoadPathsTest, ModuleChainsKeepTheInstanceClass) {
+  Add("models.py", "models", kNet);
+  Add("eval.py", "eval", R"(
+import torch
+from models import Net
+
+model = Net(3).to("cuda").eval()
+model.load_state_dict(torch.load("ckpt/x.pt"))
+other = Net().half().float().cuda()
+other.load_state_dict(torch.load("ckpt/y.pt"))
+)");
+  auto sites = Sites();
+  auto lsd = All(sites, CallKind::kLoadStateDict);
+  ASSERT_EQ(lsd.size(), 2u);
+  EXPECT_EQ(lsd[0]->receiver_class, "models.Net");
+  EXPECT_EQ(lsd[0]->receiver_args.at("0"), 3);
+  EXPECT_EQ(lsd[1]->receiver_class, "models.Net");
+  EXPECT_EQ(All(sites, CallKind::kTorchLoad).size(), 2u);  // each load recorded once
+}
+
+TEST_F(LoadPathsTest, ParametersTakeTheValueTheirCallersAgreeOn) {
+  Add("models.py", "models", kNet);
+  Add("eval.py", "eval", R"(
+import torch
+from models import Net
+
+class Evaluator:
+    def __init__(self, path):
+        self.run(Net(), path)
+
+    def run(self, model, path):
+        model.load_state_dict(torch.load(path))
+
+def load(path, strict=True):
+    return torch.load(path)
+
+def load_two(path):
+    return torch.load(path)
+
+def with_default(path="ckpt/default.pt"):
+    return torch.load(path)
+
+def main(ckpt):
+    Evaluator(ckpt)
+    load(ckpt)
+
+main("ckpt/x.pt")
+load_two("ckpt/a.pt")
+load_two("ckpt/b.pt")
+with_default()
+)");
+  auto sites = Sites();
+  auto loads = All(sites, CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 4u);
+  EXPECT_EQ(loads[1]->checkpoint.text, "ckpt/x.pt");        // load <- main <- module
+  EXPECT_FALSE(loads[2]->checkpoint.known());                // callers disagree
+  EXPECT_EQ(loads[3]->checkpoint.text, "ckpt/default.pt");  // the default, no caller passes it
+  // Evaluator(ckpt) calls the class, not a function defined here: self.run's
+  // path is not known from that call, so it stays unknown.
+  EXPECT_FALSE(loads[0]->checkpoint.known());
+  auto lsd = All(sites, CallKind::kLoadStateDict);
+  ASSERT_EQ(lsd.size(), 1u);
+  EXPECT_EQ(lsd[0]->receiver_class, "models.Net");  // self.run(Net(), ...) seeds `model`
+}
+
+TEST_F(LoadPathsTest, ConfigDictsConstantsAndEnvironmentDefaults) {
+  Add("settings.py", "settings", R"(
+import os
+ROOT = "ckpt"
+CONFIG = {"model": {"path": os.path.join(ROOT, "x.pt")}, "lr": 0.1}
+)");
+  Add("eval.py", "eval", R"(
+import os
+import torch
+import settings
+from settings import CONFIG, ROOT
+
+torch.load(CONFIG["model"]["path"])
+torch.load(settings.CONFIG["model"]["path"])
+cfg = dict(path=ROOT + "/y.pt")
+torch.load(cfg["path"])
+torch.load(cfg.get("path"))
+torch.load(os.environ.get("CKPT", "ckpt/env.pt"))
+)");
+  auto sites = Sites();
+  auto loads = All(sites, CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 5u);
+  EXPECT_EQ(loads[0]->checkpoint.text, "ckpt/x.pt");
+  EXPECT_EQ(loads[1]->checkpoint.text, "ckpt/x.pt");
+  EXPECT_EQ(loads[2]->checkpoint.text, "ckpt/y.pt");
+  EXPECT_EQ(loads[3]->checkpoint.text, "ckpt/y.pt");
+  EXPECT_EQ(loads[4]->checkpoint.text, "ckpt/env.pt");
+}
+
+// A path with no literal file name binds to nothing (it would match every
+// file); one that climbs out of the script's folder is resolved against it.
+TEST_F(LoadPathsTest, UnresolvablePathsAreUnknownAndClimbingPathsResolve) {
+  Add("proj/data.py", "data", R"(
+import os
+import torch
+
+class Features:
+    def __init__(self, folder):
+        self.folder = folder
+    def __getitem__(self, name):
+        a = torch.load(os.path.join(self.folder, name))
+        b = torch.load(f"{self.folder}/{name}.pt")
+        c = torch.load(os.path.join(self.folder, f"epoch_{name}.pt"))
+        d = torch.load("../ckpt/x.pt")
+        return a, b, c, d
+)");
+  auto sites = Sites();
+  auto loads = All(sites, CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 4u);
+  EXPECT_FALSE(loads[0]->checkpoint.known()) << loads[0]->checkpoint.text;
+  EXPECT_FALSE(loads[1]->checkpoint.known()) << loads[1]->checkpoint.text;
+  EXPECT_EQ(loads[2]->checkpoint.text, "*/epoch_*.pt");
+  std::error_code ec;
+  std::string expected = (std::filesystem::absolute("ckpt/x.pt", ec)).lexically_normal().generic_string();
+  EXPECT_EQ(loads[3]->checkpoint.text, expected);
+}
+
+TEST_F(LoadPathsTest, SafeGlobalsFromAVariable) {
+  Add("models.py", "models", kNet);
+  Add("eval.py", "eval", R"(
+import argparse
+import torch
+from models import Net
+
+ALLOWED = [argparse.Namespace, Net]
+
+def load(p):
+    extra = [Net]
+    torch.serialization.add_safe_globals(ALLOWED)
+    with torch.serialization.safe_globals(extra):
+        return torch.load(p)
+)");
+  auto sites = Sites();
+  auto globals = All(sites, CallKind::kAddSafeGlobals);
+  ASSERT_EQ(globals.size(), 2u);
+  EXPECT_EQ(globals[0]->safe_globals, (std::vector<std::string>{"argparse.Namespace", "models.Net"}));
+  EXPECT_EQ(globals[1]->safe_globals, (std::vector<std::string>{"models.Net"}));
 }
 
 }  // namespace

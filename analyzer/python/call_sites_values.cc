@@ -4,27 +4,137 @@
 // module constant), a loaded checkpoint and the keys read from it, a state
 // dict — and literal constructor arguments as JSON.
 #include <cstring>
+#include <filesystem>
+#include <set>
 
 #include "analyzer/python/call_sites_extractor.h"
 
 namespace ptlint {
 namespace call_site_extraction {
 
-// Module-level constants (`CKPT = "ckpt/model.pt"`) through the index.
+// Module-level constants (`CKPT = "ckpt/model.pt"`), in this file or
+// imported from another (`from config import CKPT`, `config.CKPT`).
 Value Extractor::Constant(const std::string& name, int depth) {
+  if (depth > kMaxDepth) return {};
   auto it = file_.assignments.find(name);
-  if (it == file_.assignments.end() || depth > kMaxDepth) return {};
-  Env empty;
+  if (it != file_.assignments.end()) {
+    return PathOnly(it->second, depth + 1);
+  }
+  return ImportedConstant(name, depth + 1);
+}
+
+Value Extractor::ImportedConstant(const std::string& dotted, int depth) {
+  if (depth > kMaxDepth) return {};
+  // Names only first: resolving must not parse every file a name points into.
+  if (index_.ResolveName(file_.info.module_name, dotted).kind != Symbol::Kind::kAssignment) return {};
+  Symbol s = index_.Resolve(file_.info.module_name, dotted);
+  if (s.kind != Symbol::Kind::kAssignment || s.file == nullptr || ts_node_is_null(s.assignment)) return {};
   std::vector<CallSite> scratch;
-  Extractor inner(index_, file_, scratch);
-  Value v = inner.PathOnly(it->second, depth + 1);
-  return v;
+  Extractor inner(index_, *s.file, scratch);
+  return inner.PathOnly(s.assignment, depth + 1);
+}
+
+// `parser.add_argument("--ckpt", default="ckpt/x.pt")` and
+// `parser.set_defaults(ckpt=...)` anywhere in the file: dest -> default. A
+// dest given two different defaults is dropped (which one applies is not
+// known here).
+const std::map<std::string, PathExpr>& Extractor::ArgparseDefaults() {
+  if (argparse_) return *argparse_;
+  argparse_.emplace();
+  std::map<std::string, PathExpr>& out = *argparse_;
+  std::set<std::string> conflicting;
+  auto add = [&](const std::string& dest, const PathExpr& value) {
+    if (dest.empty() || conflicting.count(dest)) return;
+    auto [it, fresh] = out.emplace(dest, value);
+    if (!fresh && (it->second.text != value.text || it->second.is_glob != value.is_glob)) {
+      out.erase(it);
+      conflicting.insert(dest);
+    }
+  };
+  if (file_.parsed.source.find("add_argument") == std::string::npos &&
+      file_.parsed.source.find("set_defaults") == std::string::npos) {
+    return out;
+  }
+  std::vector<TSNode> stack = {file_.parsed.Root()};
+  size_t visited = 0;
+  while (!stack.empty() && ++visited < 2'000'000) {
+    TSNode n = stack.back();
+    stack.pop_back();
+    if (ts_node_is_null(n)) continue;
+    if (IsType(n, "call")) {
+      TSNode callee = Field(n, "function");
+      std::string method = IsType(callee, "attribute") ? Text(Field(callee, "attribute")) : "";
+      if (method == "add_argument" || method == "set_defaults") {
+        Args args = SplitArgs(Field(n, "arguments"));
+        if (method == "set_defaults") {
+          for (const auto& [name, node] : args.keywords) add(name, PathOnly(node, 1).path);
+        } else {
+          std::string dest, long_option, short_option, positional;
+          for (TSNode a : args.positional) {
+            std::string opt;
+            if (!StringLiteralValue(file_.parsed, a, &opt) || opt.empty()) continue;
+            if (opt.rfind("--", 0) == 0) {
+              if (long_option.empty()) long_option = opt.substr(2);
+            } else if (opt[0] == '-') {
+              if (short_option.empty()) short_option = opt.substr(1);
+            } else if (positional.empty()) {
+              positional = opt;
+            }
+          }
+          TSNode dest_node = args.Keyword("dest");
+          if (!ts_node_is_null(dest_node)) StringLiteralValue(file_.parsed, dest_node, &dest);
+          if (dest.empty()) dest = !long_option.empty() ? long_option : !positional.empty() ? positional : short_option;
+          for (char& c : dest) {
+            if (c == '-') c = '_';
+          }
+          TSNode value = args.Keyword("default");
+          Value d = ts_node_is_null(value) ? Value{} : PathOnly(value, 1);
+          add(dest, d.kind == Value::kPath ? d.path : PathExpr{});
+        }
+      }
+    }
+    uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = count; i > 0; --i) stack.push_back(ts_node_named_child(n, i - 1));
+  }
+  return out;
+}
+
+PathExpr Extractor::SitePath(const PathExpr& p) const {
+  if (!p.known()) return p;
+  if (p.is_glob) {
+    // The file-name part without its wildcards: nothing, or only an
+    // extension, would match any file there.
+    size_t slash = p.text.rfind('/');
+    std::string literal;
+    for (char c : p.text.substr(slash == std::string::npos ? 0 : slash + 1)) {
+      if (c != '*' && c != '?') literal += c;
+    }
+    if (literal.empty() || (literal[0] == '.' && literal.find('.', 1) == std::string::npos)) return {};
+  }
+  namespace fs = std::filesystem;
+  fs::path path(p.text);
+  if (path.is_absolute()) return p;
+  fs::path normal = path.lexically_normal();
+  if (normal.empty() || *normal.begin() != "..") return p;
+  // `../ckpt/x.pt`: a script's relative paths climb from the folder it runs
+  // in, its own (the convention for scripts that climb out of it).
+  std::error_code ec;
+  fs::path script_dir = fs::path(file_.info.path).parent_path();
+  fs::path base = fs::absolute(script_dir.empty() ? fs::path(".") : script_dir, ec);
+  if (ec) return p;
+  PathExpr resolved = p;
+  resolved.text = (base / normal).lexically_normal().generic_string();
+  return resolved;
 }
 
 // Evaluates an expression for its path value only, recording no call sites.
 Value Extractor::PathOnly(TSNode e, int depth) {
+  std::vector<CallSite> scratch;
+  Extractor inner(index_, file_, scratch);
+  inner.recording_ = false;
+  inner.argparse_ = argparse_;
   Env env;
-  return Expr(e, env, "", depth);
+  return inner.Expr(e, env, "", depth);
 }
 
 PathExpr Extractor::JoinPaths(const std::vector<PathExpr>& parts) {
@@ -80,7 +190,28 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     auto it = env.find(Text(e));
     if (it != env.end()) return it->second;
     if (std::strcmp(type, "identifier") == 0) return Constant(Text(e), depth + 1);
-    Expr(Field(e, "object"), env, function, depth + 1);
+    TSNode object = Field(e, "object");
+    Value base = Expr(object, env, function, depth + 1);
+    std::string attribute = Text(Field(e, "attribute"));
+    // `args.ckpt` after `args = parser.parse_args()`, or on a name nothing
+    // here binds (`def main(args)`): the argparse default of that dest.
+    if (IsType(object, "identifier")) {
+      std::string owner = Text(object);
+      bool args_like = base.kind == Value::kArgs ||
+                       (base.kind == Value::kNone && owner != "self" && owner != "cls");
+      if (args_like) {
+        const auto& defaults = ArgparseDefaults();
+        auto d = defaults.find(attribute);
+        if (d != defaults.end() && d->second.known()) {
+          v.kind = Value::kPath;
+          v.path = d->second;
+          return v;
+        }
+      }
+      if (base.kind == Value::kNone && env.find(owner) == env.end()) {
+        return ImportedConstant(Text(e), depth + 1);  // `config.CKPT` of an imported module
+      }
+    }
     return v;
   }
   if (std::strcmp(type, "subscript") == 0) {
@@ -91,6 +222,10 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
         StringLiteralValue(file_.parsed, sub, &key)) {
       base.keys.push_back(key);
       return base;
+    }
+    if (base.kind == Value::kDict && !ts_node_is_null(sub) && IsType(sub, "string") &&
+        StringLiteralValue(file_.parsed, sub, &key)) {
+      return DictEntry(base, key);
     }
     Expr(sub, env, function, depth + 1);
     return v;
@@ -111,6 +246,9 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     return v;
   }
   if (std::strcmp(type, "dictionary") == 0) {
+    // A config dict: its path values are kept, by key (nested keys joined).
+    Value dict;
+    dict.kind = Value::kDict;
     uint32_t n = ts_node_named_child_count(e);
     for (uint32_t i = 0; i < n; ++i) {
       TSNode pair = ts_node_named_child(e, i);
@@ -120,12 +258,58 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
       }
       Value val = Expr(Field(pair, "value"), env, function, depth + 1);
       if (val.kind == Value::kStateDict) v.kind = Value::kDictWithStateDict;
+      std::string key;
+      if (StringLiteralValue(file_.parsed, Field(pair, "key"), &key)) AddDictEntry(dict, key, val);
     }
-    return v;
+    if (v.kind == Value::kDictWithStateDict) return v;
+    return dict;
+  }
+  if (std::strcmp(type, "list") == 0 || std::strcmp(type, "tuple") == 0) {
+    // A list of globals (`allowed = [Net, Block]` for safe_globals); other
+    // elements are walked for calls.
+    Value list;
+    list.kind = Value::kGlobals;
+    uint32_t n = ts_node_named_child_count(e);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode el = ts_node_named_child(e, i);
+      if (IsType(el, "identifier") || IsType(el, "attribute")) {
+        std::string t = Text(el);
+        Symbol g = index_.ResolveName(file_.info.module_name, t);
+        list.names.push_back(g.qualified_name.empty() ? t : g.qualified_name);
+      } else if (!IsType(el, "comment")) {
+        Expr(el, env, function, depth + 1);
+      }
+    }
+    return list;
   }
   if (std::strcmp(type, "call") == 0) return Call(e, env, function, depth + 1);
   uint32_t n = ts_node_named_child_count(e);
   for (uint32_t i = 0; i < n; ++i) Expr(ts_node_named_child(e, i), env, function, depth + 1);
+  return v;
+}
+
+void Extractor::AddDictEntry(Value& dict, const std::string& key, const Value& value) {
+  if (value.kind == Value::kPath) {
+    dict.dict_paths[key] = value.path;
+  } else if (value.kind == Value::kDict) {
+    for (const auto& [sub, path] : value.dict_paths) dict.dict_paths[key + kKeySep + sub] = path;
+  }
+}
+
+Value Extractor::DictEntry(const Value& dict, const std::string& key) {
+  Value v;
+  auto exact = dict.dict_paths.find(key);
+  if (exact != dict.dict_paths.end()) {
+    v.kind = Value::kPath;
+    v.path = exact->second;
+    return v;
+  }
+  std::string prefix = key + kKeySep;
+  for (auto it = dict.dict_paths.lower_bound(prefix);
+       it != dict.dict_paths.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    v.kind = Value::kDict;
+    v.dict_paths[it->first.substr(prefix.size())] = it->second;
+  }
   return v;
 }
 

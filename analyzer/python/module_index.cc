@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "analyzer/python/python_prescan.h"
+#include "analyzer/support/byte_source.h"
 #include "analyzer/python/torch_nn_names.h"
 
 namespace ptlint {
@@ -214,36 +215,6 @@ std::string BuiltinModuleName(const std::string& qualified) {
 
 namespace {
 
-// Reads a whole file (no iostreams: they cost more than the pre-scan).
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return false;
-  }
-  out->clear();
-  // The size is a hint: the file may change under us; read to EOF.
-  size_t want = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 4096;
-  out->resize(want);
-  size_t have = 0;
-  for (;;) {
-    if (have == out->size()) out->resize(out->size() * 2);
-    ssize_t got = ::read(fd, out->data() + have, out->size() - have);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return false;
-    }
-    if (got == 0) break;
-    have += static_cast<size_t>(got);
-  }
-  ::close(fd);
-  out->resize(have);
-  return true;
-}
-
 // Placeholder nodes for the rare materialised file whose tree disagrees with
 // the pre-scan: the pre-scan's classes, functions and assignments are kept
 // (pointers into them may be held), and those with no counterpart in the tree
@@ -371,17 +342,36 @@ ModuleIndex ModuleIndex::Build(const std::vector<std::string>& roots, const Disc
                                std::vector<Error>* problems) {
   ModuleIndex index;
   std::vector<DiscoveredFile> files = DiscoverPythonFiles(roots, options, problems);
+  // A script folder's own names (DiscoveredFile::script_module_name) count
+  // only where they name one file: two folders each with a models.py leave
+  // `models` to neither, rather than to the wrong one.
+  {
+    std::unordered_map<std::string, int> claims;
+    for (const DiscoveredFile& f : files) {
+      ++claims[f.module_name];
+      if (!f.script_module_name.empty()) ++claims[f.script_module_name];
+    }
+    for (DiscoveredFile& f : files) {
+      if (!f.script_module_name.empty() && claims[f.script_module_name] > 1) f.script_module_name.clear();
+    }
+  }
   index.files_.reserve(files.size());
   index.by_path_.reserve(files.size());
   index.by_module_.reserve(files.size());
   for (auto& f : files) {
-    std::string source;
-    if (!ReadWholeFile(f.path, &source)) {
-      if (problems) problems->push_back(MakeError("python.unreadable", f.path + " cannot be read"));
+    // Non-blocking and fstat-checked (byte_source.h): a FIFO named x.py
+    // never stalls the index.
+    Result<std::string> source = ReadRegularFile(f.path, options.max_file_bytes);
+    if (!source.ok()) {
+      if (problems) problems->push_back(MakeError("python.unreadable", source.error().message, source.error().hint));
       continue;
     }
-    auto added = index.AddFile(f, std::move(source));
-    if (!added.ok() && problems) problems->push_back(added.error());
+    try {
+      auto added = index.AddFile(f, std::move(source.value()));
+      if (!added.ok() && problems) problems->push_back(added.error());
+    } catch (const std::exception& e) {  // that file alone is lost
+      if (problems) problems->push_back(MakeError("python.internal", f.path + ": indexing failed (" + e.what() + ")"));
+    }
   }
   index.AddReexportNames();
   return index;
@@ -572,6 +562,26 @@ void ModuleIndex::Register(size_t slot) {
   for (size_t i = 0; i < f.functions.size(); ++i) {
     functions_.emplace(f.functions[i].qualified_name, std::make_pair(slot, i));
     if (f.has_main_guard) functions_.emplace("__main__." + f.functions[i].name, std::make_pair(slot, i));
+  }
+  // The name a script run from the file's own folder imports it by.
+  const std::string& own = f.info.script_module_name;
+  const std::string& module = f.info.module_name;
+  if (!own.empty() && own != module) {
+    by_module_.emplace(own, slot);
+    auto renamed = [&](const std::string& qualified) {
+      return module.empty() ? own + "." + qualified : own + qualified.substr(module.size());
+    };
+    for (size_t i = 0; i < f.classes.size(); ++i) {
+      ClassInfo& c = f.classes[i];
+      if (!module.empty() && c.qualified_name.compare(0, module.size() + 1, module + ".") != 0) continue;
+      std::string name = renamed(c.qualified_name);
+      if (classes_.emplace(name, std::make_pair(slot, i)).second) c.other_names.push_back(name);
+    }
+    for (size_t i = 0; i < f.functions.size(); ++i) {
+      const std::string& q = f.functions[i].qualified_name;
+      if (!module.empty() && q.compare(0, module.size() + 1, module + ".") != 0) continue;
+      functions_.emplace(renamed(q), std::make_pair(slot, i));
+    }
   }
 }
 

@@ -92,8 +92,36 @@ TEST_F(ModuleIndexTest, NamesImportsReexportsAndInheritance) {
   const ClassInfo* model = index.FindClass("scripts.train.Model");
   ASSERT_NE(model, nullptr);
   EXPECT_EQ(index.FindClass("__main__.Model"), model);
-  ASSERT_EQ(model->other_names.size(), 1u);
+  ASSERT_EQ(model->other_names.size(), 2u);
   EXPECT_EQ(model->other_names[0], "__main__.Model");
+  // And, run from its own folder (`cd scripts && python train.py`), the
+  // scripts beside it import it as `train`.
+  EXPECT_EQ(model->other_names[1], "train.Model");
+  EXPECT_EQ(index.FindClass("train.Model"), model);
+  EXPECT_NE(index.FindModule("train"), nullptr);
+  // A package's modules keep their one name.
+  EXPECT_EQ(index.FindClass("models.Net"), nullptr);
+}
+
+// A monorepo of script folders: each script imports its neighbours by their
+// bare names. Names two folders share (`models`) go to neither.
+TEST_F(ModuleIndexTest, EachScriptFolderIsItsOwnImportRoot) {
+  Write("projects/det/models.py", "import torch.nn as nn\nclass Det(nn.Module):\n    pass\n");
+  Write("projects/det/train.py", "from models import Det\n");
+  Write("projects/det/lib/__init__.py", "");
+  Write("projects/det/lib/heads.py", "import torch.nn as nn\nclass Head(nn.Module):\n    pass\n");
+  Write("projects/seg/nets.py", "import torch.nn as nn\nclass Seg(nn.Module):\n    pass\n");
+  Write("projects/seg/models.py", "import torch.nn as nn\nclass Other(nn.Module):\n    pass\n");
+  std::vector<Error> problems;
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, &problems);
+  const ClassInfo* seg = index.FindClass("projects.seg.nets.Seg");
+  ASSERT_NE(seg, nullptr);
+  EXPECT_EQ(index.FindClass("nets.Seg"), seg);
+  EXPECT_EQ(index.FindClass("lib.heads.Head"), index.FindClass("projects.det.lib.heads.Head"));
+  EXPECT_NE(index.FindClass("lib.heads.Head"), nullptr);
+  EXPECT_EQ(index.FindModule("models"), nullptr);  // two folders' models.py: ambiguous
+  EXPECT_EQ(index.FindClass("models.Det"), nullptr);
+  EXPECT_NE(index.Resolve("projects.det.train", "Det").kind, Symbol::Kind::kClass);
 }
 
 TEST_F(ModuleIndexTest, IncrementalUpdateReparsesOneFile) {

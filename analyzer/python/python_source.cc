@@ -8,8 +8,11 @@
 #include <fstream>
 #include <mutex>
 #include <system_error>
+#include <unordered_map>
 
 #include "analyzer/python/python_queries.h"
+#include "analyzer/support/byte_source.h"
+#include "analyzer/support/directory_walk.h"
 
 namespace ptlint {
 
@@ -181,6 +184,7 @@ std::vector<DiscoveredFile> DiscoverPythonFiles(const std::vector<std::string>& 
                                                 const DiscoveryOptions& options,
                                                 std::vector<Error>* problems) {
   std::vector<DiscoveredFile> found;
+  std::unordered_map<std::string, fs::path> own_roots;  // folder -> its ImportRootOf
   auto add_file = [&](const fs::path& file, const fs::path& import_root) {
     std::error_code ec;
     uint64_t size = fs::file_size(file, ec);
@@ -199,6 +203,14 @@ std::vector<DiscoveredFile> DiscoverPythonFiles(const std::vector<std::string>& 
     f.path = file.string();
     f.module_name = ModuleNameFromPath(file.string(), import_root.string());
     f.is_package = file.filename() == "__init__.py";
+    fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    auto cached = own_roots.find(folder.string());
+    if (cached == own_roots.end()) cached = own_roots.emplace(folder.string(), ImportRootOf(folder)).first;
+    const fs::path& own_root = cached->second;
+    if (own_root.lexically_normal() != import_root.lexically_normal()) {
+      std::string own = ModuleNameFromPath(file.string(), own_root.string());
+      if (!own.empty() && own != f.module_name) f.script_module_name = std::move(own);
+    }
     f.size = size;
     found.push_back(std::move(f));
   };
@@ -206,7 +218,7 @@ std::vector<DiscoveredFile> DiscoverPythonFiles(const std::vector<std::string>& 
   for (const auto& root_str : roots) {
     std::error_code ec;
     fs::path root(root_str);
-    auto status = fs::symlink_status(root, ec);
+    auto status = fs::status(root, ec);  // a root named through a link is followed
     if (ec || !fs::exists(status)) {
       if (problems) problems->push_back(MakeError("python.no-such-path", root_str + " does not exist"));
       continue;
@@ -220,27 +232,35 @@ std::vector<DiscoveredFile> DiscoverPythonFiles(const std::vector<std::string>& 
     // src-layout: the project root holds src/<pkg>/__init__.py.
     fs::path src = root / "src";
     const bool src_layout = !HasInit(root) && fs::is_directory(src, ec);
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    if (ec) {
-      if (problems) problems->push_back(MakeError("python.unreadable", root_str + ": " + ec.message()));
-      continue;
-    }
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      const fs::path& p = it->path();
-      fs::path rel = p.lexically_relative(root);
-      if (Excluded(rel, options)) {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_symlink(ec)) {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!it->is_regular_file(ec) || p.extension() != ".py") continue;
-      fs::path file_root = import_root;
-      if (src_layout && *rel.begin() == "src") file_root = src;
-      add_file(p, file_root);
+    // Links are followed, bounded and loop-safe (directory_walk.h): module
+    // names come from the path as reached, as Python's own import does.
+    std::vector<WalkProblem> walk_problems;
+    WalkDirectory(
+        root_str, WalkOptions{},
+        [&](const WalkEntry& entry) {
+          fs::path rel(entry.relative);
+          if (Excluded(rel, options)) return false;
+          if (entry.type == WalkEntry::Type::kDirectory) return true;
+          fs::path p(entry.path);
+          if (p.extension() != ".py") return true;
+          if (entry.type != WalkEntry::Type::kFile) {
+            if (problems) {
+              problems->push_back(MakeError(
+                  "python.unreadable",
+                  entry.type == WalkEntry::Type::kDangling
+                      ? entry.path + " is a symbolic link to a missing file"
+                      : entry.path + " is " + FileTypeDescription(entry.mode) + ", not a regular file"));
+            }
+            return true;
+          }
+          fs::path file_root = import_root;
+          if (src_layout && *rel.begin() == "src") file_root = src;
+          add_file(p, file_root);
+          return true;
+        },
+        &walk_problems);
+    for (const WalkProblem& wp : walk_problems) {
+      if (problems) problems->push_back(MakeError("python.unreadable", wp.path + ": " + wp.message));
     }
   }
   std::sort(found.begin(), found.end(),

@@ -132,6 +132,13 @@ struct DiscoveredFile {
   std::string module_name;  // "pkg.sub.mod"; "pkg" for pkg/__init__.py
   bool is_package = false;  // an __init__.py
   uint64_t size = 0;
+  // The name the file has when a script beside it runs from its own folder
+  // (`python train.py` puts that folder first on sys.path): relative to the
+  // nearest folder above it that is not a package, when that folder is below
+  // the scan's import root. In a monorepo of script folders, `a/train.py`
+  // imports `a/models.py` as `models`, and pickles `models.Net`. Empty when
+  // it is the module name itself.
+  std::string script_module_name;
 };
 
 struct DiscoveryOptions {
@@ -145,7 +152,8 @@ struct DiscoveryOptions {
   uint64_t max_file_bytes = 8u << 20;
 };
 
-// Walks the roots (files or directories; symlinks are not followed). The
+// Walks the roots (files or directories; symlinks are followed, bounded and
+// loop-safe: see directory_walk.h). The
 // import root of a directory is the directory itself, or its nearest ancestor
 // without __init__.py when the directory is a package, or `src/` beside it
 // (src-layout). Directories without __init__.py below an import root are

@@ -37,7 +37,27 @@ class MemoryByteSource final : public ByteSource {
 };
 
 // Maps a regular file read-only (mmap); an empty file maps to an empty view.
+// Every open here is O_NONBLOCK and checked with fstat before a byte is read,
+// so a FIFO, socket or device named as a checkpoint (or reached through a
+// symlink) is refused with "io.not-a-file" instead of blocking the run.
 Result<std::unique_ptr<ByteSource>> OpenFileByteSource(const std::string& path);
+
+// The whole of a regular file (sources, JSON indexes), read to EOF: the size
+// is only a hint, the file may change while it is read. Refuses what is not
+// a regular file ("io.not-a-file") and files over `max_bytes`
+// ("io.too-large").
+Result<std::string> ReadRegularFile(const std::string& path, uint64_t max_bytes = UINT64_MAX);
+
+// The first `n` bytes of a regular file and its size, for sniffing.
+struct FileHead {
+  std::string bytes;
+  uint64_t size = 0;
+};
+Result<FileHead> ReadRegularFileHead(const std::string& path, size_t n);
+
+// "a FIFO (named pipe)", "a socket", "a character device", ... for a
+// st_mode that is not a regular file; "a regular file" otherwise.
+std::string FileTypeDescription(uint32_t st_mode);
 
 }  // namespace ptlint
 

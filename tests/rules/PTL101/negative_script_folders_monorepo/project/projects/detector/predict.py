@@ -1,0 +1,3 @@
+import torch
+
+model = torch.load("detector.pt", weights_only=False)
