@@ -302,15 +302,15 @@ ojson SarifLocation(const SourceRange& r, SourceLines& lines) {
   if (r.line > 0) {
     region["startLine"] = r.line;
     int end_line = r.end_line > 0 ? r.end_line : r.line;
-    if (r.end_line > 0) region["endLine"] = r.end_line;
     std::optional<std::string> start_text = r.column > 0 ? lines.Line(r.path, r.line) : std::nullopt;
+    std::optional<std::string> end_text;
     if (start_text) {
-      int start = Utf16Column(*start_text, r.column);
-      region["startColumn"] = start;
-      std::optional<std::string> end_text = end_line == r.line ? start_text : lines.Line(r.path, end_line);
-      if (end_text && r.end_column > 0 && (end_line > r.line || r.end_column >= r.column)) {
-        region["endColumn"] = Utf16Column(*end_text, r.end_column);
-      }
+      region["startColumn"] = Utf16Column(*start_text, r.column);
+      end_text = end_line == r.line ? start_text : lines.Line(r.path, end_line);
+    }
+    if (r.end_line > 0) region["endLine"] = r.end_line;
+    if (end_text && r.end_column > 0 && (end_line > r.line || r.end_column >= r.column)) {
+      region["endColumn"] = Utf16Column(*end_text, r.end_column);
     }
   } else {
     region["startLine"] = 1;
