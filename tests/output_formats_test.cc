@@ -245,6 +245,14 @@ TEST(OutputFormatsHostileBytes, EveryFormatStaysValidAndInert) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->exit_code, 1) << f << ": " << r->err;
   }
+  // `inspect` prints the same names: its text goes to a terminal too.
+  for (const char* f : {"text", "json"}) {
+    auto r = RunProcess({"/bin/sh", "-c",
+                         "cd '" + (dir / "project").string() + "' && exec '" + PTLINT_BINARY_DIR +
+                             "/ptlint' inspect . --format " + f + " > '" + (dir / (std::string("inspect.") + f)).string() + "'"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_LE(r->exit_code, 1) << f << ": " << r->err;
+  }
   const char* validator = R"PY(
 import json, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
@@ -289,6 +297,11 @@ cases = root.findall(".//testcase")
 assert len(cases) == n
 assert cases[0].get("file") == "bad\nname\\x1B[2J\\xFF.pt", repr(cases[0].get("file"))
 inert("junit", text("junit"))
+inspect = text("inspect.text")
+inert("inspect", inspect)
+assert inspect.startswith("bad\\x0Aname\\x1B[2J\\xFF.pt\n"), inspect
+assert "os\\x00evil\\x1B[31m" in inspect, inspect
+json.loads(text("inspect.json"))
 print("ok", n)
 )PY";
   auto v = RunProcess({PTLINT_PYTHON, "-c", validator, dir.string()});
