@@ -10,11 +10,13 @@ PACKAGES=(
   clang-tidy clang-format           # .ci/tidy.sh
   libtree-sitter-dev                # tree-sitter 0.20.7 (loads ABI 14 grammars)
   nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
+  libcli11-dev                      # the command-line parser (header-only)
   libgtest-dev libgmock-dev
   libtorch-dev                      # the LibTorch oracle (differential tests, inspect --deep)
   python3 python3-torch python3-torchaudio python3-numpy   # real fixtures via torch.save
   nodejs npm                        # the pinned grammar, the VS Code extension, LSP e2e tests
   neovim                            # headless LSP client test
+  esbuild                           # bundles the VS Code extension (editors/vscode)
   pre-commit                        # the hook test (.pre-commit-hooks.yaml)
 )
 

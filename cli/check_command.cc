@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/command_line.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
 #include "analyzer/analysis/pickle_safety.h"
@@ -24,97 +25,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char kUsage[] =
-    "usage: ptlint [check] PATH... [options]\n"
-    "  PATH                      folders and files; sources and checkpoints are told apart by content\n"
-    "  --output-format FORMAT    full (default), concise, json, sarif, github, junit\n"
-    "  -o, --output-file FILE    write the report to FILE\n"
-    "  --select CODES            comma-separated codes or prefixes (PTL5, PTL503, ALL)\n"
-    "  --ignore CODES            codes or prefixes to drop\n"
-    "  --torch-version X.Y       the torch the project loads with (else config, else pins)\n"
-    "  --bind CKPT=pkg.mod.Class the class a checkpoint belongs to (else call sites, structure)\n"
-    "  --strict                  unknown globals are errors\n"
-    "  --force-exclude           apply the config's `exclude` to paths named here too\n"
-    "  --exit-zero               exit 0 even when there are findings\n"
-    "  --statistics              counts per rule after the findings\n"
-    "exit: 0 clean, 1 findings, 2 usage or internal error\n";
+const char kFooter[] =
+    "PATH: folders and files; sources and checkpoints are told apart by content.\n"
+    "Without PATH, the config's `src` and `checkpoints`.\n"
+    "exit: 0 clean, 1 findings, 2 usage or internal error";
 
 struct CheckOptions {
   std::vector<std::string> paths;
-  OutputFormat format = OutputFormat::kFull;
+  std::string format = "full";
   std::string output_file;
-  LintOverrides lint;  // --select, --ignore, --torch-version, --bind, --strict
+  LintOverrides lint;  // --select, --ignore, --torch-version, --bind, --strict, --force-exclude
   bool exit_zero = false;
   bool statistics = false;
 };
 
-// Parses argv; returns 0 to go on, or an exit code.
-int ParseArgs(const std::vector<std::string>& args, CheckOptions& o, std::ostream& out,
-              std::ostream& err) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
-    auto take = [&](const char* name) -> bool {
-      std::string n = name;
-      if (a == n) {
-        if (i + 1 >= args.size()) {
-          err << "ptlint: " << n << " needs a value\n";
-          return false;
-        }
-        value = args[++i];
-        return true;
-      }
-      if (a.rfind(n + "=", 0) == 0) {
-        value = a.substr(n.size() + 1);
-        return true;
-      }
-      return false;
-    };
-    std::string lint_error;
-    if (ParseLintFlag(args, i, o.lint, lint_error)) {
-      if (!lint_error.empty()) {
-        err << "ptlint: " << lint_error << "\n";
-        return 2;
-      }
-      continue;
-    }
-    if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return -1;
-    } else if (a == "--exit-zero") {
-      o.exit_zero = true;
-    } else if (a == "--statistics") {
-      o.statistics = true;
-    } else if (a.rfind("--output-format", 0) == 0) {
-      if (!take("--output-format")) return 2;
-      auto f = ParseOutputFormat(value);
-      if (!f) {
-        err << "ptlint: unknown output format '" << value
-            << "' (full, concise, json, sarif, github, junit)\n";
-        return 2;
-      }
-      o.format = *f;
-    } else if (a == "-o" || a.rfind("--output-file", 0) == 0) {
-      if (a == "-o") a = "--output-file";
-      if (!take("--output-file")) return 2;
-      o.output_file = value;
-    } else if (a.size() > 1 && a[0] == '-') {
-      err << "ptlint: unknown option " << a << "\n" << kUsage;
-      return 2;
-    } else {
-      o.paths.push_back(a);
-    }
-  }
-  return 0;
+// Parses argv; nullopt to go on, or an exit code.
+std::optional<int> ParseArgs(const std::vector<std::string>& args, CheckOptions& o, std::ostream& out,
+                             std::ostream& err) {
+  CLI::App app("ptlint check: why a PyTorch checkpoint will not load into today's code, and "
+               "whether it is safe to load at all. Nothing is executed or imported.",
+               "ptlint check");
+  ConfigureApp(app, kFooter);
+  app.add_option("PATH", o.paths, "folders and files to check")->option_text("PATH...");
+  AddFormatOption(app, o.format, {"full", "concise", "json", "sarif", "github", "junit"});
+  app.add_option("-o,--output-file", o.output_file, "write the report to FILE")->option_text("FILE");
+  AddLintOptions(app, o.lint);
+  app.add_flag("--exit-zero", o.exit_zero, "exit 0 even when there are findings");
+  app.add_flag("--statistics", o.statistics, "counts per rule after the findings");
+  return ParseCommandLine(app, args, out, err);
 }
 
 }  // namespace
 
 int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CheckOptions o;
-  int rc = ParseArgs(args, o, out, err);
-  if (rc == -1) return 0;
-  if (rc != 0) return rc;
+  if (std::optional<int> rc = ParseArgs(args, o, out, err)) return *rc;
+  const OutputFormat format = *ParseOutputFormat(o.format);
 
   auto config = LoadProjectConfig(o.paths.empty() ? "." : o.paths.front());
   if (!config.ok()) {
@@ -128,7 +74,8 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     }
   }
   if (o.paths.empty()) {
-    err << kUsage;
+    err << "ptlint check: no PATH given and no `src` / `checkpoints` in a config\n"
+           "Run `ptlint check --help` for the options.\n";
     return 2;
   }
   // Without a config, the project root is the folder holding the first path
@@ -169,14 +116,14 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
   std::sort(summary.checkpoints.begin(), summary.checkpoints.end(),
             [](const CheckpointReport& a, const CheckpointReport& b) { return a.path < b.path; });
   if (o.output_file.empty()) {
-    RenderReport(o.format, diagnostics, summary, out);
+    RenderReport(format, diagnostics, summary, out);
   } else {
     std::ofstream file(o.output_file, std::ios::binary | std::ios::trunc);
     if (!file) {
       err << "ptlint: cannot write " << o.output_file << "\n";
       return 2;
     }
-    RenderReport(o.format, diagnostics, summary, file);
+    RenderReport(format, diagnostics, summary, file);
   }
   if (HasInternalErrors(diagnostics)) return 2;  // a file ptlint failed on (PTL604)
   if (o.exit_zero) return 0;
@@ -184,20 +131,28 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
 }
 
 int RunRuleCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    out << "usage: ptlint rule CODE | --all\n";
-    return args.empty() ? 2 : 0;
-  }
-  if (args[0] == "--all") {
+  CLI::App app("ptlint rule: a rule's documentation (the text SARIF help and LSP hovers use).", "ptlint rule");
+  ConfigureApp(app, "exit: 0 shown, 2 unknown code or usage error");
+  std::string code;
+  bool all = false;
+  app.add_option("CODE", code, "a rule code, e.g. PTL204");
+  app.add_flag("--all", all, "list every rule");
+  if (std::optional<int> rc = ParseCommandLine(app, args, out, err)) return *rc;
+  if (all) {
     for (const Rule* r : AllRules()) {
       out << r->info().code << "  " << r->info().name << "  (" << SeverityName(r->info().default_severity)
           << ")  " << r->info().summary << "\n";
     }
     return 0;
   }
-  std::string_view doc = RuleDocumentation(args[0]);
+  if (code.empty()) {
+    err << "ptlint rule: give a CODE or --all\n";
+    return 2;
+  }
+  std::string_view doc = RuleDocumentation(code);
   if (doc.empty()) {
-    err << "ptlint rule: unknown rule code '" << args[0] << "' (see `ptlint rule --all`)\n";
+    err << "ptlint rule: unknown rule code '" << code << "' (closest: " << ClosestRuleSelector(code)
+        << "; see `ptlint rule --all`)\n";
     return 2;
   }
   out << doc;

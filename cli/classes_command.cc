@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/command_line.h"
 #include "analyzer/python/module_index.h"
 #include "analyzer/python/state_dict_prediction.h"
 
@@ -23,11 +24,6 @@ const char* ModuleKindName(ModuleKind k) {
   return "?";
 }
 
-void Usage(std::ostream& err) {
-  err << "usage: ptlint classes PATH... [--format text|json] [--class NAME] [--args JSON]\n"
-         "                              [--exclude GLOB]... [--all]\n";
-}
-
 }  // namespace
 
 int RunClassesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -37,50 +33,21 @@ int RunClassesCommand(const std::vector<std::string>& args, std::ostream& out, s
   std::string args_json;
   bool list_all = false;
   DiscoveryOptions discovery;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* flag) -> const std::string* {
-      if (i + 1 >= args.size()) {
-        err << "ptlint classes: " << flag << " needs a value\n";
-        return nullptr;
-      }
-      return &args[++i];
-    };
-    if (a == "--format" || a == "-f") {
-      auto v = value("--format");
-      if (!v) return 2;
-      format = *v;
-    } else if (a.rfind("--format=", 0) == 0) {
-      format = a.substr(9);
-    } else if (a == "--class") {
-      auto v = value("--class");
-      if (!v) return 2;
-      only_class = *v;
-    } else if (a == "--args") {
-      auto v = value("--args");
-      if (!v) return 2;
-      args_json = *v;
-    } else if (a == "--exclude") {
-      auto v = value("--exclude");
-      if (!v) return 2;
-      discovery.excludes.push_back(*v);
-    } else if (a == "--all") {
-      list_all = true;
-    } else if (a == "-h" || a == "--help") {
-      Usage(out);
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      err << "ptlint classes: unknown option " << a << "\n";
-      Usage(err);
-      return 2;
-    } else {
-      paths.push_back(a);
-    }
-  }
-  if (paths.empty() || (format != "text" && format != "json")) {
-    Usage(err);
-    return 2;
-  }
+  CLI::App app("ptlint classes: every nn.Module class in the source with the state dict it predicts "
+               "(keys, symbolic shapes, _metadata, confidence).",
+               "ptlint classes");
+  ConfigureApp(app, "exit: 0 classes listed, 1 none found, 2 usage error");
+  app.add_option("PATH", paths, "source files and folders")->option_text("PATH...")->required();
+  AddFormatOption(app, format, {"text", "json"});
+  app.add_option("--class", only_class, "only this class (qualified, or a unique short name)")
+      ->option_text("NAME");
+  app.add_option("--args", args_json, "constructor arguments for --class, a JSON object")
+      ->option_text("JSON");
+  app.add_option("--exclude", discovery.excludes, "globs to leave out (repeatable)")
+      ->option_text("GLOB")
+      ->allow_extra_args(false);
+  app.add_flag("--all", list_all, "also list non-module classes and functions");
+  if (std::optional<int> rc = ParseCommandLine(app, args, out, err)) return *rc;
   PredictOptions options;
   if (!args_json.empty()) {
     nlohmann::json parsed = nlohmann::json::parse(args_json, nullptr, false);

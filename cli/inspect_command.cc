@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/command_line.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "render/checkpoint_json.h"
 #include "render/checkpoint_text.h"
@@ -29,13 +30,7 @@ struct InspectOptions {
   bool deep = false;
 };
 
-const char kUsage[] =
-    "usage: ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
-    "  Reads checkpoints statically (nothing is executed or imported) and says\n"
-    "  what they hold: format records, layout, globals, tensors, optimizer state, problems.\n"
-    "  --deep  also read tensor values through LibTorch (NaN/Inf/all-zero) and say\n"
-    "          whether a C++ program could load the file (needs ptlint-torch).\n"
-    "exit: 0 nothing wrong, 1 problems found, 2 usage or internal error\n";
+const char kFooter[] = "exit: 0 nothing wrong, 1 problems found, 2 usage or internal error";
 
 // Runs the LibTorch oracle on one file. Never loads LibTorch in this process.
 Result<ojson> RunDeep(const std::string& path) {
@@ -65,40 +60,21 @@ std::string DisplayPath(const std::string& path) {
 
 int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   InspectOptions opt;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--format" || a.rfind("--format=", 0) == 0) {
-      std::string v;
-      if (a == "--format") {
-        if (i + 1 >= args.size()) {
-          err << "ptlint inspect: --format needs a value (text or json)\n";
-          return 2;
-        }
-        v = args[++i];
-      } else {
-        v = a.substr(9);
-      }
-      if (v != "text" && v != "json") {
-        err << "ptlint inspect: unknown format '" << v << "' (text or json)\n";
-        return 2;
-      }
-      opt.json = v == "json";
-    } else if (a == "--deep") {
-      opt.deep = true;
-    } else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else if (!a.empty() && a[0] == '-' && a != "-") {
-      err << "ptlint inspect: unknown option " << a << "\n" << kUsage;
-      return 2;
-    } else {
-      opt.paths.push_back(a);
-    }
-  }
-  if (opt.paths.empty()) {
-    err << kUsage;
-    return 2;
-  }
+  CLI::App app("ptlint inspect: reads checkpoints statically (nothing is executed or imported) and "
+               "says what they hold: format records, layout, globals, tensors, optimizer state, "
+               "problems.",
+               "ptlint inspect");
+  ConfigureApp(app, kFooter);
+  std::string format = "text";
+  app.add_option("FILE_OR_DIR", opt.paths, "checkpoints, or folders to search for them")
+      ->option_text("FILE_OR_DIR...")
+      ->required();
+  AddFormatOption(app, format, {"text", "json"});
+  app.add_flag("--deep", opt.deep,
+               "also read tensor values through LibTorch (NaN/Inf/all-zero) and say whether a C++ "
+               "program could load the file (needs ptlint-torch)");
+  if (std::optional<int> rc = ParseCommandLine(app, args, out, err)) return *rc;
+  opt.json = format == "json";
 
   DiscoveredPaths found = DiscoverPaths(opt.paths);
   for (const std::string& e : found.errors) err << "ptlint inspect: " << e << "\n";

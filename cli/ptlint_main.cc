@@ -7,8 +7,8 @@
 #include "cli/check_command.h"
 #include "cli/classes_command.h"
 #include "cli/inspect_command.h"
+#include "cli/lsp_command_line.h"
 #include "analyzer/support/large_array_allocator.h"
-#include "lsp/lsp_command.h"
 
 namespace {
 
@@ -20,11 +20,13 @@ const char kUsage[] =
     "  ptlint [check] PATH... [--output-format full|concise|json|sarif|github|junit] [-o FILE]\n"
     "                 [--select CODES] [--ignore CODES] [--torch-version X.Y] [--strict]\n"
     "                 [--exit-zero] [--statistics]\n"
-    "  ptlint inspect FILE_OR_DIR... [--format text|json] [--deep]\n"
-    "  ptlint classes PATH... [--format text|json]\n"
+    "  ptlint inspect FILE_OR_DIR... [--output-format text|json] [--deep]\n"
+    "  ptlint classes PATH... [--output-format text|json]\n"
     "  ptlint rule CODE | --all\n"
     "  ptlint lsp [--stdio] [check options]    the language server (stdin/stdout)\n"
-    "  ptlint --version\n";
+    "  ptlint --version\n"
+    "`--format` and `--output-format` are the same option on every command;\n"
+    "`ptlint COMMAND --help` lists a command's options.\n";
 
 }  // namespace
 
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
   if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
-  if (command == "lsp") return ptlint::RunLspCommand(rest, std::cin, std::cout, std::cerr);
+  if (command == "lsp") return ptlint::RunLspCommandLine(rest, std::cin, std::cout, std::cerr);
   // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
   return ptlint::RunCheckCommand(args, std::cout, std::cerr);
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "analyzer/checkpoint/global_origin.h"
+#include "render/text_escape.h"
 
 namespace ptlint {
 
@@ -139,9 +140,11 @@ void RenderTensors(const Checkpoint& cp, std::ostream& out) {
 
 }  // namespace
 
-void RenderCheckpointText(const Checkpoint& cp, const std::string& display,
-                          const nlohmann::ordered_json* deep, std::ostream& out) {
-  out << display << "\n";
+namespace {
+
+void RenderCheckpointTextUnescaped(const Checkpoint& cp, const std::string& display,
+                                   const nlohmann::ordered_json* deep, std::ostream& out) {
+  out << DisplayText(display) << "\n";
   out << "  format     " << ContainerFormatName(cp.format);
   if (!cp.archive_name.empty()) out << " (archive folder '" << cp.archive_name << "')";
   out << ", " << HumanBytes(cp.file_size) << "\n";
@@ -299,6 +302,19 @@ void RenderCheckpointText(const Checkpoint& cp, const std::string& display,
     }
   }
   out << "\n";
+}
+
+}  // namespace
+
+// Names, keys and paths come from the file (a pickled global's module name
+// can hold ESC, NUL or bytes that are not UTF-8): the text goes to a
+// terminal, so it passes through DisplayText as a whole, and the file name,
+// which may hold a newline, on its own line first.
+void RenderCheckpointText(const Checkpoint& cp, const std::string& display,
+                          const nlohmann::ordered_json* deep, std::ostream& out) {
+  std::ostringstream text;
+  RenderCheckpointTextUnescaped(cp, display, deep, text);
+  out << DisplayText(text.str(), /*keep_newlines=*/true);
 }
 
 }  // namespace ptlint

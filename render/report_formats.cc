@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/text_escape.h"
 #include "rules/registry.h"
 
 namespace ptlint {
@@ -56,13 +57,55 @@ std::string Where(const Diagnostic& d) {
   return s;
 }
 
-std::string SourceLine(const std::string& path, int line) {
-  std::ifstream in(path);
-  std::string text;
-  for (int i = 1; i <= line && std::getline(in, text); ++i) {
-    if (i == line) return text;
+// Source lines as the renderers read them from disk (paths relative to the
+// working directory, as printed). nullopt when the file or line is not there.
+class SourceLines {
+ public:
+  std::optional<std::string> Line(const std::string& path, int line) {
+    if (line < 1) return std::nullopt;
+    auto it = files_.find(path);
+    if (it == files_.end()) {
+      std::vector<std::string> lines;
+      std::ifstream in(path, std::ios::binary);
+      std::string text;
+      while (in && std::getline(in, text)) {
+        if (!text.empty() && text.back() == '\r') text.pop_back();
+        lines.push_back(text);
+      }
+      it = files_.emplace(path, std::move(lines)).first;
+    }
+    if (static_cast<size_t>(line) > it->second.size()) return std::nullopt;
+    return it->second[static_cast<size_t>(line - 1)];
   }
-  return {};
+
+ private:
+  std::map<std::string, std::vector<std::string>> files_;
+};
+
+// A multi-line field (torch's own error text) in the full format: a line
+// after the first that would start at column 0 is indented, so a line at
+// column 0 always starts a finding whatever newlines the file's bytes put into
+// the text. (torch's own continuation lines start with a tab and stay as torch
+// prints them.)
+std::string Indented(std::string_view s, const char* indent) {
+  std::string shown = DisplayText(s, /*keep_newlines=*/true);
+  std::string out;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    out += shown[i];
+    if (shown[i] == '\n' && i + 1 < shown.size() && shown[i + 1] != '\n' && shown[i + 1] != '\t' &&
+        shown[i + 1] != ' ') {
+      out += indent;
+    }
+  }
+  return out;
+}
+
+// Columns on the terminal: characters, counted in the line as it is shown.
+int ShownColumn(std::string_view line, int byte_column) {
+  size_t prefix = std::min(line.size(), static_cast<size_t>(std::max(0, byte_column - 1)));
+  std::string shown = DisplayText(line.substr(0, prefix));
+  int extra = byte_column - 1 > static_cast<int>(line.size()) ? byte_column - 1 - static_cast<int>(line.size()) : 0;
+  return CharacterColumn(shown, static_cast<int>(shown.size()) + 1) + extra;
 }
 
 void RenderStatistics(const std::vector<Diagnostic>& ds, std::ostream& out) {
@@ -76,32 +119,36 @@ void RenderStatistics(const std::vector<Diagnostic>& ds, std::ostream& out) {
 
 void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummary& summary,
                 std::ostream& out) {
+  SourceLines lines;
   for (const Diagnostic& d : ds) {
-    out << Where(d) << ": " << d.code << " " << (full ? "[" + std::string(SeverityName(d.severity)) + "] " : "")
-        << d.message;
+    out << DisplayText(Where(d)) << ": " << d.code << " "
+        << (full ? "[" + std::string(SeverityName(d.severity)) + "] " : "") << DisplayText(d.message);
     if (!full && d.byte_offset >= 0) out << " (byte " << d.byte_offset << ")";
     out << "\n";
     if (!full) continue;
     if (d.location.line > 0) {
-      std::string text = SourceLine(d.location.path, d.location.line);
-      if (!text.empty()) {
-        out << "   |\n" << "   | " << text << "\n   | ";
-        int col = std::max(1, d.location.column);
+      std::optional<std::string> text = lines.Line(d.location.path, d.location.line);
+      if (text && !text->empty()) {
+        out << "   |\n" << "   | " << DisplayText(*text) << "\n   | ";
+        int byte_col = std::max(1, d.location.column);
+        int col = ShownColumn(*text, byte_col);
+        int width = 1;
+        if (d.location.end_line == d.location.line && d.location.end_column > byte_col) {
+          width = std::max(1, ShownColumn(*text, d.location.end_column) - col);
+        }
         out << std::string(static_cast<size_t>(col - 1), ' ');
-        int width = (d.location.end_line == d.location.line && d.location.end_column > col)
-                        ? d.location.end_column - col : 1;
         out << std::string(static_cast<size_t>(width), '^') << "\n";
       }
     } else if (d.byte_offset >= 0) {
-      out << "  at byte " << d.byte_offset << " of " << d.location.path << "\n";
+      out << "  at byte " << d.byte_offset << " of " << DisplayText(d.location.path) << "\n";
     }
-    if (!d.torch_error.empty()) out << "  torch.load: " << d.torch_error << "\n";
+    if (!d.torch_error.empty()) out << "  torch.load: " << Indented(d.torch_error, "    ") << "\n";
     for (const RelatedLocation& r : d.related) {
-      out << "  note: " << r.where.path;
+      out << "  note: " << DisplayText(r.where.path);
       if (r.where.line > 0) out << ":" << r.where.line;
-      out << ": " << r.message << "\n";
+      out << ": " << DisplayText(r.message) << "\n";
     }
-    if (!d.fix.empty()) out << "  fix: " << d.fix << "\n";
+    if (!d.fix.empty()) out << "  fix: " << Indented(d.fix, "    ") << "\n";
     out << "\n";
   }
   size_t errors = 0, warnings = 0;
@@ -115,6 +162,24 @@ void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummar
   } else {
     out << "Found " << count(ds.size(), "problem") << " (" << count(errors, "error") << ", "
         << count(warnings, "warning") << ") in " << count(summary.files_checked, "file") << ".\n";
+  }
+}
+
+// Every string in a machine report as valid UTF-8 (invalid bytes as `\xNN`,
+// see text_escape.h). Control characters stay: JSON escapes them itself. The
+// document is ours and shallow; a stack keeps the walk iterative anyway.
+void MakeStringsValidUtf8(ojson& doc) {
+  std::vector<ojson*> stack{&doc};
+  while (!stack.empty()) {
+    ojson* j = stack.back();
+    stack.pop_back();
+    if (j->is_string()) {
+      const std::string& s = j->get_ref<const std::string&>();
+      std::string valid = ValidUtf8(s);
+      if (valid != s) *j = std::move(valid);
+    } else if (j->is_structured()) {
+      for (auto& child : *j) stack.push_back(&child);
+    }
   }
 }
 
@@ -173,6 +238,7 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     j["fingerprint"] = DiagnosticFingerprint(d);
     doc["diagnostics"].push_back(std::move(j));
   }
+  MakeStringsValidUtf8(doc);
   out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
@@ -224,17 +290,27 @@ ojson SarifArtifactLocation(const std::string& path) {
 }
 
 // GitHub code scanning needs region.startLine on every location: a finding on
-// a whole file (a checkpoint) is placed on its first line.
-ojson SarifLocation(const SourceRange& r) {
+// a whole file (a checkpoint) is placed on its first line. The run declares
+// `columnKind: utf16CodeUnits` (what GitHub and VS Code count); diagnostics
+// carry byte columns, converted here with the line's text. A column whose
+// line cannot be read is left out (the region is then the whole line) rather
+// than given in the wrong unit.
+ojson SarifLocation(const SourceRange& r, SourceLines& lines) {
   ojson phys;
   phys["artifactLocation"] = SarifArtifactLocation(r.path);
   ojson region;
   if (r.line > 0) {
     region["startLine"] = r.line;
-    if (r.column > 0) region["startColumn"] = r.column;
+    int end_line = r.end_line > 0 ? r.end_line : r.line;
+    std::optional<std::string> start_text = r.column > 0 ? lines.Line(r.path, r.line) : std::nullopt;
+    std::optional<std::string> end_text;
+    if (start_text) {
+      region["startColumn"] = Utf16Column(*start_text, r.column);
+      end_text = end_line == r.line ? start_text : lines.Line(r.path, end_line);
+    }
     if (r.end_line > 0) region["endLine"] = r.end_line;
-    if (r.end_column > 0 && (r.end_line > r.line || r.end_column >= r.column)) {
-      region["endColumn"] = r.end_column;
+    if (end_text && r.end_column > 0 && (end_line > r.line || r.end_column >= r.column)) {
+      region["endColumn"] = Utf16Column(*end_text, r.end_column);
     }
   } else {
     region["startLine"] = 1;
@@ -244,6 +320,7 @@ ojson SarifLocation(const SourceRange& r) {
 }
 
 void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
+  SourceLines lines;
   ojson rules = ojson::array();
   std::map<std::string, size_t> index;
   for (const Rule* r : AllRules()) {
@@ -273,12 +350,12 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
     if (!d.torch_error.empty()) text += "\ntorch.load: " + d.torch_error;
     if (!d.fix.empty()) text += "\nfix: " + d.fix;
     res["message"] = {{"text", text}};
-    res["locations"] = ojson::array({SarifLocation(d.location)});
+    res["locations"] = ojson::array({SarifLocation(d.location, lines)});
     if (!d.related.empty()) {
       ojson rel = ojson::array();
       int id = 1;
       for (const RelatedLocation& r : d.related) {
-        ojson l = SarifLocation(r.where);
+        ojson l = SarifLocation(r.where, lines);
         l["id"] = id++;
         l["message"] = {{"text", r.message}};
         rel.push_back(std::move(l));
@@ -300,19 +377,25 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
   driver["name"] = "ptlint";
   driver["version"] = PTLINT_VERSION;
   driver["semanticVersion"] = PTLINT_VERSION;
-  driver["informationUri"] = "https://ptlint.invalid";
+  driver["informationUri"] = ToolDocumentationUrl();
   driver["rules"] = rules;
   ojson run;
   run["tool"] = {{"driver", driver}};
   run["results"] = results;
   run["columnKind"] = "utf16CodeUnits";
   doc["runs"] = ojson::array({run});
+  MakeStringsValidUtf8(doc);
   out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
+// GitHub workflow commands (`::error file=...::message`): the runner undoes
+// only %25, %0D, %0A (data) and also %3A, %2C (properties). Other control
+// characters and invalid UTF-8 would reach the log as they are, so they are
+// spelled out first (DisplayText); newlines are kept and encoded, so a
+// message cannot end the command and forge another.
 std::string EscapeData(std::string_view s) {
   std::string o;
-  for (char c : s) {
+  for (char c : DisplayText(s, /*keep_newlines=*/true)) {
     if (c == '%') o += "%25";
     else if (c == '\r') o += "%0D";
     else if (c == '\n') o += "%0A";
@@ -353,38 +436,23 @@ void RenderGithub(const std::vector<Diagnostic>& ds, std::ostream& out) {
   }
 }
 
-std::string XmlEscape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += ' ';
-        else o += c;
-    }
-  }
-  return o;
-}
-
 void RenderJunit(const std::vector<Diagnostic>& ds, std::ostream& out) {
   std::map<std::string, std::vector<const Diagnostic*>> by_file;
   for (const Diagnostic& d : ds) by_file[d.location.path].push_back(&d);
+  auto attr = [](std::string_view s) { return XmlText(s, /*attribute=*/true); };
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"ptlint\" tests=\"" << ds.size() << "\" failures=\"" << ds.size()
       << "\">\n";
   for (const auto& [file, list] : by_file) {
-    out << "  <testsuite name=\"" << XmlEscape(file) << "\" tests=\"" << list.size()
+    out << "  <testsuite name=\"" << attr(file) << "\" tests=\"" << list.size()
         << "\" failures=\"" << list.size() << "\">\n";
     for (const Diagnostic* d : list) {
-      out << "    <testcase name=\"org.ptlint." << d->code << "\" classname=\"" << XmlEscape(file)
-          << "\" file=\"" << XmlEscape(file) << "\" line=\"" << d->location.line << "\">\n";
-      out << "      <failure message=\"" << XmlEscape(d->message) << "\">"
-          << XmlEscape(Where(*d) + ": " + d->code + " " + d->message +
-                       (d->fix.empty() ? "" : "\nfix: " + d->fix))
+      out << "    <testcase name=\"org.ptlint." << attr(d->code) << "\" classname=\"" << attr(file)
+          << "\" file=\"" << attr(file) << "\" line=\"" << d->location.line << "\">\n";
+      out << "      <failure message=\"" << attr(d->message) << "\">"
+          << XmlText(Where(*d) + ": " + d->code + " " + d->message +
+                         (d->fix.empty() ? "" : "\nfix: " + d->fix),
+                     /*attribute=*/false)
           << "</failure>\n    </testcase>\n";
     }
     out << "  </testsuite>\n";

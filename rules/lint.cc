@@ -92,11 +92,23 @@ Result<LintSettings> ResolveLintSettings(const ProjectConfig& config, const Lint
   s.ignore = flags.ignore_given ? flags.ignore : config.ignore;
   s.per_file_ignores = config.per_file_ignores;
   s.exclude = config.exclude;
-  for (const std::string& code : s.select) {
-    if (code != "ALL" && code.rfind("PTL", 0) != 0) {
-      return Error{"config.select", "--select: '" + code + "' is not a rule code or prefix (e.g. PTL5)", "", -1};
+  // A typo must not select nothing and report a clean project (ruff: exit 2).
+  auto check = [](const std::vector<std::string>& codes, const std::string& where) -> std::string {
+    for (const std::string& code : codes) {
+      std::string why = RuleSelectorError(code);
+      if (!why.empty()) return where + ": " + why;
     }
+    return "";
+  };
+  const std::string in_config = (config.file.empty() ? std::string("config") : config.file) + ": [tool.ptlint] ";
+  std::string bad = check(flags.select, "--select");
+  if (bad.empty()) bad = check(flags.ignore, "--ignore");
+  if (bad.empty()) bad = check(config.select, in_config + "select");
+  if (bad.empty()) bad = check(config.ignore, in_config + "ignore");
+  for (const auto& [glob, codes] : config.per_file_ignores) {
+    if (bad.empty()) bad = check(codes, in_config + "per-file-ignores.\"" + glob + "\"");
   }
+  if (!bad.empty()) return Error{"config.select", bad, "", -1};
   std::string torch_text = flags.torch_version;
   if (torch_text.empty()) torch_text = config.torch_version;
   if (torch_text.empty()) {

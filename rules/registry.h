@@ -23,12 +23,28 @@ std::string_view RuleDocumentation(std::string_view code);
 // codeDescription use it. An unknown code gets the rules folder.
 std::string RuleDocumentationUrl(std::string_view code);
 
+// The page about ptlint as a whole (SARIF's tool.driver.informationUri):
+// PTLINT_DOCS_URL + "README.md".
+std::string ToolDocumentationUrl();
+
 // Every documented code, sorted (used by tests to check docs and rules agree).
 std::vector<std::string_view> DocumentedRuleCodes();
 
 // Whether `code` is selected by --select/--ignore style prefixes ("PTL5", "PTL503", "ALL").
 bool RuleSelected(std::string_view code, const std::vector<std::string>& select,
                   const std::vector<std::string>& ignore);
+
+// Checks one --select / --ignore / per-file-ignores entry: "ALL", a rule
+// code ("PTL503") or a prefix of one ("PTL", "PTL5", "PTL50"), in any case.
+// Returns "" when it selects something, else the reason with the closest
+// real code or prefix, as ruff does: "unknown rule code or prefix `PTL999`
+// (closest: `PTL702`; see `ptlint rule --all`)". A typo must not quietly
+// select nothing and report a clean project.
+std::string RuleSelectorError(std::string_view selector);
+
+// The closest real code or prefix to `selector` (edit distance with
+// transpositions; ties go to the same length, then the nearest number).
+std::string ClosestRuleSelector(std::string_view selector);
 
 }  // namespace ptlint
 

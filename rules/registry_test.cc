@@ -33,7 +33,10 @@ TEST(RuleRegistry, EveryRuleHasDocumentationAndEveryDocARule) {
 // SARIF helpUri and LSP codeDescription link to rules/<module>/<code>_<name>.md:
 // each such file exists in the source tree and is named after its rule.
 TEST(RuleRegistry, DocumentationUrlsNameRealFiles) {
-  const std::string base = std::string(PTLINT_DOCS_URL) + "rules/";
+  std::string readme = ToolDocumentationUrl();
+  ASSERT_GE(readme.size(), 9u);
+  ASSERT_EQ(readme.substr(readme.size() - 9), "README.md") << readme;
+  const std::string base = readme.substr(0, readme.size() - 9) + "rules/";
   for (const Rule* rule : AllRules()) {
     std::string url = RuleDocumentationUrl(rule->info().code);
     ASSERT_EQ(url.rfind(base, 0), 0u) << url;
@@ -46,6 +49,35 @@ TEST(RuleRegistry, DocumentationUrlsNameRealFiles) {
     EXPECT_EQ(stem, want);
   }
   EXPECT_EQ(RuleDocumentationUrl("PTL999"), base);
+}
+
+// SARIF's informationUri: a real page. Without a published URL it is the
+// README of the source tree the binary was built from, which must exist.
+TEST(RuleRegistry, ToolDocumentationUrlIsReal) {
+  std::string url = ToolDocumentationUrl();
+  EXPECT_EQ(url.find("invalid"), std::string::npos) << url;
+  if (url.rfind("file://", 0) == 0) {
+    EXPECT_TRUE(std::filesystem::exists(url.substr(7))) << url;
+  } else {
+    EXPECT_EQ(url.rfind("https://", 0), 0u) << url;
+  }
+}
+
+// --select / --ignore entries: codes, prefixes, ALL; anything else is an
+// error naming the closest real code or prefix.
+TEST(RuleRegistry, RuleSelectorsAreValidatedWithTheClosestCode) {
+  for (const char* ok : {"ALL", "all", "PTL", "PTL5", "PTL50", "PTL503", "ptl204"}) {
+    EXPECT_EQ(RuleSelectorError(ok), "") << ok;
+  }
+  for (const char* bad : {"PTL999", "PTL8", "PTL2O1", "PLT201", "E501", "PTL5033", ""}) {
+    EXPECT_NE(RuleSelectorError(bad), "") << bad;
+  }
+  EXPECT_EQ(ClosestRuleSelector("PTL2O1"), "PTL201");
+  EXPECT_EQ(ClosestRuleSelector("PLT201"), "PTL201");
+  EXPECT_EQ(ClosestRuleSelector("PTL5033"), "PTL503");
+  EXPECT_EQ(ClosestRuleSelector("PTL999"), "PTL702");
+  EXPECT_EQ(ClosestRuleSelector("ptl8"), "PTL7");
+  EXPECT_NE(RuleSelectorError("PTL999").find("`PTL702`"), std::string::npos) << RuleSelectorError("PTL999");
 }
 
 TEST(RuleRegistry, FindRuleIsCaseInsensitive) {

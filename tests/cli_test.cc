@@ -228,3 +228,161 @@ TEST(Cli, ConfigExcludeAndPerFileIgnores) {
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs ptlint in `dir` through the shell (for configs found from the cwd).
+ProcessOutput RunIn(const fs::path& dir, const std::string& args) {
+  auto r = RunProcess({"/bin/sh", "-c", "cd '" + dir.string() + "' && exec '" + kPtlint + "' " + args});
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? r.value() : ProcessOutput{};
+}
+
+fs::path FreshProject(const std::string& name) {
+  fs::path root = fs::path(PTLINT_BINARY_DIR) / name;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  return root;
+}
+
+const char kSavesModule[] =
+    "import torch\n\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.fc = torch.nn.Linear(2, 2)\n\n\nmodel = Net()\ntorch.save(model, \"out.pt\")\n";
+
+// A typo in --select used to select nothing and print "All checks passed"
+// with exit 0: now it is a usage error naming the closest real code (ruff).
+TEST(Cli, UnknownRuleCodesAreUsageErrors) {
+  fs::path root = FreshProject("cli_select_typo");
+  std::ofstream(root / "train.py") << kSavesModule;
+  auto typo = RunIn(root, "check . --select PTL999");
+  EXPECT_EQ(typo.exit_code, 2) << typo.out;
+  EXPECT_NE(typo.err.find("`PTL999`"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("closest: `PTL702`"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.out.find("All checks passed"), std::string::npos) << typo.out;
+  auto ignore = RunIn(root, "check . --ignore=PLT7");
+  EXPECT_EQ(ignore.exit_code, 2);
+  EXPECT_NE(ignore.err.find("closest: `PTL7`"), std::string::npos) << ignore.err;
+  // Good selectors still work, in any order with paths, repeated or joined.
+  auto ok = RunIn(root, "check --select PTL7 . --select PTL6,PTL5 --output-format concise");
+  EXPECT_EQ(ok.exit_code, 1) << ok.err;
+  EXPECT_NE(ok.out.find("PTL701"), std::string::npos) << ok.out;
+  EXPECT_EQ(RunIn(root, "check . --select ALL --ignore PTL7").exit_code, 0);
+
+  // The same typo in the config: exit 2, naming the file, the key and the closest code.
+  std::ofstream(root / "pyproject.toml") << "[tool.ptlint]\nselect = [\"PTL7\", \"PTL2O1\"]\n";
+  auto config = RunIn(root, "check .");
+  EXPECT_EQ(config.exit_code, 2) << config.out;
+  EXPECT_NE(config.err.find("pyproject.toml: [tool.ptlint] select"), std::string::npos) << config.err;
+  EXPECT_NE(config.err.find("closest: `PTL201`"), std::string::npos) << config.err;
+  std::ofstream(root / "pyproject.toml") << "[tool.ptlint]\nignore = [\"PTL8\"]\n";
+  EXPECT_EQ(RunIn(root, "check .").exit_code, 2);
+  std::ofstream(root / "pyproject.toml") << "[tool.ptlint.per-file-ignores]\n\"train.py\" = [\"PTL77\"]\n";
+  auto per_file = RunIn(root, "check .");
+  EXPECT_EQ(per_file.exit_code, 2);
+  EXPECT_NE(per_file.err.find("per-file-ignores"), std::string::npos) << per_file.err;
+  // The language server refuses it before it starts, too.
+  auto lsp = RunIn(root, "lsp --select PTL999 </dev/null");
+  EXPECT_EQ(lsp.exit_code, 2);
+  EXPECT_NE(lsp.err.find("closest: `PTL702`"), std::string::npos) << lsp.err;
+}
+
+// `--format` and `--output-format` on every command (ruff spells it
+// --output-format; inspect and classes used to take only --format).
+TEST(Cli, BothFormatSpellingsOnEveryCommand) {
+  fs::path root = FreshProject("cli_format_spellings");
+  std::ofstream(root / "train.py") << kSavesModule;
+  for (const char* flag : {"--format", "--output-format"}) {
+    for (const std::string& cmd : std::vector<std::string>{"check .", "classes .",
+                                                           "inspect " + Fixture("seed/model_with_custom.pt")}) {
+      const std::string fmt = "json";
+      auto r = RunIn(root, cmd + " " + flag + " " + fmt);
+      EXPECT_LE(r.exit_code, 1) << cmd << " " << flag << ": " << r.err;
+      EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << cmd << " " << flag;
+      auto eq = RunIn(root, cmd + " " + flag + "=" + fmt);
+      EXPECT_EQ(eq.out, r.out) << cmd << " " << flag << "=";
+    }
+  }
+}
+
+// Typos and malformed values are usage errors with a message (exit 2), not
+// silence, and not atoi's 0.
+TEST(Cli, MalformedOptionsSayWhatIsWrong) {
+  fs::path root = FreshProject("cli_malformed_options");
+  std::ofstream(root / "train.py") << kSavesModule;
+  auto typo = RunIn(root, "check . --output-formats json");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("--output-formats"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("did you mean --output-format?"), std::string::npos) << typo.err;
+  auto bad_format = RunIn(root, "check . --output-format xml");
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_NE(bad_format.err.find("xml"), std::string::npos) << bad_format.err;
+  EXPECT_EQ(RunIn(root, "inspect --format yaml " + Fixture("seed/model_with_custom.pt")).exit_code, 2);
+  EXPECT_EQ(RunIn(root, "classes . --format yaml").exit_code, 2);
+  for (const char* poll : {"--poll-interval abc", "--poll-interval=12ms", "--poll-interval -1", "--poll-interval"}) {
+    auto r = RunIn(root, std::string("lsp ") + poll + " </dev/null");
+    EXPECT_EQ(r.exit_code, 2) << poll;
+    EXPECT_NE(r.err.find("--poll-interval"), std::string::npos) << poll << ": " << r.err;
+  }
+  auto level = RunIn(root, "lsp --log-level loud </dev/null");
+  EXPECT_EQ(level.exit_code, 2);
+  EXPECT_NE(level.err.find("loud"), std::string::npos) << level.err;
+  auto bind = RunIn(root, "check . --bind ckpt.pt");
+  EXPECT_EQ(bind.exit_code, 2);
+  EXPECT_NE(bind.err.find("CKPT=pkg.module.Class"), std::string::npos) << bind.err;
+  // A well-formed lsp command line gets to the server (EOF without shutdown: 1).
+  EXPECT_EQ(RunIn(root, "lsp --stdio --poll-interval 250 --log-level info </dev/null").exit_code, 1);
+  auto help = RunIn(root, "check --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--output-format,--format"), std::string::npos) << help.out;
+}
+
+// SARIF declares columnKind utf16CodeUnits: a column after non-ASCII text
+// (2-byte é, 4-byte emoji = 2 UTF-16 units) is counted in UTF-16 code units,
+// not bytes; JSON keeps byte columns. Checked against Python's own UTF-16.
+TEST(Cli, SarifColumnsAreUtf16CodeUnits) {
+  fs::path root = FreshProject("cli_sarif_utf16");
+  std::string source = kSavesModule;
+  source.replace(source.find("torch.save(model"), 0, "label = \"h\xc3\xa9llo \xf0\x9f\x98\x80\"; ");
+  std::ofstream(root / "train.py", std::ios::binary) << source;
+  auto json = RunIn(root, "check . --select PTL701 --output-format json");
+  auto sarif = RunIn(root, "check . --select PTL701 --output-format sarif");
+  ASSERT_EQ(json.exit_code, 1) << json.err;
+  ASSERT_EQ(sarif.exit_code, 1) << sarif.err;
+  auto j = nlohmann::json::parse(json.out);
+  auto s = nlohmann::json::parse(sarif.out);
+  ASSERT_EQ(j["diagnostics"].size(), 1u);
+  EXPECT_EQ(s["runs"][0]["columnKind"], "utf16CodeUnits");
+  int line = j["diagnostics"][0]["location"]["line"];
+  int byte_col = j["diagnostics"][0]["location"]["column"];
+  int byte_end = j["diagnostics"][0]["location"]["end_column"];
+  const auto& region = s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+  const char* check = R"PY(
+import sys
+line = open(sys.argv[1], encoding="utf-8").read().split("\n")[int(sys.argv[2]) - 1]
+def u16(byte_col):
+    return len(line.encode("utf-8")[:byte_col - 1].decode("utf-8").encode("utf-16-le")) // 2 + 1
+start, end = u16(int(sys.argv[3])), u16(int(sys.argv[4]))
+units = line.encode("utf-16-le")
+assert units[2 * (start - 1):].decode("utf-16-le").startswith("torch.save("), line
+print(start, end)
+)PY";
+  auto py = RunProcess({PTLINT_PYTHON, "-c", check, (root / "train.py").string(), std::to_string(line),
+                        std::to_string(byte_col), std::to_string(byte_end)});
+  ASSERT_TRUE(py.ok());
+  ASSERT_EQ(py->exit_code, 0) << py->err;
+  int want_start = 0, want_end = 0;
+  ASSERT_EQ(std::sscanf(py->out.c_str(), "%d %d", &want_start, &want_end), 2) << py->out;
+  EXPECT_LT(want_start, byte_col);  // the test means something: bytes and units differ here
+  EXPECT_EQ(region["startColumn"], want_start) << region.dump();
+  EXPECT_EQ(region["endColumn"], want_end) << region.dump();
+  // informationUri is real: the README the docs base names exists (or a published https URL).
+  std::string info = s["runs"][0]["tool"]["driver"]["informationUri"];
+  EXPECT_EQ(info.find("invalid"), std::string::npos) << info;
+  if (info.rfind("file://", 0) == 0) EXPECT_TRUE(fs::exists(info.substr(7))) << info;
+}
+
+}  // namespace
+}  // namespace ptlint

@@ -1,8 +1,8 @@
 """Writes a checkpoint in Lightning's layout with real torch.save.
 
 Lightning is not packaged in Debian, so the rule cases that need a `.ckpt`
-write its layout (CheckpointConnector.dump_checkpoint, see
-../shared/research/checkpoint-formats-and-load-failures.md 4.1) from a plain
+write its layout (the dict Lightning's CheckpointConnector.dump_checkpoint
+builds: epoch, global_step, state_dict, optimizer_states, hyper_parameters, ...) from a plain
 nn.Module that registers the same state as the project's LightningModule.
 `hyper_parameters` is an AttributeDict (a dict subclass pickled by reference
 to lightning.fabric.utilities.data.AttributeDict), as save_hyperparameters()

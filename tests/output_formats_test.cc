@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "render/report_formats.h"
+#include "rules/registry.h"
 #include "tests/rule_cases.h"
 
 namespace ptlint::rule_cases {
@@ -169,8 +170,18 @@ void PrintTo(const FormatGolden& g, std::ostream* os) { *os << g.file; }
 
 class OutputFormats : public ::testing::TestWithParam<FormatGolden> {};
 
+// SARIF links to the docs of the tree the binary was built from (file://
+// <checkout>/ unless PTLINT_PUBLISHED_URL is set): the golden holds a fixed
+// base instead, so it does not depend on where the checkout is.
+std::string NormalizeDocsUrl(std::string s) {
+  std::string readme = ToolDocumentationUrl();
+  const std::string base = readme.substr(0, readme.size() - std::string("README.md").size());
+  for (size_t p; (p = s.find(base)) != std::string::npos;) s.replace(p, base.size(), "file:///ptlint/");
+  return s;
+}
+
 TEST_P(OutputFormats, MatchesGolden) {
-  std::string actual = NormalizeVersion(Render(GetParam().format));
+  std::string actual = NormalizeDocsUrl(NormalizeVersion(Render(GetParam().format)));
   ExpectGolden(fs::path(PTLINT_SOURCE_DIR) / "tests" / "golden" / "formats" / GetParam().file, actual);
 }
 
@@ -205,3 +216,98 @@ TEST(OutputFormatsSharedSet, CoversTheCases) {
 
 }  // namespace
 }  // namespace ptlint::rule_cases
+
+namespace ptlint {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bytes an attacker controls reach every format: a checkpoint's file name
+// (newline, ESC, a byte that is not UTF-8) and a pickled GLOBAL's names (NUL,
+// ESC and BEL sequences, the C1 control CSI). Each format must stay valid for
+// a real parser (Python's json and xml.etree, strict UTF-8), keep one finding
+// per line where it is line-based, and let no control byte through to a
+// terminal or a CI log.
+TEST(OutputFormatsHostileBytes, EveryFormatStaysValidAndInert) {
+  fs::path dir = fs::path(PTLINT_BINARY_DIR) / "hostile_bytes_formats";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "project");
+  const std::string name = std::string("bad\nname\x1b[2J\xff.pt");
+  // GLOBAL (protocol 2): "c" module "\n" name "\n", then EMPTY_TUPLE REDUCE STOP.
+  static const char kPickle[] = "\x80\x02" "c" "os\0evil\x1b[31m\xc2\x9b\xc3\xa9\n" "sys\x1b]0;pwned\x07tem\n" ")R.";
+  const std::string pickle(kPickle, sizeof kPickle - 1);
+  std::ofstream(dir / "project" / name, std::ios::binary) << pickle;
+  const char* formats[] = {"concise", "full", "json", "sarif", "github", "junit"};
+  for (const char* f : formats) {
+    auto r = RunProcess({"/bin/sh", "-c",
+                         "cd '" + (dir / "project").string() + "' && exec '" + PTLINT_BINARY_DIR +
+                             "/ptlint' check . --output-format " + f + " -o '" + (dir / f).string() + "'"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 1) << f << ": " << r->err;
+  }
+  // `inspect` prints the same names: its text goes to a terminal too.
+  for (const char* f : {"text", "json"}) {
+    auto r = RunProcess({"/bin/sh", "-c",
+                         "cd '" + (dir / "project").string() + "' && exec '" + PTLINT_BINARY_DIR +
+                             "/ptlint' inspect . --format " + f + " > '" + (dir / (std::string("inspect.") + f)).string() + "'"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_LE(r->exit_code, 1) << f << ": " << r->err;
+  }
+  const char* validator = R"PY(
+import json, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+def text(f):
+    return open(f"{d}/{f}", "rb").read().decode("utf-8")   # strict: invalid UTF-8 raises
+def inert(f, s, allowed="\n\t"):
+    for ch in s:
+        o = ord(ch)
+        assert not ((o < 0x20 and ch not in allowed) or o == 0x7f or 0x80 <= o <= 0x9f), f"{f}: control {o:#x}"
+report = json.loads(text("json"))
+diags = report["diagnostics"]
+assert len(diags) >= 1
+n = len(diags)
+path = diags[0]["location"]["path"]
+assert path == "bad\nname\x1b[2J\\xFF.pt", repr(path)      # JSON escapes controls itself
+assert any("\x00" in x["message"] and "\x1b" in x["message"] for x in diags), "global name lost"
+sarif = json.loads(text("sarif"))
+results = sarif["runs"][0]["results"]
+assert len(results) == n
+uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+assert uri == "bad%0Aname%1B%5B2J%FF.pt", uri
+concise = text("concise")
+inert("concise", concise)
+lines = concise.splitlines()
+assert len(lines) == n + 1, lines                          # one line a finding, then the summary
+assert all(l.startswith("bad\\x0Aname\\x1B[2J\\xFF.pt: PTL") for l in lines[:n]), lines
+assert "os\\x00evil\\x1B[31m\\u009B\u00e9" in concise, concise
+full = text("full")
+inert("full", full)
+for l in full.splitlines():                                 # a line at column 0 starts a finding
+    assert l == "" or l.startswith((" ", "\t", "bad\\x0Aname", "Found ")), repr(l)
+github = text("github")
+inert("github", github)
+glines = github.splitlines()
+assert len(glines) == n, glines
+for l in glines:
+    assert l.startswith(("::error file=", "::warning file=", "::notice file=")), l
+    props = l.split("::")[1]
+    assert props.count("file=bad%0Aname\\x1B[2J\\xFF.pt") == 1, props
+root = ET.fromstring(text("junit").encode("utf-8"))
+cases = root.findall(".//testcase")
+assert len(cases) == n
+assert cases[0].get("file") == "bad\nname\\x1B[2J\\xFF.pt", repr(cases[0].get("file"))
+inert("junit", text("junit"))
+inspect = text("inspect.text")
+inert("inspect", inspect)
+assert inspect.startswith("bad\\x0Aname\\x1B[2J\\xFF.pt\n"), inspect
+assert "os\\x00evil\\x1B[31m" in inspect, inspect
+json.loads(text("inspect.json"))
+print("ok", n)
+)PY";
+  auto v = RunProcess({PTLINT_PYTHON, "-c", validator, dir.string()});
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->exit_code, 0) << v->out << v->err;
+}
+
+}  // namespace
+}  // namespace ptlint

@@ -30,6 +30,9 @@ function expand(value: string): string {
 
 function serverExecutable(): Executable {
   const config = vscode.workspace.getConfiguration('ptlint');
+  // In an untrusted workspace VS Code already ignores the workspace's values
+  // of ptlint.path and ptlint.args (capabilities.untrustedWorkspaces.
+  // restrictedConfigurations in package.json); what is left is the user's.
   const command = expand(config.get<string>('path', 'ptlint') || 'ptlint');
   const extra = config.get<string[]>('args', []).map(expand);
   // No `transport` field: the client would append `--stdio` after the user's
@@ -41,8 +44,53 @@ function serverExecutable(): Executable {
   };
 }
 
+/**
+ * The executable lies inside a workspace folder (a user setting such as
+ * `${workspaceFolder}/build/ptlint`, or a relative path): in an untrusted
+ * workspace that would run a program the workspace supplied, as clangd also
+ * refuses to do.
+ */
+function insideWorkspace(command: string): boolean {
+  if (!command.includes('/') && !command.includes('\\')) return false;  // looked up on PATH
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const resolved = path.resolve(folders[0]?.uri.fsPath ?? process.cwd(), command);
+  return folders.some((f) => {
+    const rel = path.relative(f.uri.fsPath, resolved);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  });
+}
+
+/**
+ * Whether this workspace is a ptlint project: activation by
+ * `workspaceContains:**\/pyproject.toml` is only a hint (every Python project
+ * has one), so the server starts for a ptlint.toml, a checkpoint, a
+ * pyproject.toml with a [tool.ptlint] table, or an open Python file.
+ */
+async function isPtlintWorkspace(): Promise<boolean> {
+  if (vscode.workspace.textDocuments.some((d) => d.languageId === 'python')) return true;
+  const exclude = '**/{node_modules,.git,.venv,venv}/**';
+  const found = await vscode.workspace.findFiles('**/{ptlint.toml,*.pt,*.pth,*.ckpt,*.safetensors}', exclude, 1);
+  if (found.length > 0) return true;
+  for (const uri of await vscode.workspace.findFiles('**/pyproject.toml', exclude, 20)) {
+    try {
+      const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+      if (/^\s*\[tool\.ptlint[\].]/m.test(text)) return true;
+    } catch {
+      // Unreadable: not evidence either way.
+    }
+  }
+  return false;
+}
+
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const executable = serverExecutable();
+  if (!vscode.workspace.isTrusted && insideWorkspace(executable.command)) {
+    void vscode.window.showWarningMessage(
+      `ptlint: not starting \`${executable.command}\`: it is inside this workspace, which is not trusted. ` +
+        'Trust the workspace, or point "ptlint.path" at an executable outside it.',
+    );
+    return;
+  }
   const serverOptions: ServerOptions = { run: executable, debug: executable };
 
   outputChannel ??= vscode.window.createOutputChannel('ptlint', { log: true });
@@ -99,8 +147,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await startClient(context);
       }
     }),
+    // Trust changes which values of ptlint.path / ptlint.args count.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await stopClient();
+      await startClient(context);
+    }),
   );
-  await startClient(context);
+  if (await isPtlintWorkspace()) {
+    await startClient(context);
+    return;
+  }
+  // Activated by a pyproject.toml without [tool.ptlint]: wait for Python.
+  const waiting = vscode.workspace.onDidOpenTextDocument(async (doc) => {
+    if (doc.languageId !== 'python' || client) return;
+    waiting.dispose();
+    await startClient(context);
+  });
+  context.subscriptions.push(waiting);
 }
 
 export async function deactivate(): Promise<void> {
