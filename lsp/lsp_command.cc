@@ -78,6 +78,7 @@ int RunLspCommand(const std::vector<std::string>& args, std::istream& in, std::o
     std::cin.tie(nullptr);
     out.flush();
     ::signal(SIGPIPE, SIG_IGN);
+    options.exit_when_input_ends = true;
     lsp::FdTransport transport(STDIN_FILENO, STDOUT_FILENO);
     lsp::Server server(transport, options);
     return server.Run();
