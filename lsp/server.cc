@@ -321,7 +321,7 @@ int Server::Impl::Run() {
     if (options_.exit_when_input_ends) {
       // The client is gone: nothing the main loop still computes can reach
       // it. If the loop has not ended within 1 s, end the process.
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      for (int i = 0; i < 100 && !*loop_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       if (!*loop_done) std::_Exit(*shutdown_seen ? 0 : 1);
     }
   });
