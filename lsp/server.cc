@@ -727,14 +727,19 @@ void Server::Impl::MarkDirty(bool now) {
 // reload, exit, or the end of input. Requests are not in it: they wait for a
 // consistent state, which stopping would only delay.
 bool Server::Impl::NewerInputWaits() {
-  return events_->Any([](const Event& e) {
+  // Edits stop an analysis only while its oldest unseen change is young:
+  // with keys arriving faster than one step, yielding every time would
+  // starve the diagnostics (what the max-wait is for).
+  bool edits_stop = Clock::now() - dirty_since_ < std::chrono::milliseconds(2 * std::max(options_.debounce_max_ms, 1));
+  return events_->Any([edits_stop](const Event& e) {
     if (e.kind == Event::kEof) return true;
     if (e.kind != Event::kMessage || !e.message.is_object()) return false;
     auto m = e.message.find("method");
     if (m == e.message.end() || !m->is_string()) return false;
     const std::string& method = m->get_ref<const std::string&>();
-    return method == "textDocument/didChange" || method == "textDocument/didOpen" ||
-           method == "textDocument/didClose" || method == "exit" || method == "shutdown";
+    if (method == "exit" || method == "shutdown") return true;
+    return edits_stop && (method == "textDocument/didChange" || method == "textDocument/didOpen" ||
+                          method == "textDocument/didClose");
   });
 }
 
