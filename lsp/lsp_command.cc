@@ -1,5 +1,10 @@
 #include "lsp/lsp_command.h"
 
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
 #include "lsp/server.h"
 #include "lsp/transport.h"
 #include "rules/lint.h"
@@ -63,6 +68,20 @@ int RunLspCommand(const std::vector<std::string>& args, std::istream& in, std::o
     }
     err << "ptlint lsp: unknown option " << a << "\n" << kUsage;
     return 2;
+  }
+  if (&in == &std::cin && &out == &std::cout) {
+    // The process's stdio: raw descriptors. Through iostreams, std::cin is
+    // tied to std::cout, so each read on the reader thread flushed cout
+    // outside the write lock, racing the main thread's flush: a response
+    // could go out twice. A client that closes its end must not kill us
+    // with SIGPIPE mid-write: EOF on stdin ends the session instead.
+    std::cin.tie(nullptr);
+    out.flush();
+    ::signal(SIGPIPE, SIG_IGN);
+    options.exit_when_input_ends = true;
+    lsp::FdTransport transport(STDIN_FILENO, STDOUT_FILENO);
+    lsp::Server server(transport, options);
+    return server.Run();
   }
   lsp::StreamTransport transport(in, out);
   lsp::Server server(transport, options);

@@ -55,6 +55,14 @@ class EventQueue {
     events_.pop_front();
     return e;
   }
+  // Does a queued event satisfy `match`?
+  bool Any(const std::function<bool(const Event&)>& match) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Event& e : events_) {
+      if (match(e)) return true;
+    }
+    return false;
+  }
 
  private:
   std::mutex mutex_;
@@ -200,8 +208,9 @@ class Server::Impl {
   void OnCheckpointRead(Event& e);
   void MarkDirty(bool now);
   bool AnalysisReady() const;
-  void RunAnalysis();
-  void RunAnalysisUnguarded();
+  void RunAnalysis(bool cancellable = false);
+  void RunAnalysisUnguarded(bool cancellable);
+  bool NewerInputWaits();
   void Publish();
   void AnswerParked();
   void Poll();
@@ -211,6 +220,7 @@ class Server::Impl {
   json PullWorkspace(const json& params);
   json DiagnosticsFor(const std::string& path);
   std::map<std::string, std::vector<json>> DiagnosticsByPath();
+  bool IsTextTarget(const std::string& path) const;
   DiagnosticContext Context() const;
   std::string PathOf(const json& params);
 
@@ -228,6 +238,7 @@ class Server::Impl {
   bool shutdown_ = false;
   bool exit_ = false;
   int exit_code_ = 1;
+  std::shared_ptr<std::atomic<bool>> loop_done_, shutdown_seen_;  // shared with the reader
   int outgoing_id_ = 0;
 
   // Client capabilities.
@@ -242,6 +253,7 @@ class Server::Impl {
   // Scheduling.
   bool dirty_ = false;
   Clock::time_point analysis_deadline_{};
+  Clock::time_point dirty_since_{};  // the first change the pending analysis has not seen
   std::set<std::string> in_flight_;
   Clock::time_point reads_since_{};
   std::optional<Clock::time_point> poll_deadline_;
@@ -253,6 +265,10 @@ class Server::Impl {
   // What was published, per absolute path (serialised diagnostics).
   std::map<std::string, std::string> published_;
   std::map<std::string, std::vector<json>> current_;
+  // Whole-checkpoint findings with no load site and no config file to show
+  // them on: sent as window/logMessage when they change.
+  std::vector<std::string> unplaced_;
+  std::vector<std::string> logged_unplaced_;
 };
 
 Server::Server(Transport& transport, ServerOptions options)
@@ -266,7 +282,10 @@ int Server::Impl::Run() {
   std::thread worker_thread([w = worker_] { w->Loop(); });
 
   auto reader_done = std::make_shared<std::atomic<bool>>(false);
-  std::thread reader([this, events = events_, cancelled = cancelled_, reader_done] {
+  loop_done_ = std::make_shared<std::atomic<bool>>(false);
+  shutdown_seen_ = std::make_shared<std::atomic<bool>>(false);
+  std::thread reader([this, events = events_, cancelled = cancelled_, reader_done, loop_done = loop_done_,
+                      shutdown_seen = shutdown_seen_] {
     std::string body;
     while (true) {
       Transport::ReadResult r = transport_.Read(&body);
@@ -299,6 +318,12 @@ int Server::Impl::Run() {
     Event eof;
     eof.kind = Event::kEof;
     events->Push(std::move(eof));
+    if (options_.exit_when_input_ends) {
+      // The client is gone: nothing the main loop still computes can reach
+      // it. If the loop has not ended within 1 s, end the process.
+      for (int i = 0; i < 100 && !*loop_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!*loop_done) std::_Exit(*shutdown_seen ? 0 : 1);
+    }
   });
 
   while (!exit_) {
@@ -330,7 +355,7 @@ int Server::Impl::Run() {
     Clock::time_point now = Clock::now();
     if (dirty_ && now >= analysis_deadline_ &&
         (AnalysisReady() || now >= reads_since_ + std::chrono::seconds(5))) {
-      RunAnalysis();
+      RunAnalysis(/*cancellable=*/true);
     }
     if (poll_deadline_ && now >= *poll_deadline_) {
       Poll();
@@ -338,6 +363,7 @@ int Server::Impl::Run() {
     }
   }
 
+  *loop_done_ = true;
   {
     std::lock_guard<std::mutex> lock(worker_->mutex);
     worker_->stop = true;
@@ -425,6 +451,7 @@ void Server::Impl::HandleRequest(const json& id, const std::string& method, cons
   }
   if (method == "shutdown") {
     shutdown_ = true;
+    *shutdown_seen_ = true;
     Reply(id, nullptr);
     return;
   }
@@ -564,6 +591,12 @@ json Server::Impl::Initialize(const json& params) {
     if (const json* d = Find(*opts, {"debounce"}); d && d->is_number_integer()) {
       options_.debounce_ms = std::max(0, d->get<int>());
     }
+    if (const json* d = Find(*opts, {"debounceMaxWait"}); d && d->is_number_integer()) {
+      options_.debounce_max_ms = std::max(0, d->get<int>());
+    }
+    if (const json* d = Find(*opts, {"maxDocumentBytes"}); d && d->is_number_integer() && d->get<int64_t>() > 0) {
+      options_.max_document_bytes = static_cast<size_t>(d->get<int64_t>());
+    }
     if (const json* a = Find(*opts, {"args"}); a && a->is_array()) {
       std::vector<std::string> args;
       for (const json& s : *a) {
@@ -629,6 +662,7 @@ void Server::Impl::LoadWorkspace(bool with_progress) {
     Notify("$/progress", {{"token", progress_token_},
                           {"value", {{"kind", "report"}, {"message", message}, {"percentage", percent}}}});
   };
+  workspace_.set_max_document_bytes(options_.max_document_bytes);
   auto loaded = workspace_.Load(root_, options_.overrides, progress);
   if (!loaded.ok()) {
     Log(0, loaded.error().message);
@@ -677,26 +711,59 @@ bool Server::Impl::AnalysisReady() const { return loaded_ && in_flight_.empty();
 
 void Server::Impl::MarkDirty(bool now) {
   if (!loaded_) return;
-  Clock::time_point t = Clock::now() + std::chrono::milliseconds(now ? 0 : options_.debounce_ms);
+  Clock::time_point n = Clock::now();
+  if (!dirty_) dirty_since_ = n;
+  Clock::time_point t = n + std::chrono::milliseconds(now ? 0 : options_.debounce_ms);
   if (!dirty_ || !now) analysis_deadline_ = t;
   if (now && t < analysis_deadline_) analysis_deadline_ = t;
+  // A trailing debounce alone never fires while keys come faster than it:
+  // the analysis runs at the latest debounce_max_ms after the first change.
+  Clock::time_point latest = dirty_since_ + std::chrono::milliseconds(std::max(options_.debounce_max_ms, 0));
+  if (analysis_deadline_ > latest) analysis_deadline_ = latest;
   dirty_ = true;
+}
+
+// Input that makes a running analysis stale or moot: an edit, a close, a
+// reload, exit, or the end of input. Requests are not in it: they wait for a
+// consistent state, which stopping would only delay.
+bool Server::Impl::NewerInputWaits() {
+  // Edits stop an analysis only while its oldest unseen change is young:
+  // with keys arriving faster than one step, yielding every time would
+  // starve the diagnostics (what the max-wait is for).
+  bool edits_stop = Clock::now() - dirty_since_ < std::chrono::milliseconds(2 * std::max(options_.debounce_max_ms, 1));
+  return events_->Any([edits_stop](const Event& e) {
+    if (e.kind == Event::kEof) return true;
+    if (e.kind != Event::kMessage || !e.message.is_object()) return false;
+    auto m = e.message.find("method");
+    if (m == e.message.end() || !m->is_string()) return false;
+    const std::string& method = m->get_ref<const std::string&>();
+    if (method == "exit" || method == "shutdown") return true;
+    return edits_stop && (method == "textDocument/didChange" || method == "textDocument/didOpen" ||
+                          method == "textDocument/didClose");
+  });
 }
 
 // An analysis that throws (a bug, or bytes nobody foresaw) must cost one
 // round of diagnostics, never the server: the editor keeps its session.
-void Server::Impl::RunAnalysis() {
+void Server::Impl::RunAnalysis(bool cancellable) {
   try {
-    RunAnalysisUnguarded();
+    RunAnalysisUnguarded(cancellable);
   } catch (const std::exception& e) {
     dirty_ = false;
     Log(0, std::string("analysis failed (please report it): ") + e.what());
   }
 }
 
-void Server::Impl::RunAnalysisUnguarded() {
+void Server::Impl::RunAnalysisUnguarded(bool cancellable) {
   auto t0 = Clock::now();
-  workspace_.Analyze();
+  // The main loop's analysis yields to newer input (checked between
+  // documents and files); a hover or code action's flush must finish.
+  if (!workspace_.Analyze(cancellable ? std::function<bool()>([this] { return NewerInputWaits(); })
+                                      : std::function<bool()>())) {
+    Log(1, "analysis superseded by newer input after " +
+               std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) + " ms");
+    return;  // still dirty: the loop handles the input, then analyses again
+  }
   dirty_ = false;
   bool first = !analysed_once_;
   analysed_once_ = true;
@@ -722,28 +789,91 @@ DiagnosticContext Server::Impl::Context() const {
   return ctx;
 }
 
+// Where each finding is shown (lsp/PROTOCOL.md, "Diagnostics"). Never on a
+// checkpoint: a client converts positions by reading the document, and for
+// a file it has not opened Neovim reads all of it (a 377 MB state dict froze
+// the editor on every publish). A finding about a checkpoint as a whole goes
+// to the torch.load sites that read it, else to the project config file,
+// else to the log (window/logMessage) only.
 std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
   std::map<std::string, std::vector<json>> by_path;
+  std::set<std::string> seen;  // path + serialised diagnostic: one copy per place
+  unplaced_.clear();
   DiagnosticContext ctx = Context();
+  auto add = [&](const std::string& path, const Diagnostic& d) {
+    json lsp = ToLspDiagnostic(d, ctx);
+    if (seen.insert(path + "\n" + SafeDump(lsp)).second) by_path[path].push_back(std::move(lsp));
+  };
+  const auto& skipped = workspace_.skipped_documents();
+  const ProjectAnalysis& project = workspace_.project();
+  std::string config;
+  for (const std::string& c : workspace_.ConfigFiles()) {
+    if (config.empty() && fs::exists(c)) config = c;
+  }
   for (const Diagnostic& d : workspace_.diagnostics()) {
     std::string path = workspace_.Absolute(d.location.path);
-    by_path[path].push_back(ToLspDiagnostic(d, ctx));
-    // A finding on a source line about a checkpoint: the checkpoint gets it too.
-    if (d.location.line > 0 && !d.checkpoint.empty()) {
-      std::string cp = workspace_.Absolute(d.checkpoint);
-      if (cp != path) {
-        Diagnostic copy = d;
-        copy.location = SourceRange{d.checkpoint, 0, 0, 0, 0};
-        copy.related.insert(copy.related.begin(), RelatedLocation{d.location, "the source line it shows on"});
-        by_path[cp].push_back(ToLspDiagnostic(copy, ctx));
+    // An open document ptlint does not analyse shows why, not findings for
+    // a text it did not read.
+    if (skipped.count(path)) continue;
+    if (!IsTextTarget(path)) {
+      // A finding about the checkpoint as a whole.
+      std::string shown = d.location.path.empty() ? d.checkpoint : d.location.path;
+      Diagnostic moved = d;
+      moved.message = shown + ": " + d.message;
+      moved.related.insert(moved.related.begin(),
+                           RelatedLocation{SourceRange{d.location.path, 0, 0, 0, 0}, "the checkpoint"});
+      bool placed = false;
+      if (const AnalyzedCheckpoint* ac = workspace_.FindCheckpoint(path)) {
+        for (int s : ac->load_sites) {
+          if (s < 0 || static_cast<size_t>(s) >= project.call_sites.size()) continue;
+          const CallSite& site = project.call_sites[static_cast<size_t>(s)];
+          std::string site_path = workspace_.Absolute(site.path);
+          if (skipped.count(site_path) || !IsTextTarget(site_path)) continue;
+          moved.location = SourceRange{site.path, site.start.line, site.start.column, site.end.line,
+                                       site.end.column};
+          add(site_path, moved);
+          placed = true;
+        }
       }
+      if (!placed && !config.empty()) {
+        moved.location = SourceRange{config, 1, 1, 0, 0};
+        moved.message += " (no torch.load in the sources reads this file)";
+        add(config, moved);
+        placed = true;
+      }
+      if (!placed) unplaced_.push_back(d.code + " " + shown + ": " + d.message);
+      continue;
     }
+    // On a source line: there (the checkpoint is in its related information).
+    add(path, d);
+  }
+  for (const auto& [path, why] : skipped) {
+    json info = {{"range", {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}}},
+                 {"severity", 3},
+                 {"source", "ptlint"},
+                 {"message", why}};
+    by_path[path].push_back(std::move(info));
   }
   return by_path;
 }
 
+// May a diagnostic be published on `path`? Text the client can open cheaply:
+// an open document, an indexed Python file, the config, a small text file.
+bool Server::Impl::IsTextTarget(const std::string& path) const {
+  if (workspace_.IsCheckpoint(path)) return false;
+  if (workspace_.FindDocument(path) != nullptr) return true;
+  std::string ext = fs::path(path).extension().string();
+  return ext == ".py" || ext == ".pyi" || ext == ".toml" || ext == ".cfg" || ext == ".txt" || ext == ".ini";
+}
+
 void Server::Impl::Publish() {
   current_ = DiagnosticsByPath();
+  if (unplaced_ != logged_unplaced_) {
+    for (const std::string& text : unplaced_) {
+      Notify("window/logMessage", {{"type", 2}, {"message", "ptlint: " + text}});
+    }
+    logged_unplaced_ = unplaced_;
+  }
   if (pull_diagnostics_) {
     if (refresh_support_) CallClient("workspace/diagnostic/refresh", nullptr);
     return;

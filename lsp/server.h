@@ -26,7 +26,13 @@ namespace ptlint::lsp {
 struct ServerOptions {
   LintOverrides overrides;     // check options from the command line
   int debounce_ms = 50;        // re-lint this long after the last edit
+  int debounce_max_ms = 500;   // ... but at most this long after the first unanalysed edit
+  size_t max_document_bytes = 2u << 20;  // larger open documents are not analysed
   int poll_interval_ms = 2000; // mtime polling without client watchers (0: off)
+  // stdio: when input ends while the main loop is stuck in one long step
+  // (a parse is not interruptible), end the process after 1 s instead of
+  // waiting for it. Off for in-process tests (it would end the test).
+  bool exit_when_input_ends = false;
   bool chdir_to_root = true;   // report paths relative to the workspace root, as the CLI does
   std::ostream* log = nullptr; // human log (stderr)
   int log_level = 0;           // 0 error, 1 info, 2 debug

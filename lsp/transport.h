@@ -2,9 +2,17 @@
 // clangd's Transport.h). The server only sees whole message bodies; framing
 // lives here.
 //
-//  - StreamTransport: `Content-Length` framing over a pair of streams (stdio).
-//    Defensive: headers other than Content-Length are tolerated, a body over
-//    kMaxMessageBytes is skipped and reported, EOF ends the session.
+//  - FdTransport: `Content-Length` framing over raw file descriptors (stdio).
+//    `ptlint lsp` uses it: no iostream sits between the threads (std::cin is
+//    tied to std::cout, so every read on the reader thread flushed cout
+//    outside the write lock and a response could go out twice).
+//  - StreamTransport: the same framing over a pair of streams (tests).
+//  - FrameReader: the framing both share. Defensive: headers other than
+//    Content-Length are tolerated; a wrong, missing, negative or non-numeric
+//    Content-Length, garbage between messages and bodies over
+//    kMaxMessageBytes are reported (kBadFrame) and the reader resynchronises
+//    on the next `Content-Length: N` header line, which no JSON body can
+//    contain (JSON strings cannot hold a raw line break); EOF ends the session.
 //  - FakeTransport: an in-memory pair for tests: the test pushes bodies in and
 //    waits for what the server wrote.
 #ifndef PTLINT_LSP_TRANSPORT_H_
@@ -39,15 +47,58 @@ class Transport {
   virtual void Close() {}
 };
 
+// Splits a byte stream into message bodies (see the file comment).
+class FrameReader {
+ public:
+  // Reads up to `n` bytes into `buffer`, blocking until at least one is
+  // available; 0 at EOF (or on an error).
+  using Source = std::function<size_t(char* buffer, size_t n)>;
+  using ReadResult = Transport::ReadResult;
+  explicit FrameReader(Source source, size_t max_body = kMaxMessageBytes)
+      : source_(std::move(source)), max_body_(max_body) {}
+  Transport::ReadResult Read(std::string* body);
+
+ private:
+  bool Fill();  // appends what the source has; false at EOF
+  // Drops input up to the next complete `Content-Length: N` line (searching
+  // from `from`); false at EOF.
+  bool SeekHeader(size_t from);
+  // Position of the first complete Content-Length line in buf_[from, end)
+  // (npos if none yet); `resume` is where a later search must start again.
+  size_t FindHeader(size_t from, size_t* resume) const;
+  void Compact();
+
+  Source source_;
+  size_t max_body_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool seek_ = false;   // the last frame was bad: skip to the next header first
+  bool quiet_ = false;  // a bad frame was reported: its leftovers are skipped silently
+  bool eof_ = false;
+};
+
+class FdTransport : public Transport {
+ public:
+  FdTransport(int in_fd, int out_fd);
+  ReadResult Read(std::string* body) override { return reader_.Read(body); }
+  void Write(const nlohmann::json& message) override;
+
+ private:
+  int out_fd_;
+  FrameReader reader_;
+  std::mutex write_mutex_;
+};
+
 class StreamTransport : public Transport {
  public:
-  StreamTransport(std::istream& in, std::ostream& out) : in_(in), out_(out) {}
-  ReadResult Read(std::string* body) override;
+  StreamTransport(std::istream& in, std::ostream& out);
+  ReadResult Read(std::string* body) override { return reader_.Read(body); }
   void Write(const nlohmann::json& message) override;
 
  private:
   std::istream& in_;
   std::ostream& out_;
+  FrameReader reader_;
   std::mutex write_mutex_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -107,8 +108,9 @@ Result<bool> Workspace::Load(const std::string& root, const LintOverrides& overr
   }
   project_->has_source = !project_->python_files.empty();
 
-  // Open documents keep their unsaved text across a reload.
-  for (const auto& [path, doc] : documents_) ReplaceSource(path, doc.text);
+  // Open documents keep their unsaved text across a reload (at Analyze).
+  resite_.clear();
+  for (const auto& [path, doc] : documents_) pending_.insert(path);
 
   if (progress) progress("finding checkpoint call sites", 60);
   for (const auto& f : project_->index.files()) {
@@ -161,7 +163,12 @@ void Workspace::RefreshCallSites() {
 // Puts `text` in the index for `path`: an incremental whole-text update when
 // the file is indexed, AddFile when it is a new file under a source root.
 void Workspace::ReplaceSource(const std::string& path, std::string text) {
-  const IndexedFile* file = project_->index.FindFile(path);
+  // Not FindFile: it materialises a deferred tree (a full parse) that
+  // UpdateFile would then parse again.
+  const IndexedFile* file = nullptr;
+  for (const auto& f : project_->index.files()) {
+    if (f && f->info.path == path) file = f.get();
+  }
   if (file != nullptr) {
     if (file->parsed.source == text) return;
     const std::string& old = file->parsed.source;
@@ -181,8 +188,12 @@ void Workspace::ReplaceSource(const std::string& path, std::string text) {
     edit.old_end_point = PointAt(old, edit.old_end_byte);
     edit.new_end_point = PointAt(text, edit.new_end_byte);
     if (project_->index.UpdateFile(path, edit, std::move(text)).ok()) {
-      ExtractSites(*project_->index.FindFile(path));
+      ExtractSites(*file);
       call_sites_dirty_ = true;
+      // Sites elsewhere may name classes this file defines (receiver classes).
+      for (const auto& [p, sites] : sites_by_file_) {
+        if (p != path) resite_.insert(p);
+      }
     }
     return;
   }
@@ -214,7 +225,7 @@ void Workspace::Open(const std::string& path, std::string text, int version) {
   doc.path = path;
   doc.text = std::move(text);
   doc.version = version;
-  ReplaceSource(path, doc.text);
+  pending_.insert(path);
 }
 
 Result<bool> Workspace::Change(const std::string& path, const nlohmann::json& changes, int version,
@@ -225,75 +236,43 @@ Result<bool> Workspace::Change(const std::string& path, const nlohmann::json& ch
   }
   if (!changes.is_array()) return MakeError("lsp.bad-params", "contentChanges is not an array", "");
   Document& doc = it->second;
-  const bool indexed = project_->index.FindFile(path) != nullptr;
+  // Validate every change on a copy first: a bad one leaves the document as it was.
+  std::string text = doc.text;
   for (const nlohmann::json& change : changes) {
     if (!change.is_object() || !change.contains("text") || !change["text"].is_string()) {
       return MakeError("lsp.bad-params", "a content change without text", "");
     }
-    std::string inserted = change["text"].get<std::string>();
-    std::string new_text;
-    TSInputEdit edit{};
-    if (change.contains("range")) {
-      const nlohmann::json& r = change["range"];
-      auto num = [&](const char* a, const char* b) -> std::optional<uint32_t> {
-        if (!r.is_object() || !r.contains(a) || !r[a].is_object() || !r[a].contains(b) ||
-            !r[a][b].is_number_integer() || r[a][b].get<int64_t>() < 0) {
-          return std::nullopt;
-        }
-        return static_cast<uint32_t>(std::min<int64_t>(r[a][b].get<int64_t>(), UINT32_MAX));
-      };
-      auto sl = num("start", "line"), sc = num("start", "character");
-      auto el = num("end", "line"), ec = num("end", "character");
-      if (!sl || !sc || !el || !ec) return MakeError("lsp.bad-params", "a malformed change range", "");
-      size_t start = OffsetOf(doc.text, *sl, ByteColumn(LineOf(doc.text, *sl), *sc, encoding));
-      size_t end = OffsetOf(doc.text, *el, ByteColumn(LineOf(doc.text, *el), *ec, encoding));
-      // A line past the end means the end of the text.
-      if (*sl > 0 && LineOf(doc.text, *sl).empty() && start == doc.text.size()) start = doc.text.size();
-      if (end < start) std::swap(start, end);
-      edit.start_byte = static_cast<uint32_t>(start);
-      edit.old_end_byte = static_cast<uint32_t>(end);
-      edit.new_end_byte = static_cast<uint32_t>(start + inserted.size());
-      edit.start_point = PointAt(doc.text, start);
-      edit.old_end_point = PointAt(doc.text, end);
-      new_text = doc.text.substr(0, start) + inserted + doc.text.substr(end);
-      TSPoint ins = PointAt(inserted, inserted.size());
-      edit.new_end_point = ins.row == 0 ? TSPoint{edit.start_point.row, edit.start_point.column + ins.column}
-                                        : TSPoint{edit.start_point.row + ins.row, ins.column};
-    } else {
-      new_text = inserted;
-      edit.start_byte = 0;
-      edit.old_end_byte = static_cast<uint32_t>(doc.text.size());
-      edit.new_end_byte = static_cast<uint32_t>(new_text.size());
-      edit.start_point = {0, 0};
-      edit.old_end_point = PointAt(doc.text, doc.text.size());
-      edit.new_end_point = PointAt(new_text, new_text.size());
+    const std::string& inserted = change["text"].get_ref<const std::string&>();
+    if (!change.contains("range")) {
+      text = inserted;
+      continue;
     }
-    if (indexed) {
-      auto updated = project_->index.UpdateFile(path, edit, new_text);
-      if (!updated.ok()) {
-        doc.text = std::move(new_text);
-        ReplaceSource(path, doc.text);
-        continue;
+    const nlohmann::json& r = change["range"];
+    auto num = [&](const char* a, const char* b) -> std::optional<uint32_t> {
+      if (!r.is_object() || !r.contains(a) || !r[a].is_object() || !r[a].contains(b) ||
+          !r[a][b].is_number_integer() || r[a][b].get<int64_t>() < 0) {
+        return std::nullopt;
       }
-    }
-    doc.text = std::move(new_text);
+      return static_cast<uint32_t>(std::min<int64_t>(r[a][b].get<int64_t>(), UINT32_MAX));
+    };
+    auto sl = num("start", "line"), sc = num("start", "character");
+    auto el = num("end", "line"), ec = num("end", "character");
+    if (!sl || !sc || !el || !ec) return MakeError("lsp.bad-params", "a malformed change range", "");
+    size_t start = OffsetOf(text, *sl, ByteColumn(LineOf(text, *sl), *sc, encoding));
+    size_t end = OffsetOf(text, *el, ByteColumn(LineOf(text, *el), *ec, encoding));
+    if (end < start) std::swap(start, end);
+    text.replace(start, end - start, inserted);
   }
+  doc.text = std::move(text);
   doc.version = version;
-  if (indexed) {
-    if (const IndexedFile* f = project_->index.FindFile(path)) ExtractSites(*f);
-    // Sites elsewhere may name classes this file defines (receiver classes).
-    for (const auto& f : project_->index.files()) {
-      if (f && f->info.path != path && sites_by_file_.count(f->info.path)) ExtractSites(*f);
-    }
-    call_sites_dirty_ = true;
-  } else {
-    ReplaceSource(path, doc.text);
-  }
+  pending_.insert(path);
   return true;
 }
 
 void Workspace::Close(const std::string& path) {
   documents_.erase(path);
+  pending_.erase(path);
+  skipped_.erase(path);
   // Back to what is on disk.
   if (project_->index.FindFile(path) != nullptr) {
     auto disk = ReadDisk(path);
@@ -407,20 +386,73 @@ const AnalyzedCheckpoint* Workspace::FindCheckpoint(const std::string& path) con
   return nullptr;
 }
 
-const std::vector<Diagnostic>& Workspace::Analyze() {
+std::optional<std::string> WhyNotAnalysed(const std::string& text, size_t max_bytes) {
+  auto mib = [](size_t n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1 << 20));
+    return std::string(buf);
+  };
+  if (text.size() > max_bytes) {
+    return "ptlint does not analyse this document: it is " + mib(text.size()) + ", over the " +
+           mib(max_bytes) + " limit for open documents (initializationOptions.maxDocumentBytes)";
+  }
+  if (text.find('\0') != std::string::npos) {
+    return std::string("ptlint does not analyse this document: it holds NUL bytes, so it is binary, not Python");
+  }
+  size_t n = std::min<size_t>(text.size(), 64 << 10), control = 0;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') || c == 0x7f) ++control;
+  }
+  if (n > 0 && control * 100 > n) {
+    return std::string("ptlint does not analyse this document: ") + std::to_string(control) +
+           " of its first " + std::to_string(n) + " bytes are control characters, so it is binary, not Python";
+  }
+  return std::nullopt;
+}
+
+bool Workspace::Analyze(const std::function<bool()>& superseded) {
+  auto stop = [&] { return superseded && superseded(); };
   auto t0 = std::chrono::steady_clock::now();
+  // 1. Pending document texts into the index, one document at a time.
+  std::vector<std::string> pending(pending_.begin(), pending_.end());
+  for (const std::string& path : pending) {
+    auto doc = documents_.find(path);
+    pending_.erase(path);
+    if (doc == documents_.end()) continue;
+    if (auto why = WhyNotAnalysed(doc->second.text, max_document_bytes_)) {
+      skipped_[path] = *why;
+      continue;
+    }
+    skipped_.erase(path);
+    ReplaceSource(path, doc->second.text);
+    if (stop()) return false;
+  }
+  // 2. Call sites of the files that may name what changed.
+  std::vector<std::string> resite(resite_.begin(), resite_.end());
+  for (const std::string& path : resite) {
+    resite_.erase(path);
+    for (const auto& f : project_->index.files()) {
+      if (f && f->info.path == path) ExtractSites(*f);
+    }
+    call_sites_dirty_ = true;
+    if (stop()) return false;
+  }
   if (call_sites_dirty_) RefreshCallSites();
   timings_.call_sites_ms = MsSince(t0);
+  if (stop()) return false;
+  // 3. Link and lint (one step each: they are the analysis layer's).
   t0 = std::chrono::steady_clock::now();
   LinkProject(*project_);
   timings_.link_ms = MsSince(t0);
+  if (stop()) return false;
   t0 = std::chrono::steady_clock::now();
   diagnostics_ = LintProject(*project_, settings_, [this](const std::string& path, int line) {
     return LineText(path, line);
   });
   timings_.lint_ms = MsSince(t0);
   ++generation_;
-  return diagnostics_;
+  return true;
 }
 
 }  // namespace ptlint::lsp

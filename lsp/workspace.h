@@ -73,6 +73,10 @@ class Workspace {
   std::vector<std::string> ConfigFiles() const;
 
   // --- Documents (paths are absolute) -------------------------------------
+  // Open and Change only keep the text (cheap, so the server can take every
+  // keystroke at once); the index sees it at the next Analyze, as one
+  // incremental tree-sitter edit per document (ReplaceSource: the changed
+  // span between common prefix and suffix, ts_tree_edit + reparse).
   void Open(const std::string& path, std::string text, int version);
   // Applies LSP contentChanges (ranges in `encoding`). Errors for malformed
   // changes (the document is left as it was before the bad change).
@@ -104,9 +108,18 @@ class Workspace {
   const std::set<std::string>& checkpoint_paths() const { return checkpoint_paths_; }
   const AnalyzedCheckpoint* FindCheckpoint(const std::string& path) const;
 
+  // Open documents ptlint does not analyse (too large, binary), with why.
+  // Their text stays out of the index (it keeps the file as last analysed,
+  // from disk or an earlier buffer).
+  const std::map<std::string, std::string>& skipped_documents() const { return skipped_; }
+  void set_max_document_bytes(size_t n) { max_document_bytes_ = n; }
+
   // --- Analysis -------------------------------------------------------------
-  // Re-links and lints; returns the diagnostics (also kept in diagnostics()).
-  const std::vector<Diagnostic>& Analyze();
+  // Puts pending document texts in the index, re-links and lints. Between
+  // documents and between files `superseded` is asked whether newer input
+  // waits (an edit, EOF): then Analyze stops, returns false and keeps the
+  // previous diagnostics; the next call carries on where it stopped.
+  bool Analyze(const std::function<bool()>& superseded = {});
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   const AnalyzeTimings& timings() const { return timings_; }
   uint64_t generation() const { return generation_; }
@@ -130,9 +143,18 @@ class Workspace {
   std::set<std::string> checkpoint_paths_;
   std::map<std::string, FileStamp> checkpoint_stamps_;  // of the read in project_->checkpoints
   std::vector<Diagnostic> diagnostics_;
+  std::set<std::string> pending_;                   // open documents not yet in the index
+  std::map<std::string, std::string> skipped_;      // open documents not analysed: why
+  std::set<std::string> resite_;                    // files whose call sites need re-extracting
+  size_t max_document_bytes_ = 2u << 20;
   AnalyzeTimings timings_;
   uint64_t generation_ = 0;
 };
+
+// Why ptlint will not analyse an open document's text (nullopt: it will):
+// over `max_bytes`, or binary (a NUL byte, or control characters in more
+// than 1% of its first 64 KiB).
+std::optional<std::string> WhyNotAnalysed(const std::string& text, size_t max_bytes);
 
 // Byte offset + tree-sitter point of `offset` in `text`.
 TSPoint PointAt(const std::string& text, size_t offset);

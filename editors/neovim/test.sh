@@ -31,6 +31,18 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/ptlint-nvim.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 "$python" "$here/../make_fixture.py" "$tmp/project" --checkpoint drifted
+# A real-size checkpoint beside it (PTLINT_NVIM_BIG_MB, default 300 MB of
+# float32 zeros, saved by torch here), loaded by src/big_load.py: Neovim reads
+# any file it gets diagnostics for to convert positions, so a server that
+# published on checkpoints froze it for seconds per publish (issue 13 §1).
+big_mb="${PTLINT_NVIM_BIG_MB:-300}"
+if [[ "$big_mb" -gt 0 ]]; then
+  "$python" -c 'import sys, torch; torch.save({"big.weight": torch.zeros(int(sys.argv[2]) * 262144)}, sys.argv[1])' \
+    "$tmp/project/ckpt/big.pt" "$big_mb"
+  printf 'import torch\n\nfrom model import TinyNet\n\n\ndef big():\n    model = TinyNet()\n    model.load_state_dict(torch.load("ckpt/big.pt"))\n    return model\n' \
+    > "$tmp/project/src/big_load.py"
+  echo "neovim test: ckpt/big.pt is $(du -m "$tmp/project/ckpt/big.pt" | cut -f1) MB"
+fi
 echo "neovim test: what the CLI reports on the fixture:"
 (cd "$tmp/project" && "$ptlint_bin" src/ ckpt/ --output-format concise) | sed 's/^/    | /' || true
 
