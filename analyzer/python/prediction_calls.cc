@@ -235,17 +235,20 @@ V Interpreter::EvalCall(Frame& f, TSNode node, int depth) {
   std::vector<V> args;
   std::vector<std::pair<std::string, V>> kwargs;
   bool open = false;
-  EvalArgs(f, Field(node, "arguments"), depth, &args, &kwargs, &open);
+  size_t first_open = std::string::npos;
+  EvalArgs(f, Field(node, "arguments"), depth, &args, &kwargs, &open, &first_open);
   if (open) {
-    // `Sequential(*layers)` with an open list: containers make patterns.
+    // `Sequential(*layers)` with an open list: the elements from the splat on
+    // are a pattern (`blocks.*.weight`), never `blocks.0` alone.
     if (callee->kind == Value::Kind::kExternal) {
       std::string builtin = BuiltinModuleName(callee->str);
-      if (builtin == "Sequential" || builtin == "ModuleList") {
-        V made = MakeContainer(f, builtin == "Sequential" ? ContainerKind::kSequential : ContainerKind::kModuleList,
-                               builtin, args, node);
-        if (made->module) {
-          made->module->open_children = true;
-        }
+      if (builtin == "Sequential") {
+        return MakeContainer(f, ContainerKind::kSequential, builtin, args, node,
+                             first_open == std::string::npos ? 0 : first_open);
+      }
+      if (builtin == "ModuleList") {
+        V made = MakeContainer(f, ContainerKind::kModuleList, builtin, args, node);
+        if (made->module) made->module->open_children = true;
         return made;
       }
     }
@@ -266,7 +269,25 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
       if (callee->cls.index->Classify(*callee->cls.cls).kind == ModuleKind::kUnknown) {
         return MakeUnknown("instance of `" + callee->cls.cls->qualified_name + "`, whose bases could not be resolved", true);
       }
-      return MakeUnknown("instance of non-module class `" + callee->cls.cls->qualified_name + "`", false);
+      return InstantiatePlainClass(callee->cls, std::move(args), std::move(kwargs), Loc(f, where), depth + 1);
+    case Value::Kind::kPartial: {
+      // functools.partial: the bound arguments first, call keywords override.
+      std::vector<V> all = callee->items;
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<std::pair<std::string, V>> all_kw = callee->dict;
+      for (auto& kv : kwargs) {
+        bool replaced = false;
+        for (auto& existing : all_kw) {
+          if (existing.first == kv.first) {
+            existing.second = kv.second;
+            replaced = true;
+          }
+        }
+        if (!replaced) all_kw.push_back(kv);
+      }
+      if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+      return CallValue(f, callee->target, std::move(all), std::move(all_kw), where, depth + 1);
+    }
     case Value::Kind::kFunction: {
       const IndexedFile* file = callee->function_index->FindFile(callee->function->path);
       if (!file) return MakeUnknown("function source missing", true);
@@ -316,7 +337,7 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
 }
 
 V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& name, std::vector<V>& args,
-                             TSNode where) {
+                             TSNode where, size_t open_from) {
   auto inst = std::make_shared<Instance>();
   inst->container = kind;
   inst->type_name = "torch.nn." + name;
@@ -365,8 +386,13 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
   }
   std::vector<V> items;
   bool items_open = false;
+  size_t exact_count = 0;  // with items_open: the leading items whose index is known
   if (kind == ContainerKind::kSequential) {
     items = args;
+    if (open_from != std::string::npos) {
+      items_open = true;
+      exact_count = open_from;
+    }
   } else if (!args.empty()) {
     if (args[0]->kind == Value::Kind::kSeq) {
       items = args[0]->items;
@@ -382,9 +408,22 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
     }
   }
   if (items_open) {
+    // Every element whose index is not known shares the one pattern slot:
+    // `[stem] + [Block() for _ in range(n)]` holds stem's keys and Block's
+    // under `*`, each optional, never only the first element's.
     inst->open_children = true;
-    if (!items.empty()) add_named("*", items.front(), true);
-    else inst->opens.push_back({"", name + " with elements not known", loc});
+    const size_t k = std::min(exact_count, items.size());
+    for (size_t i = 0; i < k; ++i) add_named(std::to_string(i), items[i], false);
+    if (items.size() > k) {
+      add_named("*", items[k], true);
+      auto& slots = (kind == ContainerKind::kParameterList) ? inst->params : inst->children;
+      for (size_t i = k + 1; i < items.size(); ++i) {
+        if (kind == ContainerKind::kParameterList && items[i]->kind == Value::Kind::kTensor) items[i]->is_parameter = true;
+        slots.back().values.push_back(items[i]);
+      }
+    } else {
+      inst->opens.push_back({"", name + " with elements not known", loc});
+    }
     return value;
   }
   for (size_t i = 0; i < items.size(); ++i) add_named(std::to_string(i), items[i], false);
@@ -460,10 +499,10 @@ V Interpreter::CallRootFunction(const FunctionInfo& fn) {
     if (it == options_.args.end()) break;
     std::string name = static_cast<size_t>(i) < names.size() ? names[static_cast<size_t>(i)]
                                                               : "arg" + std::to_string(i);
-    positional.push_back(ValueFromJson(it->second, name));
+    positional.push_back(RootArgument(it->second, name));
   }
   for (const auto& [k, v] : options_.args) {
-    if (!k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]))) kwargs.push_back({k, ValueFromJson(v, k)});
+    if (!k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]))) kwargs.push_back({k, RootArgument(v, k)});
   }
   return CallFunction(project_, fn.node, file, std::move(positional), std::move(kwargs), nullptr, nullptr, {},
                       fn.qualified_name, 0);
@@ -475,7 +514,7 @@ V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
   auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
   std::vector<V> positional;
   std::vector<std::pair<std::string, V>> kwargs;
-  auto from_json = ValueFromJson;
+  auto from_json = [this](const nlohmann::json& j, const std::string& name) { return RootArgument(j, name); };
   if (init_cls) {
     const IndexedFile* file = FileOf(*init_index, init_cls);
     TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
@@ -565,6 +604,188 @@ V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
     }
   }
   return Instantiate(ref, std::move(positional), std::move(kwargs), SourceLocation{ref.cls->path, ref.cls->position.line, ref.cls->position.column}, 0);
+}
+
+
+V Interpreter::RootArgument(const nlohmann::json& j, const std::string& name) {
+  if (!j.is_object()) return ValueFromJson(j, name);
+  auto cls_entry = j.find("$class");
+  if (cls_entry == j.end() || !cls_entry->is_string()) {
+    auto d = std::make_shared<Value>();
+    d->kind = Value::Kind::kDict;
+    d->entries_are_attributes = true;
+    for (auto it = j.begin(); it != j.end(); ++it) d->dict.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
+    return d;
+  }
+  const std::string class_name = cls_entry->get<std::string>();
+  const ClassInfo* cls = project_.FindClass(class_name);
+  if (!cls) return MakeUnknown("configuration class `" + class_name + "` is not in the project", true);
+  std::vector<std::pair<std::string, V>> kwargs;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() != "$class") kwargs.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
+  }
+  Frame g;
+  g.index = &project_;
+  V callee = std::make_shared<Value>();
+  callee->kind = Value::Kind::kClass;
+  callee->cls = {&project_, cls};
+  return CallValue(g, callee, {}, std::move(kwargs), TSNode{}, 1);
+}
+
+
+namespace {
+
+// `@dataclass`, `@dataclasses.dataclass(frozen=True)`.
+bool IsDataclass(const IndexedFile& file, const ClassInfo* cls) {
+  TSNode parent = ts_node_parent(cls->node);
+  if (!IsType(parent, "decorated_definition")) return false;
+  uint32_t n = ts_node_named_child_count(parent);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode c = ts_node_named_child(parent, i);
+    if (IsType(c, "decorator") && file.parsed.Text(c).find("dataclass") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool IsNamedTupleBase(const std::string& base_text) {
+  return base_text == "NamedTuple" || base_text == "typing.NamedTuple";
+}
+
+// A class-body assignment: `name = value`, `name: T = value`, `name: T`.
+struct ClassBodyField {
+  std::string name;
+  std::string annotation;  // empty when not annotated
+  TSNode value{};          // null when there is no value
+};
+
+std::vector<ClassBodyField> ClassBodyFields(const IndexedFile& file, const ClassInfo* cls) {
+  std::vector<ClassBodyField> out;
+  TSNode body = Field(cls->node, "body");
+  uint32_t n = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode stmt = ts_node_named_child(body, i);
+    if (!IsType(stmt, "expression_statement")) continue;
+    TSNode a = ts_node_named_child(stmt, 0);
+    if (!IsType(a, "assignment")) continue;
+    TSNode left = Field(a, "left");
+    if (!IsType(left, "identifier")) continue;
+    ClassBodyField field;
+    field.name = std::string(file.parsed.Text(left));
+    TSNode type = Field(a, "type");
+    if (!ts_node_is_null(type)) field.annotation = std::string(file.parsed.Text(type));
+    field.value = Field(a, "right");
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+}  // namespace
+
+V Interpreter::ClassAttribute(const ClassRef& ref, const std::string& name, int depth) {
+  if (!ref.cls || depth > kMaxDepth * 4) return nullptr;
+  for (const auto& r : Mro(ref)) {
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    if (!file || r.index == &catalog_.stubs()) continue;
+    for (const auto& field : ClassBodyFields(*file, r.cls)) {
+      if (field.name != name || ts_node_is_null(field.value)) continue;
+      Frame g;
+      g.index = r.index;
+      g.file = file;
+      return Eval(g, field.value, depth + 1);
+    }
+  }
+  return nullptr;
+}
+
+V Interpreter::CallProperty(Frame& f, const V& obj, const std::string& name, int depth) {
+  if (!obj->module || !obj->module->cls.cls) return nullptr;
+  auto [cls, idx] = FindMethod(obj->module->cls, name, false, nullptr);
+  if (!cls) return nullptr;
+  const IndexedFile* file = FileOf(*idx, cls);
+  TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+  if (ts_node_is_null(def)) return nullptr;
+  TSNode parent = ts_node_parent(def);
+  if (!IsType(parent, "decorated_definition") ||
+      file->parsed.Text(parent).substr(0, ts_node_start_byte(def) - ts_node_start_byte(parent)).find("property") ==
+          std::string_view::npos) {
+    return nullptr;
+  }
+  return CallFunction(*idx, def, file, {}, {}, obj->module, obj, {idx, cls}, f.owner, depth + 1);
+}
+
+V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
+                                     std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
+                                     int depth) {
+  (void)where;
+  if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+  V obj = MakeObject(ref.cls->qualified_name, ref);
+  std::vector<ClassRef> mro = Mro(ref);
+  bool dataclass = false, named_tuple = false;
+  for (const auto& r : mro) {
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    if (file && r.index != &catalog_.stubs() && IsDataclass(*file, r.cls)) dataclass = true;
+    for (const auto& b : r.cls->base_texts) named_tuple = named_tuple || IsNamedTupleBase(b);
+  }
+  if (dataclass || named_tuple) {
+    // Fields in definition order, bases first; a redefinition keeps its place.
+    struct Field_ {
+      std::string name;
+      ClassRef owner;
+      TSNode value;
+    };
+    std::vector<Field_> fields;
+    for (auto it = mro.rbegin(); it != mro.rend(); ++it) {
+      const IndexedFile* file = FileOf(*it->index, it->cls);
+      if (!file || it->index == &catalog_.stubs()) continue;
+      for (const auto& field : ClassBodyFields(*file, it->cls)) {
+        if (field.annotation.empty() || field.annotation.find("ClassVar") != std::string::npos) continue;
+        bool found = false;
+        for (auto& existing : fields) {
+          if (existing.name == field.name) {
+            existing = {field.name, *it, field.value};
+            found = true;
+          }
+        }
+        if (!found) fields.push_back({field.name, *it, field.value});
+      }
+    }
+    size_t next = 0;
+    for (const auto& field : fields) {
+      V bound;
+      if (next < args.size()) bound = args[next++];
+      for (auto& [k, v] : kwargs) {
+        if (k == field.name) bound = v;
+      }
+      if (!bound && !ts_node_is_null(field.value)) {
+        Frame g;
+        g.index = field.owner.index;
+        g.file = FileOf(*field.owner.index, field.owner.cls);
+        bound = Eval(g, field.value, depth + 1);
+      }
+      if (!bound) bound = MakeUnknown("field `" + field.name + "` of " + ref.cls->name + " is not given", true);
+      obj->module->attrs[field.name] = bound;
+    }
+    if (dataclass) {
+      auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
+      const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
+      TSNode def = file ? FindMethodNode(*file, post_cls, "__post_init__") : TSNode{};
+      if (!ts_node_is_null(def)) {
+        CallFunction(*post_index, def, file, {}, {}, obj->module, obj, {post_index, post_cls},
+                     ref.cls->qualified_name, depth + 1);
+      }
+    }
+    return obj;
+  }
+  // Any other class: its __init__ sets the attributes; class-body values are
+  // read when an attribute is not set on the instance.
+  auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
+  const IndexedFile* file = init_cls ? FileOf(*init_index, init_cls) : nullptr;
+  TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+  if (!ts_node_is_null(def)) {
+    CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), obj->module, obj,
+                 {init_index, init_cls}, ref.cls->qualified_name, depth + 1);
+  }
+  return obj;
 }
 
 }  // namespace ptlint::prediction

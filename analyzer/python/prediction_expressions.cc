@@ -94,11 +94,36 @@ V Interpreter::EvalAttribute(Frame& f, TSNode node, int depth) {
     case Value::Kind::kSuper:
       return MakeMethod(obj, attr);
     case Value::Kind::kClass: {
-      // Class attribute or unbound method: `Base.__init__` or a constant.
+      // Class attribute or unbound method: `Config.n_embd` or `Base.__init__`.
+      if (V a = ClassAttribute(obj->cls, attr, depth)) return a;
+      return MakeMethod(obj, attr);
+    }
+    case Value::Kind::kObject: {
+      Instance& inst = *obj->module;
+      auto a = inst.attrs.find(attr);
+      if (a != inst.attrs.end()) return a->second;
+      if (V p = CallProperty(f, obj, attr, depth)) return p;
+      if (inst.cls.cls) {
+        if (V c = ClassAttribute(inst.cls, attr, depth)) return c;
+        if (FindMethod(inst.cls, attr, false, nullptr).first) return MakeMethod(obj, attr);
+      }
+      return MakeUnknown("`" + Text(f, node) + "`: " + inst.type_name + " has no known attribute `" + attr + "`",
+                         false);
+    }
+    case Value::Kind::kDict: {
+      // A configuration given as a JSON object (a checkpoint's model_args)
+      // stands for an object too: its entries read as attributes.
+      static const std::set<std::string> kDictMethods = {"items", "keys", "values", "get", "pop", "update",
+                                                         "copy", "setdefault", "clear", "popitem"};
+      if (!kDictMethods.count(attr) && obj->entries_are_attributes) {
+        for (auto& [k, v] : obj->dict) {
+          if (k == attr) return v;
+        }
+        return MakeUnknown("`" + Text(f, node) + "`: not in the given configuration", false);
+      }
       return MakeMethod(obj, attr);
     }
     case Value::Kind::kSeq:
-    case Value::Kind::kDict:
     case Value::Kind::kStr:
       return MakeMethod(obj, attr);
     case Value::Kind::kTensor:
@@ -115,7 +140,12 @@ V Interpreter::EvalAttribute(Frame& f, TSNode node, int depth) {
     default:
       break;
   }
-  return MakeUnknown("attribute `" + Text(f, node) + "` not understood", obj->maybe_module);
+  V out = MakeUnknown("attribute `" + Text(f, node) + "` not understood", obj->maybe_module);
+  // A field of a constructor argument whose value is not known
+  // (`config.n_embd`) is itself a symbolic argument: shapes keep it, so the
+  // same field read in several layers stays one unknown (`d` and `4 * d`).
+  if (obj->kind == Value::Kind::kUnknown && !obj->arg_name.empty()) out->arg_name = obj->arg_name + "." + attr;
+  return out;
 }
 
 V Interpreter::EvalString(Frame& f, TSNode node, int depth) {
@@ -366,7 +396,12 @@ V Interpreter::EvalSubscript(Frame& f, TSNode node, int depth) {
     return MakeUnknown("`" + Text(f, node) + "`: element not known", true);
   }
   if (obj->kind == Value::Kind::kExternal) return MakeExternal(obj->str + "[]");  // typing: List[int]
-  return MakeUnknown("subscript `" + Text(f, node) + "` not understood", obj->maybe_module);
+  V out = MakeUnknown("subscript `" + Text(f, node) + "` not understood", obj->maybe_module);
+  if (obj->kind == Value::Kind::kUnknown && !obj->arg_name.empty() && key->kind == Value::Kind::kStr &&
+      !key->str_pattern) {
+    out->arg_name = obj->arg_name + "." + key->str;  // cfg["width"] reads like cfg.width
+  }
+  return out;
 }
 
 V Interpreter::EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict) {
@@ -443,7 +478,7 @@ V Interpreter::EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict)
 }
 
 void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* args,
-                           std::vector<std::pair<std::string, V>>* kwargs, bool* open) {
+                           std::vector<std::pair<std::string, V>>* kwargs, bool* open, size_t* first_open) {
   if (IsType(arglist, "generator_expression")) {
     args->push_back(EvalComprehension(f, arglist, depth, false));
     return;
@@ -459,6 +494,7 @@ void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* 
       if (items) {
         args->insert(args->end(), items->begin(), items->end());
       } else {
+        if (!*open && first_open) *first_open = args->size();
         *open = true;
         // Keep the representative so containers can make a pattern.
         if (v->kind == Value::Kind::kSeq) {
@@ -613,10 +649,29 @@ V Interpreter::Eval(Frame& f, TSNode node, int depth) {
       if (x && y && x->AsDouble() == y->AsDouble()) return a;
       return MakeNum(SymExpr::Unknown(Text(f, node)));
     }
-    if (a->kind == Value::Kind::kModule || b->kind == Value::Kind::kModule) {
-      return MakeUnknown("one of two modules, depending on `" + Text(f, cond) + "`", true);
+    // Either side may register something (a tensor, a module, None over a
+    // slot): keep both, so an attribute assignment can register each one
+    // under the unknown condition.
+    auto registers = [](const V& v) {
+      return v->kind == Value::Kind::kTensor || v->kind == Value::Kind::kModule || v->kind == Value::Kind::kNone ||
+             (v->kind == Value::Kind::kUnknown && (v->maybe_module || !v->alternatives.empty()));
+    };
+    const bool maybe_module = a->kind == Value::Kind::kModule || b->kind == Value::Kind::kModule ||
+                              a->maybe_module || b->maybe_module;
+    V out = MakeUnknown(a->kind == Value::Kind::kModule || b->kind == Value::Kind::kModule
+                            ? "one of two modules, depending on `" + Text(f, cond) + "`"
+                            : "`" + Text(f, node) + "`: condition not known",
+                        maybe_module);
+    if (registers(a) && registers(b)) {
+      for (const V& side : {a, b}) {
+        if (side->kind == Value::Kind::kUnknown && !side->alternatives.empty()) {
+          out->alternatives.insert(out->alternatives.end(), side->alternatives.begin(), side->alternatives.end());
+        } else {
+          out->alternatives.push_back(side);
+        }
+      }
     }
-    return MakeUnknown("`" + Text(f, node) + "`: condition not known", a->maybe_module || b->maybe_module);
+    return out;
   }
   if (is("lambda")) {
     auto v = std::make_shared<Value>();

@@ -78,6 +78,11 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
         if (V size = kw("size")) return shape_from(size->kind == Value::Kind::kSeq ? size->items : std::vector<V>{size});
         return MakeTensor(true, {SymExpr::Int(0)});
       }
+      // One argument that is not understood may be a whole shape (a tuple):
+      // the rank is not known.
+      if (args.size() == 1 && args[0]->kind == Value::Kind::kUnknown && args[0]->arg_name.empty()) {
+        return MakeTensor(false, {});
+      }
       return shape_from(args);
     }
     if (last == "full" && !args.empty()) {
@@ -112,6 +117,26 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
   }
   // torch.nn.init.* return their (first) argument.
   if (name.rfind("torch.nn.init.", 0) == 0) return args.empty() ? MakeNone() : args[0];
+  if (name == "functools.partial" && !args.empty()) {
+    // partial(nn.LayerNorm, eps=1e-6): called later with the rest.
+    auto p = std::make_shared<Value>();
+    p->kind = Value::Kind::kPartial;
+    p->target = args[0];
+    p->items.assign(args.begin() + 1, args.end());
+    p->dict = kwargs;
+    return p;
+  }
+  if (name == "dataclasses.field") {
+    // field(default=...) / field(default_factory=...): the field's default.
+    if (V d = kw("default")) return d;
+    if (V factory = kw("default_factory")) return CallValue(f, factory, {}, {}, where, depth + 1);
+    return MakeUnknown("dataclass field without a default", true);
+  }
+  if (name == "types.SimpleNamespace" || name == "argparse.Namespace") {
+    V obj = MakeObject(name, {});
+    for (auto& [k, v] : kwargs) obj->module->attrs[k] = v;
+    return obj;
+  }
   if (name == "copy.deepcopy" || name == "copy.copy") {
     if (args.empty()) return MakeUnknown("deepcopy()");
     return CloneValue(args[0], 0);
@@ -252,6 +277,8 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
     }
     if (b == "isinstance" && args.size() == 2) {
       const V& obj = args[0];
+      // A plain object may subclass a builtin (IntEnum): never decided.
+      const bool opaque = obj->kind == Value::Kind::kUnknown || obj->kind == Value::Kind::kObject;
       std::vector<V> types = args[1]->kind == Value::Kind::kSeq ? args[1]->items : std::vector<V>{args[1]};
       std::optional<bool> result = false;
       for (auto& t : types) {
@@ -262,27 +289,27 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
             auto n = obj->num->Evaluate();
             if (n) match = n->kind != PyNumber::Kind::kFloat || tn == "numbers.Number";
             else if (obj->num->kind() == SymExpr::Kind::kArg) match = std::nullopt;
-          } else if (obj->kind != Value::Kind::kUnknown) {
+          } else if (!opaque) {
             match = false;
           }
         } else if (tn == "builtins.float") {
           if (obj->kind == Value::Kind::kNum) {
             auto n = obj->num->Evaluate();
             if (n) match = n->kind == PyNumber::Kind::kFloat;
-          } else if (obj->kind != Value::Kind::kUnknown) {
+          } else if (!opaque) {
             match = false;
           }
         } else if (tn == "builtins.tuple" || tn == "builtins.list") {
           if (obj->kind == Value::Kind::kSeq) match = obj->is_tuple == (tn == "builtins.tuple");
-          else if (obj->kind != Value::Kind::kUnknown) match = false;
+          else if (!opaque) match = false;
         } else if (tn == "builtins.str") {
           if (obj->kind == Value::Kind::kStr) match = true;
-          else if (obj->kind != Value::Kind::kUnknown) match = false;
+          else if (!opaque) match = false;
         } else if (tn == "builtins.bool") {
           if (obj->kind == Value::Kind::kNum) {
             auto n = obj->num->Evaluate();
             if (n) match = n->kind == PyNumber::Kind::kBool;
-          } else if (obj->kind != Value::Kind::kUnknown) {
+          } else if (!opaque) {
             match = false;
           }
         }
@@ -291,6 +318,17 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
       }
       if (result) return MakeBool(false);
       return MakeUnknown("isinstance on an unknown value");
+    }
+    if (b == "setattr" && args.size() >= 3 && args[0]->kind == Value::Kind::kObject && args[0]->module) {
+      auto& attrs = args[0]->module->attrs;
+      if (args[1]->kind == Value::Kind::kStr && !args[1]->str_pattern && optional_depth_ == 0 && pattern_depth_ == 0) {
+        attrs[args[1]->str] = args[2];
+      } else {
+        // A name or a path not known: no attribute of the object is certain.
+        for (auto& [k, v] : attrs) v = MakeUnknown("`" + k + "` may be overwritten by setattr()", true);
+        args[0]->module->opens.push_back({"", "setattr() with a name that is not known", Loc(f, where)});
+      }
+      return MakeNone();
     }
     if (b == "setattr" && args.size() >= 3) {
       if (args[0]->kind == Value::Kind::kModule && args[0]->module) {
@@ -309,6 +347,12 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
         if (Slot* s = FindSlot(inst.children, args[1]->str)) return s->values.back();
         auto a = inst.attrs.find(args[1]->str);
         if (a != inst.attrs.end()) return a->second;
+      }
+      if (args[0]->kind == Value::Kind::kObject && args[1]->kind == Value::Kind::kStr && !args[1]->str_pattern &&
+          args[0]->module->opens.empty()) {
+        auto a = args[0]->module->attrs.find(args[1]->str);
+        if (a != args[0]->module->attrs.end()) return a->second;
+        if (args.size() >= 3 && !args[0]->module->cls.cls) return args[2];  // SimpleNamespace: the default
       }
       if (args[0]->kind == Value::Kind::kExternal && args[1]->kind == Value::Kind::kStr && !args[1]->str_pattern) {
         return MakeExternal(args[0]->str + "." + args[1]->str);

@@ -58,11 +58,18 @@ struct Value {
     kMethod,    // a bound method: `target.name`
     kSuper,     // super()
     kClosure,   // a lambda or a function defined inside a function
+    kPartial,   // functools.partial(target, *items, **dict)
+    kObject,    // a plain object with attributes (dataclass, NamedTuple, SimpleNamespace,
+                // argparse Namespace, a config class): `module` holds its attributes
   };
   Kind kind = Kind::kUnknown;
   std::string reason;       // kUnknown
   std::string arg_name;     // kUnknown: an unbound constructor argument
   bool maybe_module = false;  // kUnknown: could be a module (so `self.x = v` is open)
+  // kUnknown: `a if cond else b` with `cond` not known. Assigned to a module
+  // attribute, each alternative registers under the unknown condition
+  // (optional keys) instead of opening the subtree.
+  std::vector<V> alternatives;
   SymExprPtr num;           // kNum
   std::string str;          // kStr; kExternal/kMethod: name
   bool str_pattern = false; // kStr contains '*' wildcards
@@ -85,6 +92,9 @@ struct Value {
   const ModuleIndex* closure_index = nullptr;
   const IndexedFile* closure_file = nullptr;
   std::shared_ptr<std::map<std::string, V>> closure_env;
+  // kDict: a configuration given as a JSON object, whose entries also read
+  // as attributes (`config.n_embd`).
+  bool entries_are_attributes = false;
 };
 
 inline V MakeUnknown(std::string reason, bool maybe_module = false) {
@@ -183,6 +193,10 @@ inline Slot* FindSlot(std::vector<Slot>& slots, const std::string& name) {
   return nullptr;
 }
 
+// A plain object (kObject) of `type_name`; `cls` finds its methods and class
+// attributes when it is a project class.
+V MakeObject(std::string type_name, ClassRef cls);
+
 // Deep copies of module instances (copy.deepcopy): tensors and modules are
 // copied, everything else is shared.
 std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth = 0);
@@ -224,6 +238,15 @@ class Interpreter {
   V CallRootFunction(const FunctionInfo& fn);
 
   // A torch.nn built-in called with these arguments.
+  // A project class that is not an nn.Module: a config object. Dataclasses
+  // and NamedTuples bind their annotated fields; other classes run __init__.
+  V InstantiatePlainClass(const ClassRef& ref, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
+                          const SourceLocation& where, int depth);
+  // A root argument given as JSON. An object with "$class" is that project
+  // class built with the other entries as keyword arguments (a dataclass
+  // config filled from a checkpoint's model_args); other objects are dicts
+  // whose entries also read as attributes (`config.n_embd`).
+  V RootArgument(const nlohmann::json& j, const std::string& name);
   V CallBuiltinLayer(const std::string& name, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
                      const SourceLocation& where, int depth);
 
@@ -238,6 +261,9 @@ class Interpreter {
   void SetModuleAttr(Frame& f, Instance& inst, const std::string& name, const V& value, TSNode where,
                      bool name_is_pattern);
   void ImportInFunction(Frame& f, TSNode stmt);
+  // `a if c else b` assigned with `c` unknown: each alternative, optionally.
+  void AssignAlternatives(Frame& f, Instance& inst, const std::string& name, const V& value, TSNode where,
+                          bool name_is_pattern);
 
   // Expressions
   V Eval(Frame& f, TSNode node, int depth);
@@ -250,8 +276,13 @@ class Interpreter {
   V EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict);
   V EvalSubscript(Frame& f, TSNode node, int depth);
   V ResolveSymbol(const ModuleIndex& index, const Symbol& s, int depth);
+  // `Cls.name` / `obj.name` read from the class body (`name = 4`,
+  // `name: int = 4`) through the MRO; nullptr when the class does not set it.
+  V ClassAttribute(const ClassRef& ref, const std::string& name, int depth);
+  // A method decorated with @property, called on `obj`; nullptr when `name` is not one.
+  V CallProperty(Frame& f, const V& obj, const std::string& name, int depth);
   void EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* args,
-                std::vector<std::pair<std::string, V>>* kwargs, bool* open);
+                std::vector<std::pair<std::string, V>>* kwargs, bool* open, size_t* first_open = nullptr);
 
   V CallValue(Frame& f, const V& callee, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
               TSNode where, int depth);
@@ -263,7 +294,10 @@ class Interpreter {
                  std::vector<std::pair<std::string, V>> kwargs, std::shared_ptr<Instance> self, V self_value,
                  ClassRef current_class, const std::string& owner, int depth,
                  const std::map<std::string, V>* closure = nullptr);
-  V MakeContainer(Frame& f, ContainerKind kind, const std::string& name, std::vector<V>& args, TSNode where);
+  // `open_from`: Sequential's positional arguments from this index on come
+  // from a splat of unknown length (`Sequential(stem, *blocks, head)`).
+  V MakeContainer(Frame& f, ContainerKind kind, const std::string& name, std::vector<V>& args, TSNode where,
+                  size_t open_from = std::string::npos);
   void ContainerAppend(Instance& inst, const V& item, const SourceLocation& where, const std::string& owner);
 
   // Helpers

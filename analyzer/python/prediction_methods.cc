@@ -101,6 +101,23 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     return CallFunction(*found.second, def, file, call_args, kwargs, self, self_value, {found.second, found.first},
                         f.owner.empty() ? found.first->qualified_name : f.owner, depth + 1);
   }
+  if (target->kind == Value::Kind::kObject && target->module) {
+    // A config object's method (a helper, a builder): followed like a module's.
+    const ClassRef& cls_ref = target->module->cls;
+    if (cls_ref.cls) {
+      auto [cls, idx] = FindMethod(cls_ref, name, false, nullptr);
+      const IndexedFile* file = cls ? FileOf(*idx, cls) : nullptr;
+      TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+      if (!ts_node_is_null(def)) {
+        TSNode parent = ts_node_parent(def);
+        bool is_static = IsType(parent, "decorated_definition") &&
+                         (file->parsed.Text(parent).find("@staticmethod") != std::string_view::npos);
+        return CallFunction(*idx, def, file, args, kwargs, is_static ? nullptr : target->module,
+                            is_static ? nullptr : target, {idx, cls}, f.owner, depth + 1);
+      }
+    }
+    return MakeUnknown("method `" + name + "` of " + target->module->type_name + " not followed", true);
+  }
   if (target->kind == Value::Kind::kModule && target->module) {
     Instance& inst = *target->module;
     SourceLocation loc = Loc(f, where);

@@ -303,6 +303,16 @@ void Interpreter::Assign(Frame& f, TSNode target, const V& value, int depth) {
     V obj = Eval(f, object, depth);
     if (obj->kind == Value::Kind::kModule && obj->module) {
       SetModuleAttr(f, *obj->module, attr, value, target, false);
+    } else if (obj->kind == Value::Kind::kObject && obj->module) {
+      // A config object's field. Under an unknown condition the other branch
+      // may keep the old value: the field is then not known.
+      auto& attrs = obj->module->attrs;
+      auto it = attrs.find(attr);
+      if (optional_depth_ > 0 && (it == attrs.end() || it->second != value)) {
+        attrs[attr] = MakeUnknown("`" + attr + "` set under a condition that is not known", true);
+      } else {
+        attrs[attr] = value;
+      }
     }
   } else if (std::strcmp(type, "subscript") == 0) {
     V obj = Eval(f, Field(target, "value"), depth);
@@ -414,10 +424,15 @@ void Interpreter::SetModuleAttr(Frame& f, Instance& inst, const std::string& nam
       inst.attrs[name] = value;  // `self.x = None` reservation: a plain attribute
       return;
     case Value::Kind::kUnknown:
+      if (!value->alternatives.empty()) {
+        AssignAlternatives(f, inst, name, value, where, name_is_pattern);
+        return;
+      }
       if (value->maybe_module) {
-        // Could be a module (or a Parameter): the subtree under `name` is open.
-        // The name itself may also become a parameter key.
-        inst.opens.push_back({name + (pattern ? "" : "."), value->reason.empty() ? "value not understood" : value->reason, loc});
+        // Could be a module or a Parameter: the open prefix is `name` itself
+        // (the key `name`) and everything under it (`name.*`), never `name.`
+        // alone, which would leave a parameter key `name` unexplained.
+        inst.opens.push_back({name, value->reason.empty() ? "value not understood" : value->reason, loc});
         inst.opens.back().reason = "`self." + name + "` is assigned a value that may be a module: " + inst.opens.back().reason;
       }
       inst.attrs[name] = value;
@@ -425,6 +440,23 @@ void Interpreter::SetModuleAttr(Frame& f, Instance& inst, const std::string& nam
     default:
       inst.attrs[name] = value;
       return;
+  }
+}
+
+
+void Interpreter::AssignAlternatives(Frame& f, Instance& inst, const std::string& name, const V& value,
+                                     TSNode where, bool name_is_pattern) {
+  // Each alternative registers as it would alone, under an unknown condition:
+  // `nn.Parameter(...) if bias else None` is an optional key, never a missing
+  // or an unexpected one.
+  ++optional_depth_;
+  for (const V& alt : value->alternatives) SetModuleAttr(f, inst, name, alt, where, name_is_pattern);
+  --optional_depth_;
+  // Plain attributes the alternatives left behind are not known either.
+  auto a = inst.attrs.find(name);
+  if (a != inst.attrs.end() && !FindSlot(inst.params, name) && !FindSlot(inst.buffers, name) &&
+      !FindSlot(inst.children, name)) {
+    a->second = MakeUnknown(value->reason);
   }
 }
 

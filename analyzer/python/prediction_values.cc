@@ -14,6 +14,17 @@
 
 namespace ptlint::prediction {
 
+V MakeObject(std::string type_name, ClassRef cls) {
+  auto inst = std::make_shared<Instance>();
+  inst->type_name = std::move(type_name);
+  inst->cls = cls;
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kObject;
+  v->module = std::move(inst);
+  v->cls = cls;
+  return v;
+}
+
 V CloneValue(const V& v, int depth) {
   if (!v || depth > 64) return v;
   if (v->kind == Value::Kind::kModule && v->module) {
@@ -52,6 +63,7 @@ V ValueFromJson(const nlohmann::json& j, const std::string& name) {
     auto d = std::make_shared<Value>();
     d->kind = Value::Kind::kDict;
     for (auto it = j.begin(); it != j.end(); ++it) d->dict.push_back({it.key(), ValueFromJson(it.value(), name + "." + it.key())});
+    d->entries_are_attributes = true;
     return d;
   }
   return MakeUnknown("argument");
@@ -90,6 +102,8 @@ std::optional<bool> Interpreter::Truth(const V& v) {
     case Value::Kind::kModule:
     case Value::Kind::kClass:
     case Value::Kind::kFunction:
+    case Value::Kind::kObject:
+    case Value::Kind::kPartial:
     case Value::Kind::kTensor:  // ambiguous for tensors in torch, but never a branch we need
       return v->kind == Value::Kind::kTensor ? std::optional<bool>() : std::optional<bool>(true);
     default: return std::nullopt;

@@ -168,10 +168,26 @@ struct Flattener {
       worsen(Confidence::kOpen);
     }
     for (const auto& slot : inst.children) {
+      // A container element that is `A() if c else B()` with `c` unknown:
+      // each alternative, optionally. Any other element not understood (a
+      // module passed in, a factory not followed) opens its subtree.
+      std::vector<V> values;
+      bool alternatives = false;
       for (const auto& v : slot.values) {
+        if (v && v->kind == Value::Kind::kUnknown && !v->alternatives.empty()) {
+          values.insert(values.end(), v->alternatives.begin(), v->alternatives.end());
+          alternatives = true;
+        } else if (v && v->kind == Value::Kind::kUnknown && v->maybe_module) {
+          out->open.push_back({prefix + slot.name, v->reason, slot.location.path == kStubPath ? creation : slot.location});
+          worsen(Confidence::kOpen);
+        } else {
+          values.push_back(v);
+        }
+      }
+      for (const auto& v : values) {
         if (!v || v->kind != Value::Kind::kModule || !v->module) continue;
-        bool child_optional = optional || slot.optional || slot.values.size() > 1;
-        for (const auto& other : slot.values) {
+        bool child_optional = optional || slot.optional || values.size() > 1 || alternatives;
+        for (const auto& other : values) {
           if (!other || other->kind == Value::Kind::kNone) child_optional = true;
         }
         worsen(Flatten(*v->module, prefix + slot.name + ".", child_optional, pattern || slot.pattern, depth + 1,
@@ -184,6 +200,44 @@ struct Flattener {
     return conf;
   }
 };
+
+// Several alternatives under one name (the elements of a repeated block that
+// differ, `a if c else b`) flatten to the same key more than once: one key,
+// required if any alternative requires it, its shape only where all agree.
+void MergeDuplicateKeys(ExpectedStateDict* out) {
+  std::map<std::string, size_t> first;
+  std::vector<PredictedKey> keys;
+  for (auto& k : out->keys) {
+    auto [it, inserted] = first.emplace(k.key, keys.size());
+    if (inserted) {
+      keys.push_back(std::move(k));
+      continue;
+    }
+    PredictedKey& kept = keys[it->second];
+    if (!SameShape(kept.shape, k.shape)) kept.shape = PredictedShape{};
+    kept.optional = kept.optional && k.optional;
+    kept.persistent = kept.persistent || k.persistent;
+  }
+  out->keys = std::move(keys);
+  std::map<std::string, size_t> seen;
+  std::vector<MetadataEntry> metadata;
+  for (auto& m : out->metadata) {
+    auto [it, inserted] = seen.emplace(m.path, metadata.size());
+    if (inserted) {
+      metadata.push_back(std::move(m));
+      continue;
+    }
+    MetadataEntry& kept = metadata[it->second];
+    if (kept.version != m.version || kept.type != m.type) {
+      // Alternatives of different classes: neither is certain.
+      if (kept.type != m.type) kept.type.clear();
+      if (static_cast<int>(kept.confidence) < static_cast<int>(Confidence::kPartial)) kept.confidence = Confidence::kPartial;
+    }
+    if (static_cast<int>(m.confidence) > static_cast<int>(kept.confidence)) kept.confidence = m.confidence;
+    kept.optional = kept.optional && m.optional;
+  }
+  out->metadata = std::move(metadata);
+}
 
 }  // namespace
 
@@ -236,6 +290,7 @@ Result<ExpectedStateDict> PredictStateDict(const ModuleIndex& index, const std::
     out.class_name = made->module->type_name;
     Flattener flattener{&out, {}};
     out.confidence = flattener.Flatten(*made->module, "", false, false, 0);
+    MergeDuplicateKeys(&out);
     return out;
   } else {
     return MakeError("predict.unknown-class", "no class named " + class_name + " in the index",
@@ -258,6 +313,7 @@ Result<ExpectedStateDict> PredictStateDict(const ModuleIndex& index, const std::
   }
   Flattener flattener{&out, {}};
   out.confidence = flattener.Flatten(*root->module, "", false, false, 0);
+  MergeDuplicateKeys(&out);
   // Advisory flags, through the MRO of project classes.
   for (const ClassInfo* c = ref.cls; c != nullptr;) {
     if (c->overrides_load_from_state_dict) out.advisories.push_back(c->qualified_name + " overrides _load_from_state_dict");
