@@ -193,7 +193,7 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
     }
     if (b == "len" && !args.empty()) {
       if (args[0]->kind == Value::Kind::kSeq && !args[0]->items_open) return MakeInt(static_cast<int64_t>(args[0]->items.size()));
-      if (args[0]->kind == Value::Kind::kDict && !args[0]->dict_open) return MakeInt(static_cast<int64_t>(args[0]->dict.size()));
+      if (args[0]->kind == Value::Kind::kDict && !args[0]->dict_open && !args[0]->dict_keys_uncertain) return MakeInt(static_cast<int64_t>(args[0]->dict.size()));
       if (args[0]->kind == Value::Kind::kStr && !args[0]->str_pattern) return MakeInt(static_cast<int64_t>(args[0]->str.size()));
       if (args[0]->kind == Value::Kind::kModule && args[0]->module && !args[0]->module->open_children &&
           args[0]->module->container != ContainerKind::kNone) {

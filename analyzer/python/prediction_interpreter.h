@@ -95,6 +95,10 @@ struct Value {
   // kDict: a configuration given as a JSON object, whose entries also read
   // as attributes (`config.n_embd`).
   bool entries_are_attributes = false;
+  // kDict: every key that may be there is listed, but some were set under a
+  // condition that is not known (their value is unknown and they may be
+  // absent). `**d` still passes them; iteration, len() and truth do not know.
+  bool dict_keys_uncertain = false;
 };
 
 inline V MakeUnknown(std::string reason, bool maybe_module = false) {

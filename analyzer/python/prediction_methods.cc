@@ -32,6 +32,26 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     V self_value = f.self_value;
     std::vector<V> call_args = args;
     if (target->kind == Value::Kind::kClass) {
+      // `Cls.method(...)` of a @classmethod (cls bound to the class) or a
+      // @staticmethod (nothing bound): torchvision's `Weights.verify(weights)`.
+      auto [m_cls, m_index] = FindMethod(start, name, false, nullptr);
+      const IndexedFile* m_file = m_cls ? FileOf(*m_index, m_cls) : nullptr;
+      TSNode m_def = m_file ? FindMethodNode(*m_file, m_cls, name) : TSNode{};
+      if (!ts_node_is_null(m_def)) {
+        TSNode parent = ts_node_parent(m_def);
+        std::string_view decorators;
+        if (IsType(parent, "decorated_definition")) {
+          decorators = m_file->parsed.Text(parent).substr(0, ts_node_start_byte(m_def) - ts_node_start_byte(parent));
+        }
+        if (decorators.find("@classmethod") != std::string_view::npos) {
+          return CallFunction(*m_index, m_def, m_file, call_args, kwargs, nullptr, target, {m_index, m_cls}, f.owner,
+                              depth + 1);
+        }
+        if (decorators.find("@staticmethod") != std::string_view::npos) {
+          return CallFunction(*m_index, m_def, m_file, call_args, kwargs, nullptr, nullptr, {m_index, m_cls}, f.owner,
+                              depth + 1);
+        }
+      }
       // Unbound call: the first argument is self.
       if (call_args.empty() || call_args[0]->kind != Value::Kind::kModule) {
         return MakeUnknown("class attribute `" + start.cls->name + "." + name + "`", false);
@@ -324,7 +344,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
   }
   if (target->kind == Value::Kind::kDict) {
     if (name == "items" || name == "keys" || name == "values") {
-      if (target->dict_open) return MakeSeq({}, false, true);
+      if (target->dict_open || target->dict_keys_uncertain) return MakeSeq({}, false, true);
       std::vector<V> out;
       for (auto& [k, v] : target->dict) {
         if (name == "items") out.push_back(MakeSeq({MakeStr(k), v}, true));

@@ -329,7 +329,7 @@ void Interpreter::Assign(Frame& f, TSNode target, const V& value, int depth) {
           }
         }
         obj->dict.push_back({key->str, uncertain ? MakeUnknown("`" + key->str + "` set in a branch", true) : value});
-        if (uncertain) obj->dict_open = true;
+        if (uncertain) obj->dict_keys_uncertain = true;
       } else {
         obj->dict_open = true;
       }

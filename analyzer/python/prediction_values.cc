@@ -97,7 +97,7 @@ std::optional<bool> Interpreter::Truth(const V& v) {
       if (v->items_open) return std::nullopt;
       return !v->items.empty();
     case Value::Kind::kDict:
-      if (v->dict_open) return std::nullopt;
+      if (v->dict_open || v->dict_keys_uncertain) return std::nullopt;
       return !v->dict.empty();
     case Value::Kind::kModule:
     case Value::Kind::kClass:
@@ -125,7 +125,7 @@ std::optional<int64_t> Interpreter::AsInt(const V& v) {
 
 std::optional<std::vector<V>> Interpreter::Iterate(const V& v) {
   if (v->kind == Value::Kind::kSeq && !v->items_open) return v->items;
-  if (v->kind == Value::Kind::kDict && !v->dict_open) {
+  if (v->kind == Value::Kind::kDict && !v->dict_open && !v->dict_keys_uncertain) {
     std::vector<V> keys;
     for (auto& [k, _] : v->dict) keys.push_back(MakeStr(k));
     return keys;
