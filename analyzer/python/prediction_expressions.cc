@@ -237,6 +237,10 @@ V Interpreter::EvalComparison(Frame& f, TSNode node, int depth) {
                (b->kind == Value::Kind::kNone && a->kind != Value::Kind::kUnknown)) same = false;
       if (same) r = MakeBool(*same != negate);
       else r = MakeUnknown("identity comparison with an unknown value");
+    } else if ((op == "==" || op == "!=") &&
+               ((a->kind == Value::Kind::kStr && b->kind == Value::Kind::kNum) ||
+                (a->kind == Value::Kind::kNum && b->kind == Value::Kind::kStr))) {
+      r = MakeBool(op == "!=");  // a number never equals a string (vgg's `v == "M"`)
     } else if ((op == "==" || op == "!=") && a->kind == Value::Kind::kStr && b->kind == Value::Kind::kStr) {
       if (a->str_pattern || b->str_pattern) r = MakeUnknown("comparison of an unknown string");
       else r = MakeBool((a->str == b->str) != (op == "!="));

@@ -316,8 +316,11 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
   if (target->kind == Value::Kind::kSeq) {
     if (name == "append" && !args.empty()) {
       if (pattern_depth_ > 0 || target->items_open) {
+        // Every appended element stays a representative: the elements after
+        // an open part (a final conv after the repeated stages) are as much
+        // part of the pattern as the first one.
         target->items_open = true;
-        if (target->items.empty()) target->items.push_back(args[0]);
+        if (target->items.size() < 64) target->items.push_back(args[0]);
       } else if (optional_depth_ > 0) {
         // Appended under an unknown condition: the length is not known.
         target->items_open = true;

@@ -51,7 +51,8 @@ void Interpreter::ExecStatement(Frame& f, TSNode stmt, int depth) {
         // `layers += [...]` mutates the list in place.
         if (op == "+" && current->kind == Value::Kind::kSeq && !current->is_tuple) {
           if (rhs->kind == Value::Kind::kSeq) {
-            if (rhs->items_open || pattern_depth_ > 0) current->items_open = true;
+            // Extended under an unknown condition or loop: the length is not known.
+            if (rhs->items_open || pattern_depth_ > 0 || optional_depth_ > 0) current->items_open = true;
             for (auto& it : rhs->items) current->items.push_back(it);
           } else {
             current->items_open = true;
