@@ -620,16 +620,24 @@ V Interpreter::RootArgument(const nlohmann::json& j, const std::string& name) {
   const std::string class_name = cls_entry->get<std::string>();
   const ClassInfo* cls = project_.FindClass(class_name);
   if (!cls) return MakeUnknown("configuration class `" + class_name + "` is not in the project", true);
+  std::vector<V> positional;
   std::vector<std::pair<std::string, V>> kwargs;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "$class") kwargs.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
+    if (it.key() == "$class") continue;
+    if (it.key() == "$args" && it.value().is_array()) {
+      for (size_t i = 0; i < it.value().size(); ++i) {
+        positional.push_back(RootArgument(it.value()[i], name + "[" + std::to_string(i) + "]"));
+      }
+      continue;
+    }
+    kwargs.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
   }
   Frame g;
   g.index = &project_;
   V callee = std::make_shared<Value>();
   callee->kind = Value::Kind::kClass;
   callee->cls = {&project_, cls};
-  return CallValue(g, callee, {}, std::move(kwargs), TSNode{}, 1);
+  return CallValue(g, callee, std::move(positional), std::move(kwargs), TSNode{}, 1);
 }
 
 

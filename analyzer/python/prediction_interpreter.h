@@ -247,9 +247,10 @@ class Interpreter {
   V InstantiatePlainClass(const ClassRef& ref, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
                           const SourceLocation& where, int depth);
   // A root argument given as JSON. An object with "$class" is that project
-  // class built with the other entries as keyword arguments (a dataclass
-  // config filled from a checkpoint's model_args); other objects are dicts
-  // whose entries also read as attributes (`config.n_embd`).
+  // class built with "$args" as positional and the other entries as keyword
+  // arguments: a dataclass config filled from a checkpoint's model_args, or a
+  // module injected at the call site (`Model(encoder=Encoder(64))`). Other
+  // objects are dicts whose entries also read as attributes (`config.n_embd`).
   V RootArgument(const nlohmann::json& j, const std::string& name);
   V CallBuiltinLayer(const std::string& name, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
                      const SourceLocation& where, int depth);

@@ -369,6 +369,19 @@ def vgg_like(cfg=(8, "M", 16)):
     return nn.Sequential(*layers)
 
 
+class Encoder(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+
+class Injected(nn.Module):
+    def __init__(self, encoder, classes=2):
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Linear(4, classes)
+
+
 class OpenAttribute(nn.Module):
     def __init__(self):
         super().__init__()
@@ -397,7 +410,8 @@ class ConstructionTest : public ::testing::Test {
       {"name": "Mixed-3", "target": "constructions.Mixed", "args": [3]},
       {"name": "wide", "target": "constructions.wide"},
       {"name": "vgg_like", "target": "constructions.vgg_like"},
-      {"name": "OpenAttribute", "target": "constructions.OpenAttribute"}
+      {"name": "OpenAttribute", "target": "constructions.OpenAttribute"},
+      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]}
     ])json";
     std::ofstream(*dir_ / "spec.json") << spec;
     // dump_state_dicts.py takes JSON arguments; a GPTConfig is built here.
@@ -407,8 +421,8 @@ class ConstructionTest : public ::testing::Test {
            "import constructions\n"
            "spec = json.load(open(sys.argv[2]))\n"
            "for case in spec:\n"
-           "    case['args'] = [constructions.GPTConfig(**a['$gpt']) if isinstance(a, dict) else a\n"
-           "                    for a in case.get('args', [])]\n"
+           "    case['args'] = [(constructions.GPTConfig(**a['$gpt']) if '$gpt' in a else constructions.Encoder(a['$encoder']))\n"
+           "                    if isinstance(a, dict) else a for a in case.get('args', [])]\n"
            "dump = runpy.run_path(sys.argv[4])\n"
            "torch = dump['torch']\n"
            "torch.manual_seed(0)\n"
@@ -585,6 +599,19 @@ TEST_F(ConstructionTest, BuilderKwargsClassmethodsAndStringSentinels) {
   ExpectedStateDict v = Predict("constructions.vgg_like");
   ExpectAgreesWithTorch(v, "vgg_like");
   EXPECT_EQ(v.confidence, Confidence::kExact);
+}
+
+TEST_F(ConstructionTest, ModuleInjectedAtTheCallSite) {
+  // Injected(Encoder(6)) at a call site: the encoder's subtree is known.
+  ExpectedStateDict e = Predict("constructions.Injected", {{"0", {{"$class", "constructions.Encoder"}, {"$args", {6}}}}});
+  ExpectAgreesWithTorch(e, "Injected");
+  EXPECT_EQ(e.confidence, Confidence::kExact);
+  ASSERT_NE(Find(e, "head.weight"), nullptr);
+  EXPECT_EQ(Find(e, "head.weight")->shape.ToString(), "(2, 4)");
+  ASSERT_NE(Find(e, "encoder.fc.weight"), nullptr);
+  EXPECT_EQ(Find(e, "encoder.fc.weight")->shape.ToString(), "(6, 6)");
+  // Unknown: the subtree is open, never guessed.
+  EXPECT_EQ(Predict("constructions.Injected").confidence, Confidence::kOpen);
 }
 
 TEST_F(ConstructionTest, AttributeNotUnderstoodCoversItsOwnKey) {
