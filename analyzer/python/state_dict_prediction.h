@@ -108,8 +108,14 @@ struct ExpectedStateDict {
 
 struct PredictOptions {
   // Constructor arguments by name (JSON: numbers, booleans, null, strings,
-  // lists). Positional arguments are given as "0", "1", ... and bound against
-  // the real signature.
+  // lists, objects). Positional arguments are given as "0", "1", ... and bound
+  // against the real signature. An object is a configuration whose entries
+  // also read as attributes (`config.n_embd`); an object with "$class" is that
+  // project class built from "$args" (positional) and its other entries
+  // (keywords): `{"$class": "model.GPTConfig", "n_embd": 768}` for
+  // `GPT(GPTConfig(**checkpoint["model_args"]))`, or
+  // `{"$class": "model.Encoder", "$args": [64]}` for a module injected at the
+  // call site (`Model(encoder=Encoder(64))`).
   std::map<std::string, nlohmann::json> args;
   // Bound on interpreted steps (statements + expressions) per prediction.
   int64_t max_steps = 2'000'000;

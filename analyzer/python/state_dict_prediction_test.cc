@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 namespace ptlint {
 namespace {
@@ -241,6 +245,380 @@ TEST_F(PredictionTest, ClassesThroughModuleObjectsAndFactories) {
   ASSERT_EQ(w->shape.dims.size(), 2u);
   EXPECT_EQ(w->shape.dims[0].value, std::optional<int64_t>(10));
   EXPECT_EQ(w->shape.dims[0].args, std::vector<std::string>{"w"});
+}
+
+// ---------------------------------------------------------------------------
+// Construction knowledge, checked against real torch 1.13: the fixture below
+// is instantiated by tests/realcode/dump_state_dicts.py and each prediction
+// must name every real key (exactly or by a pattern) with no contradiction.
+
+const char kConstructions[] = R"py(
+from dataclasses import dataclass, field
+from functools import partial
+from types import SimpleNamespace
+from typing import NamedTuple, cast
+
+import torch
+import torch.nn as nn
+from somewhere_else import make_weight
+
+
+class CondBias(nn.Module):
+    def __init__(self, n, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.bias = nn.Parameter(torch.zeros(n)) if bias else None
+        self.norm = nn.LayerNorm(4) if bias else nn.Identity()
+
+
+@dataclass
+class GPTConfig:
+    n_layer: int = 2
+    n_embd: int = 8
+    bias: bool = True
+    extra: list = field(default_factory=list)
+
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.h = nn.ModuleList([nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+                                for _ in range(config.n_layer)])
+
+
+class NTConfig(NamedTuple):
+    width: int = 5
+    depth: int = 2
+
+
+class ConfigObjects(nn.Module):
+    def __init__(self):
+        super().__init__()
+        built = GPTConfig(n_embd=6, n_layer=3)
+        nt = NTConfig(width=7)
+        ns = SimpleNamespace(width=3, depth=4)
+        self.a = nn.Linear(built.n_embd, built.n_layer)
+        self.b = nn.Linear(nt.width, nt.depth)
+        self.c = nn.Linear(ns.width, ns.depth)
+
+
+class Partials(nn.Module):
+    def __init__(self, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = partial(nn.LayerNorm, eps=1e-6)
+        self.norm = norm_layer(12)
+        lin = partial(nn.Linear, bias=False)
+        self.proj = lin(12, 3)
+
+
+class Mixed(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Conv2d(3, 8, 3)] + [nn.Linear(8, 8) for _ in range(n)])
+        self.seq = nn.Sequential(nn.Conv2d(3, 8, 3), *[nn.Linear(8, 8) for _ in range(n)], nn.ReLU())
+        stages = [nn.Conv2d(3, 8, 1)]
+        for _ in range(n):
+            stages.append(nn.Linear(8, 8))
+        stages.append(nn.Conv2d(8, 16, 1))
+        self.features = nn.Sequential(*stages)
+
+
+class Weights:
+    @classmethod
+    def verify(cls, obj):
+        if obj is not None:
+            raise ValueError(obj)
+        return obj
+
+
+def _override(kwargs, name, value):
+    if name in kwargs:
+        if kwargs[name] != value:
+            raise ValueError(name)
+    else:
+        kwargs[name] = value
+
+
+class Wide(nn.Module):
+    def __init__(self, groups=1, width=64, num_classes=10):
+        super().__init__()
+        self.conv = nn.Conv2d(8, width * groups, 1)
+        self.fc = nn.Linear(width * groups, num_classes)
+
+
+def wide(*, weights=None, **kwargs):
+    weights = Weights.verify(weights)
+    _override(kwargs, "groups", 2)
+    if weights is not None:
+        _override(kwargs, "num_classes", len(weights))
+    return Wide(width=4, **kwargs)
+
+
+def vgg_like(cfg=(8, "M", 16)):
+    layers = []
+    c = 3
+    for v in cfg:
+        if v == "M":
+            layers += [nn.MaxPool2d(2)]
+        else:
+            v = cast(int, v)
+            layers += [nn.Conv2d(c, v, 3), nn.ReLU()]
+            c = v
+    return nn.Sequential(*layers)
+
+
+class Encoder(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+
+class Injected(nn.Module):
+    def __init__(self, encoder, classes=2):
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Linear(4, classes)
+
+
+class OpenAttribute(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = make_weight()
+)py";
+
+class ConstructionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("ptlint_constructions_" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    std::ofstream(*dir_ / "constructions.py") << kConstructions;
+    // The module the fixture imports for OpenAttribute, for torch only.
+    std::ofstream(*dir_ / "somewhere_else.py") << "import torch\n"
+                                                 "def make_weight():\n"
+                                                 "    return torch.nn.Parameter(torch.ones(2))\n";
+    index_ = new ModuleIndex(ModuleIndex::Build({(*dir_ / "constructions.py").string()}, DiscoveryOptions{}, nullptr));
+    const char* spec = R"json([
+      {"name": "CondBias-true", "target": "constructions.CondBias", "args": [3, true]},
+      {"name": "CondBias-false", "target": "constructions.CondBias", "args": [3, false]},
+      {"name": "GPT-json", "target": "constructions.GPT", "args": [{"$gpt": {"n_layer": 3, "n_embd": 4, "bias": false}}]},
+      {"name": "GPT-defaults", "target": "constructions.GPT", "args": [{"$gpt": {"n_embd": 4}}]},
+      {"name": "GPT-5", "target": "constructions.GPT", "args": [{"$gpt": {"n_layer": 5, "n_embd": 16}}]},
+      {"name": "ConfigObjects", "target": "constructions.ConfigObjects"},
+      {"name": "Partials", "target": "constructions.Partials"},
+      {"name": "Mixed-3", "target": "constructions.Mixed", "args": [3]},
+      {"name": "wide", "target": "constructions.wide"},
+      {"name": "vgg_like", "target": "constructions.vgg_like"},
+      {"name": "OpenAttribute", "target": "constructions.OpenAttribute"},
+      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]}
+    ])json";
+    std::ofstream(*dir_ / "spec.json") << spec;
+    // dump_state_dicts.py takes JSON arguments; a GPTConfig is built here.
+    std::ofstream(*dir_ / "dump.py")
+        << "import json, sys, runpy\n"
+           "sys.path.insert(0, sys.argv[1])\n"
+           "import constructions\n"
+           "spec = json.load(open(sys.argv[2]))\n"
+           "for case in spec:\n"
+           "    case['args'] = [(constructions.GPTConfig(**a['$gpt']) if '$gpt' in a else constructions.Encoder(a['$encoder']))\n"
+           "                    if isinstance(a, dict) else a for a in case.get('args', [])]\n"
+           "dump = runpy.run_path(sys.argv[4])\n"
+           "torch = dump['torch']\n"
+           "torch.manual_seed(0)\n"
+           "out = {}\n"
+           "for case in spec:\n"
+           "    target = getattr(constructions, case['target'].split('.')[-1])\n"
+           "    out[case['name']] = dump['dump'](target(*case['args']))\n"
+           "json.dump(out, open(sys.argv[3], 'w'))\n";
+    std::string cmd = std::string(PTLINT_PYTHON) + " " + (*dir_ / "dump.py").string() + " " + dir_->string() + " " +
+                      (*dir_ / "spec.json").string() + " " + (*dir_ / "real.json").string() + " " +
+                      PTLINT_SOURCE_DIR + "/tests/realcode/dump_state_dicts.py";
+    real_ = new nlohmann::json();
+    if (std::system(cmd.c_str()) == 0) {
+      std::ifstream in(*dir_ / "real.json");
+      *real_ = nlohmann::json::parse(in, nullptr, false);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete index_;
+    delete real_;
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+
+  static bool ComponentsMatch(const std::string& pattern, const std::string& key) {
+    size_t p = 0, k = 0;
+    while (true) {
+      size_t pe = pattern.find('.', p), ke = key.find('.', k);
+      std::string pc = pattern.substr(p, pe == std::string::npos ? std::string::npos : pe - p);
+      std::string kc = key.substr(k, ke == std::string::npos ? std::string::npos : ke - k);
+      if (pc != "*" && pc != kc) return false;
+      if ((pe == std::string::npos) != (ke == std::string::npos)) return false;
+      if (pe == std::string::npos) return true;
+      p = pe + 1;
+      k = ke + 1;
+    }
+  }
+  static bool ShapeAgrees(const PredictedShape& shape, const std::vector<int64_t>& real) {
+    if (!shape.rank_known) return true;
+    if (shape.dims.size() != real.size()) return false;
+    for (size_t i = 0; i < real.size(); ++i) {
+      if (shape.dims[i].value && *shape.dims[i].value != real[i]) return false;
+    }
+    return true;
+  }
+
+  // Every real key is named by an exact key or a pattern with an agreeing
+  // shape; every exact, required, persistent predicted key is real.
+  void ExpectAgreesWithTorch(const ExpectedStateDict& e, const std::string& real_case) {
+    SCOPED_TRACE(real_case);
+    ASSERT_TRUE(real_->contains(real_case)) << "real torch did not run";
+    const auto& real = (*real_)[real_case];
+    std::set<std::string> real_keys;
+    for (const auto& k : real["keys"]) {
+      const std::string key = k[0];
+      real_keys.insert(key);
+      const std::vector<int64_t> shape = k[1];
+      const PredictedKey* named = nullptr;
+      for (const auto& p : e.keys) {
+        if (p.persistent && (p.is_pattern ? ComponentsMatch(p.key, key) : p.key == key)) {
+          named = &p;
+          break;
+        }
+      }
+      bool open = false;
+      for (const auto& o : e.open) {
+        open = open || o.prefix.empty() || ComponentsMatch(o.prefix, key) ||
+               (key.size() > o.prefix.size() && key.compare(0, o.prefix.size(), o.prefix) == 0 &&
+                (o.prefix.back() == '.' || key[o.prefix.size()] == '.'));
+      }
+      if (!named && open) continue;  // not predicted, and not claimed either
+      if (!named) {
+        ADD_FAILURE() << key << " is in torch's state dict but not predicted";
+        continue;
+      }
+      EXPECT_TRUE(ShapeAgrees(named->shape, shape)) << key << ": predicted " << named->shape.ToString();
+    }
+    for (const auto& p : e.keys) {
+      if (p.is_pattern || p.optional || !p.persistent) continue;
+      EXPECT_TRUE(real_keys.count(p.key)) << p.key << " is predicted as certain but torch does not have it";
+    }
+  }
+
+  static const PredictedKey* Find(const ExpectedStateDict& e, const std::string& key) {
+    for (const auto& k : e.keys) {
+      if (k.key == key) return &k;
+    }
+    return nullptr;
+  }
+  static ExpectedStateDict Predict(const std::string& name, const nlohmann::json& args = nlohmann::json::object()) {
+    PredictOptions options;
+    for (auto it = args.begin(); it != args.end(); ++it) options.args[it.key()] = it.value();
+    auto p = PredictStateDict(*index_, name, options);
+    EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
+    return p.ok() ? *p : ExpectedStateDict{};
+  }
+
+  static fs::path* dir_;
+  static ModuleIndex* index_;
+  static nlohmann::json* real_;
+};
+fs::path* ConstructionTest::dir_ = nullptr;
+ModuleIndex* ConstructionTest::index_ = nullptr;
+nlohmann::json* ConstructionTest::real_ = nullptr;
+
+TEST_F(ConstructionTest, ConditionalExpressionKnownAndUnknown) {
+  ExpectAgreesWithTorch(Predict("constructions.CondBias", {{"0", 3}, {"1", true}}), "CondBias-true");
+  ExpectAgreesWithTorch(Predict("constructions.CondBias", {{"0", 3}, {"1", false}}), "CondBias-false");
+  EXPECT_EQ(Find(Predict("constructions.CondBias", {{"0", 3}, {"1", false}}), "bias"), nullptr);
+  // `bias` unknown: the key and the LayerNorm's keys are optional, never
+  // missing; both real variants agree with the one prediction.
+  ExpectedStateDict unknown = Predict("constructions.CondBias", {{"0", 3}});
+  ExpectAgreesWithTorch(unknown, "CondBias-true");
+  ExpectAgreesWithTorch(unknown, "CondBias-false");
+  const PredictedKey* bias = Find(unknown, "bias");
+  ASSERT_NE(bias, nullptr);
+  EXPECT_TRUE(bias->optional);
+  EXPECT_EQ(bias->shape.ToString(), "(3,)");
+  ASSERT_NE(Find(unknown, "norm.weight"), nullptr);
+  EXPECT_TRUE(Find(unknown, "norm.weight")->optional);
+}
+
+TEST_F(ConstructionTest, ConfigFromCheckpointEntriesAndDataclassDefaults) {
+  // model_args as a plain JSON object: read as attributes.
+  ExpectAgreesWithTorch(Predict("constructions.GPT", {{"config", {{"n_layer", 3}, {"n_embd", 4}, {"bias", false}}}}),
+                        "GPT-json");
+  // {"$class": ...}: GPTConfig(**model_args), its defaults filling the rest.
+  ExpectedStateDict built =
+      Predict("constructions.GPT", {{"config", {{"$class", "constructions.GPTConfig"}, {"n_embd", 4}}}});
+  ExpectAgreesWithTorch(built, "GPT-defaults");
+  ASSERT_NE(Find(built, "h.1.bias"), nullptr);
+  EXPECT_EQ(Find(built, "h.1.bias")->shape.ToString(), "(16,)");
+  EXPECT_EQ(Find(built, "h.2.weight"), nullptr);
+  // Dataclass, NamedTuple and SimpleNamespace built inside the constructor.
+  ExpectedStateDict objects = Predict("constructions.ConfigObjects");
+  ExpectAgreesWithTorch(objects, "ConfigObjects");
+  EXPECT_EQ(objects.confidence, Confidence::kExact);
+}
+
+TEST_F(ConstructionTest, UnknownConfigFieldsAreSymbolicAndRepeatedBlocksArePatterns) {
+  ExpectedStateDict e = Predict("constructions.GPT");
+  const PredictedKey* w = Find(e, "h.*.weight");
+  ASSERT_NE(w, nullptr);
+  EXPECT_TRUE(w->is_pattern);
+  ASSERT_EQ(w->shape.dims.size(), 2u);
+  EXPECT_EQ(w->shape.dims[0].expr, "4 * config.n_embd");
+  EXPECT_EQ(w->shape.dims[1].expr, "config.n_embd");
+  EXPECT_EQ(w->shape.dims[1].args, std::vector<std::string>{"config.n_embd"});
+  EXPECT_EQ(Find(e, "h.0.weight"), nullptr);
+  ExpectAgreesWithTorch(e, "GPT-5");
+}
+
+TEST_F(ConstructionTest, PartialLayersAndNormFactories) {
+  ExpectedStateDict e = Predict("constructions.Partials");
+  ExpectAgreesWithTorch(e, "Partials");
+  EXPECT_EQ(e.confidence, Confidence::kExact);
+  EXPECT_EQ(Find(e, "proj.bias"), nullptr);
+}
+
+TEST_F(ConstructionTest, OpenSplatsAndAppendsAfterThemArePatterns) {
+  ExpectedStateDict e = Predict("constructions.Mixed");
+  ExpectAgreesWithTorch(e, "Mixed-3");
+  // The stem before the splat keeps its index; nothing after it claims one.
+  EXPECT_NE(Find(e, "seq.0.weight"), nullptr);
+  EXPECT_EQ(Find(e, "seq.1.weight"), nullptr);
+  EXPECT_EQ(Find(e, "features.0.weight"), nullptr);
+}
+
+TEST_F(ConstructionTest, BuilderKwargsClassmethodsAndStringSentinels) {
+  ExpectedStateDict w = Predict("constructions.wide");
+  ExpectAgreesWithTorch(w, "wide");
+  ASSERT_NE(Find(w, "conv.weight"), nullptr);
+  EXPECT_EQ(Find(w, "conv.weight")->shape.ToString(), "(8, 8, 1, 1)");
+  ExpectedStateDict v = Predict("constructions.vgg_like");
+  ExpectAgreesWithTorch(v, "vgg_like");
+  EXPECT_EQ(v.confidence, Confidence::kExact);
+}
+
+TEST_F(ConstructionTest, ModuleInjectedAtTheCallSite) {
+  // Injected(Encoder(6)) at a call site: the encoder's subtree is known.
+  ExpectedStateDict e = Predict("constructions.Injected", {{"0", {{"$class", "constructions.Encoder"}, {"$args", {6}}}}});
+  ExpectAgreesWithTorch(e, "Injected");
+  EXPECT_EQ(e.confidence, Confidence::kExact);
+  ASSERT_NE(Find(e, "head.weight"), nullptr);
+  EXPECT_EQ(Find(e, "head.weight")->shape.ToString(), "(2, 4)");
+  ASSERT_NE(Find(e, "encoder.fc.weight"), nullptr);
+  EXPECT_EQ(Find(e, "encoder.fc.weight")->shape.ToString(), "(6, 6)");
+  // Unknown: the subtree is open, never guessed.
+  EXPECT_EQ(Predict("constructions.Injected").confidence, Confidence::kOpen);
+}
+
+TEST_F(ConstructionTest, AttributeNotUnderstoodCoversItsOwnKey) {
+  ExpectedStateDict e = Predict("constructions.OpenAttribute");
+  ASSERT_EQ(e.open.size(), 1u);
+  EXPECT_EQ(e.open[0].prefix, "w");  // the key `w` itself (a Parameter here), and anything under it
+  ExpectAgreesWithTorch(e, "OpenAttribute");
 }
 
 }  // namespace

@@ -1,0 +1,799 @@
+// Calls: the MRO, class instantiation (__init__), project functions, closures, containers, roots.
+#include "analyzer/python/prediction_interpreter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "analyzer/python/torch_api_tables.h"
+
+namespace ptlint::prediction {
+
+std::vector<ClassRef> Interpreter::Mro(const ClassRef& ref) {
+  // Depth-first, left-to-right, de-duplicated: equal to C3 for the
+  // single-inheritance chains that dominate model code.
+  std::vector<ClassRef> out;
+  std::set<const ClassInfo*> seen;
+  std::function<void(const ClassRef&, int)> walk = [&](const ClassRef& r, int depth) {
+    if (!r.cls || depth > 32 || seen.count(r.cls)) return;
+    seen.insert(r.cls);
+    out.push_back(r);
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    for (const auto& base : r.cls->base_texts) {
+      Symbol s = file ? r.index->Resolve(file->info.module_name, base) : r.index->ResolveAbsolute(base);
+      if (s.kind == Symbol::Kind::kClass && s.cls) {
+        // torch's own Module/containers when torch is indexed: stop there.
+        if (BuiltinModuleName(s.cls->qualified_name) == "Module") continue;
+        walk({r.index, s.cls}, depth + 1);
+      } else {
+        std::string builtin = BuiltinModuleName(s.qualified_name);
+        if (!builtin.empty() && builtin != "Module") {
+          const ClassInfo* stub = catalog_.FindStub(builtin);
+          if (stub) walk({&catalog_.stubs(), stub}, depth + 1);
+        }
+      }
+    }
+  };
+  walk(ref, 0);
+  return out;
+}
+
+std::pair<const ClassInfo*, const ModuleIndex*> Interpreter::FindMethod(const ClassRef& start,
+                                                                        const std::string& name,
+                                                                        bool skip_start,
+                                                                        const ClassInfo* after) {
+  std::vector<ClassRef> mro = Mro(start);
+  bool passed = after == nullptr;
+  for (size_t i = 0; i < mro.size(); ++i) {
+    if (!passed) {
+      if (mro[i].cls == after) passed = true;
+      continue;
+    }
+    if (skip_start && i == 0) continue;
+    for (const auto& m : mro[i].cls->methods) {
+      if (m == name) return {mro[i].cls, mro[i].index};
+    }
+  }
+  return {nullptr, nullptr};
+}
+
+bool Interpreter::IsModuleClass(const ClassRef& ref) {
+  if (!ref.cls) return false;
+  if (ref.index == &catalog_.stubs()) return true;
+  return ref.index->Classify(*ref.cls).kind == ModuleKind::kModule;
+}
+
+// Finds method `name` in `cls` using the file's source.
+TSNode FindMethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name) {
+  TSNode body = Field(cls->node, "body");
+  uint32_t n = ts_node_named_child_count(body);
+  TSNode found{};
+  bool have = false;
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode stmt = ts_node_named_child(body, i);
+    if (IsType(stmt, "decorated_definition")) stmt = Field(stmt, "definition");
+    if (!IsType(stmt, "function_definition")) continue;
+    if (file.parsed.Text(Field(stmt, "name")) == name) {
+      found = stmt;  // the last definition wins, as in Python
+      have = true;
+    }
+  }
+  return have ? found : TSNode{};
+}
+
+V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
+                           std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
+                           int depth) {
+  auto inst = std::make_shared<Instance>();
+  inst->cls = ref;
+  inst->type_name = ref.index == &catalog_.stubs() ? "torch.nn." + ref.cls->name : ref.cls->qualified_name;
+  // _version and get_extra_state through the MRO.
+  bool version_set = false;
+  for (const auto& r : Mro(ref)) {
+    if (!version_set && r.cls->version) {
+      inst->version = *r.cls->version;
+      version_set = true;
+    }
+    if (r.cls->overrides_get_extra_state) inst->extra_state = true;
+  }
+  // A subclass of a container: Sequential(...)-style __init__ arguments.
+  auto value = std::make_shared<Value>();
+  value->kind = Value::Kind::kModule;
+  value->module = inst;
+  if (depth > kMaxDepth) {
+    inst->opens.push_back({"", "nesting deeper than " + std::to_string(kMaxDepth) + " modules", where});
+    return value;
+  }
+  auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
+  if (!init_cls) {
+    // No __init__ in the project MRO: a built-in base's __init__ (container, layer).
+    for (const auto& r : Mro(ref)) {
+      const IndexedFile* file = FileOf(*r.index, r.cls);
+      for (const auto& base : r.cls->base_texts) {
+        Symbol s = file ? r.index->Resolve(file->info.module_name, base) : r.index->ResolveAbsolute(base);
+        std::string builtin = BuiltinModuleName(s.qualified_name);
+        if (builtin.empty() || builtin == "Module") continue;
+        V made = CallBuiltinLayer(builtin, args, kwargs, where, depth + 1);
+        if (made->kind == Value::Kind::kModule && made->module) {
+          made->module->type_name = inst->type_name;
+          made->module->cls = ref;
+          if (version_set) made->module->version = inst->version;
+          made->module->extra_state = made->module->extra_state || inst->extra_state;
+        }
+        return made;
+      }
+    }
+    return value;
+  }
+  const IndexedFile* file = FileOf(*init_index, init_cls);
+  if (!file) return value;
+  TSNode def = FindMethodNode(*file, init_cls, "__init__");
+  if (ts_node_is_null(def)) return value;
+  CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), inst, value, {init_index, init_cls},
+               ref.cls->qualified_name, depth + 1);
+  return value;
+}
+
+V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedFile* file, std::vector<V> args,
+                            std::vector<std::pair<std::string, V>> kwargs, std::shared_ptr<Instance> self,
+                            V self_value, ClassRef current_class, const std::string& owner, int depth,
+                            const std::map<std::string, V>* closure) {
+  Step();
+  Frame f;
+  if (closure) f.env = *closure;
+  f.index = &index;
+  f.file = file;
+  f.self = std::move(self);
+  f.self_value = self_value;
+  f.current_class = current_class;
+  f.owner = owner;
+  if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+  // Bind parameters.
+  TSNode params = Field(def, "parameters");
+  uint32_t n = ts_node_named_child_count(params);
+  size_t next_positional = 0;
+  bool first = true;
+  const bool is_method = f.self_value != nullptr;
+  std::vector<V> positional = std::move(args);
+  if (is_method) positional.insert(positional.begin(), f.self_value);
+  std::set<std::string> used_kw;
+  bool after_star = false;
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode p = ts_node_named_child(params, i);
+    const char* type = ts_node_type(p);
+    std::string name;
+    TSNode default_node{};
+    bool has_default = false;
+    if (std::strcmp(type, "identifier") == 0) {
+      name = Text(f, p);
+    } else if (std::strcmp(type, "default_parameter") == 0 || std::strcmp(type, "typed_default_parameter") == 0) {
+      name = Text(f, Field(p, "name"));
+      default_node = Field(p, "value");
+      has_default = true;
+    } else if (std::strcmp(type, "typed_parameter") == 0) {
+      TSNode inner = ts_node_named_child(p, 0);
+      if (IsType(inner, "list_splat_pattern") || IsType(inner, "dictionary_splat_pattern")) {
+        p = inner;
+        type = ts_node_type(p);
+      } else {
+        name = Text(f, inner);
+      }
+    } else if (std::strcmp(type, "keyword_separator") == 0) {
+      after_star = true;
+      continue;
+    } else if (std::strcmp(type, "positional_separator") == 0) {
+      continue;
+    }
+    if (std::strcmp(type, "list_splat_pattern") == 0) {
+      std::string star = Text(f, ts_node_named_child(p, 0));
+      std::vector<V> rest;
+      while (next_positional < positional.size()) rest.push_back(positional[next_positional++]);
+      f.env[star] = MakeSeq(std::move(rest), true);
+      after_star = true;
+      continue;
+    }
+    if (std::strcmp(type, "dictionary_splat_pattern") == 0) {
+      std::string star = Text(f, ts_node_named_child(p, 0));
+      auto d = std::make_shared<Value>();
+      d->kind = Value::Kind::kDict;
+      for (auto& [k, v] : kwargs) {
+        if (!used_kw.count(k)) d->dict.push_back({k, v});
+      }
+      f.env[star] = d;
+      continue;
+    }
+    if (name.empty()) continue;
+    (void)first;
+    V bound;
+    if (!after_star && next_positional < positional.size()) {
+      bound = positional[next_positional++];
+    } else {
+      for (auto& [k, v] : kwargs) {
+        if (k == name) {
+          bound = v;
+          used_kw.insert(k);
+        }
+      }
+    }
+    if (!bound && has_default) bound = Eval(f, default_node, depth + 1);
+    if (!bound) bound = MakeUnknown("argument `" + name + "` not given", true);
+    f.env[name] = bound;
+  }
+  TSNode body = Field(def, "body");
+  ExecBlock(f, body, depth + 1);
+  return f.return_value ? f.return_value : MakeNone();
+}
+
+V Interpreter::EvalCall(Frame& f, TSNode node, int depth) {
+  TSNode fn = Field(node, "function");
+  V callee = Eval(f, fn, depth + 1);
+  std::vector<V> args;
+  std::vector<std::pair<std::string, V>> kwargs;
+  bool open = false;
+  size_t first_open = std::string::npos;
+  EvalArgs(f, Field(node, "arguments"), depth, &args, &kwargs, &open, &first_open);
+  if (open) {
+    // `Sequential(*layers)` with an open list: the elements from the splat on
+    // are a pattern (`blocks.*.weight`), never `blocks.0` alone.
+    if (callee->kind == Value::Kind::kExternal) {
+      std::string builtin = BuiltinModuleName(callee->str);
+      if (builtin == "Sequential") {
+        return MakeContainer(f, ContainerKind::kSequential, builtin, args, node,
+                             first_open == std::string::npos ? 0 : first_open);
+      }
+      if (builtin == "ModuleList") {
+        V made = MakeContainer(f, ContainerKind::kModuleList, builtin, args, node);
+        if (made->module) made->module->open_children = true;
+        return made;
+      }
+    }
+    if (callee->kind == Value::Kind::kClass && IsModuleClass(callee->cls)) {
+      V made = Instantiate(callee->cls, args, kwargs, Loc(f, node), depth + 1);
+      return made;
+    }
+  }
+  return CallValue(f, callee, std::move(args), std::move(kwargs), node, depth);
+}
+
+V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
+                         std::vector<std::pair<std::string, V>> kwargs, TSNode where, int depth) {
+  Step();
+  switch (callee->kind) {
+    case Value::Kind::kClass:
+      if (IsModuleClass(callee->cls)) return Instantiate(callee->cls, std::move(args), std::move(kwargs), Loc(f, where), depth + 1);
+      if (callee->cls.index->Classify(*callee->cls.cls).kind == ModuleKind::kUnknown) {
+        return MakeUnknown("instance of `" + callee->cls.cls->qualified_name + "`, whose bases could not be resolved", true);
+      }
+      return InstantiatePlainClass(callee->cls, std::move(args), std::move(kwargs), Loc(f, where), depth + 1);
+    case Value::Kind::kPartial: {
+      // functools.partial: the bound arguments first, call keywords override.
+      std::vector<V> all = callee->items;
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<std::pair<std::string, V>> all_kw = callee->dict;
+      for (auto& kv : kwargs) {
+        bool replaced = false;
+        for (auto& existing : all_kw) {
+          if (existing.first == kv.first) {
+            existing.second = kv.second;
+            replaced = true;
+          }
+        }
+        if (!replaced) all_kw.push_back(kv);
+      }
+      if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+      return CallValue(f, callee->target, std::move(all), std::move(all_kw), where, depth + 1);
+    }
+    case Value::Kind::kFunction: {
+      const IndexedFile* file = callee->function_index->FindFile(callee->function->path);
+      if (!file) return MakeUnknown("function source missing", true);
+      return CallFunction(*callee->function_index, callee->function->node, file, std::move(args), std::move(kwargs),
+                          nullptr, nullptr, {}, f.owner, depth + 1);
+    }
+    case Value::Kind::kExternal:
+      return CallExternal(f, callee->str, args, kwargs, where, depth);
+    case Value::Kind::kClosure: {
+      if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+      if (IsType(callee->closure_node, "lambda")) {
+        // lambda a, b=1: body  -- bind, then evaluate the one expression.
+        Frame g;
+        g.index = callee->closure_index;
+        g.file = callee->closure_file;
+        g.env = *callee->closure_env;
+        g.self = f.self;
+        g.self_value = f.self_value;
+        g.owner = f.owner;
+        TSNode params = Field(callee->closure_node, "parameters");
+        uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+        size_t next = 0;
+        for (uint32_t i = 0; i < n; ++i) {
+          TSNode p = ts_node_named_child(params, i);
+          std::string pname;
+          TSNode dflt{};
+          if (IsType(p, "identifier")) pname = Text(g, p);
+          else if (IsType(p, "default_parameter")) { pname = Text(g, Field(p, "name")); dflt = Field(p, "value"); }
+          else return MakeUnknown("lambda with *args", true);
+          V bound;
+          if (next < args.size()) bound = args[next++];
+          for (auto& [k, v] : kwargs) if (k == pname) bound = v;
+          if (!bound && !ts_node_is_null(dflt)) bound = Eval(g, dflt, depth + 1);
+          g.env[pname] = bound ? bound : MakeUnknown("lambda argument", true);
+        }
+        return Eval(g, Field(callee->closure_node, "body"), depth + 1);
+      }
+      return CallFunction(*callee->closure_index, callee->closure_node, callee->closure_file, std::move(args),
+                          std::move(kwargs), nullptr, nullptr, {}, f.owner, depth + 1, callee->closure_env.get());
+    }
+    case Value::Kind::kMethod:
+      return CallMethod(f, callee, args, kwargs, where, depth);
+    default:
+      break;
+  }
+  return MakeUnknown("call of `" + Text(f, Field(where, "function")) + "` not followed", true);
+}
+
+V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& name, std::vector<V>& args,
+                             TSNode where, size_t open_from) {
+  auto inst = std::make_shared<Instance>();
+  inst->container = kind;
+  inst->type_name = "torch.nn." + name;
+  auto value = std::make_shared<Value>();
+  value->kind = Value::Kind::kModule;
+  value->module = inst;
+  SourceLocation loc = Loc(f, where);
+  auto add_named = [&](const std::string& key, const V& item, bool pattern) {
+    Slot s;
+    s.name = key;
+    s.values = {item};
+    s.pattern = pattern;
+    s.optional = optional_depth_ > 0;
+    s.owner = f.owner;
+    s.location = loc;
+    if (kind == ContainerKind::kParameterList || kind == ContainerKind::kParameterDict) {
+      if (item->kind == Value::Kind::kTensor) item->is_parameter = true;
+      inst->params.push_back(std::move(s));
+    } else {
+      inst->children.push_back(std::move(s));
+    }
+  };
+  if (kind == ContainerKind::kSequential && args.size() == 1 && args[0]->kind == Value::Kind::kDict) {
+    for (auto& [k, v] : args[0]->dict) add_named(k, v, false);
+    if (args[0]->dict_open) inst->opens.push_back({"", "Sequential(OrderedDict) with entries not known", loc});
+    return value;
+  }
+  if (kind == ContainerKind::kModuleDict || kind == ContainerKind::kParameterDict) {
+    if (!args.empty()) {
+      if (args[0]->kind == Value::Kind::kDict) {
+        for (auto& [k, v] : args[0]->dict) add_named(k, v, false);
+        if (args[0]->dict_open) inst->opens.push_back({"", name + " with entries not known", loc});
+      } else if (args[0]->kind == Value::Kind::kSeq && !args[0]->items_open) {
+        for (auto& pair : args[0]->items) {
+          if (pair->kind == Value::Kind::kSeq && pair->items.size() == 2 && pair->items[0]->kind == Value::Kind::kStr) {
+            add_named(pair->items[0]->str, pair->items[1], pair->items[0]->str_pattern);
+          } else {
+            inst->opens.push_back({"", name + " entry not understood", loc});
+          }
+        }
+      } else if (args[0]->kind != Value::Kind::kNone) {
+        inst->opens.push_back({"", name + " built from a value not understood", loc});
+      }
+    }
+    return value;
+  }
+  std::vector<V> items;
+  bool items_open = false;
+  size_t exact_count = 0;  // with items_open: the leading items whose index is known
+  if (kind == ContainerKind::kSequential) {
+    items = args;
+    if (open_from != std::string::npos) {
+      items_open = true;
+      exact_count = open_from;
+    }
+  } else if (!args.empty()) {
+    if (args[0]->kind == Value::Kind::kSeq) {
+      items = args[0]->items;
+      items_open = args[0]->items_open;
+    } else if (args[0]->kind == Value::Kind::kModule && args[0]->module &&
+               args[0]->module->container != ContainerKind::kNone) {
+      auto it = Iterate(args[0]);
+      if (it) items = *it;
+      else items_open = true;
+    } else if (args[0]->kind != Value::Kind::kNone) {
+      inst->opens.push_back({"", name + " built from a value not understood", loc});
+      return value;
+    }
+  }
+  if (items_open) {
+    // Every element whose index is not known shares the one pattern slot:
+    // `[stem] + [Block() for _ in range(n)]` holds stem's keys and Block's
+    // under `*`, each optional, never only the first element's.
+    inst->open_children = true;
+    const size_t k = std::min(exact_count, items.size());
+    for (size_t i = 0; i < k; ++i) add_named(std::to_string(i), items[i], false);
+    if (items.size() > k) {
+      add_named("*", items[k], true);
+      auto& slots = (kind == ContainerKind::kParameterList) ? inst->params : inst->children;
+      for (size_t i = k + 1; i < items.size(); ++i) {
+        if (kind == ContainerKind::kParameterList && items[i]->kind == Value::Kind::kTensor) items[i]->is_parameter = true;
+        slots.back().values.push_back(items[i]);
+      }
+    } else {
+      inst->opens.push_back({"", name + " with elements not known", loc});
+    }
+    return value;
+  }
+  for (size_t i = 0; i < items.size(); ++i) add_named(std::to_string(i), items[i], false);
+  return value;
+}
+
+void Interpreter::ContainerAppend(Instance& inst, const V& item, const SourceLocation& where, const std::string& owner) {
+  Slot s;
+  s.values = {item};
+  s.owner = owner;
+  s.location = where;
+  s.optional = optional_depth_ > 0;
+  if (pattern_depth_ > 0 || inst.open_children) {
+    inst.open_children = true;
+    s.name = "*";
+    s.pattern = true;
+  } else {
+    s.name = std::to_string(inst.children.size() + inst.params.size());
+  }
+  if (inst.container == ContainerKind::kParameterList) {
+    if (item->kind == Value::Kind::kTensor) item->is_parameter = true;
+    inst.params.push_back(std::move(s));
+  } else {
+    inst.children.push_back(std::move(s));
+  }
+}
+
+V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
+                                std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
+                                int depth) {
+  const ClassInfo* stub = catalog_.FindStub(name);
+  if (stub) return Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
+  auto inst = std::make_shared<Instance>();
+  inst->type_name = "torch.nn." + name;
+  auto value = std::make_shared<Value>();
+  value->kind = Value::Kind::kModule;
+  value->module = inst;
+  if (!catalog_.IsParameterless(name)) {
+    inst->opens.push_back({"", "torch.nn." + name + " is not in ptlint's layer catalogue", where});
+  }
+  return value;
+}
+
+V Interpreter::CallRootFunction(const FunctionInfo& fn) {
+  const IndexedFile* file = project_.FindFile(fn.path);
+  if (!file) return MakeUnknown("function source missing");
+  // Positional arguments keep the parameter's name for provenance ("from
+  // `classes`"), as a class root's constructor arguments do.
+  std::vector<std::string> names;
+  {
+    Frame g;
+    g.index = &project_;
+    g.file = file;
+    TSNode params = Field(fn.node, "parameters");
+    uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode p = ts_node_named_child(params, i);
+      if (IsType(p, "identifier")) {
+        names.push_back(Text(g, p));
+      } else if (IsType(p, "default_parameter") || IsType(p, "typed_default_parameter")) {
+        names.push_back(Text(g, Field(p, "name")));
+      } else if (IsType(p, "typed_parameter") && IsType(ts_node_named_child(p, 0), "identifier")) {
+        names.push_back(Text(g, ts_node_named_child(p, 0)));
+      } else {
+        break;  // *args, **kwargs, `*` or `/`: no more plain positional names
+      }
+    }
+  }
+  std::vector<V> positional;
+  std::vector<std::pair<std::string, V>> kwargs;
+  for (int i = 0;; ++i) {
+    auto it = options_.args.find(std::to_string(i));
+    if (it == options_.args.end()) break;
+    std::string name = static_cast<size_t>(i) < names.size() ? names[static_cast<size_t>(i)]
+                                                              : "arg" + std::to_string(i);
+    positional.push_back(RootArgument(it->second, name));
+  }
+  for (const auto& [k, v] : options_.args) {
+    if (!k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]))) kwargs.push_back({k, RootArgument(v, k)});
+  }
+  return CallFunction(project_, fn.node, file, std::move(positional), std::move(kwargs), nullptr, nullptr, {},
+                      fn.qualified_name, 0);
+}
+
+V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
+  // Bind each __init__ parameter: a given argument, else its default, else a
+  // symbolic argument. Numbers keep the argument's name for provenance.
+  auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
+  std::vector<V> positional;
+  std::vector<std::pair<std::string, V>> kwargs;
+  auto from_json = [this](const nlohmann::json& j, const std::string& name) { return RootArgument(j, name); };
+  if (init_cls) {
+    const IndexedFile* file = FileOf(*init_index, init_cls);
+    TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+    if (!ts_node_is_null(def)) {
+      Frame g;
+      g.index = init_index;
+      g.file = file;
+      TSNode params = Field(def, "parameters");
+      uint32_t n = ts_node_named_child_count(params);
+      int position = -1;  // self
+      bool keyword_only = false;
+      for (uint32_t i = 0; i < n; ++i) {
+        TSNode p = ts_node_named_child(params, i);
+        std::string name, annotation;
+        TSNode default_node{};
+        // `*args: Any` / `**kwargs: Any`: the splat inside the annotation.
+        if (IsType(p, "typed_parameter") && !IsType(ts_node_named_child(p, 0), "identifier")) {
+          p = ts_node_named_child(p, 0);
+        }
+        if (IsType(p, "identifier")) name = Text(g, p);
+        else if (IsType(p, "default_parameter")) { name = Text(g, Field(p, "name")); default_node = Field(p, "value"); }
+        else if (IsType(p, "typed_default_parameter")) {
+          name = Text(g, Field(p, "name"));
+          default_node = Field(p, "value");
+          annotation = Text(g, Field(p, "type"));
+        } else if (IsType(p, "typed_parameter")) {
+          TSNode inner = ts_node_named_child(p, 0);
+          if (IsType(inner, "identifier")) {
+            name = Text(g, inner);
+            annotation = Text(g, Field(p, "type"));
+          } else {
+            keyword_only = true;
+            continue;
+          }
+        } else if (IsType(p, "list_splat_pattern")) {
+          // `def __init__(self, *args, **kwargs)` (torch's LSTM): the
+          // remaining positional arguments go through as given.
+          for (int k = std::max(0, position);; ++k) {
+            auto it = options_.args.find(std::to_string(k));
+            if (it == options_.args.end()) break;
+            positional.push_back(from_json(it->second, "arg" + std::to_string(k)));
+          }
+          keyword_only = true;
+          continue;
+        } else if (IsType(p, "dictionary_splat_pattern")) {
+          std::set<std::string> bound_names;
+          for (auto& [k, _] : kwargs) bound_names.insert(k);
+          for (const auto& [k, v] : options_.args) {
+            if (!k.empty() && !std::isdigit(static_cast<unsigned char>(k[0])) && !bound_names.count(k)) {
+              kwargs.push_back({k, from_json(v, k)});
+            }
+          }
+          continue;
+        } else if (IsType(p, "keyword_separator")) {
+          keyword_only = true;
+          continue;
+        } else {
+          continue;
+        }
+        ++position;
+        if (position == 0) continue;  // self
+        ConstructorParam cp;
+        cp.name = name;
+        cp.annotation = annotation;
+        if (!ts_node_is_null(default_node)) cp.default_text = Text(g, default_node);
+        V bound;
+        auto given = options_.args.find(name);
+        if (given == options_.args.end() && !keyword_only) given = options_.args.find(std::to_string(position - 1));
+        if (given != options_.args.end()) {
+          bound = from_json(given->second, name);
+          cp.given = true;
+        } else if (!ts_node_is_null(default_node)) {
+          bound = Eval(g, default_node, 0);
+          if (bound->kind == Value::Kind::kNum) {
+            if (auto v = bound->num->Evaluate()) bound = MakeNum(SymExpr::Arg(name, *v));
+          }
+        } else {
+          bound = MakeUnknown("constructor argument `" + name + "` has no default");
+          bound->arg_name = name;
+          // An annotation that names a module (or nothing at all) leaves room
+          // for a module; plain types do not.
+          bound->maybe_module = annotation.empty() || !PlainValueAnnotations().count(annotation);
+        }
+        out->params.push_back(cp);
+        kwargs.push_back({name, bound});
+      }
+    }
+  }
+  return Instantiate(ref, std::move(positional), std::move(kwargs), SourceLocation{ref.cls->path, ref.cls->position.line, ref.cls->position.column}, 0);
+}
+
+
+V Interpreter::RootArgument(const nlohmann::json& j, const std::string& name) {
+  if (!j.is_object()) return ValueFromJson(j, name);
+  auto cls_entry = j.find("$class");
+  if (cls_entry == j.end() || !cls_entry->is_string()) {
+    auto d = std::make_shared<Value>();
+    d->kind = Value::Kind::kDict;
+    d->entries_are_attributes = true;
+    for (auto it = j.begin(); it != j.end(); ++it) d->dict.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
+    return d;
+  }
+  const std::string class_name = cls_entry->get<std::string>();
+  const ClassInfo* cls = project_.FindClass(class_name);
+  if (!cls) return MakeUnknown("configuration class `" + class_name + "` is not in the project", true);
+  std::vector<V> positional;
+  std::vector<std::pair<std::string, V>> kwargs;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() == "$class") continue;
+    if (it.key() == "$args" && it.value().is_array()) {
+      for (size_t i = 0; i < it.value().size(); ++i) {
+        positional.push_back(RootArgument(it.value()[i], name + "[" + std::to_string(i) + "]"));
+      }
+      continue;
+    }
+    kwargs.push_back({it.key(), RootArgument(it.value(), name + "." + it.key())});
+  }
+  Frame g;
+  g.index = &project_;
+  V callee = std::make_shared<Value>();
+  callee->kind = Value::Kind::kClass;
+  callee->cls = {&project_, cls};
+  return CallValue(g, callee, std::move(positional), std::move(kwargs), TSNode{}, 1);
+}
+
+
+namespace {
+
+// `@dataclass`, `@dataclasses.dataclass(frozen=True)`.
+bool IsDataclass(const IndexedFile& file, const ClassInfo* cls) {
+  TSNode parent = ts_node_parent(cls->node);
+  if (!IsType(parent, "decorated_definition")) return false;
+  uint32_t n = ts_node_named_child_count(parent);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode c = ts_node_named_child(parent, i);
+    if (IsType(c, "decorator") && file.parsed.Text(c).find("dataclass") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool IsNamedTupleBase(const std::string& base_text) {
+  return base_text == "NamedTuple" || base_text == "typing.NamedTuple";
+}
+
+// A class-body assignment: `name = value`, `name: T = value`, `name: T`.
+struct ClassBodyField {
+  std::string name;
+  std::string annotation;  // empty when not annotated
+  TSNode value{};          // null when there is no value
+};
+
+std::vector<ClassBodyField> ClassBodyFields(const IndexedFile& file, const ClassInfo* cls) {
+  std::vector<ClassBodyField> out;
+  TSNode body = Field(cls->node, "body");
+  uint32_t n = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode stmt = ts_node_named_child(body, i);
+    if (!IsType(stmt, "expression_statement")) continue;
+    TSNode a = ts_node_named_child(stmt, 0);
+    if (!IsType(a, "assignment")) continue;
+    TSNode left = Field(a, "left");
+    if (!IsType(left, "identifier")) continue;
+    ClassBodyField field;
+    field.name = std::string(file.parsed.Text(left));
+    TSNode type = Field(a, "type");
+    if (!ts_node_is_null(type)) field.annotation = std::string(file.parsed.Text(type));
+    field.value = Field(a, "right");
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+}  // namespace
+
+V Interpreter::ClassAttribute(const ClassRef& ref, const std::string& name, int depth) {
+  if (!ref.cls || depth > kMaxDepth * 4) return nullptr;
+  for (const auto& r : Mro(ref)) {
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    if (!file || r.index == &catalog_.stubs()) continue;
+    for (const auto& field : ClassBodyFields(*file, r.cls)) {
+      if (field.name != name || ts_node_is_null(field.value)) continue;
+      Frame g;
+      g.index = r.index;
+      g.file = file;
+      return Eval(g, field.value, depth + 1);
+    }
+  }
+  return nullptr;
+}
+
+V Interpreter::CallProperty(Frame& f, const V& obj, const std::string& name, int depth) {
+  if (!obj->module || !obj->module->cls.cls) return nullptr;
+  auto [cls, idx] = FindMethod(obj->module->cls, name, false, nullptr);
+  if (!cls) return nullptr;
+  const IndexedFile* file = FileOf(*idx, cls);
+  TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+  if (ts_node_is_null(def)) return nullptr;
+  TSNode parent = ts_node_parent(def);
+  if (!IsType(parent, "decorated_definition") ||
+      file->parsed.Text(parent).substr(0, ts_node_start_byte(def) - ts_node_start_byte(parent)).find("property") ==
+          std::string_view::npos) {
+    return nullptr;
+  }
+  return CallFunction(*idx, def, file, {}, {}, obj->module, obj, {idx, cls}, f.owner, depth + 1);
+}
+
+V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
+                                     std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
+                                     int depth) {
+  (void)where;
+  if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+  V obj = MakeObject(ref.cls->qualified_name, ref);
+  std::vector<ClassRef> mro = Mro(ref);
+  bool dataclass = false, named_tuple = false;
+  for (const auto& r : mro) {
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    if (file && r.index != &catalog_.stubs() && IsDataclass(*file, r.cls)) dataclass = true;
+    for (const auto& b : r.cls->base_texts) named_tuple = named_tuple || IsNamedTupleBase(b);
+  }
+  if (dataclass || named_tuple) {
+    // Fields in definition order, bases first; a redefinition keeps its place.
+    struct Field_ {
+      std::string name;
+      ClassRef owner;
+      TSNode value;
+    };
+    std::vector<Field_> fields;
+    for (auto it = mro.rbegin(); it != mro.rend(); ++it) {
+      const IndexedFile* file = FileOf(*it->index, it->cls);
+      if (!file || it->index == &catalog_.stubs()) continue;
+      for (const auto& field : ClassBodyFields(*file, it->cls)) {
+        if (field.annotation.empty() || field.annotation.find("ClassVar") != std::string::npos) continue;
+        bool found = false;
+        for (auto& existing : fields) {
+          if (existing.name == field.name) {
+            existing = {field.name, *it, field.value};
+            found = true;
+          }
+        }
+        if (!found) fields.push_back({field.name, *it, field.value});
+      }
+    }
+    size_t next = 0;
+    for (const auto& field : fields) {
+      V bound;
+      if (next < args.size()) bound = args[next++];
+      for (auto& [k, v] : kwargs) {
+        if (k == field.name) bound = v;
+      }
+      if (!bound && !ts_node_is_null(field.value)) {
+        Frame g;
+        g.index = field.owner.index;
+        g.file = FileOf(*field.owner.index, field.owner.cls);
+        bound = Eval(g, field.value, depth + 1);
+      }
+      if (!bound) bound = MakeUnknown("field `" + field.name + "` of " + ref.cls->name + " is not given", true);
+      obj->module->attrs[field.name] = bound;
+    }
+    if (dataclass) {
+      auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
+      const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
+      TSNode def = file ? FindMethodNode(*file, post_cls, "__post_init__") : TSNode{};
+      if (!ts_node_is_null(def)) {
+        CallFunction(*post_index, def, file, {}, {}, obj->module, obj, {post_index, post_cls},
+                     ref.cls->qualified_name, depth + 1);
+      }
+    }
+    return obj;
+  }
+  // Any other class: its __init__ sets the attributes; class-body values are
+  // read when an attribute is not set on the instance.
+  auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
+  const IndexedFile* file = init_cls ? FileOf(*init_index, init_cls) : nullptr;
+  TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+  if (!ts_node_is_null(def)) {
+    CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), obj->module, obj,
+                 {init_index, init_cls}, ref.cls->qualified_name, depth + 1);
+  }
+  return obj;
+}
+
+}  // namespace ptlint::prediction

@@ -1,0 +1,348 @@
+// Internal to the state-dict predictor: the abstract values, module
+// instances and the interpreter class that PredictStateDict runs.
+//
+// The interpreter's pieces live in separate files, each readable alone:
+//   prediction_values.cc      values, truthiness, iteration, deep copies
+//   prediction_statements.cc  statements: assignment, if/for/while, Module.__setattr__
+//   prediction_expressions.cc expressions: names, attributes, operators, subscripts, comprehensions
+//   prediction_calls.cc       calls: classes (MRO, __init__), project functions, closures, roots
+//   prediction_methods.cc     method calls: register_*, containers, list/dict/str methods
+//   prediction_externals.cc   calls outside the project: torch.nn layers, tensor factories, builtins
+//   torch_api_tables.cc       the torch/Python API knowledge those use, as data
+// state_dict_prediction.cc flattens the resulting instance into keys.
+#ifndef PTLINT_ANALYZER_PYTHON_PREDICTION_INTERPRETER_H_
+#define PTLINT_ANALYZER_PYTHON_PREDICTION_INTERPRETER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analyzer/python/layer_catalog.h"
+#include "analyzer/python/module_index.h"
+#include "analyzer/python/state_dict_prediction.h"
+#include "analyzer/python/symbolic_expr.h"
+
+namespace ptlint::prediction {
+
+// ---------------------------------------------------------------------------
+// Abstract values
+
+struct Value;
+using V = std::shared_ptr<Value>;
+struct Instance;
+
+struct ClassRef {
+  const ModuleIndex* index = nullptr;
+  const ClassInfo* cls = nullptr;
+};
+
+struct Value {
+  enum class Kind {
+    kUnknown,   // not understood; `reason` says why
+    kNone,
+    kNum,       // int/float/bool, maybe symbolic
+    kStr,       // maybe a pattern (contains '*' for unknown parts)
+    kSeq,       // list or tuple
+    kDict,      // string-keyed dict (OrderedDict, literal)
+    kModule,    // an nn.Module instance
+    kTensor,    // a tensor or Parameter
+    kClass,     // a project (or stub) class
+    kFunction,  // a project function
+    kExternal,  // a name outside the project (torch.zeros, math.sqrt, range)
+    kMethod,    // a bound method: `target.name`
+    kSuper,     // super()
+    kClosure,   // a lambda or a function defined inside a function
+    kPartial,   // functools.partial(target, *items, **dict)
+    kObject,    // a plain object with attributes (dataclass, NamedTuple, SimpleNamespace,
+                // argparse Namespace, a config class): `module` holds its attributes
+  };
+  Kind kind = Kind::kUnknown;
+  std::string reason;       // kUnknown
+  std::string arg_name;     // kUnknown: an unbound constructor argument
+  bool maybe_module = false;  // kUnknown: could be a module (so `self.x = v` is open)
+  // kUnknown: `a if cond else b` with `cond` not known. Assigned to a module
+  // attribute, each alternative registers under the unknown condition
+  // (optional keys) instead of opening the subtree.
+  std::vector<V> alternatives;
+  SymExprPtr num;           // kNum
+  std::string str;          // kStr; kExternal/kMethod: name
+  bool str_pattern = false; // kStr contains '*' wildcards
+  bool is_tuple = false;    // kSeq
+  std::vector<V> items;     // kSeq
+  bool items_open = false;  // kSeq: unknown length; items[0] (if any) is a representative element
+  std::vector<std::pair<std::string, V>> dict;  // kDict
+  bool dict_open = false;
+  std::shared_ptr<Instance> module;  // kModule
+  bool is_parameter = false;         // kTensor
+  bool rank_known = false;           // kTensor
+  std::vector<SymExprPtr> shape;     // kTensor
+  ClassRef cls;                      // kClass, kSuper (the class whose MRO continues)
+  const FunctionInfo* function = nullptr;  // kFunction
+  const ModuleIndex* function_index = nullptr;
+  V target;                          // kMethod: the receiver
+  // kClosure: the lambda / function_definition node, where it was defined,
+  // and the variables it captured (by value at definition time).
+  TSNode closure_node{};
+  const ModuleIndex* closure_index = nullptr;
+  const IndexedFile* closure_file = nullptr;
+  std::shared_ptr<std::map<std::string, V>> closure_env;
+  // kDict: a configuration given as a JSON object, whose entries also read
+  // as attributes (`config.n_embd`).
+  bool entries_are_attributes = false;
+  // kDict: every key that may be there is listed, but some were set under a
+  // condition that is not known (their value is unknown and they may be
+  // absent). `**d` still passes them; iteration, len() and truth do not know.
+  bool dict_keys_uncertain = false;
+};
+
+inline V MakeUnknown(std::string reason, bool maybe_module = false) {
+  auto v = std::make_shared<Value>();
+  v->reason = std::move(reason);
+  v->maybe_module = maybe_module;
+  return v;
+}
+inline V MakeNone() {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kNone;
+  return v;
+}
+inline V MakeNum(SymExprPtr e) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kNum;
+  v->num = std::move(e);
+  return v;
+}
+inline V MakeInt(int64_t i) { return MakeNum(SymExpr::Int(i)); }
+inline V MakeBool(bool b) { return MakeNum(SymExpr::Const(PyNumber::Bool(b))); }
+inline V MakeStr(std::string s, bool pattern = false) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kStr;
+  v->str = std::move(s);
+  v->str_pattern = pattern;
+  return v;
+}
+inline V MakeSeq(std::vector<V> items, bool is_tuple, bool open = false) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kSeq;
+  v->items = std::move(items);
+  v->is_tuple = is_tuple;
+  v->items_open = open;
+  return v;
+}
+inline V MakeExternal(std::string name) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kExternal;
+  v->str = std::move(name);
+  return v;
+}
+inline V MakeTensor(bool rank_known, std::vector<SymExprPtr> shape, bool parameter = false) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kTensor;
+  v->rank_known = rank_known;
+  v->shape = std::move(shape);
+  v->is_parameter = parameter;
+  return v;
+}
+inline V MakeMethod(V target, std::string name) {
+  auto v = std::make_shared<Value>();
+  v->kind = Value::Kind::kMethod;
+  v->target = std::move(target);
+  v->str = std::move(name);
+  return v;
+}
+
+// ---------------------------------------------------------------------------
+// Module instances: torch's _parameters / _buffers / _modules, in order.
+
+struct Slot {
+  std::string name;
+  std::vector<V> values;  // alternatives (branches); None = reserved
+  bool persistent = true;
+  bool optional = false;
+  bool pattern = false;   // name contains '*'
+  std::string owner;
+  SourceLocation location;
+};
+
+struct OpenNote {
+  std::string prefix;  // relative to this module ("x." or "")
+  std::string reason;
+  SourceLocation location;
+};
+
+enum class ContainerKind { kNone, kSequential, kModuleList, kModuleDict, kParameterList, kParameterDict };
+
+struct Instance {
+  std::string type_name;  // qualified class name shown to users
+  ClassRef cls;           // project/stub class (null for containers and parameter-less layers)
+  ContainerKind container = ContainerKind::kNone;
+  int64_t version = 1;
+  bool extra_state = false;
+  std::vector<Slot> params, buffers, children;
+  std::map<std::string, V> attrs;
+  std::vector<OpenNote> opens;
+  bool open_children = false;  // a container whose length is unknown (children named "*")
+};
+
+inline Slot* FindSlot(std::vector<Slot>& slots, const std::string& name) {
+  for (auto& s : slots) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// A plain object (kObject) of `type_name`; `cls` finds its methods and class
+// attributes when it is a project class.
+V MakeObject(std::string type_name, ClassRef cls);
+
+// Deep copies of module instances (copy.deepcopy): tensors and modules are
+// copied, everything else is shared.
+std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth = 0);
+V CloneValue(const V& v, int depth);
+
+// ---------------------------------------------------------------------------
+// The interpreter
+
+struct Frame {
+  const ModuleIndex* index = nullptr;
+  const IndexedFile* file = nullptr;
+  std::map<std::string, V> env;
+  std::shared_ptr<Instance> self;
+  V self_value;
+  ClassRef current_class;  // the class whose method this is (for super())
+  V return_value;
+  bool returned = false;
+  std::string owner;  // class name credited with registrations
+};
+
+struct BudgetExceeded {};
+
+V ValueFromJson(const nlohmann::json& j, const std::string& name);
+
+class Interpreter {
+ public:
+  Interpreter(const ModuleIndex& project, const PredictOptions& options)
+      : project_(project), catalog_(LayerCatalog::Get()), options_(options) {}
+
+  bool budget_exhausted() const { return budget_exhausted_; }
+
+  // Instantiates `ref` with call arguments, running __init__ (through the MRO).
+  V Instantiate(const ClassRef& ref, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
+                const SourceLocation& where, int depth);
+
+  // Binds root arguments: from JSON or symbolic.
+  V InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out);
+  // A factory function called with the JSON arguments (`wav2vec2_base()`).
+  V CallRootFunction(const FunctionInfo& fn);
+
+  // A torch.nn built-in called with these arguments.
+  // A project class that is not an nn.Module: a config object. Dataclasses
+  // and NamedTuples bind their annotated fields; other classes run __init__.
+  V InstantiatePlainClass(const ClassRef& ref, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
+                          const SourceLocation& where, int depth);
+  // A root argument given as JSON. An object with "$class" is that project
+  // class built with "$args" as positional and the other entries as keyword
+  // arguments: a dataclass config filled from a checkpoint's model_args, or a
+  // module injected at the call site (`Model(encoder=Encoder(64))`). Other
+  // objects are dicts whose entries also read as attributes (`config.n_embd`).
+  V RootArgument(const nlohmann::json& j, const std::string& name);
+  V CallBuiltinLayer(const std::string& name, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
+                     const SourceLocation& where, int depth);
+
+ private:
+  // Statements
+  void ExecBlock(Frame& f, TSNode block, int depth);
+  void ExecStatement(Frame& f, TSNode stmt, int depth);
+  void ExecIf(Frame& f, TSNode stmt, int depth);
+  void ExecFor(Frame& f, TSNode stmt, int depth);
+  void Assign(Frame& f, TSNode target, const V& value, int depth);
+  void AssignName(Frame& f, const std::string& name, const V& value);
+  void SetModuleAttr(Frame& f, Instance& inst, const std::string& name, const V& value, TSNode where,
+                     bool name_is_pattern);
+  void ImportInFunction(Frame& f, TSNode stmt);
+  // `a if c else b` assigned with `c` unknown: each alternative, optionally.
+  void AssignAlternatives(Frame& f, Instance& inst, const std::string& name, const V& value, TSNode where,
+                          bool name_is_pattern);
+
+  // Expressions
+  V Eval(Frame& f, TSNode node, int depth);
+  V EvalIdentifier(Frame& f, const std::string& name, int depth);
+  V EvalAttribute(Frame& f, TSNode node, int depth);
+  V EvalCall(Frame& f, TSNode node, int depth);
+  V EvalBinary(Frame& f, const std::string& op, const V& a, const V& b);
+  V EvalComparison(Frame& f, TSNode node, int depth);
+  V EvalString(Frame& f, TSNode node, int depth);
+  V EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict);
+  V EvalSubscript(Frame& f, TSNode node, int depth);
+  V ResolveSymbol(const ModuleIndex& index, const Symbol& s, int depth);
+  // `Cls.name` / `obj.name` read from the class body (`name = 4`,
+  // `name: int = 4`) through the MRO; nullptr when the class does not set it.
+  V ClassAttribute(const ClassRef& ref, const std::string& name, int depth);
+  // A method decorated with @property, called on `obj`; nullptr when `name` is not one.
+  V CallProperty(Frame& f, const V& obj, const std::string& name, int depth);
+  void EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* args,
+                std::vector<std::pair<std::string, V>>* kwargs, bool* open, size_t* first_open = nullptr);
+
+  V CallValue(Frame& f, const V& callee, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
+              TSNode where, int depth);
+  V CallExternal(Frame& f, const std::string& name, std::vector<V>& args,
+                 std::vector<std::pair<std::string, V>>& kwargs, TSNode where, int depth);
+  V CallMethod(Frame& f, const V& method, std::vector<V>& args, std::vector<std::pair<std::string, V>>& kwargs,
+               TSNode where, int depth);
+  V CallFunction(const ModuleIndex& index, TSNode def, const IndexedFile* file, std::vector<V> args,
+                 std::vector<std::pair<std::string, V>> kwargs, std::shared_ptr<Instance> self, V self_value,
+                 ClassRef current_class, const std::string& owner, int depth,
+                 const std::map<std::string, V>* closure = nullptr);
+  // `open_from`: Sequential's positional arguments from this index on come
+  // from a splat of unknown length (`Sequential(stem, *blocks, head)`).
+  V MakeContainer(Frame& f, ContainerKind kind, const std::string& name, std::vector<V>& args, TSNode where,
+                  size_t open_from = std::string::npos);
+  void ContainerAppend(Instance& inst, const V& item, const SourceLocation& where, const std::string& owner);
+
+  // Helpers
+  std::optional<bool> Truth(const V& v);
+  SymExprPtr AsExpr(const V& v, const std::string& text);
+  std::optional<std::vector<V>> Iterate(const V& v);
+  std::optional<int64_t> AsInt(const V& v);
+  bool IsModuleClass(const ClassRef& ref);
+  std::pair<const ClassInfo*, const ModuleIndex*> FindMethod(const ClassRef& start, const std::string& name,
+                                                             bool skip_start, const ClassInfo* after);
+  std::vector<ClassRef> Mro(const ClassRef& ref);
+  const IndexedFile* FileOf(const ModuleIndex& index, const ClassInfo* cls);
+  SourceLocation Loc(const Frame& f, TSNode node);
+  std::string Text(const Frame& f, TSNode node) const {
+    return f.file ? std::string(f.file->parsed.Text(node)) : std::string();
+  }
+  void Step() {
+    if (++steps_ > options_.max_steps) {
+      budget_exhausted_ = true;
+      throw BudgetExceeded{};
+    }
+  }
+  void NoteOpen(Frame& f, const std::string& prefix, const std::string& reason, TSNode where) {
+    if (f.self) f.self->opens.push_back({prefix, reason, Loc(f, where)});
+  }
+
+  const ModuleIndex& project_;
+  const LayerCatalog& catalog_;
+  const PredictOptions& options_;
+  int64_t steps_ = 0;
+  bool budget_exhausted_ = false;
+  int optional_depth_ = 0;  // inside a branch whose condition is unknown
+  int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
+};
+
+constexpr int kMaxDepth = 40;
+
+// Finds method `name` in `cls` using the file's source (the last definition wins).
+TSNode FindMethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name);
+
+}  // namespace ptlint::prediction
+
+#endif  // PTLINT_ANALYZER_PYTHON_PREDICTION_INTERPRETER_H_
