@@ -143,6 +143,14 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
     names.push_back(t.name);
   }
   diff.checkpoint_keys = names.size();
+  // Non-tensor entries beside the tensors of a state dict at the file's root
+  // (`sd["epoch"] = 3`): torch reports each as an unexpected key.
+  if (cp.state_dict_path.empty() && (cp.layout == Layout::kStateDict || cp.layout == Layout::kTensorDict)) {
+    std::unordered_set<std::string> tensor_names(names.begin(), names.end());
+    for (const std::string& k : cp.top_level_keys) {
+      if (!tensor_names.count(k) && !set.Explains(k)) diff.unexpected_entries.push_back(k);
+    }
+  }
 
   diff.extra_prefix = FindExtraPrefix(set, names);
   std::string meta_prefix = diff.extra_prefix.empty() ? "" : diff.extra_prefix.substr(0, diff.extra_prefix.size() - 1);
@@ -175,9 +183,59 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
     ordered.emplace_back(k, t);
   }
 
-  std::vector<const PredictedKey*> missing;
+  // Repeated blocks: each `A.*.rest` pattern (one whole `*` component) is
+  // instantiated for every instance `A.i.` the file holds, and checked like
+  // an exact key. Patterns with a `*` inside a component are only matched.
+  std::vector<const PredictedKey*> checked;
   for (const PredictedKey& k : expected.keys) {
-    if (!k.persistent || k.is_pattern || k.optional) continue;
+    if (!k.persistent || k.optional) continue;
+    if (!k.is_pattern) {
+      checked.push_back(&k);
+      continue;
+    }
+    size_t star = k.key.find(".*.");
+    bool leading = k.key.rfind("*.", 0) == 0;
+    if (star == std::string::npos && !leading) continue;
+    std::string head = leading ? "" : k.key.substr(0, star + 1);  // "h."
+    size_t rest_at = leading ? 2 : star + 3;
+    std::string rest = k.key.substr(rest_at);                      // "attn.bias"
+    if (rest.find('*') != std::string::npos) continue;
+    std::set<std::string> instances;
+    for (const auto& [name, t] : ordered) {
+      if (name.size() <= head.size() || name.compare(0, head.size(), head) != 0) continue;
+      size_t dot = name.find('.', head.size());
+      if (dot == std::string::npos || dot == head.size()) continue;
+      std::string instance = name.substr(head.size(), dot - head.size());
+      // The instance must fit the pattern's context: its other keys match
+      // some pattern under the same head (a sibling block, not another list).
+      instances.insert(instance);
+    }
+    // An instance counts when the file holds some key of this block there,
+    // by any pattern of the same head.
+    for (const std::string& instance : instances) {
+      std::string concrete = head + instance + "." + rest;
+      bool block_present = false;
+      for (const PredictedKey& sibling : expected.keys) {
+        if (!sibling.is_pattern || !sibling.persistent || sibling.key.compare(0, head.size() + 2, head + "*.") != 0) {
+          continue;
+        }
+        std::string sibling_key = head + instance + "." + sibling.key.substr(head.size() + 2);
+        if (present.count(sibling_key)) {
+          block_present = true;
+          break;
+        }
+      }
+      if (!block_present || set.exact.count(concrete)) continue;
+      auto owned = std::make_unique<PredictedKey>(k);
+      owned->key = concrete;
+      owned->is_pattern = false;
+      checked.push_back(owned.get());
+      diff.instantiated.push_back(std::move(owned));
+    }
+  }
+  std::vector<const PredictedKey*> missing;
+  for (const PredictedKey* kp : checked) {
+    const PredictedKey& k = *kp;
     auto it = present.find(k.key);
     if (it != present.end()) {
       ++diff.matched;
