@@ -191,7 +191,7 @@ void LinkProject(ProjectAnalysis& analysis) {
   // the constructions the source writes), predicted once per link and only
   // when a checkpoint needs them (the LSP re-links on every keystroke).
   std::optional<StructuralCandidates> structural;
-  auto candidates = [&]() -> const StructuralCandidates& {
+  auto candidates = [&]() -> StructuralCandidates& {
     if (!structural) {
       structural.emplace();
       if (project->has_source) *structural = CollectStructuralCandidates(project->index);
@@ -269,7 +269,7 @@ void LinkProject(ProjectAnalysis& analysis) {
     }
     // 4. Structure: a candidate that explains the file by its own keys,
     // with a clear margin over every rival (structural_binding.h).
-    if (b.cls.empty() && !tensors.empty() && project->has_source && !candidates().list.empty()) {
+    if (b.cls.empty() && !tensors.empty() && project->has_source && !candidates().specs.empty()) {
       StructuralMatch m = MatchStructure(candidates(), tensors);
       if (m.best != nullptr) {
         adopt(ac, m);

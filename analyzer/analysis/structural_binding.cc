@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <unordered_map>
 
 #include "analyzer/analysis/key_pattern.h"
@@ -299,26 +300,132 @@ bool IsTestModule(const std::string& module) {
 
 }  // namespace
 
-StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
-  StructuralCandidates out;
-  std::vector<std::unique_ptr<StructuralCandidate>> raw;
+namespace {
+
+// Identifiers and the contents of short string literals: every name a file
+// could give an attribute, a registered buffer or a ModuleDict entry.
+void AddVocabulary(std::string_view s, std::unordered_set<std::string>& out) {
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      size_t end = SkipString(s, i);
+      if (end - i < 64 && end >= i + 2) {
+        std::string_view body = s.substr(i + 1, end - i - 2);
+        size_t start = 0;
+        for (size_t k = 0; k <= body.size(); ++k) {
+          if (k == body.size() || !IsIdentChar(body[k])) {
+            if (k > start) out.emplace(body.substr(start, k - start));
+            start = k + 1;
+          }
+        }
+      }
+      i = end;
+      continue;
+    }
+    if (IsIdentStart(c)) {
+      size_t start = i;
+      while (i < s.size() && IsIdentChar(s[i])) ++i;
+      out.emplace(s.substr(start, i - start));
+      continue;
+    }
+    ++i;
+  }
+}
+
+void Predict(StructuralCandidates& all, size_t spec_index) {
+  StructuralCandidates::Spec& spec = all.specs[spec_index];
+  if (spec.predicted != -1) return;
+  spec.predicted = -2;
   PredictOptions po;
   po.max_steps = 400'000;  // a candidate, not a bound class: keep each one cheap
-  // Builders: public module-level functions that take no required argument
-  // and evidently build a module.
+  po.args = spec.args;
+  auto e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  if (!e.ok() || e->keys.empty()) return;
+  auto c = std::make_unique<StructuralCandidate>();
+  c->cls = e->class_name;
+  c->factory = spec.factory;
+  c->args = spec.args;
+  c->construction_known = spec.construction_known;
+  if (spec.factory.empty()) {
+    // Defaults with a required argument missing are no construction at all.
+    bool required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
+      return !p.given && p.default_text.empty() && p.name.rfind('*', 0) != 0;
+    });
+    if (required_missing) c->construction_known = false;
+  }
+  c->expected = std::move(e.value());
+  Index(*c);
+  std::string sig = Signature(c->expected);
+  auto it = all.by_signature.find(sig);
+  if (it == all.by_signature.end()) {
+    c->classes.push_back(c->cls);
+    if (!c->factory.empty()) c->factories.push_back(c->factory);
+    all.by_signature.emplace(std::move(sig), all.list.size());
+    spec.predicted = static_cast<int>(all.list.size());
+    all.list.push_back(std::move(c));
+    return;
+  }
+  // Identical predictions are one candidate.
+  StructuralCandidate& kept = *all.list[it->second];
+  spec.predicted = static_cast<int>(it->second);
+  if (std::find(kept.classes.begin(), kept.classes.end(), c->cls) == kept.classes.end()) kept.classes.push_back(c->cls);
+  if (!c->factory.empty() &&
+      std::find(kept.factories.begin(), kept.factories.end(), c->factory) == kept.factories.end()) {
+    kept.factories.push_back(c->factory);
+  }
+  if (c->construction_known && !kept.construction_known) {
+    kept.construction_known = true;
+    kept.args = c->args;
+  }
+  kept.factory = kept.factories.size() == 1 ? kept.factories.front() : "";
+}
+
+}  // namespace
+
+StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
+  StructuralCandidates out;
+  out.index = &index;
+  // One vocabulary per file: its own names and its project imports'.
+  std::map<std::string, const IndexedFile*> by_module;
+  for (const auto& file : index.files()) by_module[file->info.module_name] = file.get();
+  std::map<const IndexedFile*, size_t> vocabulary_of;
+  auto vocabulary = [&](const IndexedFile* file) {
+    auto it = vocabulary_of.find(file);
+    if (it != vocabulary_of.end()) return it->second;
+    std::unordered_set<std::string> words;
+    AddVocabulary(file->parsed.source, words);
+    std::set<const IndexedFile*> seen{file};
+    for (const ImportBinding& imp : file->imports) {
+      std::string target = imp.target;
+      for (int up = 0; up < 2 && !target.empty(); ++up) {
+        auto m = by_module.find(target);
+        if (m != by_module.end()) {
+          if (seen.insert(m->second).second) AddVocabulary(m->second->parsed.source, words);
+          break;
+        }
+        size_t dot = target.rfind('.');
+        target = dot == std::string::npos ? "" : target.substr(0, dot);
+      }
+    }
+    out.vocabularies.push_back(std::move(words));
+    vocabulary_of.emplace(file, out.vocabularies.size() - 1);
+    return out.vocabularies.size() - 1;
+  };
+  // Builders: public module-level functions that take no required argument.
   for (const auto& file : index.files()) {
     if (IsTestModule(file->info.module_name)) continue;
     for (const FunctionInfo& f : file->functions) {
       if (f.name.empty() || f.name[0] == '_' || IsTorchName(f.qualified_name)) continue;
       if (!AllParametersDefaulted(file->parsed.source, f.name)) continue;
-      auto e = PredictStateDict(index, f.qualified_name, po);
-      if (!e.ok() || e->keys.empty()) continue;
-      auto c = std::make_unique<StructuralCandidate>();
-      c->cls = e->class_name;
-      c->factory = f.qualified_name;
-      c->construction_known = true;
-      c->expected = std::move(e.value());
-      raw.push_back(std::move(c));
+      StructuralCandidates::Spec spec;
+      spec.factory = f.qualified_name;
+      spec.construction_known = true;
+      spec.vocabulary = vocabulary(file.get());
+      out.specs.push_back(std::move(spec));
     }
   }
   // Classes at the constructions the source writes, and at their defaults.
@@ -339,63 +446,26 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
     std::vector<std::map<std::string, nlohmann::json>> ways = cc.literal;
     bool defaults_listed = std::find(ways.begin(), ways.end(), std::map<std::string, nlohmann::json>{}) != ways.end();
     if (!defaults_listed) ways.insert(ways.begin(), std::map<std::string, nlohmann::json>{});
+    const IndexedFile* file = nullptr;
+    for (const auto& f : index.files()) {
+      if (f->info.path == ci->path) file = f.get();
+    }
     for (const auto& args : ways) {
-      PredictOptions o = po;
-      o.args = args;
-      auto e = PredictStateDict(index, ci->qualified_name, o);
-      if (!e.ok() || e->keys.empty()) continue;
-      auto c = std::make_unique<StructuralCandidate>();
-      c->cls = ci->qualified_name;
-      c->args = args;
-      bool required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
-        return !p.given && p.default_text.empty() && p.name.rfind('*', 0) != 0;
-      });
+      StructuralCandidates::Spec spec;
+      spec.cls = ci->qualified_name;
+      spec.args = args;
       // Defaults are the construction only when nothing builds it otherwise:
       // no call with other (or unreadable) arguments anywhere in the source.
-      bool is_defaults = args.empty();
-      if (is_defaults) {
-        c->construction_known = !required_missing && !cc.dynamic && (cc.literal.empty() || defaults_listed) &&
-                                cc.literal.size() <= 1;
-      } else {
-        c->construction_known = !required_missing;
-      }
-      c->expected = std::move(e.value());
-      raw.push_back(std::move(c));
+      spec.construction_known = !args.empty() || (!cc.dynamic && (cc.literal.empty() || defaults_listed) &&
+                                                  cc.literal.size() <= 1);
+      spec.vocabulary = file != nullptr ? vocabulary(file) : 0;
+      if (file == nullptr) continue;
+      out.specs.push_back(std::move(spec));
     }
   }
-  // Identical predictions are one candidate.
-  std::map<std::string, size_t> by_signature;
-  for (auto& c : raw) {
-    Index(*c);
-    std::string sig = Signature(c->expected);
-    auto it = by_signature.find(sig);
-    if (it == by_signature.end()) {
-      c->classes.push_back(c->cls);
-      if (!c->factory.empty()) c->factories.push_back(c->factory);
-      by_signature.emplace(std::move(sig), out.list.size());
-      out.list.push_back(std::move(c));
-      continue;
-    }
-    StructuralCandidate& kept = *out.list[it->second];
-    if (std::find(kept.classes.begin(), kept.classes.end(), c->cls) == kept.classes.end()) {
-      kept.classes.push_back(c->cls);
-    }
-    if (!c->factory.empty() &&
-        std::find(kept.factories.begin(), kept.factories.end(), c->factory) == kept.factories.end()) {
-      kept.factories.push_back(c->factory);
-    }
-    if (c->construction_known && !kept.construction_known) {
-      kept.construction_known = true;
-      kept.args = c->args;
-    }
-  }
-  for (auto& c : out.list) c->factory = c->factories.size() == 1 ? c->factories.front() : "";
   if (std::getenv("PTLINT_DEBUG_CANDIDATES") != nullptr) {
-    for (auto& c : out.list) {
-      std::fprintf(stderr, "candidate %s %s known=%d keys=%zu patterns=%zu open=%zu steps_out=%d\n", c->cls.c_str(),
-                   c->factory.c_str(), c->construction_known, c->exact.size(), c->patterns.size(), c->open.size(),
-                   c->expected.budget_exhausted);
-    }
+    std::fprintf(stderr, "structural candidates: %zu specs, %zu vocabularies\n", out.specs.size(),
+                 out.vocabularies.size());
   }
   return out;
 }
@@ -417,9 +487,20 @@ struct KeyedCheckpoint {
   std::vector<const std::vector<int64_t>*> shapes;
 };
 
-double Score(const StructuralCandidate& c, const KeyedCheckpoint& ck, bool loose) {
+struct Scores {
+  double closed = 0;  // by key names the candidate itself predicts
+  double loose = 0;   // open subtrees count too
+  double fit = 0;     // by names and shapes: which construction
+};
+
+double Harmonic(double recall, double precision) {
+  return recall + precision == 0 ? 0 : 2 * recall * precision / (recall + precision);
+}
+
+Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
+  Scores out;
   const auto& keys = ck.keys;
-  if (keys.empty() || c.whole_open) return 0;
+  if (keys.empty() || c.whole_open) return out;
   std::unordered_map<std::string, const PredictedKey*> by_key;
   std::vector<const PredictedKey*> patterns;
   for (const PredictedKey& k : c.expected.keys) {
@@ -430,33 +511,42 @@ double Score(const StructuralCandidate& c, const KeyedCheckpoint& ck, bool loose
       by_key.emplace(k.key, &k);
     }
   }
-  size_t explained = 0, found = 0;
+  size_t named = 0, fitted = 0, opened = 0, found = 0, found_fit = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
+    bool name = false, fit = false;
     auto it = by_key.find(key);
-    bool ok = false;
     if (it != by_key.end()) {
-      ok = ShapeFits(it->second->shape, ck.shapes[i]);
-      if (ok && c.exact.count(key)) ++found;
+      name = true;
+      fit = ShapeFits(it->second->shape, ck.shapes[i]);
+      if (c.exact.count(key)) {
+        ++found;
+        found_fit += fit ? 1 : 0;
+      }
     }
-    for (size_t p = 0; !ok && p < patterns.size(); ++p) {
-      ok = KeyPatternMatches(patterns[p]->key, key) && ShapeFits(patterns[p]->shape, ck.shapes[i]);
+    for (size_t p = 0; !fit && p < patterns.size(); ++p) {
+      if (!KeyPatternMatches(patterns[p]->key, key)) continue;
+      name = true;
+      fit = ShapeFits(patterns[p]->shape, ck.shapes[i]);
     }
-    for (size_t o = 0; loose && !ok && o < c.open.size(); ++o) ok = OpenPrefixCovers(c.open[o], key);
-    if (ok) ++explained;
+    bool open = false;
+    for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
+    named += name ? 1 : 0;
+    fitted += fit ? 1 : 0;
+    opened += open ? 1 : 0;
   }
+  double n = static_cast<double>(keys.size());
   size_t required = c.exact.size();
-  double recall;
-  if (required > 0) {
-    recall = static_cast<double>(found) / static_cast<double>(required);
-  } else if (!c.patterns.empty()) {
-    recall = explained > 0 ? 1 : 0;  // only repeated blocks: the file holds some instances
-  } else {
-    recall = loose ? 0.5 : 0;        // nothing of its own: never a binding
-  }
-  double precision = static_cast<double>(explained) / static_cast<double>(keys.size());
-  if (recall + precision == 0) return 0;
-  return 2 * recall * precision / (recall + precision);
+  auto recall_of = [&](size_t hits, size_t explained) {
+    if (required > 0) return static_cast<double>(hits) / static_cast<double>(required);
+    if (!c.patterns.empty()) return explained > 0 ? 1.0 : 0.0;  // only repeated blocks
+    return 0.0;                                                  // nothing of its own: never a binding
+  };
+  out.closed = Harmonic(recall_of(found, named), static_cast<double>(named) / n);
+  out.fit = Harmonic(recall_of(found_fit, fitted), static_cast<double>(fitted) / n);
+  double loose_recall = required > 0 || !c.patterns.empty() ? recall_of(found, named + opened) : 0.5;
+  out.loose = Harmonic(loose_recall, static_cast<double>(named + opened) / n);
+  return out;
 }
 
 std::string Percent(double x) { return std::to_string(static_cast<int>(x * 100 + 0.5)) + " %"; }
@@ -474,10 +564,11 @@ std::string Describe(const StructuralCandidate& c) {
 
 double CandidateScore(const StructuralCandidate& c, const std::vector<std::string>& keys, bool loose) {
   KeyedCheckpoint ck{keys, std::vector<const std::vector<int64_t>*>(keys.size(), nullptr)};
-  return Score(c, ck, loose);
+  Scores s = Score(c, ck);
+  return loose ? s.loose : s.closed;
 }
 
-StructuralMatch MatchStructure(const StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
                                const std::string& only_class) {
   StructuralMatch m;
   KeyedCheckpoint ck;
@@ -502,62 +593,91 @@ StructuralMatch MatchStructure(const StructuralCandidates& candidates, const std
   }
   struct Scored {
     const StructuralCandidate* c;
-    double closed;
-    double loose;
+    Scores s;
   };
+  // Predict the candidates whose source could name enough of the keys.
+  std::map<std::string, size_t> top_counts;
+  for (const std::string& k : ck.keys) top_counts[k.substr(0, k.find('.'))]++;
+  bool pruned = false;
+  for (size_t i = 0; i < candidates.specs.size(); ++i) {
+    const StructuralCandidates::Spec& spec = candidates.specs[i];
+    if (!only_class.empty() && !spec.cls.empty() && spec.cls != only_class) continue;
+    if (spec.predicted != -1) continue;
+    const auto& words = candidates.vocabularies[spec.vocabulary];
+    size_t named = 0;
+    for (const auto& [top, count] : top_counts) {
+      bool index_like = !top.empty() && std::all_of(top.begin(), top.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+      if (index_like || words.count(top)) named += count;
+    }
+    if (static_cast<double>(named) < StructuralCandidates::kRelevantShare * static_cast<double>(ck.keys.size())) {
+      pruned = true;
+      continue;
+    }
+    Predict(candidates, i);
+  }
   std::vector<Scored> scored;
   for (const auto& c : candidates.list) {
     if (!only_class.empty() && std::find(c->classes.begin(), c->classes.end(), only_class) == c->classes.end()) {
       continue;
     }
-    double closed = Score(*c, ck, false);
-    double loose = c->open.empty() ? closed : Score(*c, ck, true);
-    scored.push_back({c.get(), closed, loose});
+    scored.push_back({c.get(), Score(*c, ck)});
   }
+  // An unpredicted candidate names under kRelevantShare of the keys: it
+  // could score at most this, and it is a rival at that score.
+  const double p = StructuralCandidates::kRelevantShare;
+  double pruned_cap = pruned ? 2 * p / (1 + p) : 0;
   if (scored.empty()) {
     m.note = "unbound: no candidate class predicts these keys";
     return m;
   }
+  // The class by key names; among its constructions, shapes decide.
   std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-    if (a.closed != b.closed) return a.closed > b.closed;
+    if (a.s.closed != b.s.closed) return a.s.closed > b.s.closed;
+    if (a.s.fit != b.s.fit) return a.s.fit > b.s.fit;
     if (a.c->construction_known != b.c->construction_known) return a.c->construction_known;
     return a.c->cls < b.c->cls;
   });
-  const Scored& best = scored.front();
-  m.score = best.closed;
-  // The rivals: other classes (constructions of the same class are not a
-  // rival for the class; the construction is judged on its own), by what
-  // they could explain, open subtrees included.
+  const Scored& top = scored.front();
+  auto same_class = [](const StructuralCandidate* a, const StructuralCandidate* b) {
+    return a->classes.size() == 1 && b->classes.size() == 1 && a->cls == b->cls;
+  };
+  m.score = top.s.closed;
+  m.runner_up = only_class.empty() ? pruned_cap : 0;
+  // The rivals: other classes, by what they could explain, open subtrees
+  // included (constructions of the same class are not rivals for the class).
   for (const Scored& s : scored) {
-    if (s.c == best.c) continue;
-    bool same_class = s.c->classes.size() == 1 && best.c->classes.size() == 1 && s.c->cls == best.c->cls;
-    if (same_class) continue;
-    m.runner_up = std::max(m.runner_up, std::max(s.closed, s.loose));
+    if (s.c == top.c || same_class(s.c, top.c)) continue;
+    m.runner_up = std::max(m.runner_up, std::max(s.s.closed, s.s.loose));
   }
-  if (best.closed < 0.5) {
-    m.note = "unbound: best candidate " + Describe(*best.c) + " explains " + Percent(best.closed) + " of keys";
+  if (top.s.closed < 0.5) {
+    m.note = "unbound: best candidate " + Describe(*top.c) + " explains " + Percent(top.s.closed) + " of keys";
     return m;
   }
-  if (best.c->classes.size() > 1 || best.closed - m.runner_up < 0.1) {
+  if (top.c->classes.size() > 1 || top.s.closed - m.runner_up < 0.1) {
     for (const Scored& s : scored) {
-      bool same_class = s.c->classes.size() == 1 && best.c->classes.size() == 1 && s.c->cls == best.c->cls;
-      if (s.c == best.c || (!same_class && best.closed - std::max(s.closed, s.loose) < 0.1)) m.tied.push_back(s.c);
+      if (s.c == top.c || (!same_class(s.c, top.c) && top.s.closed - std::max(s.s.closed, s.s.loose) < 0.1)) {
+        m.tied.push_back(s.c);
+      }
     }
-    m.note = "ambiguous: " + Describe(*best.c) + " explains " + Percent(best.closed) +
-             " of keys, a rival " + Percent(m.runner_up);
+    m.note = "ambiguous: " + Describe(*top.c) + " explains " + Percent(top.s.closed) + " of keys, a rival " +
+             Percent(m.runner_up);
     return m;
   }
-  m.best = best.c;
+  // The construction: the class's candidate whose shapes fit best, with a
+  // margin over its other constructions.
+  const Scored* best = &top;
+  for (const Scored& s : scored) {
+    if (same_class(s.c, top.c) && s.s.fit > best->s.fit) best = &s;
+  }
   double construction_rival = 0;
   for (const Scored& s : scored) {
-    if (s.c == best.c) continue;
-    bool same_class = s.c->classes.size() == 1 && best.c->classes.size() == 1 && s.c->cls == best.c->cls;
-    if (same_class) construction_rival = std::max(construction_rival, s.closed);
+    if (s.c != best->c && same_class(s.c, top.c)) construction_rival = std::max(construction_rival, s.s.fit);
   }
-  m.construction_certain = best.closed - construction_rival >= 0.1;
+  m.best = best->c;
+  m.construction_certain = best->s.fit - construction_rival >= 0.1;
   if (!m.construction_certain) {
-    m.note = "bound by structure to " + ShortName(best.c->cls) + "; its constructions explain the file alike (" +
-             Describe(*best.c) + " " + Percent(best.closed) + ", another " + Percent(construction_rival) + ")";
+    m.note = "bound by structure to " + ShortName(best->c->cls) + "; its constructions explain the file alike (" +
+             Describe(*best->c) + " " + Percent(best->s.fit) + ", another " + Percent(construction_rival) + ")";
   }
   return m;
 }

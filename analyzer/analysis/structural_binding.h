@@ -71,11 +71,31 @@ struct StructuralCandidate {
   bool whole_open = false;
 };
 
+// The candidates of a project: listed once (no prediction), predicted on
+// first need and kept. A checkpoint needs only the candidates whose source
+// could name its top-level keys: a file's vocabulary (identifiers and string
+// literals, its own and its project imports') must hold the top-level
+// component of at least kRelevantShare of the keys, or the candidate could
+// not explain that much and is not predicted (and caps what an unpredicted
+// rival could explain, for the margin).
 struct StructuralCandidates {
+  struct Spec {
+    std::string cls;       // the class (empty for a builder until predicted)
+    std::string factory;   // the builder
+    std::map<std::string, nlohmann::json> args;
+    bool construction_known = false;
+    size_t vocabulary = 0;  // index into vocabularies
+    int predicted = -1;     // -1 not yet, -2 failed, else index into list
+  };
+  const ModuleIndex* index = nullptr;
+  std::vector<Spec> specs;
+  std::vector<std::unordered_set<std::string>> vocabularies;
   std::vector<std::unique_ptr<StructuralCandidate>> list;
+  std::map<std::string, size_t> by_signature;
+  static constexpr double kRelevantShare = 0.3;
 };
 
-// Predicts every candidate of the project (see above), once.
+// Lists every candidate of the project (see above); nothing is predicted yet.
 StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index);
 
 struct StructuralMatch {
@@ -93,7 +113,7 @@ struct StructuralMatch {
 
 // Matches one checkpoint's state-dict keys against the candidates;
 // `only_class` restricts them to one class (a pickled module names it).
-StructuralMatch MatchStructure(const StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
                                const std::string& only_class = "");
 
 // A candidate's share of `keys` it explains and of its own required keys
