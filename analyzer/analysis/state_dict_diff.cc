@@ -134,10 +134,19 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   ExpectedSet set(expected);
   std::vector<const TensorInfo*> tensors;
   std::vector<std::string> names;
+  const bool loose_root = cp.layout == Layout::kOther && cp.state_dict_path.empty();
   for (const TensorInfo& t : cp.tensors) {
     // Not a state-dict key: a place in another object ("['optimizer']..."),
     // or a tensor a pickled module keeps as a plain attribute
     // ("._modules['conv'].weight", what weight_norm leaves in __dict__).
+    // A dict that also holds non-tensors is read as `other`, its tensors
+    // named by subscript (`['fc.weight']`): at the root, they are its keys.
+    if (loose_root && t.name.size() > 4 && t.name.rfind("['", 0) == 0 &&
+        t.name.compare(t.name.size() - 2, 2, "']") == 0 && t.name.find("']", 2) == t.name.size() - 2) {
+      tensors.push_back(&t);
+      names.push_back(t.name.substr(2, t.name.size() - 4));
+      continue;
+    }
     if (t.name.empty() || t.name[0] == '[' || t.name[0] == '.') continue;
     tensors.push_back(&t);
     names.push_back(t.name);
@@ -145,7 +154,11 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   diff.checkpoint_keys = names.size();
   // Non-tensor entries beside the tensors of a state dict at the file's root
   // (`sd["epoch"] = 3`): torch reports each as an unexpected key.
-  if (cp.state_dict_path.empty() && (cp.layout == Layout::kStateDict || cp.layout == Layout::kTensorDict)) {
+  // (A dict with such entries is no longer state-dict-like to the reader:
+  // `other`, with its tensors at the root.)
+  bool root_tensors = !names.empty();
+  if (cp.state_dict_path.empty() && root_tensors &&
+      (cp.layout == Layout::kStateDict || cp.layout == Layout::kTensorDict || cp.layout == Layout::kOther)) {
     std::unordered_set<std::string> tensor_names(names.begin(), names.end());
     for (const std::string& k : cp.top_level_keys) {
       if (!tensor_names.count(k) && !set.Explains(k)) diff.unexpected_entries.push_back(k);
@@ -175,8 +188,9 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   // Keys as load_state_dict would compare them once the prefix is fixed.
   std::unordered_map<std::string, const TensorInfo*> present;
   std::vector<std::pair<std::string, const TensorInfo*>> ordered;
-  for (const TensorInfo* t : tensors) {
-    std::string k = t->name;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorInfo* t = tensors[i];
+    std::string k = names[i];
     if (!diff.extra_prefix.empty() && k.rfind(diff.extra_prefix, 0) == 0) k = k.substr(diff.extra_prefix.size());
     if (!diff.missing_prefix.empty()) k = diff.missing_prefix + k;
     present.emplace(k, t);
