@@ -97,9 +97,18 @@ def all_torchaudio_names():
     return names
 
 
+LIGHT = False  # --all: tensors saved as stride-0 views (same shapes and dtypes, tiny files)
+
+
 def save_variants(name, model, ckpt_dir):
     """Writes the five pristine forms; returns {file: expectation}."""
     sd = model.state_dict()
+    big = sum(t.numel() for t in sd.values()) > 30_000_000
+    if LIGHT:
+        light = collections.OrderedDict(
+            (k, v.new_zeros(()).expand(v.shape) if v.dim() else v) for k, v in sd.items())
+        light._metadata = sd._metadata
+        sd = light
     files = {}
     p = os.path.join(ckpt_dir, name + ".pt")
     torch.save(sd, p)
@@ -111,11 +120,14 @@ def save_variants(name, model, ckpt_dir):
         torch.save({"model": sd, "optimizer": opt.state_dict(), "epoch": 3}, p)
         files[p] = {"kind": "dict", "prefix": ""}
     p = os.path.join(ckpt_dir, name + "_whole.pt")
-    try:
-        torch.save(model, p)
-        files[p] = {"kind": "whole", "prefix": ""}
-    except Exception as e:  # lambdas, local classes: not picklable
-        SKIP_NOTES.append(f"{name}: whole pickle not possible ({type(e).__name__})")
+    if LIGHT and big:
+        SKIP_NOTES.append(f"{name}: whole pickle not saved (over 30M parameters)")
+    else:
+        try:
+            torch.save(model, p)
+            files[p] = {"kind": "whole", "prefix": ""}
+        except Exception as e:  # lambdas, local classes: not picklable
+            SKIP_NOTES.append(f"{name}: whole pickle not possible ({type(e).__name__})")
     for prefix, tag in (("module.", "dp"), ("_orig_mod.", "compiled")):
         p = os.path.join(ckpt_dir, f"{name}_{tag}.pt")
         torch.save(collections.OrderedDict((prefix + k, v) for k, v in sd.items()), p)
@@ -358,6 +370,8 @@ def main():
     args = ap.parse_args()
     args.ptlint = os.path.abspath(args.ptlint)
     args.work = os.path.abspath(args.work)
+    global LIGHT
+    LIGHT = args.all
     os.makedirs(args.work, exist_ok=True)
     results = {}
     libs = args.libraries.split(",")

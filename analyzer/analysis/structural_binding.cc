@@ -278,6 +278,17 @@ void Index(StructuralCandidate& c) {
   for (const PredictedKey& k : c.expected.keys) {
     if (!k.persistent) continue;
     if (k.is_pattern) {
+      c.pattern_keys.push_back(&k);
+      std::string head = k.key.substr(0, k.key.find('.'));
+      if (head.find('*') == std::string::npos) {
+        c.patterns_by_head[head].push_back(&k);
+      } else {
+        c.wild_patterns.push_back(&k);
+      }
+    } else {
+      c.by_key.emplace(k.key, &k);
+    }
+    if (k.is_pattern) {
       c.patterns.push_back(k.key);
     } else {
       c.all_exact.insert(k.key);
@@ -485,6 +496,11 @@ bool ShapeFits(const PredictedShape& s, const std::vector<int64_t>* actual) {
 struct KeyedCheckpoint {
   std::vector<std::string> keys;
   std::vector<const std::vector<int64_t>*> shapes;
+  std::vector<std::string> heads;  // first component of each key
+  void Finish() {
+    heads.clear();
+    for (const std::string& k : keys) heads.push_back(k.substr(0, k.find('.')));
+  }
 };
 
 struct Scores {
@@ -501,16 +517,9 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
   Scores out;
   const auto& keys = ck.keys;
   if (keys.empty() || c.whole_open) return out;
-  std::unordered_map<std::string, const PredictedKey*> by_key;
-  std::vector<const PredictedKey*> patterns;
-  for (const PredictedKey& k : c.expected.keys) {
-    if (!k.persistent) continue;
-    if (k.is_pattern) {
-      patterns.push_back(&k);
-    } else {
-      by_key.emplace(k.key, &k);
-    }
-  }
+  const auto& by_key = c.by_key;
+  const auto& patterns = c.pattern_keys;
+  (void)patterns;
   size_t named = 0, fitted = 0, opened = 0, found = 0, found_fit = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
@@ -524,10 +533,17 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
         found_fit += fit ? 1 : 0;
       }
     }
-    for (size_t p = 0; !fit && p < patterns.size(); ++p) {
-      if (!KeyPatternMatches(patterns[p]->key, key)) continue;
-      name = true;
-      fit = ShapeFits(patterns[p]->shape, ck.shapes[i]);
+    if (!fit && !patterns.empty()) {
+      auto try_patterns = [&](const std::vector<const PredictedKey*>& list) {
+        for (size_t p = 0; !fit && p < list.size(); ++p) {
+          if (!KeyPatternMatches(list[p]->key, key)) continue;
+          name = true;
+          fit = ShapeFits(list[p]->shape, ck.shapes[i]);
+        }
+      };
+      auto h = c.patterns_by_head.find(ck.heads[i]);
+      if (h != c.patterns_by_head.end()) try_patterns(h->second);
+      try_patterns(c.wild_patterns);
     }
     bool open = false;
     for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
@@ -563,7 +579,8 @@ std::string Describe(const StructuralCandidate& c) {
 }  // namespace
 
 double CandidateScore(const StructuralCandidate& c, const std::vector<std::string>& keys, bool loose) {
-  KeyedCheckpoint ck{keys, std::vector<const std::vector<int64_t>*>(keys.size(), nullptr)};
+  KeyedCheckpoint ck{keys, std::vector<const std::vector<int64_t>*>(keys.size(), nullptr), {}};
+  ck.Finish();
   Scores s = Score(c, ck);
   return loose ? s.loose : s.closed;
 }
@@ -595,6 +612,7 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
     const StructuralCandidate* c;
     Scores s;
   };
+  ck.Finish();
   // Predict the candidates whose source could name enough of the keys.
   std::map<std::string, size_t> top_counts;
   for (const std::string& k : ck.keys) top_counts[k.substr(0, k.find('.'))]++;

@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -69,6 +70,13 @@ struct StructuralCandidate {
   std::vector<std::string> patterns;
   std::vector<std::string> open;                     // open prefixes
   bool whole_open = false;
+  // For matching: every persistent non-pattern key by name, the patterns.
+  std::unordered_map<std::string, const PredictedKey*> by_key;
+  std::vector<const PredictedKey*> pattern_keys;
+  // Patterns by their first component when it is literal ("h" of
+  // "h.*.attn.bias"); the others (a `*` in the first component) apart.
+  std::unordered_map<std::string, std::vector<const PredictedKey*>> patterns_by_head;
+  std::vector<const PredictedKey*> wild_patterns;
 };
 
 // The candidates of a project: listed once (no prediction), predicted on
