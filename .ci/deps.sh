@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libtorch-dev                      # the LibTorch oracle (differential tests, inspect --deep)
   python3 python3-torch python3-torchaudio python3-numpy   # real fixtures via torch.save
+  python3-torchvision               # the library oracle (tests/library_oracle.py)
   nodejs npm                        # the pinned grammar, the VS Code extension, LSP e2e tests
   neovim                            # headless LSP client test
   esbuild                           # bundles the VS Code extension (editors/vscode)

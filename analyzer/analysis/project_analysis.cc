@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "analyzer/analysis/key_pattern.h"
+#include "analyzer/analysis/structural_binding.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
 
@@ -63,43 +64,37 @@ size_t PathMatch(const PathExpr& expr, const std::string& checkpoint_path) {
   return suffix == want ? want.size() : 0;
 }
 
-bool IsTorchClass(const std::string& qualified) {
-  return qualified.rfind("torch.", 0) == 0 || qualified == "torch";
-}
-
-// Share of the checkpoint's state-dict keys a prediction explains, and of the
-// prediction's required keys the checkpoint has (harmonic mean).
-double StructureScore(const ExpectedStateDict& e, const std::unordered_set<std::string>& keys) {
-  if (keys.empty()) return 0;
-  size_t required = 0, found = 0, explained = 0;
-  std::vector<std::string> patterns;
-  for (const PredictedKey& k : e.keys) {
-    if (!k.persistent) continue;
-    if (k.is_pattern) {
-      patterns.push_back(k.key);
-      continue;
-    }
-    if (!k.optional) {
-      ++required;
-      if (keys.count(k.key)) ++found;
+// The contract: with the construction not known, a difference is what the
+// unknown arguments may explain. The diff keeps the wrapper prefix (certain
+// either way: every key carries it) and drops the rest into a note.
+void KeepSilentUnlessKnown(AnalyzedCheckpoint& ac) {
+  CheckpointBinding& b = ac.binding;
+  if (b.construction_known || !ac.diff.value) return;
+  StateDictDiff& d = *ac.diff.value;
+  size_t findings = d.missing.size() + d.unexpected.size() + d.mismatches.size() + d.renames.size() +
+                    d.unexpected_entries.size();
+  if (findings == 0) return;
+  std::set<std::string> args;
+  for (const ShapeMismatch& m : d.mismatches) args.insert(m.driving_args.begin(), m.driving_args.end());
+  if (ac.expected) {
+    for (const ConstructorParam& p : ac.expected->params) {
+      if (!p.given && args.size() < 4) args.insert(p.name);
     }
   }
-  std::unordered_set<std::string> exact;
-  for (const PredictedKey& k : e.keys) {
-    if (k.persistent && !k.is_pattern) exact.insert(k.key);
-  }
-  for (const std::string& key : keys) {
-    bool ok = exact.count(key) > 0;
-    for (size_t i = 0; !ok && i < patterns.size(); ++i) {
-      ok = KeyPatternMatches(patterns[i], key);
-    }
-    for (size_t i = 0; !ok && i < e.open.size(); ++i) ok = OpenPrefixCovers(e.open[i].prefix, key);
-    if (ok) ++explained;
-  }
-  double recall = required ? static_cast<double>(found) / static_cast<double>(required) : 0.5;
-  double precision = static_cast<double>(explained) / static_cast<double>(keys.size());
-  if (recall + precision == 0) return 0;
-  return 2 * recall * precision / (recall + precision);
+  std::string why;
+  for (const std::string& a : args) why += (why.empty() ? "`" : ", `") + a + "`";
+  std::string what = std::to_string(d.missing.size()) + " missing, " + std::to_string(d.unexpected.size()) +
+                     " unexpected, " + std::to_string(d.mismatches.size()) + " of another shape";
+  std::string short_cls = b.cls.substr(b.cls.rfind('.') + 1);
+  std::string note = "bound by " + b.how + " to " + short_cls + ", whose construction is not known (the source "
+                     "builds it with arguments it cannot read); keys and shapes differ (" + what + ")" +
+                     (why.empty() ? "" : " in ways " + why + " may explain") + "; not reported";
+  b.note = b.note.empty() ? note : b.note + "; " + note;
+  d.missing.clear();
+  d.unexpected.clear();
+  d.mismatches.clear();
+  d.renames.clear();
+  d.unexpected_entries.clear();
 }
 
 }  // namespace
@@ -203,20 +198,26 @@ void LinkProject(ProjectAnalysis& analysis) {
     }
   }
 
-  // Candidate classes for structural binding: the project's own Module classes.
-  // Computed on first need: only a checkpoint left for structural binding
-  // needs them (the LSP re-links on every keystroke).
-  std::vector<const ClassInfo*> module_classes;
-  bool module_classes_known = false;
-  auto candidate_classes = [&]() -> const std::vector<const ClassInfo*>& {
-    if (!module_classes_known && project->has_source) {
-      for (const ClassInfo* c : project->index.AllClasses()) {
-        if (c->nested || IsTorchClass(c->qualified_name)) continue;
-        if (project->index.Classify(*c).kind == ModuleKind::kModule) module_classes.push_back(c);
-      }
+  // Structural candidates (builders with their literal arguments, classes at
+  // the constructions the source writes), predicted once per link and only
+  // when a checkpoint needs them (the LSP re-links on every keystroke).
+  std::optional<StructuralCandidates> structural;
+  auto candidates = [&]() -> StructuralCandidates& {
+    if (!structural) {
+      structural.emplace();
+      if (project->has_source) *structural = CollectStructuralCandidates(project->index);
     }
-    module_classes_known = true;
-    return module_classes;
+    return *structural;
+  };
+  auto adopt = [](AnalyzedCheckpoint& ac, const StructuralMatch& m) {
+    const StructuralCandidate& c = *m.best;
+    CheckpointBinding& b = ac.binding;
+    b.cls = c.cls;
+    b.factory = m.construction_certain ? c.factory : "";
+    b.ctor_args = c.args;
+    b.construction_known = c.construction_known && m.construction_certain;
+    b.note = m.note;
+    ac.expected = c.expected;
   };
 
   for (AnalyzedCheckpoint& ac : project->checkpoints) {
@@ -257,7 +258,9 @@ void LinkProject(ProjectAnalysis& analysis) {
         break;
       }
     }
-    // 3. A whole pickled module names its class.
+    std::vector<const TensorInfo*> tensors = StateDictTensors(ac.checkpoint);
+    // 3. A whole pickled module names its class; its construction is the
+    // class's candidate that explains the pickled tensors best.
     if (b.cls.empty() && ac.checkpoint.layout == Layout::kPickledModule && !ac.checkpoint.modules.empty()) {
       const ModuleNode& root = ac.checkpoint.modules.front();
       std::string q = root.module + "." + root.name;
@@ -265,36 +268,35 @@ void LinkProject(ProjectAnalysis& analysis) {
         b.cls = project->index.FindClass(q)->qualified_name;
         b.how = "pickled-module";
         b.score = 1;
+        StructuralMatch m = tensors.empty() ? StructuralMatch{} : MatchStructure(candidates(), tensors, b.cls);
+        if (m.best != nullptr) {
+          adopt(ac, m);
+          b.how = "pickled-module";
+        } else {
+          b.construction_known = false;
+          b.note = "pickled " + b.cls + "; no construction of it explains the file (" + m.note + ")";
+        }
       }
     }
-    // 4. Structure.
-    std::vector<const TensorInfo*> tensors = StateDictTensors(ac.checkpoint);
-    if (b.cls.empty() && !tensors.empty() && !candidate_classes().empty()) {
-      std::unordered_set<std::string> keys;
-      for (const TensorInfo* t : tensors) keys.insert(t->name);
-      std::vector<std::pair<double, const ClassInfo*>> scored;
-      for (const ClassInfo* c : module_classes) {
-        auto e = PredictStateDict(project->index, c->qualified_name);
-        if (!e.ok()) continue;
-        scored.emplace_back(StructureScore(*e, keys), c);
-      }
-      std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
-        if (x.first != y.first) return x.first > y.first;
-        return x.second->qualified_name < y.second->qualified_name;
-      });
-      if (!scored.empty() && scored[0].first >= 0.5) {
-        double margin = scored.size() > 1 ? scored[0].first - scored[1].first : 1;
-        if (margin >= 0.1) {
-          b.cls = scored[0].second->qualified_name;
-          b.how = "structure";
-          b.score = scored[0].first;
-        } else {
-          b.how = "ambiguous";
-          b.score = scored[0].first;
-          for (const auto& [score, c] : scored) {
-            if (scored[0].first - score < 0.1) b.candidates.push_back(c->qualified_name);
-          }
+    // 4. Structure: a candidate that explains the file by its own keys,
+    // with a clear margin over every rival (structural_binding.h).
+    if (b.cls.empty() && !tensors.empty() && project->has_source && !candidates().specs.empty()) {
+      StructuralMatch m = MatchStructure(candidates(), tensors);
+      if (m.best != nullptr) {
+        adopt(ac, m);
+        b.how = "structure";
+        b.score = m.score;
+      } else if (!m.tied.empty()) {
+        b.how = "ambiguous";
+        b.score = m.score;
+        for (const StructuralCandidate* c : m.tied) {
+          for (const std::string& f : c->factories) b.candidates.push_back(f);
+          if (c->factories.empty()) b.candidates.insert(b.candidates.end(), c->classes.begin(), c->classes.end());
         }
+        b.note = m.note;
+      } else {
+        b.score = m.score;
+        b.note = m.note;
       }
     }
     // A Lightning checkpoint loaded the Lightning way (load_from_checkpoint,
@@ -315,7 +317,7 @@ void LinkProject(ProjectAnalysis& analysis) {
         b.class_position = c->position;
         b.class_path = c->path;
       }
-      if (b.factory.empty()) {
+      if (b.factory.empty() && !ac.expected) {
         PredictOptions po;
         po.args = b.ctor_args;
         auto e = PredictStateDict(project->index, b.cls, po);
@@ -332,7 +334,10 @@ void LinkProject(ProjectAnalysis& analysis) {
   safety.strict = options.strict;
   for (AnalyzedCheckpoint& ac : project->checkpoints) {
     try {
-      if (ac.expected) ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+      if (ac.expected) {
+        ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+        KeepSilentUnlessKnown(ac);
+      }
       ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);
     } catch (const std::exception& e) {
       ac.diff.value.reset();

@@ -39,6 +39,12 @@ struct CheckpointBinding {
   std::map<std::string, nlohmann::json> ctor_args;  // literal constructor (or factory) args, when known
   SourcePosition class_position;   // where the class is defined
   std::string class_path;
+  // The contract: drift is reported only when the construction is known
+  // (literal call-site or builder arguments, the checkpoint's own config,
+  // defaults where nothing else builds the class). Otherwise the diff is
+  // kept silent and `note` says why (JSON, --explain).
+  bool construction_known = true;
+  std::string note;                // "unbound: best candidate explains 41 % of keys", ...
 };
 
 // A StateDictDiff points into the `expected` and `checkpoint` beside it. A

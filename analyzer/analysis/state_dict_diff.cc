@@ -134,15 +134,36 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   ExpectedSet set(expected);
   std::vector<const TensorInfo*> tensors;
   std::vector<std::string> names;
+  const bool loose_root = cp.layout == Layout::kOther && cp.state_dict_path.empty();
   for (const TensorInfo& t : cp.tensors) {
     // Not a state-dict key: a place in another object ("['optimizer']..."),
     // or a tensor a pickled module keeps as a plain attribute
     // ("._modules['conv'].weight", what weight_norm leaves in __dict__).
+    // A dict that also holds non-tensors is read as `other`, its tensors
+    // named by subscript (`['fc.weight']`): at the root, they are its keys.
+    if (loose_root && t.name.size() > 4 && t.name.rfind("['", 0) == 0 &&
+        t.name.compare(t.name.size() - 2, 2, "']") == 0 && t.name.find("']", 2) == t.name.size() - 2) {
+      tensors.push_back(&t);
+      names.push_back(t.name.substr(2, t.name.size() - 4));
+      continue;
+    }
     if (t.name.empty() || t.name[0] == '[' || t.name[0] == '.') continue;
     tensors.push_back(&t);
     names.push_back(t.name);
   }
   diff.checkpoint_keys = names.size();
+  // Non-tensor entries beside the tensors of a state dict at the file's root
+  // (`sd["epoch"] = 3`): torch reports each as an unexpected key.
+  // (A dict with such entries is no longer state-dict-like to the reader:
+  // `other`, with its tensors at the root.)
+  bool root_tensors = !names.empty();
+  if (cp.state_dict_path.empty() && root_tensors &&
+      (cp.layout == Layout::kStateDict || cp.layout == Layout::kTensorDict || cp.layout == Layout::kOther)) {
+    std::unordered_set<std::string> tensor_names(names.begin(), names.end());
+    for (const std::string& k : cp.top_level_keys) {
+      if (!tensor_names.count(k) && !set.Explains(k)) diff.unexpected_entries.push_back(k);
+    }
+  }
 
   diff.extra_prefix = FindExtraPrefix(set, names);
   std::string meta_prefix = diff.extra_prefix.empty() ? "" : diff.extra_prefix.substr(0, diff.extra_prefix.size() - 1);
@@ -167,17 +188,68 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
   // Keys as load_state_dict would compare them once the prefix is fixed.
   std::unordered_map<std::string, const TensorInfo*> present;
   std::vector<std::pair<std::string, const TensorInfo*>> ordered;
-  for (const TensorInfo* t : tensors) {
-    std::string k = t->name;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorInfo* t = tensors[i];
+    std::string k = names[i];
     if (!diff.extra_prefix.empty() && k.rfind(diff.extra_prefix, 0) == 0) k = k.substr(diff.extra_prefix.size());
     if (!diff.missing_prefix.empty()) k = diff.missing_prefix + k;
     present.emplace(k, t);
     ordered.emplace_back(k, t);
   }
 
-  std::vector<const PredictedKey*> missing;
+  // Repeated blocks: each `A.*.rest` pattern (one whole `*` component) is
+  // instantiated for every instance `A.i.` the file holds, and checked like
+  // an exact key. Patterns with a `*` inside a component are only matched.
+  std::vector<const PredictedKey*> checked;
   for (const PredictedKey& k : expected.keys) {
-    if (!k.persistent || k.is_pattern || k.optional) continue;
+    if (!k.persistent || k.optional) continue;
+    if (!k.is_pattern) {
+      checked.push_back(&k);
+      continue;
+    }
+    size_t star = k.key.find(".*.");
+    bool leading = k.key.rfind("*.", 0) == 0;
+    if (star == std::string::npos && !leading) continue;
+    std::string head = leading ? "" : k.key.substr(0, star + 1);  // "h."
+    size_t rest_at = leading ? 2 : star + 3;
+    std::string rest = k.key.substr(rest_at);                      // "attn.bias"
+    if (rest.find('*') != std::string::npos) continue;
+    std::set<std::string> instances;
+    for (const auto& [name, t] : ordered) {
+      if (name.size() <= head.size() || name.compare(0, head.size(), head) != 0) continue;
+      size_t dot = name.find('.', head.size());
+      if (dot == std::string::npos || dot == head.size()) continue;
+      std::string instance = name.substr(head.size(), dot - head.size());
+      // The instance must fit the pattern's context: its other keys match
+      // some pattern under the same head (a sibling block, not another list).
+      instances.insert(instance);
+    }
+    // An instance counts when the file holds some key of this block there,
+    // by any pattern of the same head.
+    for (const std::string& instance : instances) {
+      std::string concrete = head + instance + "." + rest;
+      bool block_present = false;
+      for (const PredictedKey& sibling : expected.keys) {
+        if (!sibling.is_pattern || !sibling.persistent || sibling.key.compare(0, head.size() + 2, head + "*.") != 0) {
+          continue;
+        }
+        std::string sibling_key = head + instance + "." + sibling.key.substr(head.size() + 2);
+        if (present.count(sibling_key)) {
+          block_present = true;
+          break;
+        }
+      }
+      if (!block_present || set.exact.count(concrete)) continue;
+      auto owned = std::make_unique<PredictedKey>(k);
+      owned->key = concrete;
+      owned->is_pattern = false;
+      checked.push_back(owned.get());
+      diff.instantiated.push_back(std::move(owned));
+    }
+  }
+  std::vector<const PredictedKey*> missing;
+  for (const PredictedKey* kp : checked) {
+    const PredictedKey& k = *kp;
     auto it = present.find(k.key);
     if (it != present.end()) {
       ++diff.matched;

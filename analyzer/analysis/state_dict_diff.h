@@ -8,10 +8,13 @@
 // unexpected, or of another shape. torch's own leniencies are applied: a
 // BatchNorm `num_batches_tracked` is not missing when the checkpoint's
 // `_metadata` version for that module is absent or < 2, a 0-dim parameter
-// accepts a (1,) tensor, keys under open subtrees or patterns are accepted.
+// accepts a (1,) tensor, keys under open subtrees are accepted. Keys of
+// repeated blocks (patterns, `layers.*.weight`) are checked per instance the
+// file holds: shape, and each instance's missing keys.
 #ifndef PTLINT_ANALYZER_ANALYSIS_STATE_DICT_DIFF_H_
 #define PTLINT_ANALYZER_ANALYSIS_STATE_DICT_DIFF_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,8 +46,15 @@ struct StateDictDiff {
   std::vector<const PredictedKey*> missing;
   std::vector<const TensorInfo*> unexpected;   // names as in the file
   std::vector<ShapeMismatch> mismatches;
+  // Entries of the state dict that are not tensors (`sd["epoch"] = 3`):
+  // load_state_dict reports them as unexpected keys, as it does any key.
+  std::vector<std::string> unexpected_entries;
   size_t matched = 0;                          // keys present on both sides
   size_t checkpoint_keys = 0;
+  // Keys of repeated blocks (`h.*.attn.bias`) made concrete for each
+  // instance the file holds (`h.3.attn.bias`), so that a missing one is
+  // reported by name; `missing` and `mismatches` may point here.
+  std::vector<std::unique_ptr<PredictedKey>> instantiated;
 };
 
 StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint& checkpoint);

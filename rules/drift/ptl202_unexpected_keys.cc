@@ -66,8 +66,30 @@ Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
 }  // namespace
 
 void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vector<Diagnostic>& out) const {
-  if (ctx.diff == nullptr || ctx.diff->unexpected.empty()) return;
+  if (ctx.diff == nullptr) return;
   const std::string cls = ctx.analyzed.binding.cls;
+  if (!ctx.diff->unexpected_entries.empty()) {
+    // Non-tensor entries saved beside the weights (`sd["epoch"] = 3`): torch
+    // checks every key of the dict it is given, tensors or not.
+    const std::vector<std::string>& entries = ctx.diff->unexpected_entries;
+    Diagnostic d = CheckpointDiagnostic(info(), ctx);
+    d.message = ctx.display_path + " holds " + QuotedList(entries) + " beside the tensors of its state dict; " +
+                ShortClassName(cls) + " has no such keys";
+    const CallSite* site = BindingCallSite(ctx);
+    if (site != nullptr && site->strict_false) {
+      d.severity = Severity::kWarning;
+      d.message += "; load_state_dict(strict=False) drops them silently";
+    } else {
+      d.torch_error = TorchLoadStateDictError(ShortClassName(cls), {}, entries, {});
+    }
+    d.fix = "Save the extra values beside the state dict, not in it (`torch.save({\"model\": model.state_dict(), "
+            "\"epoch\": epoch}, path)`), or drop them before loading (`sd = {k: v for k, v in sd.items() if "
+            "isinstance(v, torch.Tensor)}`).";
+    d.location = BoundClassRange(ctx);
+    d.related.push_back({CheckpointRange(ctx), "the checkpoint with the extra entries"});
+    out.push_back(std::move(d));
+  }
+  if (ctx.diff->unexpected.empty()) return;
   const CallSite* site = BindingCallSite(ctx);
   bool lenient = site != nullptr && site->strict_false;
   std::vector<std::string> all;

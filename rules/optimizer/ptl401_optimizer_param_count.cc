@@ -57,7 +57,8 @@ void OptimizerParamCountRule::CheckCheckpoint(const CheckpointContext& ctx, std:
     if (saved.groups.empty()) continue;
     std::optional<ModelParameters> model = ModelParametersFor(
         ctx.project.has_source ? &ctx.project.index : nullptr,
-        ctx.analyzed.expected ? &*ctx.analyzed.expected : nullptr, ctx.analyzed.checkpoint, use.construction);
+        ctx.analyzed.expected && ctx.analyzed.binding.construction_known ? &*ctx.analyzed.expected : nullptr,
+        ctx.analyzed.checkpoint, use.construction);
     if (!model) continue;
     auto groups = ConstructionGroups(*model, use.construction);
     if (groups) {

@@ -47,7 +47,8 @@ void OptimizerStateShapeRule::CheckCheckpoint(const CheckpointContext& ctx, std:
     const OptimizerInfo& saved = *use.saved;
     std::optional<ModelParameters> model = ModelParametersFor(
         ctx.project.has_source ? &ctx.project.index : nullptr,
-        ctx.analyzed.expected ? &*ctx.analyzed.expected : nullptr, ctx.analyzed.checkpoint, use.construction);
+        ctx.analyzed.expected && ctx.analyzed.binding.construction_known ? &*ctx.analyzed.expected : nullptr,
+        ctx.analyzed.checkpoint, use.construction);
     if (!model) continue;
     // Current parameters in the order load_state_dict pairs them with the
     // saved ids: group by group, each in registration order.

@@ -1,0 +1,703 @@
+#include "analyzer/analysis/structural_binding.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <unordered_map>
+
+#include "analyzer/analysis/key_pattern.h"
+
+namespace ptlint {
+
+namespace {
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Skips a string literal starting at `i` (which is at a quote, after any
+// prefix letters); returns the index just past it.
+size_t SkipString(std::string_view s, size_t i) {
+  char q = s[i];
+  bool triple = i + 2 < s.size() && s[i + 1] == q && s[i + 2] == q;
+  i += triple ? 3 : 1;
+  while (i < s.size()) {
+    if (s[i] == '\\') {
+      i += 2;
+      continue;
+    }
+    if (triple) {
+      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q && s[i + 2] == q) return i + 3;
+    } else if (s[i] == q) {
+      return i + 1;
+    } else if (s[i] == '\n') {
+      return i;  // unterminated: stop at the line
+    }
+    ++i;
+  }
+  return s.size();
+}
+
+// The index of the `)` matching the `(` at `open`, or npos.
+size_t MatchingParen(std::string_view s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"' || c == '\'') {
+      i = SkipString(s, i) - 1;
+      continue;
+    }
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') {
+      if (--depth == 0) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Splits an argument list at top-level commas.
+std::vector<std::string_view> SplitTopLevel(std::string_view s) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"' || c == '\'') {
+      i = SkipString(s, i) - 1;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(Trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  std::string_view last = Trim(s.substr(start));
+  if (!last.empty()) out.push_back(last);
+  return out;
+}
+
+// `name=value` at top level (not `==`): the name, else empty.
+std::string_view KeywordOf(std::string_view arg, std::string_view* value) {
+  size_t i = 0;
+  if (arg.empty() || !IsIdentStart(arg[0])) return {};
+  while (i < arg.size() && IsIdentChar(arg[i])) ++i;
+  size_t name_end = i;
+  while (i < arg.size() && std::isspace(static_cast<unsigned char>(arg[i]))) ++i;
+  if (i < arg.size() && arg[i] == '=' && (i + 1 >= arg.size() || arg[i + 1] != '=')) {
+    *value = Trim(arg.substr(i + 1));
+    return arg.substr(0, name_end);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> ParsePythonLiteral(std::string_view text) {
+  text = Trim(text);
+  if (text.empty()) return std::nullopt;
+  if (text == "True") return nlohmann::json(true);
+  if (text == "False") return nlohmann::json(false);
+  if (text == "None") return nlohmann::json(nullptr);
+  char c = text.front();
+  if (c == '"' || c == '\'') {
+    if (text.size() < 2 || text.back() != c || SkipString(text, 0) != text.size()) return std::nullopt;
+    std::string_view body = text.substr(1, text.size() - 2);
+    if (body.find('\\') != std::string_view::npos) return std::nullopt;
+    if (body.size() >= 2 && body.front() == c && body.back() == c) return std::nullopt;  // triple quotes
+    return nlohmann::json(std::string(body));
+  }
+  if (c == '[' || c == '(') {
+    char close = c == '[' ? ']' : ')';
+    if (text.back() != close || MatchingParen(text, 0) != text.size() - 1) return std::nullopt;
+    nlohmann::json list = nlohmann::json::array();
+    for (std::string_view part : SplitTopLevel(text.substr(1, text.size() - 2))) {
+      auto v = ParsePythonLiteral(part);
+      if (!v) return std::nullopt;
+      list.push_back(std::move(*v));
+    }
+    return list;
+  }
+  // A number: optional sign, digits, one dot or exponent (Python's `_` separators too).
+  std::string digits;
+  bool is_float = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char d = text[i];
+    if (d == '_') continue;
+    if ((d == '-' || d == '+') && (i == 0 || text[i - 1] == 'e' || text[i - 1] == 'E')) {
+      digits += d;
+    } else if (std::isdigit(static_cast<unsigned char>(d))) {
+      digits += d;
+    } else if (d == '.' || d == 'e' || d == 'E') {
+      is_float = true;
+      digits += d;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits.empty() || digits == "-" || digits == "+") return std::nullopt;
+  try {
+    size_t used = 0;
+    if (is_float) {
+      double v = std::stod(digits, &used);
+      if (used != digits.size()) return std::nullopt;
+      return nlohmann::json(v);
+    }
+    long long v = std::stoll(digits, &used);
+    if (used != digits.size()) return std::nullopt;
+    return nlohmann::json(static_cast<int64_t>(v));
+  } catch (...) {  // out of range: not a literal we can use
+    return std::nullopt;
+  }
+}
+
+std::map<std::string, ClassConstructions> ScanConstructions(const std::vector<std::string_view>& sources,
+                                                            const std::unordered_set<std::string>& names) {
+  std::map<std::string, ClassConstructions> out;
+  for (std::string_view s : sources) {
+    std::string_view previous_word;
+    for (size_t i = 0; i < s.size();) {
+      char c = s[i];
+      if (c == '#') {
+        while (i < s.size() && s[i] != '\n') ++i;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        i = SkipString(s, i);
+        continue;
+      }
+      if (!IsIdentStart(c)) {
+        if (!std::isspace(static_cast<unsigned char>(c))) previous_word = {};
+        ++i;
+        continue;
+      }
+      size_t start = i;
+      while (i < s.size() && IsIdentChar(s[i])) ++i;
+      std::string_view word = s.substr(start, i - start);
+      // String prefixes (r"", f'', b""): the literal follows.
+      if (i < s.size() && (s[i] == '"' || s[i] == '\'') && word.size() <= 2) continue;
+      bool defining = previous_word == "class" || previous_word == "def";
+      previous_word = word;
+      if (defining || names.count(std::string(word)) == 0) continue;
+      size_t j = i;
+      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+      if (j >= s.size() || s[j] != '(') continue;
+      size_t close = MatchingParen(s, j);
+      ClassConstructions& cc = out[std::string(word)];
+      if (close == std::string_view::npos) {
+        cc.dynamic = true;
+        continue;
+      }
+      std::map<std::string, nlohmann::json> args;
+      bool literal = true;
+      size_t position = 0;
+      for (std::string_view arg : SplitTopLevel(s.substr(j + 1, close - j - 1))) {
+        if (arg.front() == '*') {
+          literal = false;
+          break;
+        }
+        std::string_view value;
+        std::string_view kw = KeywordOf(arg, &value);
+        auto v = ParsePythonLiteral(kw.empty() ? arg : value);
+        if (!v) {
+          literal = false;
+          break;
+        }
+        args[kw.empty() ? std::to_string(position++) : std::string(kw)] = std::move(*v);
+      }
+      if (!literal) {
+        cc.dynamic = true;
+      } else if (std::find(cc.literal.begin(), cc.literal.end(), args) == cc.literal.end() && cc.literal.size() < 8) {
+        cc.literal.push_back(std::move(args));
+      } else if (cc.literal.size() >= 8) {
+        cc.dynamic = true;  // too many ways to build it: not one known construction
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Does the module-level `def name(...)` in `source` take only parameters
+// with defaults (or *args/**kwargs)? A builder is called with none.
+bool AllParametersDefaulted(std::string_view source, const std::string& name) {
+  std::string needle = "def " + name;
+  for (size_t at = source.find(needle); at != std::string_view::npos; at = source.find(needle, at + 1)) {
+    if (at != 0 && source[at - 1] != '\n') continue;  // module level only
+    size_t j = at + needle.size();
+    while (j < source.size() && (source[j] == ' ' || source[j] == '\t')) ++j;
+    if (j >= source.size() || source[j] != '(') continue;
+    size_t close = MatchingParen(source, j);
+    if (close == std::string_view::npos) return false;
+    for (std::string_view p : SplitTopLevel(source.substr(j + 1, close - j - 1))) {
+      if (p.empty() || p.front() == '*' || p == "/") continue;
+      // `x: int = 3`, `x=3`: a default. A bare name or `x: int` is required.
+      int depth = 0;
+      bool has_default = false;
+      for (size_t k = 0; k < p.size(); ++k) {
+        if (p[k] == '(' || p[k] == '[' || p[k] == '{') ++depth;
+        if (p[k] == ')' || p[k] == ']' || p[k] == '}') --depth;
+        if (p[k] == '=' && depth == 0) has_default = true;
+      }
+      if (!has_default) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string Signature(const ExpectedStateDict& e) {
+  std::string sig;
+  for (const PredictedKey& k : e.keys) {
+    if (!k.persistent) continue;
+    sig += k.key;
+    sig += k.is_pattern ? "*" : "";
+    sig += k.optional ? "?" : "";
+    sig += k.shape.ToString();
+    sig += ';';
+  }
+  for (const OpenSubtree& o : e.open) sig += "open:" + o.prefix + ";";
+  return sig;
+}
+
+void Index(StructuralCandidate& c) {
+  for (const PredictedKey& k : c.expected.keys) {
+    if (!k.persistent) continue;
+    if (k.is_pattern) {
+      c.pattern_keys.push_back(&k);
+      std::string head = k.key.substr(0, k.key.find('.'));
+      if (head.find('*') == std::string::npos) {
+        c.patterns_by_head[head].push_back(&k);
+      } else {
+        c.wild_patterns.push_back(&k);
+      }
+    } else {
+      c.by_key.emplace(k.key, &k);
+    }
+    if (k.is_pattern) {
+      c.patterns.push_back(k.key);
+    } else {
+      c.all_exact.insert(k.key);
+      if (!k.optional) c.exact.insert(k.key);
+    }
+  }
+  for (const OpenSubtree& o : c.expected.open) {
+    if (o.prefix.empty()) c.whole_open = true;
+    c.open.push_back(o.prefix);
+  }
+}
+
+bool IsTorchName(const std::string& q) { return q.rfind("torch.", 0) == 0 || q == "torch"; }
+
+// Tests and examples are not where a library's builders live.
+bool IsTestModule(const std::string& module) {
+  return module.rfind("test", 0) == 0 || module.find(".test") != std::string::npos ||
+         module.find("conftest") != std::string::npos;
+}
+
+}  // namespace
+
+namespace {
+
+// Identifiers and the contents of short string literals: every name a file
+// could give an attribute, a registered buffer or a ModuleDict entry.
+void AddVocabulary(std::string_view s, std::unordered_set<std::string>& out) {
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      size_t end = SkipString(s, i);
+      if (end - i < 64 && end >= i + 2) {
+        std::string_view body = s.substr(i + 1, end - i - 2);
+        size_t start = 0;
+        for (size_t k = 0; k <= body.size(); ++k) {
+          if (k == body.size() || !IsIdentChar(body[k])) {
+            if (k > start) out.emplace(body.substr(start, k - start));
+            start = k + 1;
+          }
+        }
+      }
+      i = end;
+      continue;
+    }
+    if (IsIdentStart(c)) {
+      size_t start = i;
+      while (i < s.size() && IsIdentChar(s[i])) ++i;
+      out.emplace(s.substr(start, i - start));
+      continue;
+    }
+    ++i;
+  }
+}
+
+void Predict(StructuralCandidates& all, size_t spec_index) {
+  StructuralCandidates::Spec& spec = all.specs[spec_index];
+  if (spec.predicted != -1) return;
+  spec.predicted = -2;
+  PredictOptions po;
+  po.max_steps = 400'000;  // a candidate, not a bound class: keep each one cheap
+  po.args = spec.args;
+  auto e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  if (!e.ok() || e->keys.empty()) return;
+  auto c = std::make_unique<StructuralCandidate>();
+  c->cls = e->class_name;
+  c->factory = spec.factory;
+  c->args = spec.args;
+  c->construction_known = spec.construction_known;
+  if (spec.factory.empty()) {
+    // Defaults with a required argument missing are no construction at all.
+    bool required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
+      return !p.given && p.default_text.empty() && p.name.rfind('*', 0) != 0;
+    });
+    if (required_missing) c->construction_known = false;
+  }
+  c->expected = std::move(e.value());
+  Index(*c);
+  std::string sig = Signature(c->expected);
+  auto it = all.by_signature.find(sig);
+  if (it == all.by_signature.end()) {
+    c->classes.push_back(c->cls);
+    if (!c->factory.empty()) c->factories.push_back(c->factory);
+    all.by_signature.emplace(std::move(sig), all.list.size());
+    spec.predicted = static_cast<int>(all.list.size());
+    all.list.push_back(std::move(c));
+    return;
+  }
+  // Identical predictions are one candidate.
+  StructuralCandidate& kept = *all.list[it->second];
+  spec.predicted = static_cast<int>(it->second);
+  if (std::find(kept.classes.begin(), kept.classes.end(), c->cls) == kept.classes.end()) kept.classes.push_back(c->cls);
+  if (!c->factory.empty() &&
+      std::find(kept.factories.begin(), kept.factories.end(), c->factory) == kept.factories.end()) {
+    kept.factories.push_back(c->factory);
+  }
+  if (c->construction_known && !kept.construction_known) {
+    kept.construction_known = true;
+    kept.args = c->args;
+  }
+  kept.factory = kept.factories.size() == 1 ? kept.factories.front() : "";
+}
+
+}  // namespace
+
+StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
+  StructuralCandidates out;
+  out.index = &index;
+  // One vocabulary per file: its own names and its project imports'.
+  std::map<std::string, const IndexedFile*> by_module;
+  for (const auto& file : index.files()) by_module[file->info.module_name] = file.get();
+  std::map<const IndexedFile*, size_t> vocabulary_of;
+  auto vocabulary = [&](const IndexedFile* file) {
+    auto it = vocabulary_of.find(file);
+    if (it != vocabulary_of.end()) return it->second;
+    std::unordered_set<std::string> words;
+    AddVocabulary(file->parsed.source, words);
+    std::set<const IndexedFile*> seen{file};
+    for (const ImportBinding& imp : file->imports) {
+      std::string target = imp.target;
+      for (int up = 0; up < 2 && !target.empty(); ++up) {
+        auto m = by_module.find(target);
+        if (m != by_module.end()) {
+          if (seen.insert(m->second).second) AddVocabulary(m->second->parsed.source, words);
+          break;
+        }
+        size_t dot = target.rfind('.');
+        target = dot == std::string::npos ? "" : target.substr(0, dot);
+      }
+    }
+    out.vocabularies.push_back(std::move(words));
+    vocabulary_of.emplace(file, out.vocabularies.size() - 1);
+    return out.vocabularies.size() - 1;
+  };
+  // Builders: public module-level functions that take no required argument.
+  for (const auto& file : index.files()) {
+    if (IsTestModule(file->info.module_name)) continue;
+    for (const FunctionInfo& f : file->functions) {
+      if (f.name.empty() || f.name[0] == '_' || IsTorchName(f.qualified_name)) continue;
+      if (!AllParametersDefaulted(file->parsed.source, f.name)) continue;
+      StructuralCandidates::Spec spec;
+      spec.factory = f.qualified_name;
+      spec.construction_known = true;
+      spec.vocabulary = vocabulary(file.get());
+      out.specs.push_back(std::move(spec));
+    }
+  }
+  // Classes at the constructions the source writes, and at their defaults.
+  std::vector<const ClassInfo*> classes;
+  std::unordered_set<std::string> names;
+  for (const ClassInfo* c : index.AllClasses()) {
+    if (c->nested || IsTorchName(c->qualified_name)) continue;
+    if (IsTestModule(c->module)) continue;
+    if (index.Classify(*c).kind != ModuleKind::kModule) continue;
+    classes.push_back(c);
+    names.insert(c->name);
+  }
+  std::vector<std::string_view> sources;
+  for (const auto& file : index.files()) sources.push_back(file->parsed.source);
+  std::map<std::string, ClassConstructions> constructions = ScanConstructions(sources, names);
+  for (const ClassInfo* ci : classes) {
+    const ClassConstructions& cc = constructions[ci->name];
+    std::vector<std::map<std::string, nlohmann::json>> ways = cc.literal;
+    bool defaults_listed = std::find(ways.begin(), ways.end(), std::map<std::string, nlohmann::json>{}) != ways.end();
+    if (!defaults_listed) ways.insert(ways.begin(), std::map<std::string, nlohmann::json>{});
+    const IndexedFile* file = nullptr;
+    for (const auto& f : index.files()) {
+      if (f->info.path == ci->path) file = f.get();
+    }
+    for (const auto& args : ways) {
+      StructuralCandidates::Spec spec;
+      spec.cls = ci->qualified_name;
+      spec.args = args;
+      // Defaults are the construction only when nothing builds it otherwise:
+      // no call with other (or unreadable) arguments anywhere in the source.
+      spec.construction_known = !args.empty() || (!cc.dynamic && (cc.literal.empty() || defaults_listed) &&
+                                                  cc.literal.size() <= 1);
+      spec.vocabulary = file != nullptr ? vocabulary(file) : 0;
+      if (file == nullptr) continue;
+      out.specs.push_back(std::move(spec));
+    }
+  }
+  if (std::getenv("PTLINT_DEBUG_CANDIDATES") != nullptr) {
+    std::fprintf(stderr, "structural candidates: %zu specs, %zu vocabularies\n", out.specs.size(),
+                 out.vocabularies.size());
+  }
+  return out;
+}
+
+namespace {
+
+bool ShapeFits(const PredictedShape& s, const std::vector<int64_t>* actual) {
+  if (actual == nullptr || !s.rank_known) return true;
+  if (s.dims.empty() && actual->size() == 1 && (*actual)[0] == 1) return true;
+  if (s.dims.size() != actual->size()) return false;
+  for (size_t i = 0; i < actual->size(); ++i) {
+    if (s.dims[i].value && *s.dims[i].value != (*actual)[i]) return false;
+  }
+  return true;
+}
+
+struct KeyedCheckpoint {
+  std::vector<std::string> keys;
+  std::vector<const std::vector<int64_t>*> shapes;
+  std::vector<std::string> heads;  // first component of each key
+  void Finish() {
+    heads.clear();
+    for (const std::string& k : keys) heads.push_back(k.substr(0, k.find('.')));
+  }
+};
+
+struct Scores {
+  double closed = 0;  // by key names the candidate itself predicts
+  double loose = 0;   // open subtrees count too
+  double fit = 0;     // by names and shapes: which construction
+};
+
+double Harmonic(double recall, double precision) {
+  return recall + precision == 0 ? 0 : 2 * recall * precision / (recall + precision);
+}
+
+Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
+  Scores out;
+  const auto& keys = ck.keys;
+  if (keys.empty() || c.whole_open) return out;
+  const auto& by_key = c.by_key;
+  const auto& patterns = c.pattern_keys;
+  (void)patterns;
+  size_t named = 0, fitted = 0, opened = 0, found = 0, found_fit = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    bool name = false, fit = false;
+    auto it = by_key.find(key);
+    if (it != by_key.end()) {
+      name = true;
+      fit = ShapeFits(it->second->shape, ck.shapes[i]);
+      if (c.exact.count(key)) {
+        ++found;
+        found_fit += fit ? 1 : 0;
+      }
+    }
+    if (!fit && !patterns.empty()) {
+      auto try_patterns = [&](const std::vector<const PredictedKey*>& list) {
+        for (size_t p = 0; !fit && p < list.size(); ++p) {
+          if (!KeyPatternMatches(list[p]->key, key)) continue;
+          name = true;
+          fit = ShapeFits(list[p]->shape, ck.shapes[i]);
+        }
+      };
+      auto h = c.patterns_by_head.find(ck.heads[i]);
+      if (h != c.patterns_by_head.end()) try_patterns(h->second);
+      try_patterns(c.wild_patterns);
+    }
+    bool open = false;
+    for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
+    named += name ? 1 : 0;
+    fitted += fit ? 1 : 0;
+    opened += open ? 1 : 0;
+  }
+  double n = static_cast<double>(keys.size());
+  size_t required = c.exact.size();
+  auto recall_of = [&](size_t hits, size_t explained) {
+    if (required > 0) return static_cast<double>(hits) / static_cast<double>(required);
+    if (!c.patterns.empty()) return explained > 0 ? 1.0 : 0.0;  // only repeated blocks
+    return 0.0;                                                  // nothing of its own: never a binding
+  };
+  out.closed = Harmonic(recall_of(found, named), static_cast<double>(named) / n);
+  out.fit = Harmonic(recall_of(found_fit, fitted), static_cast<double>(fitted) / n);
+  double loose_recall = required > 0 || !c.patterns.empty() ? recall_of(found, named + opened) : 0.5;
+  out.loose = Harmonic(loose_recall, static_cast<double>(named + opened) / n);
+  return out;
+}
+
+std::string Percent(double x) { return std::to_string(static_cast<int>(x * 100 + 0.5)) + " %"; }
+
+std::string ShortName(const std::string& q) {
+  size_t dot = q.rfind('.');
+  return dot == std::string::npos ? q : q.substr(dot + 1);
+}
+
+std::string Describe(const StructuralCandidate& c) {
+  return c.factory.empty() ? ShortName(c.cls) : ShortName(c.factory) + "()";
+}
+
+}  // namespace
+
+double CandidateScore(const StructuralCandidate& c, const std::vector<std::string>& keys, bool loose) {
+  KeyedCheckpoint ck{keys, std::vector<const std::vector<int64_t>*>(keys.size(), nullptr), {}};
+  ck.Finish();
+  Scores s = Score(c, ck);
+  return loose ? s.loose : s.closed;
+}
+
+StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+                               const std::string& only_class) {
+  StructuralMatch m;
+  KeyedCheckpoint ck;
+  for (const TensorInfo* t : tensors) {
+    ck.keys.push_back(t->name);
+    ck.shapes.push_back(&t->shape);
+  }
+  // A wrapper prefix on every key (DataParallel, torch.compile, stacked) is
+  // not part of any class: strip it before matching.
+  for (int depth = 0; depth < 3 && !ck.keys.empty(); ++depth) {
+    bool stripped = false;
+    for (const char* p : {"module.", "_orig_mod."}) {
+      std::string_view prefix(p);
+      if (std::all_of(ck.keys.begin(), ck.keys.end(),
+                      [&](const std::string& k) { return k.size() > prefix.size() && k.rfind(prefix, 0) == 0; })) {
+        for (std::string& k : ck.keys) k = k.substr(prefix.size());
+        m.prefix += p;
+        stripped = true;
+      }
+    }
+    if (!stripped) break;
+  }
+  struct Scored {
+    const StructuralCandidate* c;
+    Scores s;
+  };
+  ck.Finish();
+  // Predict the candidates whose source could name enough of the keys.
+  std::map<std::string, size_t> top_counts;
+  for (const std::string& k : ck.keys) top_counts[k.substr(0, k.find('.'))]++;
+  bool pruned = false;
+  for (size_t i = 0; i < candidates.specs.size(); ++i) {
+    const StructuralCandidates::Spec& spec = candidates.specs[i];
+    if (!only_class.empty() && !spec.cls.empty() && spec.cls != only_class) continue;
+    if (spec.predicted != -1) continue;
+    const auto& words = candidates.vocabularies[spec.vocabulary];
+    size_t named = 0;
+    for (const auto& [top, count] : top_counts) {
+      bool index_like = !top.empty() && std::all_of(top.begin(), top.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+      if (index_like || words.count(top)) named += count;
+    }
+    if (static_cast<double>(named) < StructuralCandidates::kRelevantShare * static_cast<double>(ck.keys.size())) {
+      pruned = true;
+      continue;
+    }
+    Predict(candidates, i);
+  }
+  std::vector<Scored> scored;
+  for (const auto& c : candidates.list) {
+    if (!only_class.empty() && std::find(c->classes.begin(), c->classes.end(), only_class) == c->classes.end()) {
+      continue;
+    }
+    scored.push_back({c.get(), Score(*c, ck)});
+  }
+  // An unpredicted candidate names under kRelevantShare of the keys: it
+  // could score at most this, and it is a rival at that score.
+  const double p = StructuralCandidates::kRelevantShare;
+  double pruned_cap = pruned ? 2 * p / (1 + p) : 0;
+  if (scored.empty()) {
+    m.note = "unbound: no candidate class predicts these keys";
+    return m;
+  }
+  // The class by key names; among its constructions, shapes decide.
+  std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    if (a.s.closed != b.s.closed) return a.s.closed > b.s.closed;
+    if (a.s.fit != b.s.fit) return a.s.fit > b.s.fit;
+    if (a.c->construction_known != b.c->construction_known) return a.c->construction_known;
+    return a.c->cls < b.c->cls;
+  });
+  const Scored& top = scored.front();
+  auto same_class = [](const StructuralCandidate* a, const StructuralCandidate* b) {
+    return a->classes.size() == 1 && b->classes.size() == 1 && a->cls == b->cls;
+  };
+  m.score = top.s.closed;
+  m.runner_up = only_class.empty() ? pruned_cap : 0;
+  // The rivals: other classes, by what they could explain, open subtrees
+  // included (constructions of the same class are not rivals for the class).
+  for (const Scored& s : scored) {
+    if (s.c == top.c || same_class(s.c, top.c)) continue;
+    m.runner_up = std::max(m.runner_up, std::max(s.s.closed, s.s.loose));
+  }
+  if (top.s.closed < 0.5) {
+    m.note = "unbound: best candidate " + Describe(*top.c) + " explains " + Percent(top.s.closed) + " of keys";
+    return m;
+  }
+  if (top.c->classes.size() > 1 || top.s.closed - m.runner_up < 0.1) {
+    for (const Scored& s : scored) {
+      if (s.c == top.c || (!same_class(s.c, top.c) && top.s.closed - std::max(s.s.closed, s.s.loose) < 0.1)) {
+        m.tied.push_back(s.c);
+      }
+    }
+    m.note = "ambiguous: " + Describe(*top.c) + " explains " + Percent(top.s.closed) + " of keys, a rival " +
+             Percent(m.runner_up);
+    return m;
+  }
+  // The construction: the class's candidate whose shapes fit best, with a
+  // margin over its other constructions.
+  const Scored* best = &top;
+  for (const Scored& s : scored) {
+    if (same_class(s.c, top.c) && s.s.fit > best->s.fit) best = &s;
+  }
+  double construction_rival = 0;
+  for (const Scored& s : scored) {
+    if (s.c != best->c && same_class(s.c, top.c)) construction_rival = std::max(construction_rival, s.s.fit);
+  }
+  m.best = best->c;
+  m.construction_certain = best->s.fit - construction_rival >= 0.1;
+  if (!m.construction_certain) {
+    m.note = "bound by structure to " + ShortName(best->c->cls) + "; its constructions explain the file alike (" +
+             Describe(*best->c) + " " + Percent(best->s.fit) + ", another " + Percent(construction_rival) + ")";
+  }
+  return m;
+}
+
+}  // namespace ptlint

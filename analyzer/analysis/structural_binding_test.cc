@@ -1,0 +1,176 @@
+#include "analyzer/analysis/structural_binding.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace ptlint {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ParsePythonLiteral, ReadsLiteralsAndRefusesExpressions) {
+  EXPECT_EQ(*ParsePythonLiteral("3"), nlohmann::json(3));
+  EXPECT_EQ(*ParsePythonLiteral("-2"), nlohmann::json(-2));
+  EXPECT_EQ(*ParsePythonLiteral("1_000"), nlohmann::json(1000));
+  EXPECT_DOUBLE_EQ(ParsePythonLiteral("0.5")->get<double>(), 0.5);
+  EXPECT_EQ(*ParsePythonLiteral("'1_1'"), nlohmann::json("1_1"));
+  EXPECT_EQ(*ParsePythonLiteral("True"), nlohmann::json(true));
+  EXPECT_EQ(*ParsePythonLiteral("None"), nlohmann::json(nullptr));
+  EXPECT_EQ(*ParsePythonLiteral("[2, 2, (1, 'a')]"), nlohmann::json::parse(R"([2, 2, [1, "a"]])"));
+  EXPECT_FALSE(ParsePythonLiteral("version"));
+  EXPECT_FALSE(ParsePythonLiteral("cfg.n_layer"));
+  EXPECT_FALSE(ParsePythonLiteral("4 * d"));
+  EXPECT_FALSE(ParsePythonLiteral("f(1)"));
+  EXPECT_FALSE(ParsePythonLiteral("[1, x]"));
+}
+
+TEST(ScanConstructions, LiteralCallsAndDynamicOnes) {
+  std::string a = R"py(
+class Net(nn.Module):  # a definition, not a call
+    pass
+
+def net_a():
+    return Net("a", num_classes=10)
+
+def _net(version, **kwargs):
+    return Net(version, **kwargs)
+
+s = "Net(1)"  # in a string: not a call
+m = models.Other()
+m2 = Other(2)
+)py";
+  auto found = ScanConstructions({a}, {"Net", "Other"});
+  ASSERT_TRUE(found.count("Net"));
+  EXPECT_TRUE(found["Net"].dynamic);
+  ASSERT_EQ(found["Net"].literal.size(), 1u);
+  EXPECT_EQ(found["Net"].literal[0].at("0"), nlohmann::json("a"));
+  EXPECT_EQ(found["Net"].literal[0].at("num_classes"), nlohmann::json(10));
+  ASSERT_TRUE(found.count("Other"));
+  EXPECT_FALSE(found["Other"].dynamic);
+  EXPECT_EQ(found["Other"].literal.size(), 2u);  // () and (2)
+}
+
+// A small project on disk, indexed, with checkpoints described by their
+// tensors (names and shapes), matched structurally.
+class StructuralBindingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ptlint_structural_" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "lib");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& rel, const std::string& text) {
+    std::ofstream(dir_ / rel) << text;
+  }
+  ModuleIndex Index() {
+    return ModuleIndex::Build({(dir_ / "lib").string()}, DiscoveryOptions{}, nullptr);
+  }
+  static std::vector<TensorInfo> Tensors(const std::vector<std::pair<std::string, std::vector<int64_t>>>& spec) {
+    std::vector<TensorInfo> out;
+    for (const auto& [name, shape] : spec) {
+      TensorInfo t;
+      t.name = name;
+      t.shape = shape;
+      out.push_back(t);
+    }
+    return out;
+  }
+  static std::vector<const TensorInfo*> Pointers(const std::vector<TensorInfo>& ts) {
+    std::vector<const TensorInfo*> out;
+    for (const TensorInfo& t : ts) out.push_back(&t);
+    return out;
+  }
+  fs::path dir_;
+};
+
+constexpr const char* kSqueezeLike = R"(
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, version="a", num_classes=10):
+        super().__init__()
+        width = 8 if version == "a" else 4
+        self.conv = nn.Conv2d(3, width, 3)
+        self.head = nn.Linear(width, num_classes)
+
+
+def _net(version, **kwargs):
+    return Net(version, **kwargs)
+
+
+def net_a(**kwargs):
+    return _net("a", **kwargs)
+
+
+def net_b(**kwargs):
+    return _net("b", **kwargs)
+
+
+class Getter(nn.ModuleDict):
+    def __init__(self, model, names):
+        super().__init__({n: m for n, m in model.named_children() if n in names})
+)";
+
+TEST_F(StructuralBindingTest, BuilderWithItsLiteralArgumentsWins) {
+  Write("lib/models.py", kSqueezeLike);
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  auto file = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {10, 4}}, {"head.bias", {10}}});
+  StructuralMatch m = MatchStructure(candidates, Pointers(file));
+  ASSERT_NE(m.best, nullptr) << m.note;
+  EXPECT_EQ(m.best->cls, "models.Net");
+  EXPECT_EQ(m.best->factory, "models.net_b");
+  EXPECT_TRUE(m.construction_certain);
+  EXPECT_TRUE(m.best->construction_known);
+}
+
+TEST_F(StructuralBindingTest, DefaultsOfAClassBuiltElsewhereAreNotAKnownConstruction) {
+  // Only the class: `Net(version, **kwargs)` elsewhere makes its defaults a guess.
+  Write("lib/models.py", R"(
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, version="a"):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8 if version == "a" else 4, 3)
+
+
+def _net(version):
+    return Net(version)
+)");
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  auto file = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}});
+  StructuralMatch m = MatchStructure(candidates, Pointers(file));
+  ASSERT_NE(m.best, nullptr) << m.note;
+  EXPECT_EQ(m.best->cls, "models.Net");
+  EXPECT_FALSE(m.best->construction_known);
+}
+
+TEST_F(StructuralBindingTest, OpenClassNeverWinsAndPrefixIsStripped) {
+  Write("lib/models.py", kSqueezeLike);
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  // Keys no class predicts: the ModuleDict filled from another model could
+  // hold them, and must not be the binding.
+  auto other = Tensors({{"encoder.0.weight", {8, 3}}, {"decoder.weight", {3, 8}}});
+  StructuralMatch none = MatchStructure(candidates, Pointers(other));
+  EXPECT_EQ(none.best, nullptr);
+  EXPECT_TRUE(none.tied.empty());
+  EXPECT_NE(none.note.find("unbound"), std::string::npos) << none.note;
+  // `module.` on every key is stripped before matching.
+  auto dp = Tensors({{"module.conv.weight", {8, 3, 3, 3}}, {"module.conv.bias", {8}},
+                     {"module.head.weight", {10, 8}}, {"module.head.bias", {10}}});
+  StructuralMatch bound = MatchStructure(candidates, Pointers(dp));
+  ASSERT_NE(bound.best, nullptr) << bound.note;
+  EXPECT_EQ(bound.prefix, "module.");
+  EXPECT_EQ(bound.best->cls, "models.Net");
+  EXPECT_EQ(bound.best->factory, "models.net_a");  // identical to Net()'s defaults: one candidate
+}
+
+}  // namespace
+}  // namespace ptlint
