@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "analyzer/checkpoint/reader_problem_codes.h"
+
 namespace ptlint {
 namespace {
 
@@ -391,9 +393,38 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
   return out;
 }
 
+namespace {
+
+// Fail closed on the reader's side (issue 12, section 3): a pickle torch
+// would unpickle that the reader could not read (bad CRC it could not get
+// past, a record over the inflate limit, a truncated member, a member type it
+// cannot follow) is PTL604, never only a PTL503 corruption note.
+void AddUnreadablePickleFindings(const Checkpoint& checkpoint, PickleSafetyReport& report) {
+  for (const ReaderProblem& p : checkpoint.problems) {
+    if (p.code != kUnvouchedPickleCode) continue;
+    SafetyFinding f;
+    f.rule = "PTL604";
+    f.rule_name = RuleName("PTL604");
+    f.severity = Severity::kError;
+    f.tier = SafetyTier::kUnknown;
+    f.record = p.record;
+    f.file = checkpoint.path;
+    f.offset = p.offset;
+    f.opcode = "unreadable";
+    f.message = "ptlint could not read a pickle that torch would unpickle: " + p.message;
+    f.why = "whatever ptlint cannot read it cannot vouch for, and the loader may still read and "
+            "run it";
+    f.hint = p.hint.empty() ? "do not load this file until its source re-publishes it" : p.hint;
+    report.findings.push_back(std::move(f));
+  }
+}
+
+}  // namespace
+
 PickleSafetyReport AnalyzePickleSafety(const Checkpoint& checkpoint,
                                        const PickleSafetyOptions& options) {
   PickleSafetyReport report;
+  AddUnreadablePickleFindings(checkpoint, report);
   // First what torch.load would not read but another loader would: the
   // reader found these (Checkpoint::unread_pickles), fail closed.
   for (const PickleStream& stream : checkpoint.unread_pickles) {
