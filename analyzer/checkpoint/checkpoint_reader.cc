@@ -170,7 +170,7 @@ void Reader::ReadUnreadPickles(const ByteSource& source) {
       if (auto view = zip->ViewStored(e); view.ok()) {
         data = *view;
         base = e.data_offset;
-      } else if (auto full = zip->Read(e); full.ok()) {
+      } else if (auto full = zip->ReadIgnoringCrc(e, nullptr); full.ok()) {
         owned = std::move(*full);
         data = owned;
       } else {
@@ -179,6 +179,34 @@ void Reader::ReadUnreadPickles(const ByteSource& source) {
       if (!named && !HasPickleMagic(data)) continue;
       ++scanned;
       add(data, base, e.name, named);
+    }
+    // A second end record (hidden in the comment, or the one a stricter
+    // reader prefers) describes another archive in the same bytes: its
+    // pickles are scanned too.
+    if (std::optional<uint64_t> other = zip->alternate_end_record()) {
+      Result<ZipArchive> second = ZipArchive::OpenAtEndRecord(source, *other, options_.zip_limits);
+      if (!second.ok()) return;
+      for (const ZipEntry& e : second->entries()) {
+        if (scanned >= 4096) break;
+        const ZipEntry* same = zip->Find(e.name);
+        if (same != nullptr && same->local_header_offset == e.local_header_offset) continue;
+        std::string owned;
+        std::string_view data;
+        uint64_t base = 0;
+        if (auto view = second->ViewStored(e); view.ok()) {
+          data = *view;
+          base = e.data_offset;
+        } else if (auto full = second->ReadIgnoringCrc(e, nullptr); full.ok()) {
+          owned = std::move(*full);
+          data = owned;
+        } else {
+          continue;
+        }
+        bool named = EndsWith(e.name, ".pkl") || EndsWith(e.name, ".pickle");
+        if (!named && !HasPickleMagic(data)) continue;
+        ++scanned;
+        add(data, base, e.name + " (second end record)", true);
+      }
     }
     return;
   }

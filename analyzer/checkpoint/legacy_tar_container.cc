@@ -112,6 +112,22 @@ void Reader::ReadTar(const ByteSource& source, const TarListing& listing) {
     ReadTarStorages(source, b->begin, b->size);
   }
   if (std::optional<Bytes> b = member_bytes("tensors", true)) ReadTarTensors(source, b->begin, b->size);
+  // Every other file member is scanned too (fail closed): an earlier copy of
+  // a name, a member a link hides, anything a different extractor would take.
+  std::set<uint64_t> primary;
+  for (const char* name : {"sys_info", "storages", "tensors", "pickle"}) {
+    if (const TarMember* m = FindTarMember(listing, name)) {
+      std::string why;
+      if (const TarMember* f = ResolveTarMember(listing, *m, &why)) primary.insert(f->data_offset);
+    }
+  }
+  int others = 0;
+  for (const TarMember& m : listing.members) {
+    if (!m.reads_as_file || primary.count(m.data_offset) || ++others > kMaxTarMembers) continue;
+    if (m.data_offset > source.size() || m.size > source.size() - m.data_offset) continue;
+    AddAlternatePickle("tar member " + m.name + "@" + std::to_string(m.header_offset),
+                       source.View(m.data_offset, m.size), m.data_offset, true);
+  }
   if (std::optional<Bytes> b = member_bytes("pickle", false)) {
     int main = AddPickle("pickle", source.View(b->begin, b->size), b->begin);
     std::vector<StorageInfo> from_member = std::move(cp_.storages);

@@ -117,10 +117,31 @@ void Reader::ReadShardedIndex(const ByteSource& source) {
       unreadable.insert(shard);
       Problem("index.shard-path-escapes", Severity::kError,
               "weight_map sends " + std::to_string(names.size()) + " tensor(s) (" + example +
-                  ") to shard \"" + Excerpt(shard, 120) + "\", a path outside the index's folder; ptlint did not open it",
+                  ") to shard \"" + Excerpt(shard, 120) + "\", a path outside the index's folder; "
+                  "its tensors are not counted as the checkpoint's, but the file is scanned on its own",
               "shards must be plain file names next to the index; a path with `..` or an absolute "
               "path makes a loader read arbitrary files: fix the index",
               shard);
+      // A loader that follows the index still unpickles that file: scan it
+      // (security only; it is not one of this checkpoint's shards).
+      if (depth_ == 0 && shard.find('\0') == std::string::npos) {
+        std::filesystem::path target = rel.is_absolute() ? rel : folder / rel;
+        std::error_code ec;
+        // Regular files only: a device or FIFO named by a hostile index must
+        // not block the run.
+        if (!std::filesystem::is_regular_file(target, ec)) continue;
+        if (Result<std::unique_ptr<ByteSource>> opened = OpenFileByteSource(target.string()); opened.ok()) {
+          Checkpoint outside;
+          outside.path = target.string();
+          Reader(outside, options_, target.string(), depth_ + 1).Read(**opened);
+          for (auto* list : {&outside.pickles, &outside.unread_pickles}) {
+            for (PickleStream& p : *list) {
+              p.record = shard + ":" + p.record;
+              cp_.unread_pickles.push_back(std::move(p));
+            }
+          }
+        }
+      }
       continue;
     }
     if (depth_ > 0) continue;
@@ -152,6 +173,11 @@ void Reader::ReadShardedIndex(const ByteSource& source) {
     for (GlobalUse& g : sub.globals) {
       g.pickle += pickle_base;
       cp_.globals.push_back(std::move(g));
+    }
+    // What the shard holds that its loader would not read is still scanned.
+    for (PickleStream& p : sub.unread_pickles) {
+      p.record = shard + ":" + p.record;
+      cp_.unread_pickles.push_back(std::move(p));
     }
     for (ReaderProblem& p : sub.problems) {
       p.message = "shard `" + shard + "`: " + p.message;
@@ -217,7 +243,9 @@ void Reader::ReadShardedIndex(const ByteSource& source) {
             "the index and the shards are from different saves: download both from the same revision",
             "metadata.total_size");
   }
+  // Unread pickles are numbered after the pickles (see Checkpoint).
+  int next_index = static_cast<int>(cp_.pickles.size());
+  for (PickleStream& p : cp_.unread_pickles) p.index = next_index++;
 }
-
 
 }  // namespace ptlint::container_reader

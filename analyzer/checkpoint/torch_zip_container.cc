@@ -277,7 +277,7 @@ void Reader::ReadZip(const ByteSource& source) {
     // the copy Find returns, is.)
     auto is_referenced = [&](const ZipEntry& e) {
       if (referenced[static_cast<size_t>(&e - entries.data())]) return true;
-      const ZipEntry* namesake = zip.Find(e.name);
+      const ZipEntry* namesake = zip.FindLikeTorch(e.name);
       return namesake != nullptr && referenced[static_cast<size_t>(namesake - entries.data())];
     };
     for (const ZipEntry& e : entries) {
@@ -297,13 +297,12 @@ void Reader::ReadZip(const ByteSource& source) {
 
 namespace ptlint::container_reader {
 
-void Reader::ReadOtherDataPkls(const ByteSource& source, const ZipArchive& zip,
+void Reader::ReadOtherDataPkls(const ByteSource& /*source*/, const ZipArchive& zip,
                                const std::string& prefix, const ZipEntry* data_pkl) {
   // Records that another reading of the archive takes for data.pkl: other
-  // copies of the name (any case), and, when the file has a second end
-  // record, the data.pkl of the directory it describes. torch reads one of
-  // them; which one depends on details readers disagree on, so every one is
-  // scanned.
+  // copies of the name (any case). torch reads one of them; which one
+  // depends on details readers disagree on, so every one is scanned. (The
+  // archive a second end record describes is read by ReadUnreadPickles.)
   auto add = [&](const ZipArchive& archive, const ZipEntry& e, const std::string& label) {
     std::string owned;
     std::string_view bytes;
@@ -335,18 +334,6 @@ void Reader::ReadOtherDataPkls(const ByteSource& source, const ZipArchive& zip,
             prefix + "data.pkl", data_pkl ? static_cast<int64_t>(data_pkl->local_header_offset) : -1);
     for (const ZipEntry* e : copies) {
       if (e != data_pkl) add(zip, *e, "another copy of data.pkl");
-    }
-  }
-  if (std::optional<uint64_t> other = zip.alternate_end_record()) {
-    Result<ZipArchive> second = ZipArchive::OpenAtEndRecord(source, *other, options_.zip_limits);
-    if (second.ok()) {
-      for (const ZipEntry& e : second->entries()) {
-        bool pickle = EndsWith(e.name, ".pkl") || EndsWith(e.name, ".PKL");
-        if (!pickle) continue;
-        const ZipEntry* same = zip.Find(e.name);
-        if (same != nullptr && same->local_header_offset == e.local_header_offset) continue;
-        add(*second, e, "record of the archive the second end record describes");
-      }
     }
   }
 }

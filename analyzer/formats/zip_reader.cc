@@ -359,6 +359,14 @@ Result<uint64_t> ZipArchive::ReadEndRecords(uint64_t eocd_pos) {
                                         std::to_string(eocd_pos));
   }
   const bool exact = eocd_pos + kEndRecordSize + U16(eocd, 20) == size;
+  if (eocd_pos + kEndRecordSize + U16(eocd, 20) > size) {
+    // miniz does not look at the comment: a file cut inside it still opens.
+    anomalies.Add("zip.comment-past-eof",
+                  "the end record's comment (" + std::to_string(U16(eocd, 20)) +
+                      " bytes) runs past the end of the file: the file was cut after the "
+                      "archive's directory",
+                  eocd_pos);
+  }
   if (!exact && eocd_pos + kEndRecordSize + U16(eocd, 20) < size) {
     uint64_t end = eocd_pos + kEndRecordSize + U16(eocd, 20);
     anomalies.Add("zip.trailing-bytes",
