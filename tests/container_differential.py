@@ -332,6 +332,42 @@ print(json.dumps(results))
 '''
 
 
+TORCHSCRIPT = r'''
+import sys, torch, torch.nn as nn
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.norm = nn.BatchNorm2d(4)
+        self.head = nn.Linear(4, 2)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(self.conv(x)).relu().mean(dim=(2, 3))
+        return self.head(y)
+torch.jit.save(torch.jit.script(Block()), sys.argv[1])
+torch.jit.save(torch.jit.trace(Block().eval(), torch.zeros(1, 3, 8, 8)), sys.argv[2])
+'''
+
+
+def check_torchscript(args, workdir):
+    """A scripted and a traced model (benign, made here) must get no
+    error-level PTL601/602/604: TorchScript's own unpickler reads them."""
+    scripted = os.path.join(workdir, "scripted.pt")
+    traced = os.path.join(workdir, "traced.pt")
+    script = os.path.join(workdir, "make_torchscript.py")  # torch.jit.script reads the source
+    with open(script, "w") as f:
+        f.write(TORCHSCRIPT)
+    out = subprocess.run([args.torch_python, script, scripted, traced], capture_output=True,
+                         text=True, timeout=600)
+    if out.returncode != 0:
+        return ["could not build the TorchScript fixtures: " + out.stderr[-500:]]
+    out = subprocess.run([args.ptlint, "check", "--output-format", "json", "--exit-zero", scripted, traced],
+                         capture_output=True, text=True, timeout=600)
+    report = json.loads(out.stdout)
+    bad = [d for d in report.get("diagnostics", [])
+           if d.get("code") in ("PTL601", "PTL602", "PTL604") and d.get("severity") == "error"]
+    return ["benign TorchScript model got %s: %s" % (d["code"], d.get("message", "")[:200]) for d in bad]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ptlint", required=True)
@@ -427,6 +463,7 @@ def main():
             else:
                 failures.append("%s (%s): torch ran the marker global but ptlint check raised no "
                                 "error-level PTL601/602/604" % (files[path], path))
+    failures += check_torchscript(args, workdir)
     print("container differential: " + ", ".join("%s=%d" % kv for kv in counts.items()))
     if args.verbose:
         for path in paths:
