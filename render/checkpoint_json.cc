@@ -1,5 +1,7 @@
 #include "render/checkpoint_json.h"
 
+#include <cstdio>
+
 #include "analyzer/checkpoint/global_origin.h"
 
 namespace ptlint {
@@ -11,6 +13,21 @@ namespace {
 // The literal hyper-parameters as an ordered object (keys sorted, as held).
 // (Values pass through text: they are small literals, and invalid UTF-8 in a
 // string becomes U+FFFD as everywhere else in the report.)
+// FNV-1a (64-bit) of the pickle bytes kept in the stream ([start, end) of
+// its graph), as 16 hex digits: lets a differential test match what torch
+// unpickled to what ptlint scanned. Empty when the bytes were not kept.
+std::string DigestHex(const PickleStream& p) {
+  if (p.bytes.empty()) return {};
+  uint64_t digest = 1469598103934665603ull;
+  for (char c : p.bytes) {
+    digest ^= static_cast<uint8_t>(c);
+    digest *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(digest));
+  return buf;
+}
+
 ojson HyperParametersJson(const Checkpoint& cp) {
   ojson out = ojson::object();
   for (const auto& [name, value] : cp.hyper_parameters) {
@@ -92,6 +109,7 @@ ojson CheckpointToJson(const Checkpoint& cp, const std::string& display_path) {
     pj["end_offset"] = p.graph.end_offset;
     pj["opcodes"] = p.graph.opcode_count;
     pj["complete"] = p.graph.complete();
+    pj["digest"] = DigestHex(p);
     if (p.graph.error) {
       pj["error"] = {{"code", p.graph.error->code}, {"message", p.graph.error->message},
                      {"offset", p.graph.error->offset}};
@@ -101,6 +119,15 @@ ojson CheckpointToJson(const Checkpoint& cp, const std::string& display_path) {
       pj["anomalies"].push_back({{"code", a.code}, {"message", a.message}, {"offset", a.offset}});
     }
     j["pickles"].push_back(std::move(pj));
+  }
+  // What torch.load would not read but was scanned all the same (fail closed).
+  j["unread_pickles"] = ojson::array();
+  for (const PickleStream& p : cp.unread_pickles) {
+    j["unread_pickles"].push_back({{"index", p.index}, {"record", p.record},
+                                   {"start_offset", p.graph.start_offset},
+                                   {"end_offset", p.graph.end_offset},
+                                   {"complete", p.graph.complete()},
+                                   {"digest", DigestHex(p)}});
   }
 
   j["globals"] = ojson::array();
@@ -459,6 +486,7 @@ void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string&
     w.MemberUInt("end_offset", p.graph.end_offset);
     w.MemberUInt("opcodes", p.graph.opcode_count);
     w.MemberBool("complete", p.graph.complete());
+    w.Member("digest", DigestHex(p));
     if (p.graph.error) {
       w.Key("error");
       w.BeginObject();
@@ -477,6 +505,20 @@ void WriteCheckpointJson(JsonWriter& w, const Checkpoint& cp, const std::string&
       w.EndObject();
     }
     w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("unread_pickles");
+  w.BeginArray();
+  for (const PickleStream& p : cp.unread_pickles) {
+    w.BeginObject();
+    w.MemberInt("index", p.index);
+    w.Member("record", p.record);
+    w.MemberUInt("start_offset", p.graph.start_offset);
+    w.MemberUInt("end_offset", p.graph.end_offset);
+    w.MemberBool("complete", p.graph.complete());
+    w.Member("digest", DigestHex(p));
     w.EndObject();
   }
   w.EndArray();

@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "analyzer/checkpoint/reader_problem_codes.h"
+
 namespace ptlint {
 namespace {
 
@@ -391,9 +393,107 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
   return out;
 }
 
+namespace {
+
+// torch.load hands a TorchScript archive (a zip with constants.pkl) to
+// torch.jit.load, whose C++ unpickler reads data.pkl, constants.pkl and the
+// *.debug_pkl records. It resolves only its own names (below) and TorchScript
+// classes compiled from the archive's code/; it never imports a Python
+// module, so torch.jit._pickle.build_intlist there is a list constructor, not
+// code execution (issue 12, section 6). A global outside that set makes
+// torch.jit.load fail, yet it has no business in such an archive and a Python
+// unpickler would import it: fail closed with PTL604.
+bool TorchScriptResolves(std::string_view module, std::string_view name) {
+  if (module == "__torch__" || module.rfind("__torch__.", 0) == 0) return true;
+  if (module == "torch.jit._pickle") {
+    return name == "build_tensor_from_id" || name == "build_intlist" || name == "build_tensorlist" ||
+           name == "build_doublelist" || name == "build_boollist" || name == "restore_type_tag";
+  }
+  if (module == "__main__") {
+    return name == "TensorID" || name == "IntList" || name == "TensorList" || name == "DoubleList" ||
+           name == "BoolList";
+  }
+  if (module == "torch._utils") return name.rfind("_rebuild_", 0) == 0;
+  if (module == "collections") return name == "OrderedDict";
+  if (module == "builtins") return name == "complex";
+  if (module == "torch") {
+    return name == "device" || name == "Tensor" ||
+           (name.size() > 7 && name.substr(name.size() - 7) == "Storage");
+  }
+  return false;
+}
+
+std::vector<SafetyFinding> AnalyzeTorchScriptPickle(const PickleStream& stream,
+                                                    const std::string& file) {
+  std::vector<SafetyFinding> out;
+  auto base = [&]() {
+    SafetyFinding f;
+    f.rule = "PTL604";
+    f.rule_name = RuleName("PTL604");
+    f.severity = Severity::kError;
+    f.tier = SafetyTier::kUnknown;
+    f.pickle = stream.index;
+    f.record = stream.record;
+    f.file = file;
+    return f;
+  };
+  for (const GlobalRef& g : stream.graph.globals) {
+    if (TorchScriptResolves(g.module, g.name)) continue;
+    SafetyFinding f = base();
+    f.module = g.module;
+    f.name = g.name;
+    f.offset = static_cast<int64_t>(g.offset);
+    f.opcode = "GLOBAL";
+    f.message = "TorchScript archive pickle names the Python global " + g.module + "." + g.name +
+                ", which TorchScript's unpickler cannot resolve (torch.jit.load fails on it)";
+    f.why = "torch.jit.save never writes a Python global; one that is there is meant for a "
+            "Python unpickler that reads the record, which would import and run it";
+    f.hint = "do not load this file with anything but torch.jit.load, and re-export it from its source";
+    out.push_back(std::move(f));
+  }
+  if (stream.graph.error) {
+    SafetyFinding f = base();
+    f.offset = stream.graph.error->offset;
+    f.opcode = stream.graph.error->code;
+    f.message = "the TorchScript pickle could not be read to the end (" + stream.graph.error->message +
+                "), so its remaining opcodes were not checked";
+    f.why = "whatever ptlint cannot read it cannot vouch for";
+    f.hint = "do not load this file until its source re-publishes it";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Fail closed on the reader's side (issue 12, section 3): a pickle torch
+// would unpickle that the reader could not read (bad CRC it could not get
+// past, a record over the inflate limit, a truncated member, a member type it
+// cannot follow) is PTL604, never only a PTL503 corruption note.
+void AddUnreadablePickleFindings(const Checkpoint& checkpoint, PickleSafetyReport& report) {
+  for (const ReaderProblem& p : checkpoint.problems) {
+    if (p.code != kUnvouchedPickleCode) continue;
+    SafetyFinding f;
+    f.rule = "PTL604";
+    f.rule_name = RuleName("PTL604");
+    f.severity = Severity::kError;
+    f.tier = SafetyTier::kUnknown;
+    f.record = p.record;
+    f.file = checkpoint.path;
+    f.offset = p.offset;
+    f.opcode = "unreadable";
+    f.message = "ptlint could not read a pickle that torch would unpickle: " + p.message;
+    f.why = "whatever ptlint cannot read it cannot vouch for, and the loader may still read and "
+            "run it";
+    f.hint = p.hint.empty() ? "do not load this file until its source re-publishes it" : p.hint;
+    report.findings.push_back(std::move(f));
+  }
+}
+
+}  // namespace
+
 PickleSafetyReport AnalyzePickleSafety(const Checkpoint& checkpoint,
                                        const PickleSafetyOptions& options) {
   PickleSafetyReport report;
+  AddUnreadablePickleFindings(checkpoint, report);
   // First what torch.load would not read but another loader would: the
   // reader found these (Checkpoint::unread_pickles), fail closed.
   for (const PickleStream& stream : checkpoint.unread_pickles) {
@@ -402,6 +502,13 @@ PickleSafetyReport AnalyzePickleSafety(const Checkpoint& checkpoint,
     for (SafetyFinding& f : findings) report.findings.push_back(std::move(f));
   }
   for (const PickleStream& stream : checkpoint.pickles) {
+    if (checkpoint.format == ContainerFormat::kTorchScript) {  // read by torch.jit.load
+      for (SafetyFinding& f : AnalyzeTorchScriptPickle(
+               stream, stream.file.empty() ? checkpoint.path : stream.file)) {
+        report.findings.push_back(std::move(f));
+      }
+      continue;
+    }
     std::vector<SafetyFinding> findings =
         AnalyzePickleGraph(stream.graph, stream.index, stream.record,
                            stream.file.empty() ? checkpoint.path : stream.file, options,

@@ -447,23 +447,145 @@ std::string TarHeader(const std::string& name, const std::string& size_field) {
   return h;
 }
 
-TEST(ReadCheckpoint, TarWithBadOctalSizeIsAPreciseProblem) {
+// tarfile.open raising ReadError (a bad first header, member data past the
+// end) makes torch unpickle the file from byte 0 instead: not a tar then.
+TEST(ReadCheckpoint, TarThatTarfileRejectsIsReadAsTorchFallsBack) {
   std::string tar = TarHeader("sys_info", "00000000x12") + std::string(1024, '\0');
   Checkpoint cp = ReadBytes(tar);
-  EXPECT_EQ(cp.format, ContainerFormat::kLegacyTar);
-  const ReaderProblem* p = FindProblem(cp, "tar.bad-header");
-  ASSERT_NE(p, nullptr) << ProblemCodes(cp);
-  EXPECT_EQ(p->offset, 124);
+  EXPECT_NE(cp.format, ContainerFormat::kLegacyTar);
+  EXPECT_TRUE(HasProblem(cp, "tar.rejected-by-tarfile")) << ProblemCodes(cp);
 }
 
-TEST(ReadCheckpoint, TarMemberPastTheEndAndBadChecksum) {
+TEST(ReadCheckpoint, TarMemberPastTheEndAndBadChecksumFallBackToPickle) {
   std::string tar = TarHeader("pickle", "00000001000") + std::string(100, '\0');
   Checkpoint cp = ReadBytes(tar);
-  EXPECT_TRUE(HasProblem(cp, "tar.truncated")) << ProblemCodes(cp);
+  EXPECT_TRUE(HasProblem(cp, "tar.rejected-by-tarfile")) << ProblemCodes(cp);
+  EXPECT_NE(cp.format, ContainerFormat::kLegacyTar);
   std::string bad = TarHeader("pickle", "00000000006");
   bad[0] = 'q';  // checksum no longer matches
   cp = ReadBytes(bad + std::string("\x80\x02}q\x00.", 6) + std::string(1530, '\0'));
-  EXPECT_TRUE(HasProblem(cp, "tar.bad-checksum")) << ProblemCodes(cp);
+  EXPECT_TRUE(HasProblem(cp, "tar.rejected-by-tarfile")) << ProblemCodes(cp);
+}
+
+// Sets a header's checksum field from its bytes (the unsigned sum).
+std::string Rechecksum(std::string h) {
+  h.replace(148, 8, std::string(8, ' '));
+  uint64_t sum = 0;
+  for (size_t i = 0; i < 512; ++i) sum += static_cast<uint8_t>(h[i]);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06o", static_cast<unsigned>(sum));
+  h.replace(148, 8, std::string(buf) + std::string("\0 ", 2));
+  return h;
+}
+
+std::string TarFile(const std::string& name, const std::string& data, char type = '0',
+                    const std::string& link = {}, bool ustar = true) {
+  char size[16];
+  std::snprintf(size, sizeof size, "%011o", static_cast<unsigned>(data.size()));
+  std::string h = TarHeader(name, size);
+  h[156] = type;
+  h.replace(157, link.size(), link);
+  if (!ustar) h.replace(257, 8, std::string(8, '\0'));
+  h = Rechecksum(h);
+  std::string padded = data + std::string((512 - data.size() % 512) % 512, '\0');
+  return h + padded;
+}
+
+const std::string kBenignPickle("\x80\x02}q\x00.", 6);
+// (Literal split after \x02: a hex escape would swallow the "cb".)
+const std::string kExecPickle("\x80\x02" "cbuiltins\nexec\nq\x00X\x04\x00\x00\x00passq\x01\x85q\x02Rq\x03.", 37);
+const std::string kZeroPickle("\x80\x02K\x00.", 5);
+const std::string kEmptyListPickle("\x80\x02]q\x00.", 6);
+
+bool ScannedGlobal(const Checkpoint& cp, const std::string& module, const std::string& name) {
+  for (const auto* list : {&cp.pickles, &cp.unread_pickles}) {
+    for (const PickleStream& p : *list) {
+      for (const GlobalRef& g : p.graph.globals) {
+        if (g.module == module && g.name == name) return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::string LegacyTarPrefix(bool ustar = true) {
+  return TarFile("storages", kZeroPickle + kEmptyListPickle, '0', {}, ustar) +
+         TarFile("tensors", kZeroPickle, '0', {}, ustar);
+}
+
+TEST(ReadCheckpoint, TarWithoutUstarMagicIsStillATar) {
+  std::string tar = LegacyTarPrefix(false) + TarFile("pickle", kExecPickle, '0', {}, false) +
+                    std::string(1024, '\0');
+  Checkpoint cp = ReadBytes(tar);
+  EXPECT_EQ(cp.format, ContainerFormat::kLegacyTar) << ProblemCodes(cp);
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec"));
+}
+
+TEST(ReadCheckpoint, TarDuplicateMemberLastOneIsTheOneTorchReads) {
+  std::string tar = LegacyTarPrefix() + TarFile("pickle", kExecPickle) + TarFile("pickle", kBenignPickle) +
+                    std::string(1024, '\0');
+  Checkpoint cp = ReadBytes(tar);
+  ASSERT_EQ(cp.format, ContainerFormat::kLegacyTar);
+  EXPECT_TRUE(HasProblem(cp, "tar.duplicate-member")) << ProblemCodes(cp);
+  const PickleStream* main = nullptr;
+  for (const PickleStream& p : cp.pickles) {
+    if (p.record == "pickle") main = &p;
+  }
+  ASSERT_NE(main, nullptr);
+  EXPECT_TRUE(main->graph.globals.empty());  // the last copy, the benign one
+  // and the first copy, which torch does not read, is still scanned
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec")) << ProblemCodes(cp);
+}
+
+TEST(ReadCheckpoint, TarLinksAndUnknownTypesReadLikeTarfile) {
+  // A symlink with a size has no data blocks in tarfile: the member after
+  // its header is the real `pickle`; a reader that skips the size misses it.
+  std::string hidden = TarFile("decoy", kBenignPickle);
+  char size[16];
+  std::snprintf(size, sizeof size, "%011o", static_cast<unsigned>(hidden.size()));
+  std::string link = TarHeader("link", size);
+  link[156] = '2';
+  link.replace(157, 5, "decoy");
+  link = Rechecksum(link);
+  std::string tar = LegacyTarPrefix() + link + TarFile("pickle", kExecPickle, 'Z') + std::string(1024, '\0');
+  Checkpoint cp = ReadBytes(tar);
+  ASSERT_EQ(cp.format, ContainerFormat::kLegacyTar) << ProblemCodes(cp);
+  bool main_has_exec = false;
+  for (const PickleStream& p : cp.pickles) {
+    if (p.record == "pickle") main_has_exec = !p.graph.globals.empty();
+  }
+  EXPECT_TRUE(main_has_exec) << ProblemCodes(cp);
+  // A hardlink named `pickle` reads the member it points to.
+  tar = LegacyTarPrefix() + TarFile("payload.bin", kExecPickle) + TarFile("pickle", "", '1', "payload.bin") +
+        std::string(1024, '\0');
+  cp = ReadBytes(tar);
+  EXPECT_TRUE(HasProblem(cp, "tar.link-member")) << ProblemCodes(cp);
+  bool read_target = false;
+  for (const PickleStream& p : cp.pickles) {
+    if (p.record == "pickle") read_target = !p.graph.globals.empty();
+  }
+  EXPECT_TRUE(read_target);
+}
+
+TEST(ReadCheckpoint, TruncatedPickleMemberIsUnvouched) {
+  std::string member = TarFile("pickle", kExecPickle);
+  std::string tar = LegacyTarPrefix() + TarFile("sys_info", kBenignPickle) + member;
+  // The last member's data is cut: tarfile lists it (its data is the last
+  // thing in the file), torch's extractfile returns fewer bytes.
+  tar = LegacyTarPrefix() + member.substr(0, 512) + kExecPickle.substr(0, 10);
+  Checkpoint cp = ReadBytes(tar);
+  bool unvouched = HasProblem(cp, "pickle.unvouched") || HasProblem(cp, "tar.rejected-by-tarfile");
+  EXPECT_TRUE(unvouched) << ProblemCodes(cp);
+}
+
+TEST(ReadCheckpoint, TarNamedLikeAPickleScansTheFallbackReading) {
+  // The first member's name is a protocol-0 pickle: torch reads the tar, but
+  // falls back to unpickling byte 0 if extraction fails: both are scanned.
+  std::string tar = TarFile("cbuiltins\nexec\n(S'pass'\ntR.", kBenignPickle) + LegacyTarPrefix() +
+                    TarFile("pickle", kBenignPickle) + std::string(1024, '\0');
+  Checkpoint cp = ReadBytes(tar);
+  ASSERT_EQ(cp.format, ContainerFormat::kLegacyTar) << ProblemCodes(cp);
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec"));
 }
 
 TEST(ReadCheckpoint, TarMembersArePickledAndMissingOnesReported) {
@@ -480,6 +602,82 @@ TEST(ReadCheckpoint, TarMembersArePickledAndMissingOnesReported) {
 }
 
 // ------------------------------------------------------------ safetensors and indexes
+
+TEST(ReadCheckpoint, ZipRecordsAreLookedUpLikeMiniz) {
+  // Upper-case data.pkl is torch's data.pkl.
+  std::vector<ZipRecord> records = {{"archive/DATA.PKL", kExecPickle}, {"archive/version", "3\n"}};
+  Checkpoint cp = ReadBytes(WriteZip(records));
+  ASSERT_EQ(cp.pickles.size(), 1u) << ProblemCodes(cp);
+  EXPECT_EQ(cp.pickles[0].record, "archive/DATA.PKL");
+  EXPECT_FALSE(HasProblem(cp, "zip.missing-record")) << ProblemCodes(cp);
+  // Two copies of data.pkl: both are scanned, whichever torch takes.
+  records = {{"archive/data.pkl", kBenignPickle}, {"archive/Data.pkl", kExecPickle},
+             {"archive/version", "3\n"}};
+  cp = ReadBytes(WriteZip(records));
+  EXPECT_TRUE(HasProblem(cp, "zip.duplicate-data-pkl")) << ProblemCodes(cp);
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec"));
+}
+
+TEST(ZipArchive, FindLikeTorchFoldsCaseAndPicksTheMinizCopy) {
+  std::vector<ZipRecord> records = {{"a/x", "1"}, {"a/DATA.pkl", "2"}, {"a/data.pkl", "3"}, {"a/y", "4"}};
+  std::string bytes = WriteZip(records);
+  MemoryByteSource source(bytes);
+  Result<ZipArchive> zip = ZipArchive::Open(source);
+  ASSERT_TRUE(zip.ok());
+  const ZipEntry* e = zip->FindLikeTorch("a/data.pkl");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(zip->FindAllIgnoringCase("A/Data.PKL").size(), 2u);
+  EXPECT_EQ(zip->FindLikeTorch("a/nothing"), nullptr);
+}
+
+TEST(ReadCheckpoint, SecondEndRecordInTheCommentIsReadToo) {
+  // miniz takes the last end record in the file; a stricter reader the one
+  // whose comment ends the file. Put a second directory (payload data.pkl)
+  // behind an end record hidden in the comment of the real one.
+  std::string benign = WriteZip({{"archive/data.pkl", kBenignPickle}, {"archive/version", "3\n"}});
+  // Parse the benign archive's end record to rebuild it with a comment.
+  size_t eocd = benign.rfind(std::string("PK\x05\x06", 4));
+  std::string body = benign.substr(0, eocd);
+  std::string payload_local;
+  // The payload's local header goes right after the benign records.
+  uint64_t payload_offset = static_cast<uint8_t>(benign[eocd + 16]) | (static_cast<uint8_t>(benign[eocd + 17]) << 8);
+  uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(kExecPickle.data()), kExecPickle.size());
+  std::string name = "archive/data.pkl";
+  PutLe(payload_local, 0x04034b50, 4);
+  PutLe(payload_local, 20, 2); PutLe(payload_local, 0, 2); PutLe(payload_local, 0, 2);
+  PutLe(payload_local, 0, 2); PutLe(payload_local, 0, 2);
+  PutLe(payload_local, crc, 4); PutLe(payload_local, kExecPickle.size(), 4);
+  PutLe(payload_local, kExecPickle.size(), 4); PutLe(payload_local, name.size(), 2); PutLe(payload_local, 0, 2);
+  payload_local += name + kExecPickle;
+  std::string cd2;
+  PutLe(cd2, 0x02014b50, 4);
+  PutLe(cd2, 20, 2); PutLe(cd2, 20, 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2);
+  PutLe(cd2, crc, 4); PutLe(cd2, kExecPickle.size(), 4); PutLe(cd2, kExecPickle.size(), 4);
+  PutLe(cd2, name.size(), 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2); PutLe(cd2, 0, 2);
+  PutLe(cd2, 0, 4); PutLe(cd2, payload_offset, 4);
+  cd2 += name;
+  // The original central directory starts where the benign end record says.
+  uint64_t cd1_offset = static_cast<uint8_t>(benign[eocd + 16]) | (static_cast<uint8_t>(benign[eocd + 17]) << 8);
+  uint64_t cd1_size = static_cast<uint8_t>(benign[eocd + 12]) | (static_cast<uint8_t>(benign[eocd + 13]) << 8);
+  std::string records_part = body.substr(0, cd1_offset);
+  std::string cd1 = body.substr(cd1_offset, cd1_size);
+  std::string out = records_part + payload_local;
+  uint64_t cd2_offset = out.size();
+  out += cd2;
+  uint64_t new_cd1_offset = out.size();
+  out += cd1;
+  std::string fake_end;
+  PutLe(fake_end, 0x06054b50, 4); PutLe(fake_end, 0, 2); PutLe(fake_end, 0, 2);
+  PutLe(fake_end, 1, 2); PutLe(fake_end, 1, 2); PutLe(fake_end, cd2.size(), 4); PutLe(fake_end, cd2_offset, 4);
+  PutLe(fake_end, 0, 2);
+  std::string comment = fake_end + "xyz";
+  PutLe(out, 0x06054b50, 4); PutLe(out, 0, 2); PutLe(out, 0, 2);
+  PutLe(out, 2, 2); PutLe(out, 2, 2); PutLe(out, cd1.size(), 4); PutLe(out, new_cd1_offset, 4);
+  PutLe(out, comment.size(), 2);
+  out += comment;
+  Checkpoint cp = ReadBytes(out);
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec")) << ProblemCodes(cp);
+}
 
 TEST(ReadCheckpoint, SafetensorsHeaderToTensors) {
   std::string st = SafetensorsBytes(
@@ -569,12 +767,15 @@ TEST_F(IndexTest, ConsistentIndexAggregatesShards) {
   }
 }
 
-TEST_F(IndexTest, TraversalIsReportedAndNeverOpened) {
+TEST_F(IndexTest, TraversalIsReportedNotCountedButScannedOnItsOwn) {
+  WriteFileBytes(dir_ / "evil.bin", kExecPickle);
   Checkpoint cp = ReadIndex(
-      R"({"weight_map":{"x":"a.safetensors","y":"a.safetensors","z":"b.safetensors","s":"../secret.safetensors","t":"/etc/passwd"}})");
+      R"({"weight_map":{"x":"a.safetensors","y":"a.safetensors","z":"b.safetensors","s":"../secret.safetensors","t":"/etc/passwd","e":"../evil.bin"}})");
   int escapes = 0;
   for (const ReaderProblem& p : cp.problems) escapes += p.code == "index.shard-path-escapes";
-  EXPECT_EQ(escapes, 2) << ProblemCodes(cp);
+  EXPECT_EQ(escapes, 3) << ProblemCodes(cp);
+  // The file an escaping shard names is still scanned (as unread pickles).
+  EXPECT_TRUE(ScannedGlobal(cp, "builtins", "exec"));
   for (const TensorInfo& t : cp.tensors) EXPECT_NE(t.name, "s");
   for (const ShardInfo& s : cp.shards) EXPECT_EQ(s.file.find(".."), std::string::npos);
 }

@@ -189,6 +189,61 @@ Error NoCentralDirectory(uint64_t size, const std::string& detail) {
       kTruncatedHint, static_cast<int64_t>(size));
 }
 
+// miniz's MZ_TOLOWER: ASCII letters only.
+inline uint8_t MinizLower(char c) {
+  const uint8_t u = static_cast<uint8_t>(c);
+  return (u >= 'A' && u <= 'Z') ? static_cast<uint8_t>(u - 'A' + 'a') : u;
+}
+
+// mz_zip_filename_compare: case-folded bytes, then length.
+int MinizCompare(std::string_view l, std::string_view r) {
+  const size_t n = std::min(l.size(), r.size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t a = MinizLower(l[i]), b = MinizLower(r[i]);
+    if (a != b) return static_cast<int>(a) - static_cast<int>(b);
+  }
+  return static_cast<int>(l.size()) - static_cast<int>(r.size());
+}
+
+// mz_zip_reader_filename_less.
+bool MinizLess(std::string_view l, std::string_view r) {
+  const size_t n = std::min(l.size(), r.size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t a = MinizLower(l[i]), b = MinizLower(r[i]);
+    if (a != b) return a < b;
+  }
+  return l.size() < r.size();
+}
+
+// mz_zip_reader_sort_central_dir_offsets_by_filename: the same heap sort,
+// step for step, so that of duplicate (case-folded) names the binary search
+// lands on the copy torch reads.
+void SortLikeMiniz(const std::vector<ZipEntry>& entries, std::vector<uint32_t>& indices) {
+  const uint64_t size = entries.size();
+  indices.resize(size);
+  for (uint64_t i = 0; i < size; ++i) indices[i] = static_cast<uint32_t>(i);
+  if (size <= 1) return;
+  auto less = [&](uint32_t a, uint32_t b) { return MinizLess(entries[a].name, entries[b].name); };
+  auto sift = [&](uint64_t root, uint64_t end) {
+    for (;;) {
+      uint64_t child = (root << 1U) + 1U;
+      if (child >= end) break;
+      child += ((child + 1U) < end && less(indices[child], indices[child + 1U])) ? 1 : 0;
+      if (!less(indices[root], indices[child])) break;
+      std::swap(indices[root], indices[child]);
+      root = child;
+    }
+  };
+  for (uint64_t start = (size - 2U) >> 1U;; --start) {
+    sift(start, size);
+    if (start == 0) break;
+  }
+  for (uint64_t end = size - 1; end > 0; --end) {
+    std::swap(indices[end], indices[0]);
+    sift(0, end);
+  }
+}
+
 }  // namespace
 
 bool LooksLikeZip(std::string_view head) {
@@ -197,10 +252,24 @@ bool LooksLikeZip(std::string_view head) {
   return sig == kLocalSig || sig == kEndSig;
 }
 
-Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) {
+
+namespace {
+
+// Step 1a. Where the end-of-central-directory record is. torch reads zips
+// with miniz, which scans back from the end of the file and takes the LAST
+// "PK\x05\x06" with at least 22 bytes after it, whatever its comment length
+// says (mz_zip_reader_locate_header_sig). A stricter reader prefers the
+// record whose comment ends exactly at EOF; when the two differ, a comment
+// can hold a second end record that points torch to another directory, so
+// both are kept (EndRecordChoice::strict_pos) and the caller reads both.
+struct EndRecordChoice {
+  uint64_t torch_pos = 0;
+  std::optional<uint64_t> strict_pos;
+};
+
+Result<EndRecordChoice> LocateEndRecord(const ByteSource& source) {
   const uint64_t size = source.size();
   const bool zip_magic = LooksLikeZip(source.View(0, 4));
-
   if (size < kEndRecordSize) {
     if (!zip_magic) {
       return MakeError("zip.not-zip",
@@ -210,27 +279,23 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     }
     return NoCentralDirectory(size, "only " + std::to_string(size) + " bytes");
   }
-
-  // 1. The end-of-central-directory record: scan back over at most a maximal
-  // comment. Prefer a record whose comment ends exactly at EOF; otherwise
-  // take the last one whose comment fits (then bytes follow the archive).
   const uint64_t scan_start =
       size > kEndRecordSize + kMaxCommentSize ? size - kEndRecordSize - kMaxCommentSize : 0;
   const std::string_view tail = source.View(scan_start, size - scan_start);
-  int64_t found = -1;
-  bool exact = false;
+  int64_t last = -1;    // miniz's choice
+  int64_t found = -1;   // the strict choice
   for (size_t i = tail.size() - kEndRecordSize + 1; i-- > 0;) {
     if (tail[i] != 'P' || tail[i + 1] != 'K' || tail[i + 2] != 5 || tail[i + 3] != 6) continue;
+    if (last < 0) last = static_cast<int64_t>(i);
     uint64_t comment = U16(tail, i + 20);
     uint64_t end = i + kEndRecordSize + comment;
     if (end == tail.size()) {
       found = static_cast<int64_t>(i);
-      exact = true;
       break;
     }
     if (end < tail.size() && found < 0) found = static_cast<int64_t>(i);
   }
-  if (found < 0) {
+  if (last < 0) {
     if (!zip_magic) {
       return MakeError("zip.not-zip",
                        "not a zip archive: no local header signature at the start and no "
@@ -241,15 +306,68 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     return NoCentralDirectory(size, "no end-of-central-directory record in the last " +
                                         std::to_string(tail.size()) + " bytes");
   }
+  EndRecordChoice choice;
+  choice.torch_pos = scan_start + static_cast<uint64_t>(last);
+  if (found >= 0 && found != last) choice.strict_pos = scan_start + static_cast<uint64_t>(found);
+  return choice;
+}
 
+}  // namespace
+
+Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) {
+  Result<EndRecordChoice> end = LocateEndRecord(source);
+  if (!end.ok()) return end.error();
+  Result<ZipArchive> archive = OpenAtEndRecord(source, end->torch_pos, limits);
+  if (archive.ok() && end->strict_pos) {
+    archive->alternate_end_record_ = end->strict_pos;
+    AnomalySink(archive->anomalies_)
+        .Add("zip.ambiguous-end-record",
+             "the archive has two end-of-central-directory records: torch (miniz) uses the last "
+             "one, at offset " + std::to_string(end->torch_pos) +
+                 ", while the one whose comment ends the file is at offset " +
+                 std::to_string(*end->strict_pos) + "; the two may describe different records",
+             end->torch_pos);
+  }
+  return archive;
+}
+
+Result<ZipArchive> ZipArchive::OpenAtEndRecord(const ByteSource& source, uint64_t end_record,
+                                               ZipLimits limits) {
   ZipArchive archive;
   archive.source_ = &source;
   archive.limits_ = limits;
-  AnomalySink anomalies(archive.anomalies_);
+  archive.end_record_offset_ = end_record;
+  Result<uint64_t> entry_count = archive.ReadEndRecords(end_record);
+  if (!entry_count.ok()) return entry_count.error();
+  Result<bool> directory = archive.ReadCentralDirectory(*entry_count);
+  if (!directory.ok()) return directory.error();
+  const bool offsets_sorted = archive.CheckLocalHeaders();
+  archive.CheckOverlaps(offsets_sorted);
+  archive.IndexNames();
+  return archive;
+}
 
-  const uint64_t eocd_pos = scan_start + static_cast<uint64_t>(found);
-  const std::string_view eocd = tail.substr(static_cast<size_t>(found), kEndRecordSize);
-  if (!exact) {
+// Step 1b. The classic end record and, when a locator precedes it, the ZIP64
+// one: where the central directory is and how many records it holds.
+Result<uint64_t> ZipArchive::ReadEndRecords(uint64_t eocd_pos) {
+  const uint64_t size = source_->size();
+  AnomalySink anomalies(anomalies_);
+
+  const std::string_view eocd = source_->View(eocd_pos, kEndRecordSize);
+  if (eocd.size() < kEndRecordSize || U32(eocd, 0) != kEndSig) {
+    return NoCentralDirectory(size, "no end-of-central-directory record at offset " +
+                                        std::to_string(eocd_pos));
+  }
+  const bool exact = eocd_pos + kEndRecordSize + U16(eocd, 20) == size;
+  if (eocd_pos + kEndRecordSize + U16(eocd, 20) > size) {
+    // miniz does not look at the comment: a file cut inside it still opens.
+    anomalies.Add("zip.comment-past-eof",
+                  "the end record's comment (" + std::to_string(U16(eocd, 20)) +
+                      " bytes) runs past the end of the file: the file was cut after the "
+                      "archive's directory",
+                  eocd_pos);
+  }
+  if (!exact && eocd_pos + kEndRecordSize + U16(eocd, 20) < size) {
     uint64_t end = eocd_pos + kEndRecordSize + U16(eocd, 20);
     anomalies.Add("zip.trailing-bytes",
                   std::to_string(size - end) +
@@ -272,7 +390,7 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
                            cd_size == kSentinel32 || cd_offset == kSentinel32;
   std::string_view locator;
   if (eocd_pos >= kZip64LocatorSize) {
-    locator = source.View(eocd_pos - kZip64LocatorSize, kZip64LocatorSize);
+    locator = source_->View(eocd_pos - kZip64LocatorSize, kZip64LocatorSize);
     if (U32(locator, 0) != kZip64LocatorSig) locator = {};
   }
   if (!locator.empty()) {
@@ -280,7 +398,7 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     const uint64_t record_pos = U64(locator, 8);
     std::string_view record;
     if (record_pos <= locator_pos && locator_pos - record_pos >= kZip64EndRecordSize) {
-      record = source.View(record_pos, kZip64EndRecordSize);
+      record = source_->View(record_pos, kZip64EndRecordSize);
       if (U32(record, 0) != kZip64EndSig) record = {};
     }
     if (record.empty()) {
@@ -340,10 +458,10 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     // sits right before the end record, shifted), or something is hidden
     // between the directory and the end record.
     const uint64_t shift = cd_end_expected - (cd_offset + cd_size);
-    const std::string_view stated = source.View(cd_offset, 4);
+    const std::string_view stated = source_->View(cd_offset, 4);
     const bool stated_ok =
         entry_count == 0 || (stated.size() == 4 && U32(stated, 0) == kCentralSig);
-    std::string_view shifted = source.View(cd_offset + shift, 4);
+    std::string_view shifted = source_->View(cd_offset + shift, 4);
     if (!stated_ok && shifted.size() == 4 && U32(shifted, 0) == kCentralSig) {
       return MakeError(
           "zip.prepended-data",
@@ -362,11 +480,11 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
                       "(hidden data)",
                   cd_offset + cd_size);
   }
-  if (entry_count > limits.max_entries) {
+  if (entry_count > limits_.max_entries) {
     return MakeError("zip.limit.entries",
                      "the archive declares " + std::to_string(entry_count) +
                          " records, more than the limit of " +
-                         std::to_string(limits.max_entries),
+                         std::to_string(limits_.max_entries),
                      "raise the record limit if the archive is trusted",
                      static_cast<int64_t>(eocd_pos));
   }
@@ -378,12 +496,18 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
                          std::to_string(cd_size / kCentralHeaderSize),
                      kCorruptHint, static_cast<int64_t>(eocd_pos));
   }
-  archive.cd_offset_ = cd_offset;
-  archive.cd_size_ = cd_size;
+  cd_offset_ = cd_offset;
+  cd_size_ = cd_size;
+  return entry_count;
+}
 
+Result<bool> ZipArchive::ReadCentralDirectory(uint64_t entry_count) {
+  AnomalySink anomalies(anomalies_);
   // 2. The central directory.
-  const std::string_view cd = source.View(cd_offset, cd_size);
-  archive.entries_.reserve(static_cast<size_t>(entry_count));
+  const uint64_t cd_offset = cd_offset_;
+  const uint64_t cd_size = cd_size_;
+  const std::string_view cd = source_->View(cd_offset, cd_size);
+  entries_.reserve(static_cast<size_t>(entry_count));
   size_t pos = 0;
   for (uint64_t i = 0; i < entry_count; ++i) {
     const uint64_t at = cd_offset + pos;
@@ -414,7 +538,7 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
                            " bytes) runs past the end of the central directory",
                        kCorruptHint, static_cast<int64_t>(at));
     }
-    ZipEntry& entry = archive.entries_.emplace_back();
+    ZipEntry& entry = entries_.emplace_back();
     entry.name.assign(cd.substr(pos + kCentralHeaderSize, name_len));
     entry.flags = U16(cd, pos + 8);
     entry.method = U16(cd, pos + 10);
@@ -459,17 +583,23 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
                   cd_offset + pos);
   }
 
+  return true;
+}
+
+bool ZipArchive::CheckLocalHeaders() {
+  const uint64_t size = source_->size();
+  AnomalySink anomalies(anomalies_);
   // 3. Local headers: find each record's data and cross-check the header
   // against its central entry. Lenient readers trust one and ignore the
   // other, which is exactly what scanner-evasion tricks rely on.
   bool offsets_sorted = true;
-  for (size_t i = 0; i < archive.entries_.size(); ++i) {
-    ZipEntry& entry = archive.entries_[i];
-    if (i > 0 && entry.local_header_offset < archive.entries_[i - 1].local_header_offset) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    ZipEntry& entry = entries_[i];
+    if (i > 0 && entry.local_header_offset < entries_[i - 1].local_header_offset) {
       offsets_sorted = false;
     }
     const uint64_t at = entry.local_header_offset;
-    const std::string_view local = source.View(at, kLocalHeaderSize);
+    const std::string_view local = source_->View(at, kLocalHeaderSize);
     if (local.size() < kLocalHeaderSize || U32(local, 0) != kLocalSig) {
       entry.local_header_valid = false;
       anomalies.Add("zip.bad-local-header",
@@ -485,7 +615,7 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     }
     const uint64_t name_len = U16(local, 26);
     const uint64_t extra_len = U16(local, 28);
-    const std::string_view rest = source.View(at + kLocalHeaderSize, name_len + extra_len);
+    const std::string_view rest = source_->View(at + kLocalHeaderSize, name_len + extra_len);
     if (rest.size() < name_len + extra_len) {
       entry.local_header_valid = false;
       anomalies.Add("zip.bad-local-header",
@@ -585,7 +715,7 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
       // is optional (APPNOTE 4.3.9.3). Only the CRC is compared: the sizes
       // may be 4 or 8 bytes wide depending on the writer.
       const uint64_t dd_at = entry.data_offset + entry.compressed_size;
-      std::string_view dd = source.View(dd_at, 8);
+      std::string_view dd = source_->View(dd_at, 8);
       if (dd.size() == 8) {
         const uint32_t crc = U32(dd, 0) == kDataDescriptorSig ? U32(dd, 4) : U32(dd, 0);
         const bool other_crc = U32(dd, 0) == kDataDescriptorSig && U32(dd, 0) == entry.crc32;
@@ -620,6 +750,14 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     }
   }
 
+  return offsets_sorted;
+}
+
+void ZipArchive::CheckOverlaps(bool offsets_sorted) {
+  const uint64_t size = source_->size();
+  const uint64_t cd_offset = cd_offset_;
+  const uint64_t cd_size = cd_size_;
+  AnomalySink anomalies(anomalies_);
   // 4. Overlaps: every record's [local header, end of data) must be disjoint
   // from the others and from the central directory. Overlapping records are
   // the zip-bomb and "two names, one payload" tricks.
@@ -627,25 +765,25 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
   // vector) is only needed for archives that are not.
   std::vector<uint32_t> order;
   if (!offsets_sorted) {
-    order.resize(archive.entries_.size());
+    order.resize(entries_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return archive.entries_[a].local_header_offset < archive.entries_[b].local_header_offset;
+      return entries_[a].local_header_offset < entries_[b].local_header_offset;
     });
   }
   uint64_t reach = 0;
   size_t reach_index = 0;
   bool first = true;
-  for (size_t k = 0; k < archive.entries_.size(); ++k) {
+  for (size_t k = 0; k < entries_.size(); ++k) {
     const size_t i = offsets_sorted ? k : order[k];
-    const ZipEntry& e = archive.entries_[i];
+    const ZipEntry& e = entries_[i];
     if (!e.local_header_valid) continue;
     const uint64_t begin = e.local_header_offset;
     const uint64_t end = std::min(size, e.data_offset + std::min(e.compressed_size, size));
     if (!first && begin < reach) {
       anomalies.Add("zip.overlapping-entries",
                     "record " + Printable(e.name) + " at offset " + std::to_string(begin) +
-                        " overlaps record " + Printable(archive.entries_[reach_index].name) +
+                        " overlaps record " + Printable(entries_[reach_index].name) +
                         ", which extends to offset " + std::to_string(reach),
                     begin);
     }
@@ -662,30 +800,61 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
     }
   }
 
+}
+
+void ZipArchive::IndexNames() {
+  AnomalySink anomalies(anomalies_);
+  SortLikeMiniz(entries_, torch_sorted_);
   // 5. Name index (open addressing over entry indices) and duplicate names.
   size_t buckets = 16;
-  while (buckets < archive.entries_.size() * 2) buckets <<= 1;
-  archive.by_name_.assign(buckets, std::numeric_limits<uint32_t>::max());
-  for (size_t i = 0; i < archive.entries_.size(); ++i) {
-    const std::string& name = archive.entries_[i].name;
+  while (buckets < entries_.size() * 2) buckets <<= 1;
+  by_name_.assign(buckets, std::numeric_limits<uint32_t>::max());
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const std::string& name = entries_[i].name;
     size_t slot = NameHash(name) & (buckets - 1);
     while (true) {
-      uint32_t& cell = archive.by_name_[slot];
+      uint32_t& cell = by_name_[slot];
       if (cell == std::numeric_limits<uint32_t>::max()) {
         cell = static_cast<uint32_t>(i);
         break;
       }
-      if (archive.entries_[cell].name == name) {
+      if (entries_[cell].name == name) {
         anomalies.Add("zip.duplicate-name",
                       "record name " + Printable(name) +
                           " appears more than once; readers disagree on which copy they use",
-                      archive.entries_[i].local_header_offset);
+                      entries_[i].local_header_offset);
         break;
       }
       slot = (slot + 1) & (buckets - 1);
     }
   }
-  return archive;
+}
+
+
+const ZipEntry* ZipArchive::FindLikeTorch(std::string_view name) const {
+  // mz_zip_locate_file_binary_search. The name is a C string in torch.
+  name = name.substr(0, name.find('\0'));
+  int64_t l = 0, h = static_cast<int64_t>(torch_sorted_.size()) - 1;
+  while (l <= h) {
+    const int64_t m = l + ((h - l) >> 1);
+    const uint32_t index = torch_sorted_[static_cast<size_t>(m)];
+    const int comp = MinizCompare(entries_[index].name, name);
+    if (comp == 0) return &entries_[index];
+    if (comp < 0) {
+      l = m + 1;
+    } else {
+      h = m - 1;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<const ZipEntry*> ZipArchive::FindAllIgnoringCase(std::string_view name) const {
+  std::vector<const ZipEntry*> out;
+  for (const ZipEntry& e : entries_) {
+    if (e.name.size() == name.size() && MinizCompare(e.name, name) == 0) out.push_back(&e);
+  }
+  return out;
 }
 
 const ZipEntry* ZipArchive::Find(std::string_view name) const {
@@ -745,6 +914,16 @@ uint32_t Crc32(std::string_view bytes) {
 }  // namespace
 
 Result<std::string> ZipArchive::Read(const ZipEntry& entry) const {
+  return ReadImpl(entry, nullptr);
+}
+
+Result<std::string> ZipArchive::ReadIgnoringCrc(const ZipEntry& entry, bool* crc_mismatch) const {
+  bool ignored = false;
+  return ReadImpl(entry, crc_mismatch != nullptr ? crc_mismatch : &ignored);
+}
+
+Result<std::string> ZipArchive::ReadImpl(const ZipEntry& entry, bool* crc_mismatch) const {
+  if (crc_mismatch != nullptr) *crc_mismatch = false;
   if (source_ == nullptr) {
     return MakeError("zip.no-archive", "the zip archive was not opened");
   }
@@ -862,7 +1041,9 @@ Result<std::string> ZipArchive::Read(const ZipEntry& entry) const {
                      kCorruptHint, static_cast<int64_t>(entry.data_offset));
   }
   const uint32_t crc = Crc32(out);
-  if (crc != entry.crc32) {
+  if (crc != entry.crc32 && crc_mismatch != nullptr) {
+    *crc_mismatch = true;
+  } else if (crc != entry.crc32) {
     return MakeError("zip.crc-mismatch",
                      "record " + Printable(entry.name) + " has CRC-32 " + Hex32(crc) +
                          " but the central directory says " + Hex32(entry.crc32) +
