@@ -13,6 +13,7 @@ namespace {
 
 constexpr size_t kMaxChainDepth = 5;
 constexpr size_t kMaxReprChars = 60;
+constexpr int kMaxReprDepth = 3;
 
 enum class Role : uint8_t { kCallee, kArgs, kKwargs, kItem, kBuildState, kAppended, kSetItem, kPid };
 
@@ -55,8 +56,11 @@ class ReverseGraph {
   std::vector<std::vector<Edge>> parents_;
 };
 
+// A short repr of a node. Depth-bounded: a pickle can nest calls and tuples
+// a million levels deep (f()()()...), and a repr is one line of a message.
 std::string Repr(const PickleGraph& g, NodeId id, int depth = 0) {
   if (id == kNoNode || id >= g.nodes.size()) return "?";
+  if (depth > kMaxReprDepth) return "...";
   const PickleNode& n = g.nodes[id];
   auto clip = [](std::string s) {
     if (s.size() > kMaxReprChars) s = s.substr(0, kMaxReprChars) + "...";
