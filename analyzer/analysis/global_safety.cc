@@ -300,6 +300,12 @@ constexpr TierEntry kTierEntries[] = {
     {"torch.distributed.elastic.*", kNet, "torch.distributed.elastic rendezvous opens network stores and starts worker processes"},
     {"model_unpickler.*", kExec, "imports of a pickle scanner from inside a pickle exist to disable or fool it"},
     {"ast.*", kGadget, "ast builds syntax trees that compile() turns into running code"},
+    {"_ast.*", kGadget, "_ast is ast's node classes: syntax trees that compile() turns into running code"},
+    {"torch.ops.load_library", kExec, "torch.ops.load_library loads a native shared library (its initialisers run)"},
+    {"torch.classes.load_library", kExec, "torch.classes.load_library loads a native shared library (its initialisers run)"},
+    {"torch._ops._Ops.load_library", kExec, "torch.ops.load_library loads a native shared library (its initialisers run)"},
+    {"torch._ops.ops.load_library", kExec, "torch.ops.load_library loads a native shared library (its initialisers run)"},
+    {"torch._classes.*", kExec, "torch._classes.load_library loads native shared libraries"},
     {"torch.hub.*", kExec, "torch.hub downloads and runs a repository's hubconf.py"},
     {"torch.jit.*", kExec, "torch.jit compiles and loads TorchScript code"},
     {"torch._inductor.*", kExec, "torch._inductor compiles and loads generated native code (codecache.compile_file)"},
@@ -564,13 +570,6 @@ const TierEntry* FindTierEntry(std::string_view module, std::string_view qualifi
   return module_match;
 }
 
-const SafeEntry* FindSafeEntry(std::string_view module, std::string_view qualified) {
-  for (const SafeEntry& e : kStdlibSafe) {
-    if (PatternMatches(e.pattern, module, qualified)) return &e;
-  }
-  return nullptr;
-}
-
 std::vector<std::string_view> SplitDots(std::string_view s) {
   std::vector<std::string_view> parts;
   size_t start = 0;
@@ -672,6 +671,174 @@ std::string_view IntrospectionAttributeReason(std::string_view attribute) {
   return {};
 }
 
+namespace {
+
+// ---------------------------------------------------------------------------
+// Re-exports: the names under which modules hand out something they do not
+// define (`torch._import_dotted_name` is torch._utils's importer,
+// `tokenize._builtin_open` is `open`), generated from the libraries
+// themselves by global_safety.reexports.py. Sorted by alias.
+struct ReexportEntry {
+  const char* alias;
+  const char* module;
+  const char* name;  // empty: the alias is a module
+};
+constexpr ReexportEntry kReexports[] = {
+#include "analyzer/analysis/global_safety.reexports.inc"
+};
+
+const ReexportEntry* FindReexport(std::string_view qualified) {
+  const ReexportEntry* end = std::end(kReexports);
+  const ReexportEntry* it = std::lower_bound(
+      std::begin(kReexports), end, qualified,
+      [](const ReexportEntry& e, std::string_view q) { return std::string_view(e.alias) < q; });
+  return it != end && qualified == it->alias ? it : nullptr;
+}
+
+std::string ReexportTarget(const ReexportEntry& r) {
+  return *r.name ? std::string(r.module) + "." + r.name : std::string(r.module);
+}
+
+// Dotted names longer than these are not followed: an honest qualified name
+// (a nested class) has two or three components.
+constexpr size_t kMaxChainComponents = 32;
+constexpr size_t kMaxChainChars = 1024;
+
+int DangerRank(SafetyTier tier) {
+  switch (tier) {
+    case SafetyTier::kCodeExecution: return 3;
+    case SafetyTier::kNetwork:
+    case SafetyTier::kFileSystem: return 2;
+    case SafetyTier::kGadget: return 1;
+    default: return 0;
+  }
+}
+
+// The worst blocklist entry met while resolving a name.
+struct ChainHit {
+  const TierEntry* entry = nullptr;
+  std::string path;   // the resolved path the entry matched ("torch._utils._import_dotted_name")
+  std::string alias;  // the re-export followed to reach it ("torch._import_dotted_name"), if any
+};
+
+void Consider(ChainHit* best, const TierEntry* entry, const std::string& path,
+              const std::string& alias) {
+  if (entry == nullptr) return;
+  if (best->entry != nullptr) {
+    int rank = DangerRank(entry->tier), best_rank = DangerRank(best->entry->tier);
+    // The worst danger wins; among equals, the longest path (os.system, not os).
+    if (rank < best_rank || (rank == best_rank && path.size() <= best->path.size())) return;
+  }
+  best->entry = entry;
+  best->path = path;
+  best->alias = alias;
+}
+
+// Follows parts[begin..] from the resolved path `cur` the way pickle's
+// find_class does (one getattr per component), replacing each known
+// re-export by what it is, and judges every object reached on the way.
+void WalkChain(std::string cur, const std::vector<std::string_view>& parts, size_t begin,
+               ChainHit* best) {
+  std::string alias;
+  for (size_t k = begin; k < parts.size(); ++k) {
+    cur += '.';
+    cur += parts[k];
+    if (const ReexportEntry* r = FindReexport(cur)) {
+      alias = cur;
+      cur = ReexportTarget(*r);
+    }
+    Consider(best, FindTierEntry(cur, cur), cur, alias);
+  }
+}
+
+bool IsWildcard(std::string_view pattern) {
+  return pattern.size() >= 2 && pattern.substr(pattern.size() - 2) == ".*";
+}
+
+// A built-in safe entry for (module, qualified). Wildcards ("torch.nn.modules.*")
+// vouch for names a module defines: a single component, not an imported
+// name (`allow_wildcards` false for chains and re-exports).
+const SafeEntry* FindSafeEntry(std::string_view module, std::string_view qualified,
+                               bool allow_wildcards) {
+  for (const SafeEntry& e : kStdlibSafe) {
+    if (!allow_wildcards && IsWildcard(e.pattern)) continue;
+    if (PatternMatches(e.pattern, module, qualified)) return &e;
+  }
+  return nullptr;
+}
+
+// The config's safe-globals entry for a name, with the same wildcard rule.
+const std::string* FindConfigEntry(const SafetyContext& context, std::string_view module,
+                                   std::string_view qualified, bool allow_wildcards) {
+  for (const std::string& safe : context.safe_globals) {
+    if (!allow_wildcards && IsWildcard(safe)) continue;
+    if (PatternMatches(safe, module, qualified)) return &safe;
+  }
+  return nullptr;
+}
+
+// Whether any list vouches for the object a resolved path names (a
+// re-export's origin): exactly, or by a wildcard over its defining module.
+std::string WhoVouchesFor(std::string_view module, std::string_view name,
+                          const SafetyContext& context) {
+  std::string qualified = module.empty() ? std::string(name) : std::string(module) + "." + std::string(name);
+  if (InTorchWeightsOnlyAllowlist(qualified, context.torch_version)) {
+    return std::string("torch ") + TorchVersionName(context.torch_version) + "'s weights_only allowlist";
+  }
+  if (!name.empty() && context.project_class && context.project_class(module, name)) {
+    return "the project's own classes";
+  }
+  bool single = name.find('.') == std::string_view::npos && !name.empty();
+  if (const std::string* e = FindConfigEntry(context, module, qualified, single)) {
+    return "safe-globals entry '" + *e + "'";
+  }
+  if (const SafeEntry* e = FindSafeEntry(module, qualified, single)) {
+    return std::string("ptlint's safe entry '") + e->pattern + "'";
+  }
+  return {};
+}
+
+// Who vouches for a module as a whole or for some name in it: an allowlist
+// entry that is the module, covers it with a wildcard, or names a member
+// ("torch.Size" makes `torch` a module the allowlist trusts for something).
+std::string WhoVouchesForModule(std::string_view module, const SafetyContext& context) {
+  auto vouches = [&](std::string_view entry) {
+    if (IsWildcard(entry)) return PatternMatches(entry, module, module);
+    // An exact entry for a member of the module ("torch.Size" for `torch`).
+    return entry.size() > module.size() && StartsWith(entry, module) && entry[module.size()] == '.';
+  };
+  for (const std::string& e : Allowlist(context.torch_version)) {
+    if (vouches(e)) {
+      return std::string("torch ") + TorchVersionName(context.torch_version) + "'s weights_only allowlist";
+    }
+  }
+  for (const SafeEntry& e : kStdlibSafe) {
+    if (vouches(e.pattern)) return std::string("ptlint's safe entry '") + e.pattern + "'";
+  }
+  for (const std::string& e : context.safe_globals) {
+    if (vouches(e)) return "safe-globals entry '" + e + "'";
+  }
+  return {};
+}
+
+std::string JoinParts(const std::vector<std::string_view>& parts, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count && i < parts.size(); ++i) {
+    if (i) out += '.';
+    out += parts[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ReexportOrigin(std::string_view qualified) {
+  const ReexportEntry* r = FindReexport(qualified);
+  return r ? ReexportTarget(*r) : std::string();
+}
+
+bool CanRunCode(const GlobalClassification& c) { return IsDangerousTier(c.tier) || c.unresolvable; }
+
 GlobalClassification ClassifyGlobal(std::string_view raw_module, std::string_view raw_name,
                                     const SafetyContext& context) {
   GlobalClassification out;
@@ -679,9 +846,14 @@ GlobalClassification ClassifyGlobal(std::string_view raw_module, std::string_vie
   const std::string& module = out.normalized.module;
   const std::string& name = out.normalized.name;
   const std::string qualified = out.normalized.qualified();
+  // pickle's find_class imports `module`, then follows `name` with one
+  // getattr per dotted component (protocol 4+). A dotted name is therefore an
+  // attribute chain, and is judged by where it ends, never by where it starts.
+  const std::vector<std::string_view> parts = SplitDots(name);
+  const bool chain = parts.size() > 1;
 
   // 1. torch's own allowlist: what torch.load(weights_only=True) accepts.
-  if (InTorchWeightsOnlyAllowlist(qualified, context.torch_version)) {
+  if (!chain && InTorchWeightsOnlyAllowlist(qualified, context.torch_version)) {
     out.tier = SafetyTier::kTorchAllowlist;
     out.matched = qualified;
     out.why = std::string("in torch ") + TorchVersionName(context.torch_version) +
@@ -689,18 +861,49 @@ GlobalClassification ClassifyGlobal(std::string_view raw_module, std::string_vie
     return out;
   }
 
-  // 2. What the blocklist knows about the global. Checked before the
-  // project/config allowlists so that a config entry cannot make os.system
-  // safe; the allowlist that claimed it is reported instead.
-  const TierEntry* entry = FindTierEntry(module, qualified);
+  if (chain && (parts.size() > kMaxChainComponents || name.size() > kMaxChainChars)) {
+    out.tier = SafetyTier::kUnknown;
+    out.unresolvable = true;
+    out.matched = "attribute chain";
+    out.why = "the name is an attribute chain of " + std::to_string(parts.size()) + " components (" +
+              std::to_string(name.size()) + " bytes) that pickle's find_class follows with getattr "
+              "one by one; ptlint does not follow chains that long, so it cannot say what the "
+              "chain reaches";
+    return out;
+  }
+
+  // 2. What the blocklist knows about the object the name reaches. Checked
+  // before the project/config allowlists so that a config entry cannot make
+  // os.system safe; the allowlist that claimed it is reported instead.
+  ChainHit hit;
+  Consider(&hit, FindTierEntry(module, qualified), qualified, "");
+  const ReexportEntry* reexport = chain ? nullptr : FindReexport(qualified);
+  if (reexport) Consider(&hit, FindTierEntry(ReexportTarget(*reexport), ReexportTarget(*reexport)),
+                         ReexportTarget(*reexport), qualified);
   std::string attribute_why;
   std::string attribute_match;
-  if (!entry) {
-    // A dotted name is an attribute chain resolved with getattr (protocol 4+):
-    // `pathlib` + `os.system` is os.system, `builtins` + `print.__class__...`
-    // climbs to __subclasses__. Check every tail of the chain.
-    std::vector<std::string_view> parts = SplitDots(name);
-    for (std::string_view part : parts) {
+  if (chain) {
+    WalkChain(module, parts, 0, &hit);
+    // Every sub-chain read as a path of its own: an attribute may be a module
+    // imported under its own name (`torch.nn.modules.module.torch`), which
+    // makes `torch._import_dotted_name` a real path whatever precedes it.
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::string head(parts[i]);
+      Consider(&hit, FindTierEntry(head, head), head, "");
+      if (i + 1 < parts.size()) WalkChain(head, parts, i + 1, &hit);
+    }
+  }
+  for (std::string_view part : parts) {
+    std::string_view why = IntrospectionAttributeReason(part);
+    if (!why.empty()) {
+      attribute_why = std::string(why);
+      attribute_match = std::string(part);
+      break;
+    }
+  }
+  // Dunder module components ("numpy.__builtins__" as a module path).
+  if (!hit.entry && attribute_why.empty()) {
+    for (std::string_view part : SplitDots(module)) {
       std::string_view why = IntrospectionAttributeReason(part);
       if (!why.empty()) {
         attribute_why = std::string(why);
@@ -708,50 +911,30 @@ GlobalClassification ClassifyGlobal(std::string_view raw_module, std::string_vie
         break;
       }
     }
-    if (attribute_why.empty() && parts.size() > 1) {
-      for (size_t i = 0; i + 1 < parts.size() && !entry; ++i) {
-        std::string tail_module;
-        for (size_t j = i; j + 1 < parts.size(); ++j) {
-          if (!tail_module.empty()) tail_module += '.';
-          tail_module += parts[j];
-        }
-        std::string tail = tail_module + "." + std::string(parts.back());
-        QualifiedGlobal renamed = NormalizeGlobal(tail_module, parts.back());
-        entry = FindTierEntry(renamed.module, renamed.qualified());
-        if (entry) attribute_match = tail;
-      }
-    }
-    // Dunder module components ("numpy.__builtins__" as a module path).
-    if (!entry && attribute_why.empty()) {
-      for (std::string_view part : SplitDots(module)) {
-        std::string_view why = IntrospectionAttributeReason(part);
-        if (!why.empty()) {
-          attribute_why = std::string(why);
-          attribute_match = std::string(part);
-          break;
-        }
-      }
-    }
   }
+  const TierEntry* entry = hit.entry;
 
+  // Wildcards vouch for the names a module defines: one component that the
+  // module does not merely import.
+  const bool defined_name = !chain && reexport == nullptr;
   std::string allowlisted_by;
   if (context.project_class && context.project_class(module, name)) {
     allowlisted_by = "the project's own classes";
-  } else {
-    for (const std::string& safe : context.safe_globals) {
-      if (PatternMatches(safe, module, qualified)) {
-        allowlisted_by = "safe-globals entry '" + safe + "'";
-        break;
-      }
-    }
+  } else if (const std::string* e = FindConfigEntry(context, module, qualified, defined_name)) {
+    allowlisted_by = "safe-globals entry '" + *e + "'";
   }
 
   if (entry && entry->tier != SafetyTier::kGadget) {
     out.tier = entry->tier;
-    out.matched = attribute_match.empty() ? entry->pattern : attribute_match + " (" + entry->pattern + ")";
+    bool direct = hit.path == qualified && hit.alias.empty();
+    out.matched = direct ? entry->pattern : hit.path + " (" + entry->pattern + ")";
     out.why = entry->why;
-    if (!attribute_match.empty()) {
-      out.why = "the dotted name resolves through attributes to " + attribute_match + ": " + out.why;
+    if (chain) {
+      out.why = "the dotted name is an attribute chain that pickle's find_class follows with getattr "
+                "to " + hit.path + (hit.alias.empty() ? "" : " (" + hit.alias + " is a re-export of it)") +
+                ": " + out.why;
+    } else if (!hit.alias.empty()) {
+      out.why = qualified + " is " + hit.path + " re-exported: " + out.why;
     }
     out.overridden_allowlist = allowlisted_by;
     return out;
@@ -776,21 +959,98 @@ GlobalClassification ClassifyGlobal(std::string_view raw_module, std::string_vie
 
   if (entry) {  // a gadget: reported even when an allowlist claimed it
     out.tier = entry->tier;
-    out.matched = attribute_match.empty() ? entry->pattern : attribute_match;
+    out.matched = hit.path == qualified && hit.alias.empty() ? entry->pattern : hit.path;
     out.why = entry->why;
+    if (!hit.alias.empty() && !chain) out.why = qualified + " is " + hit.path + " re-exported: " + out.why;
+    if (chain) out.why = "the dotted name resolves through attributes to " + hit.path + ": " + out.why;
     out.overridden_allowlist = allowlisted_by;
     return out;
   }
 
-  // 4. Pure data constructors.
-  if (const SafeEntry* safe = FindSafeEntry(module, qualified)) {
+  // 4. A chain spelled exactly as an allowlisted name (`torch` +
+  // `_utils._rebuild_tensor_v2` is torch._utils._rebuild_tensor_v2).
+  if (chain && InTorchWeightsOnlyAllowlist(qualified, context.torch_version)) {
+    out.tier = SafetyTier::kTorchAllowlist;
+    out.matched = qualified;
+    out.why = std::string("in torch ") + TorchVersionName(context.torch_version) +
+              "'s weights_only allowlist";
+    return out;
+  }
+
+  // 5. Pure data constructors.
+  if (const SafeEntry* safe = FindSafeEntry(module, qualified, defined_name)) {
     out.tier = SafetyTier::kStdlibSafe;
     out.matched = safe->pattern;
     out.why = safe->why;
     return out;
   }
 
-  // 5. Nobody vouches for it.
+  // 6. A name the module imports rather than defines: judged by its origin.
+  if (reexport) {
+    std::string target = ReexportTarget(*reexport);
+    std::string vouched = WhoVouchesFor(reexport->module, reexport->name, context);
+    if (!vouched.empty() && *reexport->name) {
+      out.tier = SafetyTier::kStdlibSafe;
+      out.matched = target;
+      out.why = qualified + " is " + target + " re-exported, which " + vouched + " vouches for";
+      return out;
+    }
+    std::string by = WhoVouchesForModule(module, context);
+    out.tier = SafetyTier::kUnknown;
+    out.unresolvable = !by.empty();
+    out.matched = target;
+    out.why = qualified + " is " + target + (*reexport->name ? "" : " (a module)") + ", which " +
+              module + " imports rather than defines" +
+              (by.empty() ? "" : "; " + by + " vouches for what " + module +
+                                     " defines, not for what it imports") +
+              "; nothing vouches for " + target;
+    return out;
+  }
+
+  // 7. A chain that starts at something an allowlist vouches for and leaves
+  // it: nobody can say what it reaches (fail closed).
+  if (chain) {
+    std::string by;
+    std::string through;
+    if (context.project_class) {
+      for (size_t j = parts.size() - 1; j >= 1 && by.empty(); --j) {
+        std::string head = JoinParts(parts, j);
+        if (context.project_class(module, head)) {
+          by = "the project's own classes";
+          through = module + "." + head;
+        }
+      }
+    }
+    for (size_t j = parts.size() - 1; j >= 1 && by.empty(); --j) {
+      std::string head = JoinParts(parts, j);
+      std::string prefix = module + "." + head;
+      bool single = j == 1;
+      if (InTorchWeightsOnlyAllowlist(prefix, context.torch_version)) {
+        by = std::string("torch ") + TorchVersionName(context.torch_version) + "'s weights_only allowlist";
+      } else if (const std::string* e = FindConfigEntry(context, module, prefix, single)) {
+        by = "safe-globals entry '" + *e + "'";
+      } else if (const SafeEntry* e = FindSafeEntry(module, prefix, single)) {
+        by = std::string("ptlint's safe entry '") + e->pattern + "'";
+      }
+      if (!by.empty()) through = prefix;
+    }
+    if (by.empty()) {
+      by = WhoVouchesForModule(module, context);
+      if (!by.empty()) through = module;
+    }
+    if (!by.empty()) {
+      out.tier = SafetyTier::kUnknown;
+      out.unresolvable = true;
+      out.matched = through;
+      out.why = "the dotted name is an attribute chain that pickle's find_class follows with getattr "
+                "from " + through + " (which " + by + " vouches for) to attributes no allowlist "
+                "names; an allowlist vouches for what a module defines, not for whatever its "
+                "attributes lead to, so ptlint cannot say what " + qualified + " is";
+      return out;
+    }
+  }
+
+  // 8. Nobody vouches for it.
   out.tier = SafetyTier::kUnknown;
   out.why = "outside torch's weights_only allowlist, the project's classes and the config's "
             "safe-globals; loading it imports " + module + " and runs whatever " + qualified +

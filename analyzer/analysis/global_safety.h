@@ -8,6 +8,14 @@
 // file system, gadget) only *explain* why a global is dangerous; anything no
 // list knows is reported as unknown, never silently accepted.
 //
+// A name is resolved the way pickle's find_class resolves it: import the
+// module, then one getattr per dotted component (protocol 4+). A dotted name
+// is an attribute chain and is judged by where it ends: every step is
+// checked against the blocklist, re-exports are replaced by what they are
+// (global_safety.reexports.inc, generated from the libraries), and `*`
+// allowlist entries vouch only for single names a module defines, never for
+// what a chain reaches through it.
+//
 // Names are normalised the way CPython's unpickler and torch's weights-only
 // unpickler resolve them (Python-2 names: `__builtin__` -> `builtins`,
 // `copy_reg` -> `copyreg`, `exceptions.X` -> `builtins.X`, ...), so a payload
@@ -91,7 +99,15 @@ struct GlobalClassification {
   // blocklist knows as dangerous; the dangerous tier wins and this says who
   // vouched for it, so the user can fix the config.
   std::string overridden_allowlist;
+  // Set when nobody can say what the name reaches: an attribute chain (or a
+  // name the module only imports) that leaves what an allowlist vouches for,
+  // or a chain too long to follow. Fail closed: PTL604, never "unknown".
+  bool unresolvable = false;
 };
+
+// What the security rules treat as able to run code: a dangerous tier, or a
+// name nobody can resolve.
+bool CanRunCode(const GlobalClassification& classification);
 
 GlobalClassification ClassifyGlobal(std::string_view module, std::string_view name,
                                     const SafetyContext& context);
@@ -100,6 +116,12 @@ GlobalClassification ClassifyGlobal(std::string_view module, std::string_view na
 // qualified name after normalisation ("torch._utils._rebuild_tensor_v2").
 bool InTorchWeightsOnlyAllowlist(std::string_view qualified, TorchVersion version);
 std::vector<std::string> TorchWeightsOnlyAllowlist(TorchVersion version);  // sorted
+
+// What a module attribute really is when the module only imports it
+// ("torch._import_dotted_name" -> "torch._utils._import_dotted_name",
+// "tokenize._builtin_open" -> "io.open"), from global_safety.reexports.inc;
+// empty when the table does not list it.
+std::string ReexportOrigin(std::string_view qualified);
 
 // Modules torch >= 2.4 refuses even when the user allowlists them.
 bool IsTorchBlockedModule(std::string_view module);

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kMaxChainDepth = 5;
 constexpr size_t kMaxReprChars = 60;
+constexpr int kMaxReprDepth = 3;
 
 enum class Role : uint8_t { kCallee, kArgs, kKwargs, kItem, kBuildState, kAppended, kSetItem, kPid };
 
@@ -57,8 +58,11 @@ class ReverseGraph {
   std::vector<std::vector<Edge>> parents_;
 };
 
+// A short repr of a node. Depth-bounded: a pickle can nest calls and tuples
+// a million levels deep (f()()()...), and a repr is one line of a message.
 std::string Repr(const PickleGraph& g, NodeId id, int depth = 0) {
   if (id == kNoNode || id >= g.nodes.size()) return "?";
+  if (depth > kMaxReprDepth) return "...";
   const PickleNode& n = g.nodes[id];
   auto clip = [](std::string s) {
     if (s.size() > kMaxReprChars) s = s.substr(0, kMaxReprChars) + "...";
@@ -92,6 +96,78 @@ std::string Repr(const PickleGraph& g, NodeId id, int depth = 0) {
     }
     default: return std::string("<") + PickleKindName(n.kind) + ">";
   }
+}
+
+std::string Clip(std::string_view s) {
+  std::string out(s.substr(0, 40));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  if (s.size() > 40) out += "... (" + std::to_string(s.size()) + " bytes kept)";
+  return out;
+}
+
+// functools.partial is a gadget: it hides a call to any callable behind a
+// harmless-looking global. But torchvision stores
+// `norm_layer=partial(nn.LayerNorm, eps=1e-6)` in every whole-module pickle
+// of a ViT or ConvNeXt, so the partial is judged by what it wraps. A
+// partial global is benign when every use of it is `partial(F, ...)`
+// (REDUCE or NEWOBJ) with F a global some allowlist vouches for, and every
+// BUILD state of the result is partial's own (F', args, kwargs, dict) with F'
+// vouched for too (__setstate__ replaces the callee). Its arguments are data
+// or globals of their own, which are judged on their own. Any other use (the
+// partial class passed around, called on a computed value) keeps it a gadget.
+// `partial_node(i)` gives the node of the i-th global if it is functools.partial.
+template <typename PartialNode>
+std::vector<bool> BenignPartials(const PickleGraph& g, size_t count, PartialNode partial_node,
+                                 const std::vector<bool>& safe_global) {
+  std::vector<bool> out(count, false);
+  std::vector<uint8_t> state(g.nodes.size(), 0);  // 1: a partial node, 2: misused
+  bool any = false;
+  for (size_t i = 0; i < count; ++i) {
+    NodeId id = partial_node(i);
+    if (id != kNoNode && id < state.size()) {
+      state[id] = 1;
+      any = true;
+    }
+  }
+  if (!any) return out;
+  auto is_partial = [&](NodeId id) { return id != kNoNode && id < state.size() && state[id] != 0; };
+  auto safe_callee = [&](NodeId id) {
+    return id != kNoNode && id < g.nodes.size() && g.nodes[id].kind == PickleKind::kGlobal &&
+           safe_global[id];
+  };
+  auto misuse = [&](NodeId id) {
+    if (is_partial(id)) state[id] = 2;
+  };
+  for (const PickleNode& n : g.nodes) {
+    bool constructs = (n.kind == PickleKind::kCall || n.kind == PickleKind::kNewObj) && is_partial(n.callee);
+    if (constructs) {
+      const PickleNode* args = n.args < g.nodes.size() ? &g.nodes[n.args] : nullptr;
+      bool ok = args != nullptr && args->kind == PickleKind::kTuple && !args->items.empty() &&
+                safe_callee(args->items[0]);
+      for (NodeId b : n.builds) {
+        const PickleNode* st = b < g.nodes.size() ? &g.nodes[b] : nullptr;
+        ok = ok && st != nullptr && st->kind == PickleKind::kTuple && st->items.size() == 4 &&
+             safe_callee(st->items[0]);
+      }
+      if (!ok) misuse(n.callee);
+    } else {
+      misuse(n.callee);
+    }
+    misuse(n.args);
+    misuse(n.kwargs);
+    for (NodeId id : n.items) misuse(id);
+    for (NodeId id : n.builds) misuse(id);
+    for (NodeId id : n.appended) misuse(id);
+    for (NodeId id : n.set_items) misuse(id);
+  }
+  misuse(g.root);
+  for (size_t i = 0; i < count; ++i) {
+    NodeId id = partial_node(i);
+    out[i] = id != kNoNode && id < state.size() && state[id] == 1;
+  }
+  return out;
 }
 
 std::string CallSite(const PickleGraph& g, NodeId call) {
@@ -203,18 +279,46 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
     const GlobalRef* ref;
     GlobalClassification c;
   };
-  std::vector<Pending> pending;
-  std::set<std::string> reported;
+  struct Classified {
+    const GlobalRef* ref;
+    const GlobalClassification* c;  // null for dynamic and truncated names
+  };
+  std::vector<Classified> classified;
+  classified.reserve(graph.globals.size());
+  // A pickle may name the same global a million times: classify each
+  // distinct (module, name) once.
+  std::map<std::pair<std::string_view, std::string_view>, GlobalClassification> cache;
+  std::vector<bool> safe_global(graph.nodes.size(), false);
   for (const GlobalRef& ref : graph.globals) {
-    if (ref.dynamic) {
-      pending.push_back({&ref, {}});
+    if (ref.dynamic || ref.truncated) {
+      classified.push_back({&ref, nullptr});
       continue;
     }
-    GlobalClassification c = ClassifyGlobal(ref.module, ref.name, options.context);
-    if (IsSafeTier(c.tier)) continue;
+    auto key = std::make_pair(std::string_view(ref.module), std::string_view(ref.name));
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      it = cache.emplace(key, ClassifyGlobal(ref.module, ref.name, options.context)).first;
+    }
+    if (ref.node < safe_global.size()) safe_global[ref.node] = IsSafeTier(it->second.tier);
+    classified.push_back({&ref, &it->second});
+  }
+  std::vector<bool> benign_partial = BenignPartials(graph, classified.size(), [&](size_t i) {
+    const Classified& p = classified[i];
+    return p.c != nullptr && p.c->matched == "functools.partial" ? p.ref->node : kNoNode;
+  }, safe_global);
+  std::vector<Pending> pending;
+  std::set<std::string> reported;
+  for (size_t i = 0; i < classified.size(); ++i) {
+    const Classified& p = classified[i];
+    if (p.c == nullptr) {
+      pending.push_back({p.ref, {}});
+      continue;
+    }
+    if (IsSafeTier(p.c->tier) && !p.c->unresolvable) continue;
+    if (benign_partial[i]) continue;
     // One finding per distinct global per pickle; later uses are the same risk.
-    if (!reported.insert(c.normalized.qualified()).second) continue;
-    pending.push_back({&ref, std::move(c)});
+    if (!reported.insert(p.c->normalized.qualified()).second) continue;
+    pending.push_back({p.ref, *p.c});
   }
   bool has_getattr_calls = false;
   for (const PickleNode& n : graph.nodes) {
@@ -239,7 +343,19 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
   for (Pending& p : pending) {
     const GlobalRef& ref = *p.ref;
     SafetyFinding f;
-    if (ref.dynamic) {
+    if (ref.truncated && !ref.dynamic) {
+      f = base("PTL604");
+      f.module = ref.module.substr(0, 80);
+      f.name = ref.name.substr(0, 80);
+      f.tier = SafetyTier::kUnknown;
+      f.message = std::string(PickleOpcodeName(ref.opcode)) + " names a global longer than the " +
+                  "64 KiB ptlint keeps of a name (module " + Clip(ref.module) + ", name " +
+                  Clip(ref.name) + "): what the whole name reaches is unknown";
+      f.why = "pickle's find_class resolves the whole name, one getattr per dotted component; a "
+              "name judged by its kept prefix could end anywhere, so a name that long is never "
+              "vouched for";
+      f.hint = "do not load this file; no honest pickler writes a name that long";
+    } else if (ref.dynamic) {
       f = base("PTL604");
       f.module = ref.module;
       f.name = ref.name;
@@ -254,6 +370,7 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
       const GlobalClassification& c = p.c;
       const char* rule = c.tier == SafetyTier::kCodeExecution ? "PTL601"
                          : IsDangerousTier(c.tier)           ? "PTL602"
+                         : c.unresolvable                    ? "PTL604"
                                                              : "PTL603";
       f = base(rule);
       f.module = c.normalized.module;
@@ -262,7 +379,15 @@ std::vector<SafetyFinding> AnalyzePickleGraph(const PickleGraph& graph, int pick
       if (raw != c.normalized.qualified()) f.raw_global = raw;
       f.tier = c.tier;
       f.why = c.why;
-      if (f.rule == std::string("PTL603")) {
+      if (f.rule == std::string("PTL604")) {
+        f.message = "global " + c.normalized.qualified() +
+                    (f.raw_global.empty() ? "" : " (written as " + f.raw_global + ")") +
+                    " cannot be resolved statically: it reaches through " + c.matched +
+                    " to something no allowlist names";
+        f.hint = "do not load this file with weights_only=False; no checkpoint written by "
+                 "torch.save names a global this way. Do not allowlist it either: an allowlist "
+                 "entry vouches for a module's own names, not for what its attributes lead to";
+      } else if (f.rule == std::string("PTL603")) {
         f.severity = options.strict ? Severity::kError : Severity::kWarning;
         f.message = "global " + c.normalized.qualified() +
                     " is outside torch's weights_only allowlist, the project's classes and the "

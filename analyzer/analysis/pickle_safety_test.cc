@@ -5,10 +5,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
+#include "analyzer/analysis/restricted_unpickler.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/formats/pickle_fuzz_input.h"
 #include "analyzer/formats/pickle_machine.h"
 
 namespace ptlint {
@@ -26,6 +29,36 @@ const SafetyFinding* Find(const std::vector<SafetyFinding>& fs, const std::strin
     if (f.rule == rule) return &f;
   }
   return nullptr;
+}
+
+// Pickle bytes by opcode, as Python's pickle writes them.
+std::string Str(std::string_view s) {  // SHORT_BINUNICODE or BINUNICODE
+  std::string out;
+  if (s.size() < 256) {
+    out += '\x8c';
+    out += static_cast<char>(s.size());
+  } else {
+    out += 'X';
+    uint32_t n = static_cast<uint32_t>(s.size());
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((n >> (8 * i)) & 0xff);
+  }
+  out += s;
+  return out;
+}
+std::string StackGlobal(std::string_view module, std::string_view name) {
+  return Str(module) + Str(name) + "\x93";
+}
+const std::string kProto4 = "\x80\x04"s;
+
+std::vector<std::string> Rules(const std::vector<SafetyFinding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(f.rule + " " + f.module + "." + f.name);
+  return out;
+}
+std::string Dump(const std::vector<SafetyFinding>& fs) {
+  std::string all;
+  for (const auto& f : fs) all += FormatSafetyFinding(f) + "\n";
+  return all;
 }
 
 TEST(PickleSafety, EvalReduceIsCodeExecutionWithCallChain) {
@@ -134,6 +167,140 @@ TEST(PickleSafety, DottedNameThroughAllowedModule) {
   auto fs = Scan(p);
   const SafetyFinding* f = Find(fs, "PTL601");
   ASSERT_NE(f, nullptr);
+}
+
+// issue 12 §1. Each payload below is a protocol-4 pickle that ran code under
+// real torch 1.13 (tests/security_redteam_test.cc proves it with a marker
+// file); before the chain resolution, ptlint passed all of them.
+TEST(PickleSafety, ChainsThroughAllowlistedModulesAreJudgedByWhereTheyEnd) {
+  // _import_dotted_name('os.system')('touch x')
+  std::string importer = kProto4 + StackGlobal("torch.nn.modules.module", "torch._import_dotted_name") +
+                         Str("os.system") + "\x85R" + Str("touch x") + "\x85R.";
+  auto fs = Scan(importer);
+  const SafetyFinding* f = Find(fs, "PTL601");
+  ASSERT_NE(f, nullptr) << Dump(fs);
+  EXPECT_EQ(f->severity, Severity::kError);
+  EXPECT_NE(f->why.find("torch._utils._import_dotted_name"), std::string::npos) << f->why;
+  // open('x', 'w') reached through inspect.tokenize from three wildcards.
+  for (const char* module : {"torch.nn.modules.module", "torch.optim.optimizer", "torch.nn.modules.linear"}) {
+    std::string opener = kProto4 + StackGlobal(module, "torch.inspect.tokenize._builtin_open") +
+                         Str("x") + Str("w") + "\x86R.";
+    auto open_fs = Scan(opener);
+    const SafetyFinding* g = Find(open_fs, "PTL602");
+    ASSERT_NE(g, nullptr) << module << "\n" << Dump(open_fs);
+    EXPECT_EQ(g->tier, SafetyTier::kFileSystem);
+  }
+  // A chain to something no list names fails closed.
+  std::string method = kProto4 + StackGlobal("torch.nn.modules.linear", "Linear.register_forward_hook") + ".";
+  auto method_fs = Scan(method);
+  const SafetyFinding* h = Find(method_fs, "PTL604");
+  ASSERT_NE(h, nullptr) << Dump(method_fs);
+  EXPECT_EQ(h->severity, Severity::kError);
+  EXPECT_EQ(Find(method_fs, "PTL603"), nullptr);
+}
+
+TEST(PickleSafety, ReexportedImporterWithPlainGlobal) {
+  std::string p = "\x80\x02" "ctorch\n_import_dotted_name\n"s + "X\x09\x00\x00\x00os.system\x85R."s;
+  auto fs = Scan(p);
+  const SafetyFinding* f = Find(fs, "PTL601");
+  ASSERT_NE(f, nullptr) << Dump(fs);
+  EXPECT_EQ(f->module, "torch");
+  EXPECT_EQ(f->name, "_import_dotted_name");
+}
+
+// A name longer than the 64 KiB the machine keeps is never judged by its
+// prefix: torch.nn.modules.module.torch is torch again, so this cycle ends
+// at torch._import_dotted_name past the kept text.
+TEST(PickleSafety, NameLongerThanTheKeptTextIsUnknown) {
+  std::string cycle = "torch";
+  while (cycle.size() <= 70000) cycle += ".nn.modules.module.torch";
+  cycle += "._import_dotted_name";
+  std::string p = kProto4 + StackGlobal("torch.nn.modules.module", cycle) + Str("os.system") + "\x85R.";
+  auto fs = Scan(p);
+  const SafetyFinding* f = Find(fs, "PTL604");
+  ASSERT_NE(f, nullptr) << Dump(fs);
+  EXPECT_NE(f->message.find("64 KiB"), std::string::npos) << f->message;
+  // Even a single harmless-looking component: its end is past what was kept.
+  std::string wide = kProto4 + StackGlobal("torch.nn.modules.linear", "Linear" + std::string(70000, 'x')) + ".";
+  EXPECT_NE(Find(Scan(wide), "PTL604"), nullptr);
+  // The same name under the limit is an ordinary (unknown) global.
+  std::string narrow = kProto4 + StackGlobal("mylib", "Net" + std::string(1000, 'x')) + ".";
+  EXPECT_EQ(Find(Scan(narrow), "PTL604"), nullptr);
+}
+
+// issue 12 §5: a 10^6-deep pickle crashed the report (recursive repr).
+TEST(PickleSafety, MillionDeepPicklesDoNotRecurse) {
+  std::string calls = "\x80\x02" "cos\nsystem\ncfoo\nbar\n"s;
+  for (int i = 0; i < 1000000; ++i) calls += ")R";
+  calls += "\x85R.";
+  auto fs = Scan(calls);
+  const SafetyFinding* f = Find(fs, "PTL601");
+  ASSERT_NE(f, nullptr);
+  ASSERT_FALSE(f->call_chain.empty());
+  EXPECT_LT(f->call_chain[0].size(), 400u);
+  std::string tuples = "\x80\x02N"s + std::string(1000000, '\x85') + ".";
+  EXPECT_TRUE(Scan(tuples).empty());
+  std::string lists = "\x80\x02"s;
+  for (int i = 0; i < 1000000; ++i) lists += "]";
+  for (int i = 0; i < 999999; ++i) lists += "a";
+  lists += ".";
+  EXPECT_TRUE(Scan(lists).empty()) << Dump(Scan(lists));
+}
+
+// issue 12 §6: partial(nn.LayerNorm, eps=1e-6), as torchvision stores
+// norm_layer, the way functools.partial pickles itself:
+// partial(F) REDUCE, then BUILD (F, args, kwargs, dict).
+std::string Partial(const std::string& callee, const std::string& state_callee) {
+  return "\x80\x02" "cfunctools\npartial\nq\x00"s + callee + "q\x01\x85R" + "(" +
+         state_callee + ")}" + "X\x03\x00\x00\x00" "eps"s + "G\x3e\xb0\xc6\xf7\xa0\xb5\xed\x8ds" + "Ntb" + ".";
+}
+
+TEST(PickleSafety, PartialIsJudgedByItsCallee) {
+  const std::string layer_norm = "ctorch.nn.modules.normalization\nLayerNorm\n";
+  auto benign = Scan(Partial(layer_norm, "h\x01"));
+  EXPECT_TRUE(benign.empty()) << Dump(benign);
+  // partial(os.system, ...): the callee is PTL601, and the partial stays a gadget.
+  auto system = Scan(Partial("cos\nsystem\n", "h\x01"));
+  EXPECT_NE(Find(system, "PTL601"), nullptr) << Dump(system);
+  EXPECT_NE(Find(system, "PTL602"), nullptr) << Dump(system);
+  // __setstate__ swaps the callee: the BUILD state counts too.
+  auto swapped = Scan(Partial(layer_norm, "cos\nsystem\n"));
+  EXPECT_NE(Find(swapped, "PTL601"), nullptr) << Dump(swapped);
+  EXPECT_NE(Find(swapped, "PTL602"), nullptr) << Dump(swapped);
+  // partial of an unknown callable: the partial is no better than it.
+  auto unknown = Scan(Partial("cmylib\nhelper\n", "h\x01"));
+  EXPECT_NE(Find(unknown, "PTL602"), nullptr) << Dump(unknown);
+  // The partial class itself handed to something else stays a gadget.
+  std::string passed = "\x80\x02" "cfunctools\npartial\n" "ctorch.nn.modules.normalization\nLayerNorm\n" "\x86."s;
+  EXPECT_NE(Find(Scan(passed), "PTL602"), nullptr);
+}
+
+// The fuzz seeds (tests/fuzz/pickle_machine, shared with pickle_safety_fuzz)
+// run here too, so the deep "DEEP" recipes (10^6 levels of tuples, calls,
+// lists, NEWOBJ, marks) are exercised by every test run, not only by fuzzing.
+TEST(PickleSafety, FuzzSeedsIncludingMillionDeepRecipesRunCleanly) {
+  namespace fs = std::filesystem;
+  int recipes = 0, seeds = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(PTLINT_SOURCE_DIR) + "/tests/fuzz/pickle_machine")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string bytes = ExpandPickleFuzzInput(raw);
+    bool recipe = entry.path().extension() == ".recipe";
+    if (recipe) {
+      EXPECT_GE(bytes.size(), 1000000u) << entry.path();
+      ++recipes;
+    }
+    ++seeds;
+    PickleGraph g = PickleMachine().Run(bytes, 0);
+    auto findings = AnalyzePickleGraph(g, 0, "data.pkl", "seed.pt", {});
+    for (const auto& f : findings) EXPECT_FALSE(f.message.empty()) << entry.path();
+    for (TorchVersion v : kAllTorchVersions) {
+      WeightsOnlyPickleRun run = RunWeightsOnlyUnpickler(bytes, 0, v);
+      EXPECT_TRUE(run.ok || !run.exception.empty()) << entry.path();
+    }
+  }
+  EXPECT_GE(recipes, 6);
+  EXPECT_GE(seeds, 20);
 }
 
 TEST(PickleSafety, FormatMentionsRuleOffsetAndWhy) {

@@ -39,7 +39,12 @@ struct Value {
   VKind kind = VKind::kNone;
   std::string text;    // kStr value; kGlobal / kObject: qualified name of the (type) global
   bool user_type = false;  // kObject made from an add_safe_globals class
-  std::vector<std::shared_ptr<const Value>> items;  // kTuple only
+  // kTuple: what the persistent-id check reads of the first item. A summary,
+  // not a pointer: values never own other values, so a pickle of 10^6 nested
+  // tuples cannot make their destruction recurse 10^6 frames deep.
+  bool has_first = false;
+  VKind first_kind = VKind::kNone;
+  std::string first_text;
 };
 using ValuePtr = std::shared_ptr<const Value>;
 
@@ -48,6 +53,17 @@ ValuePtr Make(VKind kind, std::string text = {}) {
   v->kind = kind;
   v->text = std::move(text);
   return v;
+}
+
+ValuePtr MakeTuple(const Value* first) {
+  auto t = std::make_shared<Value>();
+  t->kind = VKind::kTuple;
+  if (first != nullptr) {
+    t->has_first = true;
+    t->first_kind = first->kind;
+    if (first->kind == VKind::kStr) t->first_text = first->text;
+  }
+  return t;
 }
 
 // Python's repr of type(value), as torch's messages print it.
@@ -390,20 +406,15 @@ class RestrictedUnpickler {
       case op::TUPLE: {
         std::vector<ValuePtr> items;
         if (!PopMark(&items)) return false;
-        auto t = std::make_shared<Value>();
-        t->kind = VKind::kTuple;
-        if (items.size() <= 8) t->items = std::move(items);  // only persistent ids are inspected
-        stack_.push_back(t);
+        stack_.push_back(MakeTuple(items.empty() ? nullptr : items.front().get()));
         return true;
       }
       case op::TUPLE1: case op::TUPLE2: case op::TUPLE3: {
         size_t n = key - op::TUPLE1 + 1;
         if (stack_.size() < n) return RawFail("IndexError", "list index out of range");
-        auto t = std::make_shared<Value>();
-        t->kind = VKind::kTuple;
-        t->items.assign(stack_.end() - n, stack_.end());
+        ValuePtr t = MakeTuple(stack_[stack_.size() - n].get());
         stack_.resize(stack_.size() - n);
-        stack_.push_back(t);
+        stack_.push_back(std::move(t));
         return true;
       }
       case op::NONE: stack_.push_back(Make(VKind::kNone)); return true;
@@ -458,12 +469,11 @@ class RestrictedUnpickler {
           std::string type = TypeRepr(*a, &exact);
           return Fail("persistent_load id must be tuple or int, but got " + type, exact);
         }
-        if (is_tuple && !a->items.empty()) {
-          const Value& first = *a->items[0];
-          if (!(first.kind == VKind::kStr && first.text == "storage")) {
-            bool exact = first.kind == VKind::kStr;
+        if (is_tuple && a->has_first) {
+          if (!(a->first_kind == VKind::kStr && a->first_text == "storage")) {
+            bool exact = a->first_kind == VKind::kStr;
             return Fail("Only persistent_load of storage is allowed, but got " +
-                            (first.kind == VKind::kStr ? first.text : std::string("<non-str>")),
+                            (a->first_kind == VKind::kStr ? a->first_text : std::string("<non-str>")),
                         exact);
           }
         }

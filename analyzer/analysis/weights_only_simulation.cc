@@ -300,6 +300,7 @@ WeightsOnlyPrediction SimulateWeightsOnly(const Checkpoint& checkpoint, TorchVer
       GlobalClassification c = ClassifyGlobal(ref.module, ref.name, context);
       offender.tier = c.tier;
       offender.why = c.why;
+      offender.can_run_code = CanRunCode(c) || ref.dynamic || ref.truncated;
       out.offenders.push_back(std::move(offender));
     }
   }
@@ -317,7 +318,7 @@ WeightsOnlyPrediction SimulateWeightsOnly(const Checkpoint& checkpoint, TorchVer
   std::map<std::string, int> short_names;
   std::vector<const WeightsOnlyOffender*> listed;
   for (const WeightsOnlyOffender& o : out.offenders) {
-    if (o.blocked || IsDangerousTier(o.tier)) continue;
+    if (o.blocked || o.can_run_code) continue;
     allow.insert(o.qualified);
     listed.push_back(&o);
     ++short_names[ShortName(o.name)];

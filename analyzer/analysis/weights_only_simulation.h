@@ -42,6 +42,10 @@ struct WeightsOnlyOffender {
   uint64_t offset = 0;
   std::string object_path;   // where it sits in the loaded object, from the interpreter
   SafetyTier tier = SafetyTier::kUnknown;  // what ptlint thinks of allowlisting it
+  // Never to be allowlisted: a dangerous tier, an attribute chain or name
+  // nobody can resolve (global_safety.h CanRunCode), a computed STACK_GLOBAL
+  // or a name longer than ptlint keeps.
+  bool can_run_code = false;
   std::string why;
 };
 

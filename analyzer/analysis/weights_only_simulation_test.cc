@@ -177,6 +177,50 @@ TEST(SimulateWeightsOnly, DangerousGlobalsStayOutOfTheAllowlistLine) {
   EXPECT_NE(p.message.find("whose module os is blocked"), std::string::npos);
 }
 
+// issue 12 §1: PTL303's fix must never allowlist what can run code. A
+// re-export of torch's importer is not blocked by torch (module `torch`),
+// so only ptlint's classification keeps it out of the line.
+TEST(SimulateWeightsOnly, ReexportsAndChainsStayOutOfTheAllowlistLine) {
+  std::string bytes = "\x80\x02}(X\x01\x00\x00\x00" "acargparse\nNamespace\n)\x81"
+                      "X\x01\x00\x00\x00" "bctorch\n_import_dotted_name\nu."s;
+  Checkpoint c = OnePickle(ContainerFormat::kTorchZip, bytes);
+  WeightsOnlyOptions options;
+  options.pickle_bytes = [&](const Checkpoint&, const PickleStream&) { return std::optional<std::string>(bytes); };
+  auto p = SimulateWeightsOnly(c, TorchVersion::k2_6, options);
+  ASSERT_EQ(p.offenders.size(), 2u);
+  EXPECT_FALSE(p.offenders[0].can_run_code);
+  EXPECT_EQ(p.offenders[1].qualified, "torch._import_dotted_name");
+  EXPECT_TRUE(p.offenders[1].can_run_code);
+  EXPECT_FALSE(p.offenders[1].blocked);
+  EXPECT_EQ(p.add_safe_globals, "torch.serialization.add_safe_globals([Namespace])");
+  EXPECT_EQ(p.add_safe_globals.find("_import_dotted_name"), std::string::npos);
+}
+
+// issue 12 §5: 10^6 nested tuples once overflowed the stack when the
+// symbolic values were destroyed (each tuple owned its items).
+TEST(WeightsOnlyUnpickler, MillionNestedTuplesDoNotRecurse) {
+  std::string tuples = "\x80\x02N"s + std::string(1000000, '\x85') + ".";
+  for (TorchVersion v : kAllTorchVersions) {
+    WeightsOnlyPickleRun run = RunWeightsOnlyUnpickler(tuples, 0, v);
+    EXPECT_TRUE(run.ok) << run.inner_message;
+  }
+  std::string marked = "\x80\x02"s;
+  for (int i = 0; i < 100000; ++i) marked += "(";
+  marked += "N";
+  for (int i = 0; i < 100000; ++i) marked += "t";
+  marked += ".";
+  EXPECT_TRUE(RunWeightsOnlyUnpickler(marked, 0, TorchVersion::kCurrent).ok);
+}
+
+// torch checks pid[0] of any tuple persistent id, however long; the old
+// port kept items only for tuples of up to 8 and let longer ones through.
+TEST(WeightsOnlyUnpickler, PersistentIdOfAnyLengthIsChecked) {
+  std::string pid = "\x80\x02(X\x04\x00\x00\x00" "evilNNNNNNNNNNtQ."s;
+  WeightsOnlyPickleRun run = RunWeightsOnlyUnpickler(pid, 0, TorchVersion::kCurrent);
+  EXPECT_FALSE(run.ok);
+  EXPECT_EQ(run.inner_message, "Only persistent_load of storage is allowed, but got evil");
+}
+
 TEST(SimulateWeightsOnly, TorchScriptAndLegacyTar) {
   Checkpoint ts = OnePickle(ContainerFormat::kTorchScript, kStateDict);
   auto modern = SimulateWeightsOnly(ts, TorchVersion::k2_6);

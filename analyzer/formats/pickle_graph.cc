@@ -127,7 +127,7 @@ std::string PickleGraphDifference(const PickleGraph& a, const PickleGraph& b) {
     const GlobalRef& x = a.globals[i];
     const GlobalRef& y = b.globals[i];
     if (x.module != y.module || x.name != y.name || x.offset != y.offset || x.opcode != y.opcode ||
-        x.dynamic != y.dynamic || x.node != y.node) {
+        x.dynamic != y.dynamic || x.truncated != y.truncated || x.node != y.node) {
       return "global " + std::to_string(i) + " differs";
     }
   }

@@ -209,6 +209,9 @@ struct GlobalRef {
   uint8_t opcode = 0;        // 'c' GLOBAL, 0x93 STACK_GLOBAL, 'i' INST
   bool dynamic = false;      // operands were not constant strings
   NodeId node = kNoNode;     // the kGlobal node
+  // The module or name is longer than PickleLimits::max_text_kept: module
+  // and name hold only a prefix, and what the whole name reaches is unknown.
+  bool truncated = false;
 };
 
 // Something the stream does that a real unpickler would accept but that no

@@ -552,7 +552,7 @@ class MachineRun {
   }
   bool AddGlobal(NodeId id, bool dynamic) {
     const PickleNode& n = N(id);
-    g_.globals.push_back(GlobalRef{n.text, n.name, n.offset, n.opcode, dynamic, id});
+    g_.globals.push_back(GlobalRef{n.text, n.name, n.offset, n.opcode, dynamic, id, n.truncated});
     return true;
   }
   bool MakeGlobalFromLines(NodeId* id);

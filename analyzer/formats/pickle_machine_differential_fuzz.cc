@@ -11,10 +11,14 @@
 #include <string>
 #include <string_view>
 
+#include "analyzer/formats/pickle_fuzz_input.h"
 #include "analyzer/formats/pickle_machine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  // "DEEP" recipes stand for megabytes of nesting (pickle_fuzz_input.h).
+  const std::string expanded =
+      ptlint::ExpandPickleFuzzInput(std::string_view(reinterpret_cast<const char*>(data), size));
+  std::string_view bytes(expanded);
   ptlint::PickleLimits limits;
   limits.max_millis = 2000;
   limits.max_opcodes = 1'000'000;

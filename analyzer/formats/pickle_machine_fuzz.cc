@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "analyzer/formats/pickle_fuzz_input.h"
 #include "analyzer/formats/pickle_machine.h"
 
 namespace {
@@ -54,7 +55,10 @@ void RunOne(std::string_view data, ptlint::PickleFraming framing) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  // "DEEP" recipes stand for megabytes of nesting (pickle_fuzz_input.h).
+  const std::string expanded =
+      ptlint::ExpandPickleFuzzInput(std::string_view(reinterpret_cast<const char*>(data), size));
+  std::string_view bytes(expanded);
   RunOne(bytes, ptlint::PickleFraming::kFileStream);
   RunOne(bytes, ptlint::PickleFraming::kBytesBuffer);
   return 0;

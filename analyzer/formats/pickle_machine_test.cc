@@ -1,4 +1,5 @@
 #include "analyzer/formats/pickle_machine.h"
+#include "analyzer/formats/pickle_fuzz_input.h"
 #include "analyzer/formats/zip_reader.h"
 #include "analyzer/support/byte_source.h"
 
@@ -1137,6 +1138,33 @@ TEST(PickleMachineFastPaths, TheComparerSeesADifference) {
   PickleGraph b = PickleMachine().Run(pickle, 1);
   EXPECT_EQ(PickleGraphDifference(a, a), "");
   EXPECT_NE(PickleGraphDifference(a, b), "");
+}
+
+// The fuzz targets' "DEEP" recipes (pickle_fuzz_input.h) and what the
+// machine builds from them: one node per level, no recursion, a complete
+// graph at 10^6 levels.
+TEST(PickleFuzzInput, DeepRecipesExpandAndTheMachineBuildsThem) {
+  auto recipe = [](uint32_t count, std::string_view head, std::string_view unit, std::string_view tail) {
+    std::string r = "DEEP";
+    for (int i = 0; i < 3; ++i) r += static_cast<char>((count >> (8 * i)) & 0xff);
+    r += static_cast<char>(head.size());
+    r += head;
+    r += static_cast<char>(unit.size());
+    r += unit;
+    r += tail;
+    return r;
+  };
+  std::string bytes = ExpandPickleFuzzInput(recipe(1000000, "\x80\x02N", "\x85", "."));
+  ASSERT_EQ(bytes.size(), 3u + 1000000u + 1u);
+  EXPECT_EQ(bytes.substr(0, 3), "\x80\x02N");
+  EXPECT_EQ(bytes.back(), '.');
+  PickleGraph g = PickleMachine().Run(bytes, 0);
+  ASSERT_TRUE(g.complete()) << (g.error ? g.error->message : "");
+  EXPECT_EQ(g.nodes.size(), 1000001u);
+  // Not a recipe: unchanged. A recipe that would expand past 4 MiB is capped.
+  EXPECT_EQ(ExpandPickleFuzzInput("\x80\x02N."), "\x80\x02N.");
+  EXPECT_LE(ExpandPickleFuzzInput(recipe(0xffffff, "", std::string(16, 'N'), ".")).size(),
+            (4u << 20) + 1);
 }
 
 }  // namespace

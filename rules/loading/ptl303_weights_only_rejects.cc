@@ -43,16 +43,23 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   bool dangerous = false, blocked = false;
   for (const WeightsOnlyOffender& o : p.offenders) {
     offenders.push_back(o.qualified + (o.object_path.empty() ? "" : " at " + o.object_path));
-    dangerous |= IsDangerousTier(o.tier);
+    dangerous |= o.can_run_code;
     blocked |= o.blocked;
   }
   d.message = "torch " + version + " `torch.load(..., weights_only=True)`" +
               (by_default ? " (the default since 2.6)" : "") + " refuses " + ctx.display_path;
   if (!offenders.empty()) d.message += ": it needs " + QuotedList(offenders, 4);
   d.torch_error = StripAnsi(p.message);
+  // A file the security scan says can run code gets no allowlist advice at
+  // all, whichever global weights_only happens to stop at first.
+  bool file_can_run_code = ctx.safety_report != nullptr && ctx.safety_report->can_execute_code;
   if (dangerous || blocked) {
-    d.fix = "Do not allowlist these globals: they can run code (see PTL601/PTL602). Re-save the "
-            "weights alone from a trusted environment: `torch.save(model.state_dict(), path)`.";
+    d.fix = "Do not allowlist these globals: they can run code (see PTL601/PTL602/PTL604). Re-save "
+            "the weights alone from a trusted environment: `torch.save(model.state_dict(), path)`.";
+  } else if (file_can_run_code) {
+    d.fix = "Do not allowlist anything for this file: the security scan found globals or pickle "
+            "tricks that can run code (see PTL601/PTL602/PTL604). Re-save the weights alone from a "
+            "trusted environment: `torch.save(model.state_dict(), path)`.";
   } else if (!p.add_safe_globals.empty()) {
     d.fix = "If you trust the file: ";
     for (const std::string& imp : p.imports) d.fix += imp + "; ";
@@ -67,7 +74,7 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
     d.location = CallRange(*affected.front());
     d.related.push_back({CheckpointRange(ctx), "the checkpoint holding these globals"});
     // The fix (never for globals that can run code): allowlist them before the load.
-    if (!dangerous && !blocked && !p.add_safe_globals.empty()) {
+    if (!dangerous && !blocked && !file_can_run_code && !p.add_safe_globals.empty()) {
       std::vector<std::string> lines = p.imports;
       lines.push_back(p.add_safe_globals);
       if (auto edit = InsertLinesBefore(ctx.project, affected.front()->path,
