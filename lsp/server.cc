@@ -829,8 +829,10 @@ std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
           const CallSite& site = project.call_sites[static_cast<size_t>(s)];
           std::string site_path = workspace_.Absolute(site.path);
           if (skipped.count(site_path) || !IsTextTarget(site_path)) continue;
-          moved.location = SourceRange{site.path, site.start.line, site.start.column, site.end.line,
-                                       site.end.column};
+          moved.location = SourceRange{site.path, static_cast<int>(site.start.line),
+                                       static_cast<int>(site.start.column),
+                                       static_cast<int>(site.end.line),
+                                       static_cast<int>(site.end.column)};
           add(site_path, moved);
           placed = true;
         }
