@@ -61,12 +61,16 @@ def copy_source(package, dest):
 
 
 def torchvision_builders(names):
+    import inspect
     import torchvision
     out = []
     for name in names:
         fn = torchvision.models.get_model_builder(name)
         kwargs = {"weights": None}
-        if "weights_backbone" in fn.__code__.co_varnames:
+        # inspect.signature follows the __wrapped__ of torchvision's legacy
+        # interface decorator; the wrapper's own co_varnames would hide
+        # weights_backbone, and the builder would then download a backbone.
+        if "weights_backbone" in inspect.signature(fn).parameters:
             kwargs["weights_backbone"] = None
         out.append((name, fn, kwargs))
     return out
