@@ -59,6 +59,22 @@ void Interpreter::ExecStatement(Frame& f, TSNode stmt, int depth) {
           }
           continue;
         }
+        // `self.layers += [...]` on a ModuleList/Sequential is its __iadd__,
+        // which is extend(): the container keeps its identity and its keys.
+        // Any other `+=` on a module would replace it with something unknown.
+        if (op == "+" && current->kind == Value::Kind::kModule && current->module &&
+            (current->module->container == ContainerKind::kModuleList ||
+             current->module->container == ContainerKind::kSequential ||
+             current->module->container == ContainerKind::kParameterList)) {
+          auto method = std::make_shared<Value>();
+          method->kind = Value::Kind::kMethod;
+          method->str = "extend";
+          method->target = current;
+          std::vector<V> args{rhs};
+          std::vector<std::pair<std::string, V>> kwargs;
+          CallMethod(f, method, args, kwargs, e, depth + 1);
+          continue;
+        }
         Assign(f, left, EvalBinary(f, op, current, rhs), depth + 1);
       } else {
         Eval(f, e, depth + 1);
