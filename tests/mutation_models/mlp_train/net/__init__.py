@@ -1,0 +1,3 @@
+from net.mlp import MLP
+
+__all__ = ["MLP"]
