@@ -485,9 +485,8 @@ def score_mutant(m, verdicts, report):
     return rows
 
 
-def pick_sample(mutants):
-    """Fixed CI sample: the first mutant of each kind (the caller passes one package at a time)."""
-    seen = set()
+def pick_sample(mutants, seen):
+    """Fixed CI sample: the first mutant of each kind over the packages in name order."""
     out = []
     for m in mutants:
         if m.kind not in seen:
@@ -535,6 +534,7 @@ def main():
         pkgs = [p for p in pkgs if p in args.packages.split(",")]
     worker = Torch(args.python)
     rows, pristine_false = [], []
+    sampled_kinds = set()
     try:
         for pkg in pkgs:
             base, pristine, alt, spec = prepare_package(pkg, args, worker)
@@ -545,7 +545,7 @@ def main():
             if args.kinds:
                 mutants = [m for m in mutants if m.kind in args.kinds.split(",")]
             if args.sample:
-                mutants = pick_sample(mutants)
+                mutants = pick_sample(mutants, sampled_kinds)
             for m in mutants:
                 dest = os.path.join(base, "mutant")
                 materialize(m, pristine, alt, dest)
