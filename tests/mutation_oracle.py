@@ -486,7 +486,7 @@ def score_mutant(m, verdicts, report):
 
 
 def pick_sample(mutants, seen):
-    """Fixed CI sample: the first mutant of each kind over the packages in name order."""
+    """Fixed CI sample: the first mutant of each kind in each package."""
     out = []
     for m in mutants:
         if m.kind not in seen:
@@ -534,7 +534,6 @@ def main():
         pkgs = [p for p in pkgs if p in args.packages.split(",")]
     worker = Torch(args.python)
     rows, pristine_false = [], []
-    sampled_kinds = set()
     try:
         for pkg in pkgs:
             base, pristine, alt, spec = prepare_package(pkg, args, worker)
@@ -545,7 +544,7 @@ def main():
             if args.kinds:
                 mutants = [m for m in mutants if m.kind in args.kinds.split(",")]
             if args.sample:
-                mutants = pick_sample(mutants, sampled_kinds)
+                mutants = pick_sample(mutants, set())
             for m in mutants:
                 dest = os.path.join(base, "mutant")
                 materialize(m, pristine, alt, dest)
