@@ -157,6 +157,9 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--only", default="", help="CODE/case: run one case")
     args = ap.parse_args()
+    args.rules = os.path.abspath(args.rules)
+    args.work = os.path.abspath(args.work)
+    args.ptlint = os.path.abspath(args.ptlint)
     os.makedirs(args.work, exist_ok=True)
     runner = os.path.join(args.work, "oracle_runner.py")
     with open(runner, "w") as f:
