@@ -4,7 +4,7 @@ import torch.nn as nn
 class Block(nn.Module):
     def __init__(self, d):
         super().__init__()
-        self.attention = nn.Linear(d, d)  # expect: PTL204 `layers.N.attn` in the checkpoints is `layers.N.attention` in Net: 2 keys per instance align by name and shape (`weight`, `bias`) (12 layers × 2 checkpoints)
+        self.attention = nn.Linear(d, d)  # expect: PTL204 `layers.N.attn` in the checkpoints is `layers.N.attention` in Net: 2 keys per instance align by name and shape (`weight` and `bias`) (12 layers × 2 checkpoints)
         self.mlp = nn.Linear(d, d)
 
     def forward(self, x):
