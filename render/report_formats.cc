@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "render/text_escape.h"
+#include "rules/core/finding_groups.h"
 #include "rules/registry.h"
 
 namespace ptlint {
@@ -142,6 +143,7 @@ void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummar
     } else if (d.byte_offset >= 0) {
       out << "  at byte " << d.byte_offset << " of " << DisplayText(d.location.path) << "\n";
     }
+    if (!d.instances.empty()) out << "  instances: " << DisplayText(CompactInstances(d)) << "\n";
     if (!d.torch_error.empty()) out << "  torch.load: " << Indented(d.torch_error, "    ") << "\n";
     for (const RelatedLocation& r : d.related) {
       out << "  note: " << DisplayText(r.where.path);
@@ -234,6 +236,14 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     j["edits"] = ojson::array();
     for (const TextEdit& e : d.edits) {
       j["edits"].push_back({{"range", LocationJson(e.range)}, {"new_text", e.new_text}});
+    }
+    if (!d.instances.empty()) {
+      // One finding standing for several (GroupFindingsByCause).
+      j["instances"] = ojson::array();
+      for (const FindingInstance& i : d.instances) {
+        j["instances"].push_back({{"checkpoint", i.checkpoint}, {"instance", i.instance}});
+      }
+      j["instances_summary"] = d.instances_summary;
     }
     j["fingerprint"] = DiagnosticFingerprint(d);
     doc["diagnostics"].push_back(std::move(j));
@@ -347,9 +357,17 @@ void RenderSarif(const std::vector<Diagnostic>& ds, std::ostream& out) {
     if (index.count(d.code)) res["ruleIndex"] = index[d.code];
     res["level"] = SarifLevel(d.severity);
     std::string text = d.message;
+    if (!d.instances.empty()) text += "\ninstances: " + CompactInstances(d);
     if (!d.torch_error.empty()) text += "\ntorch.load: " + d.torch_error;
     if (!d.fix.empty()) text += "\nfix: " + d.fix;
     res["message"] = {{"text", text}};
+    if (!d.instances.empty()) {
+      ojson instances = ojson::array();
+      for (const FindingInstance& i : d.instances) {
+        instances.push_back({{"checkpoint", i.checkpoint}, {"instance", i.instance}});
+      }
+      res["properties"] = {{"instances", instances}, {"instancesSummary", d.instances_summary}};
+    }
     res["locations"] = ojson::array({SarifLocation(d.location, lines)});
     if (!d.related.empty()) {
       ojson rel = ojson::array();
@@ -430,6 +448,7 @@ void RenderGithub(const std::vector<Diagnostic>& ds, std::ostream& out) {
     }
     out << ",title=" << EscapeProperty("ptlint (" + d.code + ")") << "::";
     std::string body = Where(d) + ": " + d.code + " " + d.message;
+    if (!d.instances.empty()) body += "\ninstances: " + CompactInstances(d);
     if (!d.torch_error.empty()) body += "\ntorch.load: " + d.torch_error;
     if (!d.fix.empty()) body += "\nfix: " + d.fix;
     out << EscapeData(body) << "\n";

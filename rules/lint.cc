@@ -10,6 +10,7 @@
 #include "analyzer/analysis/global_safety.h"
 #include "analyzer/analysis/pickle_safety.h"
 #include "analyzer/analysis/state_dict_diff.h"
+#include "rules/core/finding_groups.h"
 #include "rules/registry.h"
 
 namespace ptlint {
@@ -265,6 +266,9 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
                                      return text && LineSuppresses(*text, d.code);
                                    }),
                     diagnostics.end());
+  // One cause, one finding (a rename repeated in twelve layers and two
+  // checkpoints is one mistake with one fix).
+  diagnostics = GroupFindingsByCause(std::move(diagnostics));
   // Never selected away nor suppressed: the run did not do its job there.
   diagnostics.insert(diagnostics.end(), std::make_move_iterator(internal.begin()),
                      std::make_move_iterator(internal.end()));

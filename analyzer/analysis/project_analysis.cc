@@ -152,6 +152,62 @@ AnalyzedCheckpoint ReadAnalyzedCheckpoint(const std::string& path) {
   return ac;
 }
 
+namespace {
+
+// The checkpoint with its state-dict keys rewritten as the bound call site's
+// load path rewrites them (a comprehension between torch.load and
+// load_state_dict, often ptlint's own quick fix); null when nothing rewrites.
+std::shared_ptr<const Checkpoint> KeysAsLoaded(const AnalyzedCheckpoint& ac, const ProjectAnalysis& project) {
+  if (ac.binding.call_site < 0) return nullptr;
+  const CallSite& site = project.call_sites[static_cast<size_t>(ac.binding.call_site)];
+  if (site.key_rewrites.empty()) return nullptr;
+  auto rewritten = std::make_shared<Checkpoint>(ac.checkpoint);
+  auto as_loaded = [&](const std::string& key) {
+    std::optional<std::string> name = key;
+    for (const LoadKeyRewrite& r : site.key_rewrites) {
+      if (name) name = r.Apply(*name);
+    }
+    return name;
+  };
+  // A root dict read as `other` names its tensors by subscript (['fc.weight']).
+  const bool loose_root = rewritten->layout == Layout::kOther && rewritten->state_dict_path.empty();
+  std::vector<TensorInfo> kept;
+  kept.reserve(rewritten->tensors.size());
+  for (TensorInfo& t : rewritten->tensors) {
+    const std::string& n = t.name;
+    bool subscript = loose_root && n.size() > 4 && n.rfind("['", 0) == 0 &&
+                     n.compare(n.size() - 2, 2, "']") == 0 && n.find("']", 2) == n.size() - 2;
+    if (subscript) {
+      std::optional<std::string> name = as_loaded(n.substr(2, n.size() - 4));
+      if (!name) continue;  // the comprehension drops it
+      t.name = "['" + *name + "']";
+    } else if (!n.empty() && n[0] != '[' && n[0] != '.') {  // a state-dict key
+      std::optional<std::string> name = as_loaded(n);
+      if (!name) continue;
+      t.name = std::move(*name);
+    }
+    kept.push_back(std::move(t));
+  }
+  rewritten->tensors = std::move(kept);
+  std::vector<std::string> top_level;
+  for (const std::string& k : rewritten->top_level_keys) {
+    if (auto name = as_loaded(k)) top_level.push_back(std::move(*name));
+  }
+  rewritten->top_level_keys = std::move(top_level);
+  for (std::vector<std::string>& group : rewritten->tied_groups) {
+    for (std::string& k : group) {
+      if (auto name = as_loaded(k)) k = std::move(*name);
+    }
+  }
+  // A comprehension builds a plain dict: the `_metadata` (module versions)
+  // torch.save kept on the state dict does not reach load_state_dict.
+  rewritten->metadata_versions.clear();
+  rewritten->has_metadata = false;
+  return rewritten;
+}
+
+}  // namespace
+
 void LinkProject(ProjectAnalysis& analysis) {
   ProjectAnalysis* project = &analysis;
   const AnalysisOptions& options = analysis.options;
@@ -163,6 +219,7 @@ void LinkProject(ProjectAnalysis& analysis) {
     ac.state_dict_sites.clear();
     ac.optimizer_sites.clear();
     ac.diff.value.reset();
+    ac.as_loaded.reset();
     ac.safety = PickleSafetyReport{};
   }
   // Which load sites read which checkpoint (longest path match wins per site).
@@ -341,7 +398,8 @@ void LinkProject(ProjectAnalysis& analysis) {
       const bool whole_pickle_restored =
           ac.checkpoint.layout == Layout::kPickledModule && ac.binding.how == "pickled-module";
       if (ac.expected && !whole_pickle_restored) {
-        ac.diff.value = DiffStateDict(*ac.expected, ac.checkpoint);
+        ac.as_loaded = KeysAsLoaded(ac, *project);
+        ac.diff.value = DiffStateDict(*ac.expected, ac.as_loaded ? *ac.as_loaded : ac.checkpoint);
         KeepSilentUnlessKnown(ac);
       }
       ac.safety = AnalyzePickleSafety(ac.checkpoint, safety);

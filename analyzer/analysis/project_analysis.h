@@ -78,6 +78,10 @@ struct AnalyzedCheckpoint {
   // Computed once per link, for every consumer (rules, hovers): the bound
   // class's prediction against the file, and what loading it could run.
   LinkedStateDictDiff diff;
+  // The file's tensors as the bound load_state_dict receives them, when the
+  // load path rewrites keys (CallSite::key_rewrites): `diff` is taken against
+  // this and points into it. Null when the keys reach it as saved.
+  std::shared_ptr<const Checkpoint> as_loaded;
   PickleSafetyReport safety;
   // Set when reading or analysing this file failed inside ptlint (an
   // exception such as std::bad_alloc): what failed. The other files are

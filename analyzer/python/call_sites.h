@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyzer/python/load_key_rewrite.h"
 #include "analyzer/python/module_index.h"
 
 namespace ptlint {
@@ -75,6 +76,10 @@ struct CallSite {
   // with the subscript keys applied to it (["model_state_dict"]).
   int load_site = -1;              // index into the CallSite list of that torch.load
   std::vector<std::string> keys;
+  // Key rewrites between that torch.load and this call (dict comprehensions,
+  // load_key_rewrite.h), applied in order: load_state_dict receives the
+  // file's keys rewritten.
+  std::vector<LoadKeyRewrite> key_rewrites;
   std::string argument_text;
 
   // torch.save

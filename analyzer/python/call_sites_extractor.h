@@ -9,6 +9,8 @@
 //                          `+` joins, module constants), `ckpt["key"]`, literals
 //   call_sites_loads.cc    call recognition: which calls are load/save sites,
 //                          what they load into, Lightning and torch.optim
+//   call_sites_key_rewrite.cc  key-rewriting dict comprehensions on a loaded
+//                          state dict (load_key_rewrite.h)
 // so that each can be read on its own; the state they share is here.
 #ifndef PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
 #define PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
@@ -48,6 +50,7 @@ struct Value {
   int load_site = -1;
   int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
   std::vector<std::string> keys;
+  std::vector<LoadKeyRewrite> key_rewrites;  // kLoad: its keys rewritten on the way (load_key_rewrite.h)
   std::string cls;
   SourcePosition cls_position;
   std::map<std::string, nlohmann::json> ctor_args;
@@ -148,6 +151,9 @@ class Extractor {
   PathExpr JoinPaths(const std::vector<PathExpr>& parts);
   PathExpr StringValue(TSNode s);
   Value Expr(TSNode e, Env& env, const std::string& function, int depth);
+  // A dict comprehension over `X.items()` that rewrites or filters keys
+  // (call_sites_key_rewrite.cc): the rewrite, and X in `iterable`.
+  std::optional<LoadKeyRewrite> KeyRewriteOf(TSNode comprehension, TSNode* iterable);
   std::map<std::string, nlohmann::json> LiteralArgs(const Args& args);
   std::optional<nlohmann::json> Literal(TSNode n, int depth = 0);
 

@@ -79,6 +79,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
         if (a.kind == Value::kLoad) {
           s.load_site = a.load_site;
           s.keys = a.keys;
+          s.key_rewrites = a.key_rewrites;
         }
         (void)before;
       }

@@ -66,6 +66,47 @@ def resume():
   EXPECT_FALSE(lsd->strict_false);
 }
 
+// The key rewrites ptlint's own quick fixes insert between torch.load and
+// load_state_dict are understood: the load is still followed, with the
+// rewrite applied to its keys (issue 13: a fixed project re-checked).
+TEST_F(CallSitesTest, FollowsLoadThroughKeyRewritingComprehensions) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import re
+import torch
+from pkg.models import Net
+
+a = Net()
+a.load_state_dict({re.sub(r"^layers\.(\d+)\.attn\.", r"layers.\g<1>.attention.", k): v for k, v in torch.load("ckpt/a.pt").items()})
+sd = torch.load("ckpt/b.pt")
+sd = {("encoder." + k[4:] if k.startswith("enc.") else k): v for k, v in sd.items()}
+sd = {k: v for k, v in sd.items() if not k.startswith("head.")}
+b = Net()
+b.load_state_dict(sd)
+c = Net()
+c.load_state_dict({k.upper(): v for k, v in torch.load("ckpt/c.pt").items()})
+)PY");
+  auto sites = Sites();
+  const CallSite* a = Find(sites, CallKind::kLoadStateDict, 0);
+  const CallSite* b = Find(sites, CallKind::kLoadStateDict, 1);
+  const CallSite* c = Find(sites, CallKind::kLoadStateDict, 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(c, nullptr);
+  ASSERT_GE(a->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(a->load_site)].checkpoint.text, "ckpt/a.pt");
+  ASSERT_EQ(a->key_rewrites.size(), 1u);
+  EXPECT_EQ(a->key_rewrites[0].Apply("layers.11.attn.weight"), "layers.11.attention.weight");
+  EXPECT_EQ(a->key_rewrites[0].Apply("head.weight"), "head.weight");
+  ASSERT_GE(b->load_site, 0);
+  ASSERT_EQ(b->key_rewrites.size(), 2u);
+  EXPECT_EQ(b->key_rewrites[0].Apply("enc.0.weight"), "encoder.0.weight");
+  EXPECT_EQ(b->key_rewrites[1].Apply("head.bias"), std::nullopt);
+  EXPECT_EQ(b->key_rewrites[1].Apply("encoder.0.bias"), "encoder.0.bias");
+  // A rewrite ptlint cannot read: the load is not followed from this site.
+  EXPECT_LT(c->load_site, 0);
+}
+
 // `model = build(...)` of a project function: the receiver is the factory
 // (the binding decides whether it builds a module), with its literal
 // arguments; a class call still gives the class.

@@ -283,6 +283,19 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     return list;
   }
   if (std::strcmp(type, "call") == 0) return Call(e, env, function, depth + 1);
+  if (std::strcmp(type, "dictionary_comprehension") == 0) {
+    // `{re.sub(..., k): v for k, v in sd.items()}` on a loaded state dict:
+    // the same load, its keys rewritten. Another comprehension is not it.
+    TSNode iterable{};
+    if (std::optional<LoadKeyRewrite> rewrite = KeyRewriteOf(e, &iterable)) {
+      Value loaded = Expr(iterable, env, function, depth + 1);
+      if (loaded.kind == Value::kLoad) {
+        loaded.key_rewrites.push_back(std::move(*rewrite));
+        return loaded;
+      }
+      return v;
+    }
+  }
   uint32_t n = ts_node_named_child_count(e);
   for (uint32_t i = 0; i < n; ++i) Expr(ts_node_named_child(e, i), env, function, depth + 1);
   return v;

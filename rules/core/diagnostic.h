@@ -32,6 +32,13 @@ struct TextEdit {
   std::string new_text;
 };
 
+// One place a grouped finding was seen: a checkpoint and, inside it, the
+// instance of a repeated block ("layers.3"; "" when the class as a whole).
+struct FindingInstance {
+  std::string checkpoint;
+  std::string instance;
+};
+
 struct Diagnostic {
   std::string code;            // "PTL503"
   Severity severity = Severity::kError;
@@ -43,6 +50,19 @@ struct Diagnostic {
   std::string checkpoint;      // the checkpoint the finding is about (may equal location.path)
   std::vector<RelatedLocation> related;
   std::vector<TextEdit> edits; // a machine-applicable fix, when there is one
+
+  // One cause, one finding: findings with the same non-empty `cause` (one
+  // renamed or resized attribute of a class, repeated across the instances of
+  // a ModuleList or across checkpoints bound to that class) are one mistake,
+  // reported once by GroupFindingsByCause (rules/core/finding_groups.h) at
+  // the cause's line with one fix covering every instance.
+  std::string cause;
+  std::string instance;       // this finding's instance ("layers.3"), "" for the class as a whole
+  std::string cause_message;  // the headline for the group (no instance, no checkpoint)
+  // After grouping: each instance the finding stands for, and their count in
+  // words ("12 layers × 2 checkpoints"). Empty for a finding that stands alone.
+  std::vector<FindingInstance> instances;
+  std::string instances_summary;
 };
 
 // Output order: path, line, column, code (then message, for determinism).

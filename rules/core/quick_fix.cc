@@ -127,4 +127,71 @@ std::optional<TextEdit> AppendLine(const ProjectAnalysis& project, const std::st
   return edit;
 }
 
+namespace {
+
+std::vector<std::string> SourceLinesOf(const std::string& source) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= source.size()) {
+    size_t end = source.find('\n', start);
+    std::string line = source.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+bool ImportsModule(const std::string& source, const std::string& module) {
+  for (const std::string& line : SourceLinesOf(source)) {
+    if (line.rfind("import ", 0) != 0) continue;  // top level only
+    std::string names = line.substr(7);
+    names = names.substr(0, names.find('#'));
+    size_t start = 0;
+    while (start <= names.size()) {
+      size_t comma = names.find(',', start);
+      std::string name = names.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      size_t b = name.find_first_not_of(" \t"), e = name.find_last_not_of(" \t");
+      if (b != std::string::npos && name.substr(b, e - b + 1) == module) return true;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return false;
+}
+
+std::optional<TextEdit> ImportModuleEdit(const ProjectAnalysis& project, const std::string& path,
+                                         const std::string& module) {
+  const std::string* source = IndexedSource(project, path);
+  if (source == nullptr || ImportsModule(*source, module)) return std::nullopt;
+  std::vector<std::string> lines = SourceLinesOf(*source);
+  int at = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if ((l.rfind("import ", 0) == 0 || l.rfind("from ", 0) == 0) && l.rfind("from __future__", 0) != 0) {
+      at = static_cast<int>(i) + 1;
+      break;
+    }
+  }
+  TextEdit edit;
+  if (at == 0) {
+    // No top-level import: after `from __future__` lines if any, else at the top.
+    size_t after_future = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].rfind("from __future__", 0) == 0) after_future = i + 1;
+    }
+    at = static_cast<int>(after_future) + 1;
+  }
+  auto inserted = InsertLinesBefore(project, path, at, {"import " + module});
+  if (!inserted && at > static_cast<int>(lines.size())) {
+    edit.range = RangeOfBytes(path, *source, source->size(), source->size());
+    edit.new_text = std::string(source->empty() || source->back() == '\n' ? "" : "\n") + "import " + module + "\n";
+    return edit;
+  }
+  return inserted;
+}
+
 }  // namespace ptlint

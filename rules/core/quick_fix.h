@@ -41,6 +41,15 @@ std::optional<TextEdit> InsertLinesBefore(const ProjectAnalysis& project, const 
 std::optional<TextEdit> AppendLine(const ProjectAnalysis& project, const std::string& path,
                                    const std::string& line);
 
+// Does `source` import `module` at its top level (`import re`, `import os, re`)?
+bool ImportsModule(const std::string& source, const std::string& module);
+
+// An edit adding `import MODULE` to `path`: before its first top-level import
+// other than `from __future__`, else after those, else at its top. nullopt
+// when `path` already imports it or is not indexed.
+std::optional<TextEdit> ImportModuleEdit(const ProjectAnalysis& project, const std::string& path,
+                                         const std::string& module);
+
 }  // namespace ptlint
 
 #endif  // PTLINT_RULES_CORE_QUICK_FIX_H_

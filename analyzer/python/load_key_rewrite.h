@@ -1,0 +1,63 @@
+// A rewrite of a state dict's keys written on the load path, between
+// torch.load and load_state_dict: the dict comprehensions ptlint's own quick
+// fixes insert, and the same shapes written by hand.
+//
+//   {re.sub(r"^layers\.(\d+)\.attn\.", r"layers.\g<1>.attention.", k): v for k, v in sd.items()}
+//   {("encoder." + k[4:] if k.startswith("enc.") else k): v for k, v in sd.items()}
+//   {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
+//   {k.removeprefix("module."): v for k, v in sd.items()}
+//   {"backbone." + k: v for k, v in sd.items()}
+//   {k: v for k, v in sd.items() if not k.startswith("head.")}
+//
+// When ptlint re-runs on a project its fix changed, the checkpoint is judged
+// as load_state_dict receives it: its keys rewritten. A comprehension of any
+// other shape is not understood, and the load site is then not followed (the
+// checkpoint's keys are not what load_state_dict sees, so nothing is said
+// about them from that site).
+#ifndef PTLINT_ANALYZER_PYTHON_LOAD_KEY_REWRITE_H_
+#define PTLINT_ANALYZER_PYTHON_LOAD_KEY_REWRITE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ptlint {
+
+struct CompiledKeyRegex;  // std::regex, kept out of every includer
+
+struct LoadKeyRewrite {
+  enum class Kind {
+    kIdentity,  // `k`
+    kPrefix,    // keys starting with `from` start with `to` instead ("" from: every key gains `to`)
+    kRegex,     // re.sub(pattern, replacement, k)
+  };
+  Kind kind = Kind::kIdentity;
+  std::string from, to;
+  std::string pattern, replacement;  // Python's spelling, as written
+  // The comprehension's `if` clause: only keys that start (or, negated, do
+  // not start) with `filter_prefix` are kept.
+  bool has_filter = false;
+  bool keep_if_starts = true;
+  std::string filter_prefix;
+
+  // The key as load_state_dict receives it; nullopt when the comprehension drops it.
+  std::optional<std::string> Apply(const std::string& key) const;
+
+  // The ECMAScript translation of `pattern`/`replacement` (kRegex), compiled
+  // by MakeRegexRewrite.
+  std::shared_ptr<const CompiledKeyRegex> compiled;
+  std::string ecma_replacement;
+};
+
+// A kRegex rewrite of Python `re.sub(pattern, replacement, k)`, or nullopt when
+// the pattern uses what ECMAScript reads differently (named groups,
+// look-behind, inline flags, \A \Z, ...) or does not compile: ptlint does not
+// guess what such a rewrite does.
+std::optional<LoadKeyRewrite> MakeRegexRewrite(const std::string& pattern, const std::string& replacement);
+
+// Python's regex metacharacters escaped (a key prefix as a pattern).
+std::string PythonRegexEscape(const std::string& literal);
+
+}  // namespace ptlint
+
+#endif  // PTLINT_ANALYZER_PYTHON_LOAD_KEY_REWRITE_H_
