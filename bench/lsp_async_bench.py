@@ -55,9 +55,10 @@ def uri(p):
 
 
 class Client:
-    def __init__(self, binary, root):
-        self.proc = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=root)
+    def __init__(self, binary, root, log=None):
+        self.proc = subprocess.Popen([binary, "lsp"] + (["--log-level", "debug"] if log else []),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=open(log, "w") if log else subprocess.DEVNULL, cwd=root)
         self.messages = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.next_id = 0
@@ -116,6 +117,7 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--mib", type=float, default=2.0)
+    ap.add_argument("--log", help="write the server's debug log here")
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="ptlint-async-bench-")
     os.makedirs(os.path.join(root, "src", "pkg"))
@@ -133,7 +135,7 @@ def main():
         i += 1
     with open(big, "w") as f:
         f.write(text)
-    c = Client(args.binary, root)
+    c = Client(args.binary, root, args.log)
     c.request("initialize", {"rootUri": uri(root), "capabilities": {},
                              "initializationOptions": {"pollInterval": 0, "maxDocumentBytes": 64 << 20}})
     c.wait(lambda m: m.get("id") == 1)
@@ -152,7 +154,7 @@ def main():
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri(big), "version": v},
                                             "contentChanges": [{"range": {"start": {"line": line, "character": 0},
                                                                           "end": {"line": line, "character": 0}},
-                                                                "text": " " if r % 2 == 0 else ""}]})
+                                                                "text": " "}]})
         time.sleep(0.08)
         t_hover = time.monotonic()
         hid = c.request("textDocument/hover", {"textDocument": {"uri": uri(model)},
