@@ -617,6 +617,10 @@ void Server::Impl::HandleRequest(const json& id, const std::string& method, cons
     shutdown_ = true;
     *shutdown_seen_ = true;
     analysis_->abort = true;  // nothing it finds can be published any more
+    // Requests still waiting for an analysis get what there is (the last
+    // completed one, or nothing): every request is answered before shutdown's.
+    AnswerParked(/*diagnostics=*/false);
+    AnswerParked(/*diagnostics=*/true);
     Reply(id, nullptr);
     return;
   }
