@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "lsp/server.h"
@@ -81,7 +82,15 @@ int RunLspCommand(const std::vector<std::string>& args, std::istream& in, std::o
     options.exit_when_input_ends = true;
     lsp::FdTransport transport(STDIN_FILENO, STDOUT_FILENO);
     lsp::Server server(transport, options);
-    return server.Run();
+    int code = server.Run();
+    // Run may leave the reader thread blocked in read(2) on stdin (nothing
+    // can interrupt it); a client typically sends `exit` and then closes
+    // stdin, which wakes that thread while `transport` and `server` are
+    // being destroyed here. End the process before they are: the messages
+    // went out through write(2) already, the log is flushed now.
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(code);
   }
   lsp::StreamTransport transport(in, out);
   lsp::Server server(transport, options);

@@ -19,6 +19,7 @@
 #include "lsp/hover.h"
 #include "lsp/protocol.h"
 #include "lsp/workspace.h"
+#include "analyzer/checkpoint/checkpoint_discovery.h"
 
 namespace ptlint::lsp {
 namespace fs = std::filesystem;
@@ -27,12 +28,44 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// One of the server's two copies of the Workspace, with how many entries of
+// the input log (Server::Impl::inputs_) it has applied. Ownership moves, it
+// is never shared: the main loop holds a replica, or lends it to the
+// analysis worker for one job and gets it back in a kAnalysisDone event.
+struct Replica {
+  Workspace workspace;
+  uint64_t applied = 0;  // input log entries [0, applied) are in `workspace`
+};
+
+// One change to the workspace's input (an edit, a checkpoint read, a
+// reload...), recorded once by the main loop and applied to each replica in
+// order, so both go through the same states. `apply` only reads what it
+// captured (copies, or shared data that is never modified).
+struct Input {
+  enum Kind { kEdit, kLoad, kOther } kind = kOther;
+  std::function<std::string(Workspace&)> apply;  // returns an error to log, or ""
+};
+
+// What a load told the main loop (config files and checkpoints to watch).
+struct LoadInfo {
+  std::vector<std::string> config_files;
+  std::set<std::string> checkpoint_paths;
+  size_t python_files = 0;
+  std::string error;
+};
+
 struct Event {
-  enum Kind { kMessage, kBadFrame, kEof, kCheckpointRead } kind = kMessage;
+  enum Kind { kMessage, kBadFrame, kEof, kCheckpointRead, kAnalysisDone } kind = kMessage;
   json message;
-  std::string text;  // kBadFrame: why; kCheckpointRead: the path
+  std::string text;  // kBadFrame: why; kCheckpointRead: the path; kAnalysisDone: a failure
   FileStamp stamp;
   std::shared_ptr<AnalyzedCheckpoint> checkpoint;
+  // kAnalysisDone: the replica coming back, whether its analysis ran to the
+  // end, and what a load in the job found.
+  std::shared_ptr<Replica> replica;
+  bool completed = false;
+  std::optional<LoadInfo> loaded;
+  double ms = 0;
 };
 
 class EventQueue {
@@ -97,6 +130,95 @@ struct CheckpointWorker {
         e.stamp = *stamp;
         e.checkpoint = std::make_shared<AnalyzedCheckpoint>(ReadAnalyzedCheckpoint(path));
       }
+      events->Push(std::move(e));
+    }
+  }
+};
+
+// One analysis for the worker: bring `replica` up to log position `end`
+// (apply `inputs`, the entries it has not seen), then analyse it.
+struct AnalysisJob {
+  std::shared_ptr<Replica> replica;
+  std::vector<Input> inputs;
+  uint64_t end = 0;
+  bool analyze = true;  // false: apply the inputs only (a load, before its checkpoints are read)
+  // Until then an edit newer than `end` supersedes the analysis; after it
+  // the analysis runs to its end, so continuous typing cannot starve it.
+  Clock::time_point edits_stop_until{};
+};
+
+// Runs analyses, one at a time, on its own thread (issue 13 §3): the parse of
+// a large document, the link and the lint never hold up requests or input.
+// Ownership: a job's replica belongs to the worker from Submit until the
+// kAnalysisDone event hands it back to the main loop; besides it the worker
+// touches only its own fields (under `mutex`, or atomic), the event queue
+// (thread-safe) and what the inputs captured (copies, or immutable shared
+// data). The main loop joins the thread before the server goes away.
+struct AnalysisWorker {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::optional<AnalysisJob> job;  // under `mutex`
+  bool stop = false;               // under `mutex`
+  std::atomic<bool> abort{false};  // exit, shutdown, end of input: stop at the next check
+  // 1 + the log position of the main loop's newest edit (0: none yet).
+  std::atomic<uint64_t> newest_edit{0};
+  std::shared_ptr<EventQueue> events;
+
+  void Submit(AnalysisJob j) {
+    std::lock_guard<std::mutex> lock(mutex);
+    job = std::move(j);
+    cv.notify_all();
+  }
+
+  void Stop() {
+    abort = true;
+    std::lock_guard<std::mutex> lock(mutex);
+    stop = true;
+    cv.notify_all();
+  }
+
+  void Loop() {
+    while (true) {
+      AnalysisJob j;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        cv.wait(lock, [&] { return stop || job.has_value(); });
+        if (stop) return;
+        j = std::move(*job);
+        job.reset();
+      }
+      auto t0 = Clock::now();
+      Event e;
+      e.kind = Event::kAnalysisDone;
+      e.replica = j.replica;
+      Workspace& ws = j.replica->workspace;
+      try {
+        for (Input& input : j.inputs) {
+          ++j.replica->applied;  // before: an input that throws is not applied again
+          std::string error = input.apply(ws);
+          if (input.kind == Input::kLoad) {
+            LoadInfo info;
+            info.config_files = ws.ConfigFiles();
+            info.checkpoint_paths = ws.checkpoint_paths();
+            info.python_files = ws.project().python_files.size();
+            info.error = error;
+            e.loaded = std::move(info);
+          } else if (!error.empty()) {
+            e.text += (e.text.empty() ? "" : "; ") + error;
+          }
+        }
+        if (j.analyze && !abort) {
+          uint64_t end = j.end;
+          Clock::time_point until = j.edits_stop_until;
+          e.completed = ws.Analyze([this, end, until] {
+            return abort.load() || (newest_edit.load() > end && Clock::now() < until);
+          });
+        }
+      } catch (const std::exception& ex) {
+        e.completed = false;
+        e.text = std::string("analysis failed (please report it): ") + ex.what();
+      }
+      e.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       events->Push(std::move(e));
     }
   }
@@ -179,6 +301,7 @@ class Server::Impl {
 
   void Log(int level, const std::string& text) {
     if (options_.log != nullptr && level <= options_.log_level) {
+      std::lock_guard<std::mutex> lock(log_mutex_);  // inputs log from the analysis worker
       *options_.log << "ptlint lsp: " << text << "\n";
       options_.log->flush();
     }
@@ -204,15 +327,18 @@ class Server::Impl {
   json Initialize(const json& params);
   void Initialized();
   void LoadWorkspace(bool with_progress);
+  void OnLoaded(const LoadInfo& info);
   void ScheduleReads();
   void OnCheckpointRead(Event& e);
   void MarkDirty(bool now);
   bool AnalysisReady() const;
-  void RunAnalysis(bool cancellable = false);
-  void RunAnalysisUnguarded(bool cancellable);
-  bool NewerInputWaits();
+  void Record(Input::Kind kind, std::function<std::string(Workspace&)> apply, const std::string& path = "");
+  void StartAnalysis();
+  void OnAnalysisDone(Event& e);
   void Publish();
-  void AnswerParked();
+  void AnswerParked(bool diagnostics);
+  void AnswerRequest(const json& id, const std::string& method, const json& params);
+  bool IsKnownCheckpoint(const std::string& path) const { return known_checkpoints_.count(path) > 0; }
   void Poll();
   void DidChangeWatchedFiles(const json& params);
 
@@ -229,7 +355,32 @@ class Server::Impl {
   std::shared_ptr<EventQueue> events_;
   std::shared_ptr<CancelSet> cancelled_;
   std::shared_ptr<CheckpointWorker> worker_;
-  Workspace workspace_;
+  std::shared_ptr<AnalysisWorker> analysis_;
+
+  // The two replicas of the Workspace (see Replica). `front_` is the last
+  // completed analysis: requests, publishing and pulls read it, on the main
+  // loop only. `back_` is the other one; it is null while lent to the worker
+  // (`analysing_`). When an analysis completes the two swap, and the old
+  // front catches up from the input log at its next job.
+  std::shared_ptr<Replica> front_ = std::make_shared<Replica>();
+  std::shared_ptr<Replica> back_ = std::make_shared<Replica>();
+  const Workspace& front() const { return front_->workspace; }
+  bool analysing_ = false;
+  // The input log: entry i is at inputs_[i - inputs_base_]; entries both
+  // replicas have applied are dropped.
+  std::deque<Input> inputs_;
+  uint64_t inputs_base_ = 0;
+  uint64_t inputs_end() const { return inputs_base_ + inputs_.size(); }
+  uint64_t newest_edit_ = 0;                       // 1 + log position of the newest edit
+  std::map<std::string, uint64_t> edited_at_;      // per document: 1 + its newest edit's position
+  std::mutex log_mutex_;
+  // What the main loop knows without a replica: checkpoints and config
+  // files (from the last load, watchers and reads).
+  Clock::time_point load_started_{};
+  bool load_pending_ = false;                      // a load is queued; its LoadInfo has not come back
+  std::set<std::string> known_checkpoints_;
+  std::map<std::string, FileStamp> read_stamps_;   // of the reads handed to the replicas
+  std::vector<std::string> config_files_;
 
   // Lifecycle.
   bool initialize_received_ = false;
@@ -280,12 +431,15 @@ int Server::Impl::Run() {
   worker_ = std::make_shared<CheckpointWorker>();
   worker_->events = events_;
   std::thread worker_thread([w = worker_] { w->Loop(); });
+  analysis_ = std::make_shared<AnalysisWorker>();
+  analysis_->events = events_;
+  std::thread analysis_thread([a = analysis_] { a->Loop(); });
 
   auto reader_done = std::make_shared<std::atomic<bool>>(false);
   loop_done_ = std::make_shared<std::atomic<bool>>(false);
   shutdown_seen_ = std::make_shared<std::atomic<bool>>(false);
   std::thread reader([this, events = events_, cancelled = cancelled_, reader_done, loop_done = loop_done_,
-                      shutdown_seen = shutdown_seen_] {
+                      shutdown_seen = shutdown_seen_, analysis = analysis_] {
     std::string body;
     while (true) {
       Transport::ReadResult r = transport_.Read(&body);
@@ -315,6 +469,7 @@ int Server::Impl::Run() {
       events->Push(std::move(e));
     }
     *reader_done = true;
+    analysis->abort = true;  // the client is gone: stop the analysis now, not after the queue
     Event eof;
     eof.kind = Event::kEof;
     events->Push(std::move(eof));
@@ -328,8 +483,8 @@ int Server::Impl::Run() {
 
   while (!exit_) {
     std::optional<Clock::time_point> deadline;
-    if (dirty_ && AnalysisReady()) deadline = analysis_deadline_;
-    if (dirty_ && !AnalysisReady()) deadline = reads_since_ + std::chrono::seconds(5);
+    if (dirty_ && !analysing_ && AnalysisReady()) deadline = analysis_deadline_;
+    if (dirty_ && !analysing_ && !AnalysisReady() && !load_pending_) deadline = reads_since_ + std::chrono::seconds(5);
     if (poll_deadline_ && (!deadline || *poll_deadline_ < *deadline)) deadline = poll_deadline_;
     std::optional<Event> e = events_->Pop(deadline);
     if (e) {
@@ -346,6 +501,9 @@ int Server::Impl::Run() {
         case Event::kCheckpointRead:
           OnCheckpointRead(*e);
           break;
+        case Event::kAnalysisDone:
+          OnAnalysisDone(*e);
+          break;
         case Event::kMessage:
           HandleMessage(e->message);
           break;
@@ -353,9 +511,11 @@ int Server::Impl::Run() {
     }
     if (exit_) break;
     Clock::time_point now = Clock::now();
-    if (dirty_ && now >= analysis_deadline_ &&
-        (AnalysisReady() || now >= reads_since_ + std::chrono::seconds(5))) {
-      RunAnalysis(/*cancellable=*/true);
+    if (!analysing_ && !shutdown_ && load_pending_) {
+      StartAnalysis();  // the load alone (its checkpoints are read next)
+    } else if (!analysing_ && !shutdown_ && dirty_ && now >= analysis_deadline_ &&
+               (AnalysisReady() || now >= reads_since_ + std::chrono::seconds(5))) {
+      StartAnalysis();
     }
     if (poll_deadline_ && now >= *poll_deadline_) {
       Poll();
@@ -363,6 +523,10 @@ int Server::Impl::Run() {
     }
   }
 
+  // The analysis stops at its next check (between documents, files and
+  // steps); its replica and inputs are its own until then.
+  analysis_->Stop();
+  analysis_thread.join();
   *loop_done_ = true;
   {
     std::lock_guard<std::mutex> lock(worker_->mutex);
@@ -452,36 +616,30 @@ void Server::Impl::HandleRequest(const json& id, const std::string& method, cons
   if (method == "shutdown") {
     shutdown_ = true;
     *shutdown_seen_ = true;
+    analysis_->abort = true;  // nothing it finds can be published any more
+    // Requests still waiting for an analysis get what there is (the last
+    // completed one, or nothing): every request is answered before shutdown's.
+    AnswerParked(/*diagnostics=*/false);
+    AnswerParked(/*diagnostics=*/true);
     Reply(id, nullptr);
     return;
   }
   if (!params.is_object() && !params.is_array()) throw InvalidParams{"params must be an object"};
   if (method == "textDocument/hover" || method == "textDocument/codeAction") {
-    std::string path = PathOf(params);
-    // Answer from the current text: flush a pending re-lint first.
-    if (dirty_ && AnalysisReady()) RunAnalysis();
-    if (method == "textDocument/hover") {
-      uint32_t line = RequireUint(params, {"position", "line"});
-      uint32_t character = RequireUint(params, {"position", "character"});
-      auto text = workspace_.LineText(path, static_cast<int>(line) + 1);
-      size_t byte = ByteColumn(text ? *text : std::string(), character, encoding_);
-      auto md = HoverMarkdown(workspace_, path, line, byte);
-      if (!md) {
-        Reply(id, nullptr);
-        return;
-      }
-      Reply(id, {{"contents", {{"kind", "markdown"}, {"value", *md}}}});
+    PathOf(params);  // validate now
+    if (!analysed_once_) {
+      // No analysis has completed yet: nothing to answer from. Answered
+      // when the first one completes.
+      parked_.push_back({id, method, params});
       return;
     }
-    uint32_t first = RequireUint(params, {"range", "start", "line"});
-    uint32_t last = RequireUint(params, {"range", "end", "line"});
-    Reply(id, CodeActions(workspace_, path, first, std::max(first, last), Context()));
+    AnswerRequest(id, method, params);
     return;
   }
   if (method == "textDocument/diagnostic" || method == "workspace/diagnostic") {
     if (method == "textDocument/diagnostic") PathOf(params);  // validate now
-    if (!analysed_once_ || dirty_) {
-      // Answered when the pending analysis is done (debounce, checkpoint reads).
+    if (!analysed_once_ || dirty_ || analysing_) {
+      // Answered when a fresh analysis is done (debounce, checkpoint reads, the running one).
       parked_.push_back({id, method, params});
       return;
     }
@@ -501,8 +659,41 @@ void Server::Impl::HandleRequest(const json& id, const std::string& method, cons
   ReplyError(id, kMethodNotFound, "unknown method " + method);
 }
 
+// Hover and code actions answer at once from the last completed analysis
+// (`front_`), never waiting for one that runs (lsp/PROTOCOL.md, "Requests
+// and analysis").
+void Server::Impl::AnswerRequest(const json& id, const std::string& method, const json& params) {
+  std::string path = PathOf(params);
+  const Workspace& ws = front();
+  if (method == "textDocument/hover") {
+    uint32_t line = RequireUint(params, {"position", "line"});
+    uint32_t character = RequireUint(params, {"position", "character"});
+    auto text = ws.LineText(path, static_cast<int>(line) + 1);
+    size_t byte = ByteColumn(text ? *text : std::string(), character, encoding_);
+    auto md = HoverMarkdown(ws, path, line, byte);
+    if (!md) {
+      Reply(id, nullptr);
+      return;
+    }
+    Reply(id, {{"contents", {{"kind", "markdown"}, {"value", *md}}}});
+    return;
+  }
+  uint32_t first = RequireUint(params, {"range", "start", "line"});
+  uint32_t last = RequireUint(params, {"range", "end", "line"});
+  // A fix computed on text the document no longer has would edit the wrong
+  // place: while the document's newest edit is not analysed, no actions
+  // (they come back with the next analysis).
+  auto edited = edited_at_.find(path);
+  if (edited != edited_at_.end() && edited->second > front_->applied) {
+    Reply(id, json::array());
+    return;
+  }
+  Reply(id, CodeActions(ws, path, first, std::max(first, last), Context()));
+}
+
 void Server::Impl::HandleNotification(const std::string& method, const json& params) {
   if (method == "exit") {
+    analysis_->abort = true;
     exit_ = true;
     exit_code_ = shutdown_ ? 0 : 1;
     return;
@@ -525,25 +716,36 @@ void Server::Impl::HandleNotification(const std::string& method, const json& par
     Initialized();
   } else if (method == "textDocument/didOpen") {
     std::string path = PathOf(params);
-    std::string text = RequireString(params, {"textDocument", "text"});
+    auto text = std::make_shared<const std::string>(RequireString(params, {"textDocument", "text"}));
     const json* v = Find(params, {"textDocument", "version"});
-    workspace_.Open(path, std::move(text), v && v->is_number_integer() ? v->get<int>() : 0);
+    int version = v && v->is_number_integer() ? v->get<int>() : 0;
+    Record(Input::kEdit, [path, text, version](Workspace& ws) {
+      ws.Open(path, *text, version);
+      return std::string();
+    }, path);
     if (!dynamic_watchers_) ScheduleReads();
     MarkDirty(/*now=*/true);
   } else if (method == "textDocument/didChange") {
     std::string path = PathOf(params);
-    const json* changes = Find(params, {"contentChanges"});
-    if (changes == nullptr) throw InvalidParams{"missing contentChanges"};
+    const json* found = Find(params, {"contentChanges"});
+    if (found == nullptr) throw InvalidParams{"missing contentChanges"};
+    auto changes = std::make_shared<const json>(*found);
     const json* v = Find(params, {"textDocument", "version"});
-    auto r = workspace_.Change(path, *changes, v && v->is_number_integer() ? v->get<int>() : 0, encoding_);
-    if (!r.ok()) {
-      Log(0, "didChange: " + r.error().message);
-      return;
-    }
+    int version = v && v->is_number_integer() ? v->get<int>() : 0;
+    PositionEncoding encoding = encoding_;
+    // Applied to each replica's copy of the text, the same way: a bad change
+    // leaves both as they were (and is logged once per replica).
+    Record(Input::kEdit, [path, changes, version, encoding](Workspace& ws) {
+      auto r = ws.Change(path, *changes, version, encoding);
+      return r.ok() ? std::string() : "didChange: " + r.error().message;
+    }, path);
     MarkDirty(/*now=*/false);
   } else if (method == "textDocument/didClose") {
     std::string path = PathOf(params);
-    workspace_.Close(path);
+    Record(Input::kEdit, [path](Workspace& ws) {
+      ws.Close(path);
+      return std::string();
+    }, path);
     MarkDirty(true);
   } else if (method == "textDocument/didSave") {
     if (!dynamic_watchers_) ScheduleReads();
@@ -649,7 +851,6 @@ void Server::Impl::Initialized() {
 }
 
 void Server::Impl::LoadWorkspace(bool with_progress) {
-  auto t0 = Clock::now();
   if (with_progress) {
     progress_token_ = "ptlint-index-" + std::to_string(outgoing_id_ + 1);
     CallClient("window/workDoneProgress/create", {{"token", progress_token_}});
@@ -657,35 +858,80 @@ void Server::Impl::LoadWorkspace(bool with_progress) {
                           {"value", {{"kind", "begin"}, {"title", "ptlint: indexing"}, {"percentage", 0},
                                      {"cancellable", false}}}});
   }
-  auto progress = [&](const std::string& message, int percent) {
-    if (!with_progress) return;
-    Notify("$/progress", {{"token", progress_token_},
-                          {"value", {{"kind", "report"}, {"message", message}, {"percentage", percent}}}});
-  };
-  workspace_.set_max_document_bytes(options_.max_document_bytes);
-  auto loaded = workspace_.Load(root_, options_.overrides, progress);
-  if (!loaded.ok()) {
-    Log(0, loaded.error().message);
-    Notify("window/showMessage", {{"type", 1}, {"message", "ptlint: " + loaded.error().message}});
-  }
+  // The load runs on the analysis worker, once per replica; only the first
+  // reports progress (Transport::Write is thread-safe). `reported` is
+  // shared by the two applications, which never run at once.
+  auto reported = std::make_shared<std::atomic<bool>>(!with_progress);
+  std::string token = progress_token_;
+  Transport* transport = &transport_;
+  std::string root = root_;
+  LintOverrides overrides = options_.overrides;
+  size_t max_bytes = options_.max_document_bytes;
+  Record(Input::kLoad, [reported, token, transport, root, overrides, max_bytes](Workspace& ws) {
+    bool report = !reported->exchange(true);
+    auto progress = [&](const std::string& message, int percent) {
+      if (!report) return;
+      transport->Write(Notification("$/progress",
+                                    {{"token", token},
+                                     {"value", {{"kind", "report"}, {"message", message}, {"percentage", percent}}}}));
+    };
+    ws.set_max_document_bytes(max_bytes);
+    auto loaded = ws.Load(root, overrides, progress);
+    return loaded.ok() ? std::string() : loaded.error().message;
+  });
+  load_pending_ = true;
+  load_started_ = Clock::now();
   loaded_ = true;
+}
+
+// A load came back from the worker (the first replica's): what to watch.
+void Server::Impl::OnLoaded(const LoadInfo& info) {
+  if (!load_pending_) return;  // the other replica's application of the same load
+  load_pending_ = false;
+  if (!info.error.empty()) {
+    Log(0, info.error);
+    Notify("window/showMessage", {{"type", 1}, {"message", "ptlint: " + info.error}});
+  }
+  config_files_ = info.config_files;
   config_stamps_.clear();
-  for (const std::string& c : workspace_.ConfigFiles()) {
+  for (const std::string& c : config_files_) {
     if (auto s = StatFile(c)) config_stamps_[c] = *s;
   }
-  Log(1, "indexed " + std::to_string(workspace_.project().python_files.size()) + " Python files and " +
-             std::to_string(workspace_.checkpoint_paths().size()) + " checkpoints in " +
-             std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) + " ms");
-  if (with_progress) progress("reading checkpoints", 80);
+  known_checkpoints_ = info.checkpoint_paths;
+  read_stamps_.clear();
+  Log(1, "indexed " + std::to_string(info.python_files) + " Python files and " +
+             std::to_string(known_checkpoints_.size()) + " checkpoints in " +
+             std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - load_started_).count()) +
+             " ms");
+  if (!progress_token_.empty()) {
+    Notify("$/progress", {{"token", progress_token_},
+                          {"value", {{"kind", "report"}, {"message", "reading checkpoints"}, {"percentage", 80}}}});
+  }
   ScheduleReads();
   MarkDirty(true);
 }
 
 void Server::Impl::ScheduleReads() {
-  if (!loaded_) return;
-  size_t before = workspace_.checkpoint_paths().size();
-  std::vector<std::string> stale = workspace_.StaleCheckpoints();
-  if (workspace_.checkpoint_paths().size() != before) MarkDirty(true);  // deleted ones
+  if (!loaded_ || load_pending_) return;
+  std::vector<std::string> stale, gone;
+  for (const std::string& path : known_checkpoints_) {
+    auto stamp = StatFile(path);
+    if (!stamp) {
+      gone.push_back(path);
+      continue;
+    }
+    auto it = read_stamps_.find(path);
+    if (it == read_stamps_.end() || it->second != *stamp) stale.push_back(path);
+  }
+  for (const std::string& path : gone) {
+    known_checkpoints_.erase(path);
+    read_stamps_.erase(path);
+    Record(Input::kOther, [path](Workspace& ws) {
+      ws.RemoveCheckpoint(path);
+      return std::string();
+    });
+    MarkDirty(true);
+  }
   std::lock_guard<std::mutex> lock(worker_->mutex);
   for (const std::string& path : stale) {
     if (in_flight_.count(path)) continue;
@@ -698,16 +944,31 @@ void Server::Impl::ScheduleReads() {
 
 void Server::Impl::OnCheckpointRead(Event& e) {
   in_flight_.erase(e.text);
+  std::string path = e.text;
   if (e.checkpoint) {
-    Log(2, "read " + e.text);
-    workspace_.PutCheckpoint(e.text, e.stamp, std::move(*e.checkpoint));
+    Log(2, "read " + path);
+    known_checkpoints_.insert(path);
+    read_stamps_[path] = e.stamp;
+    // Each replica gets its own copy (linking writes into it); the read
+    // itself is shared and never modified.
+    std::shared_ptr<const AnalyzedCheckpoint> read = std::move(e.checkpoint);
+    FileStamp stamp = e.stamp;
+    Record(Input::kOther, [path, stamp, read](Workspace& ws) {
+      ws.PutCheckpoint(path, stamp, *read);
+      return std::string();
+    });
   } else {
-    workspace_.RemoveCheckpoint(e.text);
+    known_checkpoints_.erase(path);
+    read_stamps_.erase(path);
+    Record(Input::kOther, [path](Workspace& ws) {
+      ws.RemoveCheckpoint(path);
+      return std::string();
+    });
   }
   MarkDirty(true);
 }
 
-bool Server::Impl::AnalysisReady() const { return loaded_ && in_flight_.empty(); }
+bool Server::Impl::AnalysisReady() const { return loaded_ && !load_pending_ && in_flight_.empty(); }
 
 void Server::Impl::MarkDirty(bool now) {
   if (!loaded_) return;
@@ -723,57 +984,73 @@ void Server::Impl::MarkDirty(bool now) {
   dirty_ = true;
 }
 
-// Input that makes a running analysis stale or moot: an edit, a close, a
-// reload, exit, or the end of input. Requests are not in it: they wait for a
-// consistent state, which stopping would only delay.
-bool Server::Impl::NewerInputWaits() {
+// Every change to the workspace's input goes through here: into the log
+// that both replicas replay. An edit also tells a running analysis that it
+// is superseded.
+void Server::Impl::Record(Input::Kind kind, std::function<std::string(Workspace&)> apply,
+                          const std::string& path) {
+  inputs_.push_back(Input{kind, std::move(apply)});
+  if (kind == Input::kEdit) {
+    newest_edit_ = inputs_end();
+    if (!path.empty()) edited_at_[path] = newest_edit_;
+    analysis_->newest_edit = newest_edit_;
+  }
+}
+
+// Lends the back replica to the worker with the inputs it has not seen.
+void Server::Impl::StartAnalysis() {
+  AnalysisJob job;
+  job.replica = std::move(back_);
+  for (uint64_t i = job.replica->applied; i < inputs_end(); ++i) job.inputs.push_back(inputs_[i - inputs_base_]);
+  job.end = inputs_end();
+  job.analyze = !load_pending_;
   // Edits stop an analysis only while its oldest unseen change is young:
-  // with keys arriving faster than one step, yielding every time would
+  // with keys arriving faster than one analysis, yielding every time would
   // starve the diagnostics (what the max-wait is for).
-  bool edits_stop = Clock::now() - dirty_since_ < std::chrono::milliseconds(2 * std::max(options_.debounce_max_ms, 1));
-  return events_->Any([edits_stop](const Event& e) {
-    if (e.kind == Event::kEof) return true;
-    if (e.kind != Event::kMessage || !e.message.is_object()) return false;
-    auto m = e.message.find("method");
-    if (m == e.message.end() || !m->is_string()) return false;
-    const std::string& method = m->get_ref<const std::string&>();
-    if (method == "exit" || method == "shutdown") return true;
-    return edits_stop && (method == "textDocument/didChange" || method == "textDocument/didOpen" ||
-                          method == "textDocument/didClose");
-  });
+  job.edits_stop_until = dirty_since_ + std::chrono::milliseconds(2 * std::max(options_.debounce_max_ms, 1));
+  if (job.analyze) dirty_ = false;  // this job covers every input so far
+  analysing_ = true;
+  analysis_->Submit(std::move(job));
 }
 
-// An analysis that throws (a bug, or bytes nobody foresaw) must cost one
-// round of diagnostics, never the server: the editor keeps its session.
-void Server::Impl::RunAnalysis(bool cancellable) {
-  try {
-    RunAnalysisUnguarded(cancellable);
-  } catch (const std::exception& e) {
-    dirty_ = false;
-    Log(0, std::string("analysis failed (please report it): ") + e.what());
+// The worker is done with a replica. A completed analysis becomes the front
+// (what requests answer from); it is published only when no edit came in
+// since its input was taken: diagnostics for a document version the client
+// has already replaced are never sent.
+void Server::Impl::OnAnalysisDone(Event& e) {
+  analysing_ = false;
+  if (!e.text.empty()) Log(0, e.text);
+  if (e.loaded) OnLoaded(*e.loaded);
+  std::shared_ptr<Replica> replica = std::move(e.replica);
+  if (!e.completed) {
+    back_ = std::move(replica);
+    // A failed analysis costs one round of diagnostics, never the session:
+    // pulls waiting for it get the previous one.
+    if (!e.text.empty() && !dirty_) AnswerParked(/*diagnostics=*/true);
+    if (e.loaded) return;
+    Log(1, "analysis superseded by newer input after " + std::to_string(e.ms) + " ms");
+    return;  // dirty again (the edit that superseded it): the loop starts the next one
   }
-}
-
-void Server::Impl::RunAnalysisUnguarded(bool cancellable) {
-  auto t0 = Clock::now();
-  // The main loop's analysis yields to newer input (checked between
-  // documents and files); a hover or code action's flush must finish.
-  if (!workspace_.Analyze(cancellable ? std::function<bool()>([this] { return NewerInputWaits(); })
-                                      : std::function<bool()>())) {
-    Log(1, "analysis superseded by newer input after " +
-               std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) + " ms");
-    return;  // still dirty: the loop handles the input, then analyses again
+  back_ = std::move(front_);
+  front_ = std::move(replica);
+  // Inputs both replicas have applied are no longer needed.
+  uint64_t both = std::min(front_->applied, back_->applied);
+  while (inputs_base_ < both && !inputs_.empty()) {
+    inputs_.pop_front();
+    ++inputs_base_;
   }
-  dirty_ = false;
   bool first = !analysed_once_;
   analysed_once_ = true;
-  const AnalyzeTimings& t = workspace_.timings();
-  Log(1, "analysed in " + std::to_string(std::chrono::duration<double, std::milli>(Clock::now() - t0).count()) +
+  AnswerParked(/*diagnostics=*/false);  // hovers and code actions that came before the first analysis
+  const AnalyzeTimings& t = front().timings();
+  bool fresh = newest_edit_ <= front_->applied;
+  Log(1, std::string(fresh ? "analysed" : "analysed (stale: not published)") + " in " + std::to_string(e.ms) +
              " ms (call sites " + std::to_string(t.call_sites_ms) + ", link " + std::to_string(t.link_ms) +
-             ", lint " + std::to_string(t.lint_ms) + "): " + std::to_string(workspace_.diagnostics().size()) +
+             ", lint " + std::to_string(t.lint_ms) + "): " + std::to_string(front().diagnostics().size()) +
              " diagnostics");
+  if (!fresh) return;  // the next analysis (already due: an edit made it dirty) publishes
   Publish();
-  AnswerParked();
+  AnswerParked(/*diagnostics=*/true);
   if (first && !progress_token_.empty()) {
     Notify("$/progress", {{"token", progress_token_}, {"value", {{"kind", "end"}, {"message", "done"}}}});
     progress_token_.clear();
@@ -784,8 +1061,8 @@ DiagnosticContext Server::Impl::Context() const {
   DiagnosticContext ctx;
   ctx.encoding = encoding_;
   ctx.related_information = related_information_ || pull_diagnostics_;
-  ctx.absolute = [this](const std::string& p) { return workspace_.Absolute(p); };
-  ctx.line_text = [this](const std::string& p, int line) { return workspace_.LineText(p, line); };
+  ctx.absolute = [this](const std::string& p) { return front().Absolute(p); };
+  ctx.line_text = [this](const std::string& p, int line) { return front().LineText(p, line); };
   return ctx;
 }
 
@@ -804,14 +1081,14 @@ std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
     json lsp = ToLspDiagnostic(d, ctx);
     if (seen.insert(path + "\n" + SafeDump(lsp)).second) by_path[path].push_back(std::move(lsp));
   };
-  const auto& skipped = workspace_.skipped_documents();
-  const ProjectAnalysis& project = workspace_.project();
+  const auto& skipped = front().skipped_documents();
+  const ProjectAnalysis& project = front().project();
   std::string config;
-  for (const std::string& c : workspace_.ConfigFiles()) {
+  for (const std::string& c : front().ConfigFiles()) {
     if (config.empty() && fs::exists(c)) config = c;
   }
-  for (const Diagnostic& d : workspace_.diagnostics()) {
-    std::string path = workspace_.Absolute(d.location.path);
+  for (const Diagnostic& d : front().diagnostics()) {
+    std::string path = front().Absolute(d.location.path);
     // An open document ptlint does not analyse shows why, not findings for
     // a text it did not read.
     if (skipped.count(path)) continue;
@@ -823,11 +1100,11 @@ std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
       moved.related.insert(moved.related.begin(),
                            RelatedLocation{SourceRange{d.location.path, 0, 0, 0, 0}, "the checkpoint"});
       bool placed = false;
-      if (const AnalyzedCheckpoint* ac = workspace_.FindCheckpoint(path)) {
+      if (const AnalyzedCheckpoint* ac = front().FindCheckpoint(path)) {
         for (int s : ac->load_sites) {
           if (s < 0 || static_cast<size_t>(s) >= project.call_sites.size()) continue;
           const CallSite& site = project.call_sites[static_cast<size_t>(s)];
-          std::string site_path = workspace_.Absolute(site.path);
+          std::string site_path = front().Absolute(site.path);
           if (skipped.count(site_path) || !IsTextTarget(site_path)) continue;
           moved.location = SourceRange{site.path, static_cast<int>(site.start.line),
                                        static_cast<int>(site.start.column),
@@ -862,8 +1139,8 @@ std::map<std::string, std::vector<json>> Server::Impl::DiagnosticsByPath() {
 // May a diagnostic be published on `path`? Text the client can open cheaply:
 // an open document, an indexed Python file, the config, a small text file.
 bool Server::Impl::IsTextTarget(const std::string& path) const {
-  if (workspace_.IsCheckpoint(path)) return false;
-  if (workspace_.FindDocument(path) != nullptr) return true;
+  if (front().IsCheckpoint(path)) return false;
+  if (front().FindDocument(path) != nullptr) return true;
   std::string ext = fs::path(path).extension().string();
   return ext == ".py" || ext == ".pyi" || ext == ".toml" || ext == ".cfg" || ext == ".txt" || ext == ".ini";
 }
@@ -884,7 +1161,7 @@ void Server::Impl::Publish() {
   for (const auto& [path, list] : current_) now[path] = SafeDump(json(list));
   auto publish = [&](const std::string& path, const json& list) {
     json params = {{"uri", UriFromPath(path)}, {"diagnostics", list}};
-    if (const Document* d = workspace_.FindDocument(path)) params["version"] = d->version;
+    if (const Document* d = front().FindDocument(path)) params["version"] = d->version;
     Notify("textDocument/publishDiagnostics", std::move(params));
   };
   for (const auto& [path, text] : now) {
@@ -896,7 +1173,7 @@ void Server::Impl::Publish() {
   }
   // Open documents without findings get an (empty) list once, so clients
   // know they were checked.
-  for (const auto& [path, doc] : workspace_.documents()) {
+  for (const auto& [path, doc] : front().documents()) {
     if (!now.count(path) && !published_.count(path)) {
       publish(path, json::array());
       now[path] = "[]";
@@ -933,13 +1210,13 @@ json Server::Impl::PullWorkspace(const json& params) {
   json items = json::array();
   std::set<std::string> paths;
   for (const auto& [path, list] : current_) paths.insert(path);
-  for (const auto& [path, doc] : workspace_.documents()) paths.insert(path);
+  for (const auto& [path, doc] : front().documents()) paths.insert(path);
   for (const std::string& path : paths) {
     json list = DiagnosticsFor(path);
     std::string uri = UriFromPath(path);
     std::string result_id = std::to_string(std::hash<std::string>()(SafeDump(list)));
     json report = {{"uri", uri}, {"resultId", result_id}};
-    if (const Document* d = workspace_.FindDocument(path)) {
+    if (const Document* d = front().FindDocument(path)) {
       report["version"] = d->version;
     } else {
       report["version"] = nullptr;
@@ -956,16 +1233,29 @@ json Server::Impl::PullWorkspace(const json& params) {
   return {{"items", items}};
 }
 
-void Server::Impl::AnswerParked() {
-  std::vector<Parked> parked = std::move(parked_);
-  parked_.clear();
+// Requests that waited for an analysis: pulls (`diagnostics`) for a fresh
+// one, hovers and code actions for the first one.
+void Server::Impl::AnswerParked(bool diagnostics) {
+  std::vector<Parked> parked;
+  std::vector<Parked> keep;
+  for (Parked& p : parked_) {
+    bool pull = p.method == "textDocument/diagnostic" || p.method == "workspace/diagnostic";
+    (pull == diagnostics ? parked : keep).push_back(std::move(p));
+  }
+  parked_ = std::move(keep);
   for (const Parked& p : parked) {
     if (TakeCancelled(p.id)) {
       ReplyError(p.id, kRequestCancelled, "cancelled");
       continue;
     }
     try {
-      Reply(p.id, p.method == "textDocument/diagnostic" ? PullDocument(p.params) : PullWorkspace(p.params));
+      if (p.method == "textDocument/diagnostic") {
+        Reply(p.id, PullDocument(p.params));
+      } else if (p.method == "workspace/diagnostic") {
+        Reply(p.id, PullWorkspace(p.params));
+      } else {
+        AnswerRequest(p.id, p.method, p.params);
+      }
     } catch (const InvalidParams& e) {
       ReplyError(p.id, kInvalidParams, e.message);
     } catch (const std::exception& e) {
@@ -975,8 +1265,8 @@ void Server::Impl::AnswerParked() {
 }
 
 void Server::Impl::Poll() {
-  if (!loaded_) return;
-  for (const std::string& c : workspace_.ConfigFiles()) {
+  if (!loaded_ || load_pending_) return;
+  for (const std::string& c : config_files_) {
     auto s = StatFile(c);
     auto it = config_stamps_.find(c);
     bool changed = s ? (it == config_stamps_.end() || it->second != *s) : it != config_stamps_.end();
@@ -993,28 +1283,37 @@ void Server::Impl::DidChangeWatchedFiles(const json& params) {
   const json* changes = Find(params, {"changes"});
   if (changes == nullptr || !changes->is_array()) throw InvalidParams{"missing changes"};
   bool reload = false, reads = false;
-  std::vector<std::string> configs = workspace_.ConfigFiles();
   for (const json& change : *changes) {
     std::string path = PathOf(json{{"textDocument", {{"uri", change.value("uri", "")}}}});
     int type = change.value("type", 2);
     std::string name = fs::path(path).filename().string();
     if (name == "pyproject.toml" || name == "ptlint.toml") {
-      reload = reload || std::find(configs.begin(), configs.end(), path) != configs.end();
+      reload = reload || std::find(config_files_.begin(), config_files_.end(), path) != config_files_.end();
       continue;
     }
     if (fs::path(path).extension() == ".py") {
-      workspace_.ReloadSource(path);
+      Record(Input::kOther, [path](Workspace& ws) {
+        ws.ReloadSource(path);
+        return std::string();
+      });
       MarkDirty(true);
       continue;
     }
     if (type == 3) {
-      if (workspace_.IsCheckpoint(path)) {
-        workspace_.RemoveCheckpoint(path);
+      if (IsKnownCheckpoint(path)) {
+        known_checkpoints_.erase(path);
+        read_stamps_.erase(path);
+        Record(Input::kOther, [path](Workspace& ws) {
+          ws.RemoveCheckpoint(path);
+          return std::string();
+        });
         MarkDirty(true);
       }
       continue;
     }
-    if (workspace_.IsCheckpoint(path) || (HasCheckpointExtension(path) && workspace_.ConsiderCheckpoint(path))) {
+    if (IsKnownCheckpoint(path) ||
+        (HasCheckpointExtension(path) && !DiscoverPaths({path}).checkpoints.empty())) {
+      known_checkpoints_.insert(path);  // read (and put in the replicas) by ScheduleReads
       reads = true;
     }
   }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -108,6 +109,141 @@ TEST(Server, HostileWorkspaceNeitherCrashesNorStalls) {
   r.transport.Send(Notification("exit", nullptr));
   r.thread.join();
   EXPECT_EQ(r.exit_code, 0);
+}
+
+// A project with a small module (class A) and a large one (about `bytes`
+// of nn.Module classes named `prefix`N), for the tests of analysis on the
+// worker thread.
+struct LargeProject {
+  std::filesystem::path root;
+  std::string big_path, small_path, big_text;
+  LargeProject(const std::string& name, size_t bytes) {
+    root = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root);
+    small_path = (root / "m.py").string();
+    big_path = (root / "big.py").string();
+    std::ofstream(small_path) << "import torch\n\nclass A(torch.nn.Module):\n    pass\n";
+    big_text = Text("Block", bytes);
+    std::ofstream(big_path) << big_text;
+  }
+  ~LargeProject() { std::filesystem::remove_all(root); }
+  static std::string Text(const std::string& prefix, size_t bytes) {
+    std::string text = "import torch\nfrom torch import nn\n";
+    for (int i = 0; text.size() < bytes; ++i) {
+      std::string n = prefix + std::to_string(i);
+      text += "\n\nclass " + n + "(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.fc = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.fc(x)\n";
+    }
+    return text;
+  }
+};
+
+bool IsDiagnosticsFor(const json& m, const std::string& uri, int version) {
+  return m.value("method", "") == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri &&
+         m["params"].value("version", -1) == version;
+}
+
+// Starts a session on `p` with `options` and opens the large document
+// (version 1); returns once its diagnostics are published.
+void OpenLarge(Running& r, const LargeProject& p, json options) {
+  options["pollInterval"] = 0;
+  options["maxDocumentBytes"] = 64 << 20;
+  r.transport.Send(Request(1, "initialize", {{"rootUri", UriFromPath(p.root.string())},
+                                             {"capabilities", json::object()},
+                                             {"initializationOptions", options}}));
+  ASSERT_TRUE(r.transport.WaitForResponse(1).contains("result"));
+  r.transport.Send(Notification("initialized", json::object()));
+  std::string uri = UriFromPath(p.big_path);
+  r.transport.Send(Notification("textDocument/didOpen",
+                                {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", p.big_text}}}}));
+  ASSERT_FALSE(r.transport.WaitFor([&](const json& m) { return IsDiagnosticsFor(m, uri, 1); },
+                                   std::chrono::seconds(120)).is_null());
+}
+
+// Issue 13 §3: a hover sent while a ~2 MiB document is analysed is answered
+// from the last completed analysis, before that analysis publishes. (The
+// old server first finished the pending analysis, so its diagnostics came
+// first.) Order, not milliseconds: no timing threshold.
+TEST(Server, HoverDuringAnalysisAnswersFromTheLastOne) {
+  LargeProject p("ptlint_lsp_hover_during_analysis", 2u << 20);
+  Running r;
+  OpenLarge(r, p, {{"debounce", 0}});
+  std::string uri = UriFromPath(p.big_path);
+  // A whole new text (every class renamed): a full parse, link and lint.
+  r.transport.Send(Notification("textDocument/didChange",
+                                {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                 {"contentChanges", json::array({{{"text", LargeProject::Text("Layer", 2u << 20)}}})}}));
+  r.transport.Send(Request(2, "textDocument/hover", {{"textDocument", {{"uri", UriFromPath(p.small_path)}}},
+                                                     {"position", {{"line", 2}, {"character", 6}}}}));
+  // Both stay in the transport's outbox in the order written.
+  std::vector<json> written;
+  for (int i = 0; i < 1200; ++i) {
+    written = r.transport.Written();
+    bool diag = std::any_of(written.begin(), written.end(), [&](const json& m) { return IsDiagnosticsFor(m, uri, 2); });
+    if (diag) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto hover = std::find_if(written.begin(), written.end(), [](const json& m) { return m.value("id", json()) == 2; });
+  auto diag = std::find_if(written.begin(), written.end(), [&](const json& m) { return IsDiagnosticsFor(m, uri, 2); });
+  ASSERT_NE(diag, written.end()) << "version 2 was never published";
+  ASSERT_NE(hover, written.end()) << "the hover was never answered";
+  EXPECT_LT(hover - written.begin(), diag - written.begin())
+      << "the hover waited for the analysis of version 2";
+  ASSERT_TRUE((*hover)["result"].is_object()) << hover->dump();
+  EXPECT_NE((*hover)["result"]["contents"]["value"].get<std::string>().find("m.A"), std::string::npos);
+  r.transport.Send(Request(3, "shutdown", nullptr));
+  EXPECT_TRUE(r.transport.WaitForResponse(3).contains("result"));
+  r.transport.Send(Notification("exit", nullptr));
+  r.thread.join();
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+// Issue 13 §3: 12 quick edits of a large document publish diagnostics for
+// the last version only; a result for a version the client has already
+// replaced is never sent. (The old server, once its 2 × max-wait window
+// had passed, ran an analysis to its end with newer edits queued and
+// published it.)
+TEST(Server, BurstOfEditsPublishesOnlyTheLastVersion) {
+  LargeProject p("ptlint_lsp_burst_of_edits", 2u << 20);
+  Running r;
+  OpenLarge(r, p, {{"debounce", 0}, {"debounceMaxWait", 20}});
+  std::string uri = UriFromPath(p.big_path);
+  for (int v = 2; v <= 13; ++v) {
+    // Each edit renames every class: a full parse each time.
+    r.transport.Send(Notification(
+        "textDocument/didChange",
+        {{"textDocument", {{"uri", uri}, {"version", v}}},
+         {"contentChanges", json::array({{{"text", LargeProject::Text("V" + std::to_string(v) + "_", 2u << 20)}}})}}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  ASSERT_FALSE(r.transport.WaitFor([&](const json& m) { return IsDiagnosticsFor(m, uri, 13); },
+                                   std::chrono::seconds(120)).is_null());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // anything written after it
+  for (const json& m : r.transport.Written()) {
+    if (m.value("method", "") != "textDocument/publishDiagnostics" || m["params"]["uri"] != uri) continue;
+    ADD_FAILURE() << "published version " << m["params"].value("version", -1) << " besides 13";
+  }
+  r.transport.Send(Request(3, "shutdown", nullptr));
+  EXPECT_TRUE(r.transport.WaitForResponse(3).contains("result"));
+  r.transport.Send(Notification("exit", nullptr));
+  r.thread.join();
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+// Closing the input while a large document is analysed ends the session
+// (the analysis stops at its next check; Run joins its thread).
+TEST(Server, EofDuringAnalysisEndsTheSession) {
+  LargeProject p("ptlint_lsp_eof_during_analysis", 2u << 20);
+  Running r;
+  OpenLarge(r, p, {{"debounce", 0}});
+  r.transport.Send(Notification("textDocument/didChange",
+                                {{"textDocument", {{"uri", UriFromPath(p.big_path)}, {"version", 2}}},
+                                 {"contentChanges", json::array({{{"text", LargeProject::Text("W", 2u << 20)}}})}}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  r.transport.Close();
+  r.thread.join();
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST(CodeActions, SuppressionEditAppendsOrExtends) {

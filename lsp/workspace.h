@@ -12,7 +12,10 @@
 //  - Analyze() re-links (LinkProject) and lints (LintProject, the pipeline
 //    `ptlint check` uses) with suppression comments read from the open
 //    documents.
-// Not thread-safe: the server's main loop owns it.
+// Not thread-safe, and needs not be: the server keeps two of them (replicas,
+// lsp/server.cc), each owned by one thread at a time: the main loop reads
+// the last analysed one for requests while the analysis worker updates and
+// analyses the other.
 #ifndef PTLINT_LSP_WORKSPACE_H_
 #define PTLINT_LSP_WORKSPACE_H_
 

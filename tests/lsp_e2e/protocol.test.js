@@ -327,3 +327,50 @@ test('§1: nothing is published on a checkpoint; whole-file findings go to the l
   assert.strictEqual(await s.stop(), 0);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+// §3e: analysis runs on a worker thread. A hover sent while a ~2 MiB
+// document is analysed is answered from the previous analysis, before that
+// analysis publishes (order, not milliseconds); the old server finished the
+// analysis first. Then 12 quick edits publish the last version only.
+test('§3e: a hover during a long analysis is answered first; a burst of edits publishes only the last version', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ptlint-lsp-async-'));
+  const small = path.join(root, 'm.py');
+  const big = path.join(root, 'big.py');
+  fs.writeFileSync(small, 'import torch\n\nclass A(torch.nn.Module):\n    pass\n');
+  const bigText = (prefix) => {
+    let t = 'import torch\nfrom torch import nn\n';
+    for (let i = 0; t.length < (2 << 20); ++i) {
+      t += `\n\nclass ${prefix}${i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n` +
+        '        self.fc = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.fc(x)\n';
+    }
+    return t;
+  };
+  fs.writeFileSync(big, bigText('Block'));
+  const s = server(root, { debounce: 0, debounceMaxWait: 20, maxDocumentBytes: 64 << 20 });
+  await s.init();
+  s.open(big);
+  const published = (v) => (m) => m.method === 'textDocument/publishDiagnostics' &&
+    m.params.uri === uriOf(big) && m.params.version === v;
+  await s.waitFor(published(1), 'diagnostics of version 1', 120000);
+  s.notify('textDocument/didChange', { textDocument: { uri: uriOf(big), version: 2 },
+    contentChanges: [{ text: bigText('Layer') }] });
+  hover(s, 500, small, 2);
+  await s.waitFor(published(2), 'diagnostics of version 2', 120000);
+  const hoverAt = s.messages.findIndex((m) => m.id === 500 && !('method' in m));
+  const diagAt = s.messages.findIndex(published(2));
+  assert.ok(hoverAt >= 0 && hoverAt < diagAt, `hover answered at ${hoverAt}, version 2 published at ${diagAt}`);
+  assert.match(s.messages[hoverAt].result.contents.value, /m\.A/);
+  const before = s.messages.length;
+  for (let v = 3; v <= 14; ++v) {
+    s.notify('textDocument/didChange', { textDocument: { uri: uriOf(big), version: v },
+      contentChanges: [{ text: bigText(`V${v}_`) }] });
+    await sleep(30);
+  }
+  await s.waitFor(published(14), 'diagnostics of version 14', 120000);
+  await sleep(200);
+  const versions = s.messages.slice(before).filter((m) => m.method === 'textDocument/publishDiagnostics' &&
+    m.params.uri === uriOf(big)).map((m) => m.params.version);
+  assert.deepStrictEqual(versions, [14], 'only the last version is published');
+  assert.strictEqual(await s.stop(), 0);
+  fs.rmSync(root, { recursive: true, force: true });
+});
