@@ -1,6 +1,7 @@
 #!/bin/bash
-# Cost against the number of checkpoints: `ptlint check <torchvision's 151
-# files> <N state dicts of its builders>` for N = 1, 18, 100 (the 18 are
+# Cost against the number of checkpoints and of files: `ptlint check
+# <torchvision source: 1 file, models/, all 151 files> <N state dicts of its
+# builders>` for N = 0, 1, 18, 100 (the 18 are
 # distinct architectures; 100 repeats them under other names). Prints wall
 # and user CPU seconds per row (the machine may be shared: user time is the
 # steadier number).
@@ -37,11 +38,16 @@ for count in (1, 18, 100):
         if not os.path.exists(dst):
             os.link(src, dst)
 PY
+# Rows: the source (one file, the models package, all of torchvision) against
+# the number of checkpoints (0 = indexing and call sites only).
 echo "files  checkpoints  wall_s  user_s  findings"
-for count in 0 1 18 100; do
-  args=(torchvision)
-  [ "$count" -gt 0 ] && args+=("ckpt$count")
-  /usr/bin/time -f "%e %U" -o time.txt "$build/ptlint" check "${args[@]}" --output-format concise --exit-zero > out.txt
-  read -r wall user < time.txt
-  printf "%5s  %11s  %6s  %6s  %8s\n" 151 "$count" "$wall" "$user" "$(grep -c ': PTL' out.txt || true)"
+for source in torchvision/models/resnet.py torchvision/models torchvision; do
+  files="$(find "$source" -name '*.py' | wc -l)"
+  for count in 0 1 18 100; do
+    args=("$source")
+    [ "$count" -gt 0 ] && args+=("ckpt$count")
+    /usr/bin/time -f "%e %U" -o time.txt "$build/ptlint" check "${args[@]}" --output-format concise --exit-zero > out.txt
+    read -r wall user < time.txt
+    printf "%5s  %11s  %6s  %6s  %8s\n" "$files" "$count" "$wall" "$user" "$(grep -c ': PTL' out.txt || true)"
+  done
 done

@@ -87,7 +87,27 @@ SourcePosition PositionOf(TSNode node) {
 }
 
 TSNode Field(TSNode node, const char* field) {
-  return ts_node_child_by_field_name(node, field, static_cast<uint32_t>(std::strlen(field)));
+  // ts_node_child_by_field_name looks the name up by a linear scan of the
+  // grammar's field names on every call; the walkers ask for a handful of
+  // names millions of times, so each (language, name) is looked up once.
+  // Keyed by content (the pointer may be a temporary's buffer); per thread.
+  struct Entry {
+    const TSLanguage* language;
+    std::string name;
+    TSFieldId id;
+  };
+  thread_local std::vector<Entry> cache;
+  if (ts_node_is_null(node)) return node;
+  const TSLanguage* language = ts_tree_language(node.tree);
+  for (const Entry& e : cache) {
+    if (e.language == language && std::strcmp(e.name.c_str(), field) == 0) {
+      return e.id == 0 ? TSNode{} : ts_node_child_by_field_id(node, e.id);
+    }
+  }
+  uint32_t length = static_cast<uint32_t>(std::strlen(field));
+  TSFieldId id = ts_language_field_id_for_name(language, field, length);
+  if (cache.size() < 256) cache.push_back({language, field, id});
+  return id == 0 ? TSNode{} : ts_node_child_by_field_id(node, id);
 }
 
 bool IsType(TSNode node, const char* type) {
