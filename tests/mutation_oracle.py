@@ -408,7 +408,11 @@ def findings_by_ckpt(report):
     for d in report["diagnostics"]:
         if d["severity"] != "error" or not d["code"].startswith(DRIFT):
             continue
-        out[norm(d.get("checkpoint"))].append(d)
+        # A finding grouped by cause (one rename or resize across checkpoints)
+        # names one checkpoint and lists every one it covers in `instances`.
+        covered = {norm(i.get("checkpoint")) for i in d.get("instances", [])} or {norm(d.get("checkpoint"))}
+        for c in covered:
+            out[c].append(d)
     return out
 
 

@@ -72,8 +72,35 @@ std::optional<LoadKeyRewrite> Extractor::KeyRewriteOf(TSNode comprehension, TSNo
     return a.positional.size() == 1 && a.keywords.empty() && string_arg(a.positional[0], literal);
   };
   auto is_k = [&](TSNode e) { return WithoutSpaces(Text(Unparenthesized(e))) == k; };
+  // `k[N:]` or `k[len("literal"):]` -> N (the characters every key loses).
+  auto k_slice = [&](TSNode e, size_t* skip) {
+    e = Unparenthesized(e);
+    if (IsNull(e) || !IsType(e, "subscript") || !is_k(Field(e, "value"))) return false;
+    TSNode slice = Field(e, "subscript");
+    if (IsNull(slice) || !IsType(slice, "slice") || ts_node_named_child_count(slice) != 1) return false;
+    TSNode start = ts_node_named_child(slice, 0);
+    if (WithoutSpaces(Text(slice)) != WithoutSpaces(Text(start)) + ":") return false;  // `k[:N]`, `k[a:b]`
+    if (IsType(start, "integer")) {
+      const std::string digits = Text(start);
+      if (digits.empty() || digits.size() > 6 ||
+          !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+        return false;
+      }
+      *skip = std::stoul(digits);
+      return true;
+    }
+    if (!IsType(start, "call") || Text(Field(start, "function")) != "len") return false;
+    Args a = SplitArgs(Field(start, "arguments"));
+    std::string literal;
+    if (a.positional.size() != 1 || !a.keywords.empty() || !string_arg(a.positional[0], &literal)) return false;
+    // Python's len counts code points; only ASCII makes that the byte count.
+    if (!std::all_of(literal.begin(), literal.end(), [](unsigned char c) { return c < 0x80; })) return false;
+    *skip = literal.size();
+    return true;
+  };
   auto k_after = [&](TSNode e, size_t skip) {
-    return WithoutSpaces(Text(Unparenthesized(e))) == k + "[" + std::to_string(skip) + ":]";
+    size_t n = 0;
+    return k_slice(e, &n) && n == skip;
   };
 
   LoadKeyRewrite rewrite;
@@ -90,6 +117,11 @@ std::optional<LoadKeyRewrite> Extractor::KeyRewriteOf(TSNode comprehension, TSNo
     auto regex = MakeRegexRewrite(a_literal, b_literal);
     if (!regex) return std::nullopt;
     rewrite = std::move(*regex);
+  } else if (size_t skip = 0; k_slice(key, &skip)) {
+    // {k[len("module."):]: v ...}: every key loses its first characters,
+    // whatever they are (Python's slice; a key shorter than that becomes "").
+    rewrite.kind = LoadKeyRewrite::Kind::kDropChars;
+    rewrite.drop_chars = skip;
   } else if (k_method(key, "removeprefix", &a_literal)) {
     rewrite.kind = LoadKeyRewrite::Kind::kPrefix;
     rewrite.from = a_literal;

@@ -85,6 +85,12 @@ b = Net()
 b.load_state_dict(sd)
 c = Net()
 c.load_state_dict({k.upper(): v for k, v in torch.load("ckpt/c.pt").items()})
+sd = torch.load("ckpt/d.pt")
+sd = {k[len("module."):]: v for k, v in sd.items()}
+d = Net()
+d.load_state_dict(sd)
+e = Net()
+e.load_state_dict({k[:7]: v for k, v in torch.load("ckpt/e.pt").items()})
 )PY");
   auto sites = Sites();
   const CallSite* a = Find(sites, CallKind::kLoadStateDict, 0);
@@ -105,6 +111,18 @@ c.load_state_dict({k.upper(): v for k, v in torch.load("ckpt/c.pt").items()})
   EXPECT_EQ(b->key_rewrites[1].Apply("encoder.0.bias"), "encoder.0.bias");
   // A rewrite ptlint cannot read: the load is not followed from this site.
   EXPECT_LT(c->load_site, 0);
+  // An unconditional slice: every key loses its first 7 characters.
+  const CallSite* d = Find(sites, CallKind::kLoadStateDict, 3);
+  ASSERT_NE(d, nullptr);
+  ASSERT_GE(d->load_site, 0);
+  ASSERT_EQ(d->key_rewrites.size(), 1u);
+  EXPECT_EQ(d->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  EXPECT_EQ(d->key_rewrites[0].Apply("_orig_mod.fc.weight"), "od.fc.weight");
+  EXPECT_EQ(d->key_rewrites[0].Apply("fc"), "");
+  // `k[:7]` keeps the start: not a strip ptlint reads.
+  const CallSite* e = Find(sites, CallKind::kLoadStateDict, 4);
+  ASSERT_NE(e, nullptr);
+  EXPECT_LT(e->load_site, 0);
 }
 
 // `model = build(...)` of a project function: the receiver is the factory

@@ -17,6 +17,8 @@ std::optional<std::string> LoadKeyRewrite::Apply(const std::string& key) const {
     case Kind::kPrefix:
       if (key.rfind(from, 0) != 0) return key;
       return to + key.substr(from.size());
+    case Kind::kDropChars:
+      return key.size() <= drop_chars ? std::string() : key.substr(drop_chars);
     case Kind::kRegex:
       if (!compiled) return key;
       return std::regex_replace(key, compiled->regex, ecma_replacement);

@@ -6,6 +6,7 @@
 //   {("encoder." + k[4:] if k.startswith("enc.") else k): v for k, v in sd.items()}
 //   {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
 //   {k.removeprefix("module."): v for k, v in sd.items()}
+//   {k[len("module."):]: v for k, v in sd.items()}
 //   {"backbone." + k: v for k, v in sd.items()}
 //   {k: v for k, v in sd.items() if not k.startswith("head.")}
 //
@@ -30,10 +31,12 @@ struct LoadKeyRewrite {
     kIdentity,  // `k`
     kPrefix,    // keys starting with `from` start with `to` instead ("" from: every key gains `to`)
     kRegex,     // re.sub(pattern, replacement, k)
+    kDropChars, // k[drop_chars:], on every key
   };
   Kind kind = Kind::kIdentity;
   std::string from, to;
   std::string pattern, replacement;  // Python's spelling, as written
+  size_t drop_chars = 0;             // kDropChars
   // The comprehension's `if` clause: only keys that start (or, negated, do
   // not start) with `filter_prefix` are kept.
   bool has_filter = false;
