@@ -31,7 +31,7 @@ struct LoadKeyRewrite {
     kIdentity,  // `k`
     kPrefix,    // keys starting with `from` start with `to` instead ("" from: every key gains `to`)
     kRegex,     // re.sub(pattern, replacement, k)
-    kDropChars, // k[drop_chars:], on every key
+    kDropChars,  // k[drop_chars:], on every key
   };
   Kind kind = Kind::kIdentity;
   std::string from, to;
