@@ -67,7 +67,9 @@ std::string Summary(const std::vector<FindingInstance>& instances) {
     containers.insert(SplitIndexedInstance(i.instance, &container, &index) ? container : i.instance);
   }
   std::string per_file;
-  if (!names.empty()) {
+  // One instance in every checkpoint ("features.0" in model.pt and last.pt):
+  // the checkpoints are the count, not "1 feature".
+  if (names.size() > 1) {
     const std::string& c = *containers.begin();
     // A plural noun from the container's name when it reads as one ("layers",
     // "blocks"); "instances of `h`" otherwise.
@@ -137,6 +139,18 @@ std::vector<Diagnostic> GroupFindingsByCause(std::vector<Diagnostic> diagnostics
                       d.instances.end());
     d.instances_summary = Summary(d.instances);
     if (!d.cause_message.empty()) d.message = d.cause_message;
+    // The cause's words name its keys as a pattern (`features.N.weight`); with
+    // one instance name in every checkpoint, name the real key instead.
+    std::set<std::string> names;
+    for (const FindingInstance& i : d.instances) names.insert(i.instance);
+    if (names.size() == 1 && !names.begin()->empty()) {
+      std::string unused;
+      const std::string pattern = IndexedPattern(*names.begin(), &unused);
+      for (size_t at = d.message.find(pattern); at != std::string::npos && pattern != *names.begin();
+           at = d.message.find(pattern, at + names.begin()->size())) {
+        d.message.replace(at, pattern.size(), *names.begin());
+      }
+    }
     d.message += " (" + d.instances_summary + ")";
   }
   return out;

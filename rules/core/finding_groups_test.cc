@@ -65,6 +65,23 @@ TEST(FindingGroupsTest, UnevenInstancesAreCountedNotMultiplied) {
   EXPECT_EQ(CompactInstances(out[0]), "a.pt: layers.0-1, layers.5; b.pt: layers.0");
 }
 
+TEST(FindingGroupsTest, OneInstanceInTwoCheckpointsNamesTheRealKey) {
+  auto resized = [](const std::string& checkpoint) {
+    Diagnostic d;
+    d.code = "PTL203";
+    d.checkpoint = checkpoint;
+    d.message = "size mismatch for features.0.weight: " + checkpoint + " has [16, 3, 3, 3]";
+    d.cause = "PTL203|ConvNet|models.py:9:25|features.N.weight";
+    d.instance = "features.0";
+    d.cause_message = "size mismatch for features.N.weight: the checkpoint has [16, 3, 3, 3]";
+    return d;
+  };
+  std::vector<Diagnostic> out = GroupFindingsByCause({resized("ckpt/model.pt"), resized("ckpt/last.pt")});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].instances_summary, "2 checkpoints");
+  EXPECT_EQ(out[0].message, "size mismatch for features.0.weight: the checkpoint has [16, 3, 3, 3] (2 checkpoints)");
+}
+
 TEST(FindingGroupsTest, IndexedPattern) {
   std::string instance;
   EXPECT_EQ(IndexedPattern("h.3.attn.c_proj.weight", &instance), "h.N.attn.c_proj.weight");
