@@ -25,6 +25,9 @@ struct Owner {
   const ClassInfo* cls = nullptr;
   std::string attribute;   // "final_layer_norm"
   std::string parent;      // "encoder.layers.0"
+  // Or a torch layer that still exists but no longer creates the key
+  // (`fc.bias` after `nn.Linear(..., bias=False)`): where it is built.
+  SourceLocation layer;
 };
 
 Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
@@ -43,7 +46,15 @@ Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
       if (depth == 0) {
         // `parent.p`: a parameter or buffer the parent's own (project) class registers.
         const ClassInfo* c = index.FindClass(k.owner_class);
-        if (c != nullptr && c->path == k.location.path) found = c;
+        if (c != nullptr && c->path == k.location.path) {
+          found = c;
+        } else if (c == nullptr && k.location.line > 0) {
+          // A sibling parameter of a layer the project does not define (a
+          // torch layer): that layer, built on k's line, is the cause.
+          owner.layer = k.location;
+          owner.parent = parent;
+          return owner;
+        }
       } else if (depth == 1 && k.location.line > 0) {
         // `parent.attr.weight` of a torch layer: registered where `self.attr = nn.X(...)`
         // is assigned, in the parent's class: the nearest class above that line.
@@ -61,6 +72,14 @@ Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
     }
   }
   return owner;
+}
+
+// "\"fc.bias\", \"fc.x\"," : a Python tuple's items.
+std::string QuotedPythonStrings(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) out += "\"" + k + "\", ";
+  if (!out.empty()) out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -111,8 +130,9 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
     if (!diff.extra_prefix.empty() && k.rfind(diff.extra_prefix, 0) == 0) k = k.substr(diff.extra_prefix.size());
     if (!diff.missing_prefix.empty()) k = diff.missing_prefix + k;
     Owner owner = FindOwner(ctx, k);
-    std::string id = owner.cls != nullptr ? owner.cls->qualified_name + "\n" + owner.attribute
-                                          : "\n" + name.substr(0, name.find('.'));
+    std::string id = owner.cls != nullptr     ? owner.cls->qualified_name + "\n" + owner.attribute
+                     : owner.layer.line > 0 ? "layer\n" + owner.parent
+                                            : "\n" + name.substr(0, name.find('.'));
     if (!groups.count(id)) order.push_back(id);
     Group& g = groups[id];
     g.keys.push_back(name);
@@ -147,6 +167,14 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
             "(`sd = {k: v for k, v in sd.items() if " + drop + "}`) or load with "
             "strict=False; if it was renamed, restore the old attribute name or rename the keys.";
     d.location = g.owner.cls != nullptr ? RangeAt(g.owner.cls->path, g.owner.cls->position) : BoundClassRange(ctx);
+    if (g.owner.cls == nullptr && g.owner.layer.line > 0) {
+      d.message += " (the layer `" + g.owner.parent + "` built here no longer creates " +
+                   (keys.size() == 1 ? "it" : "them") + ")";
+      d.fix = "Build `" + g.owner.parent + "` as it was when the checkpoint was saved (for a dropped bias, " +
+              "`bias=True`), or drop the keys before loading (`sd = {k: v for k, v in sd.items() if k not in " +
+              "(" + QuotedPythonStrings(keys) + ")}`) or load with strict=False.";
+      d.location = RangeAt(g.owner.layer);
+    }
     d.related.push_back({CheckpointRange(ctx), "the checkpoint with the extra keys"});
     out.push_back(std::move(d));
   }
