@@ -797,6 +797,17 @@ TEST_F(IndexTest, MismatchesBetweenWeightMapAndShards) {
   EXPECT_NE(total->message.find("20 bytes"), std::string::npos) << total->message;
 }
 
+TEST_F(IndexTest, TotalSizeBeyondAnyIntegerIsNotRecorded) {
+  // Fuzzer find: 6.3e56 converted to uint64_t was undefined behaviour (UBSan).
+  Checkpoint cp = ReadIndex(
+      R"({"metadata":{"total_size":6.33333e56},"weight_map":{"x":"a.safetensors","y":"a.safetensors","z":"b.safetensors"}})");
+  EXPECT_EQ(cp.records.count("index.total_size"), 0u);
+  EXPECT_EQ(FindProblem(cp, "index.total-size-mismatch"), nullptr) << ProblemCodes(cp);
+  Checkpoint fractional = ReadIndex(
+      R"({"metadata":{"total_size":20.0},"weight_map":{"x":"a.safetensors","y":"a.safetensors","z":"b.safetensors"}})");
+  EXPECT_EQ(fractional.records["index.total_size"], "20");
+}
+
 TEST_F(IndexTest, DuplicateTensorAcrossShards) {
   WriteFileBytes(dir_ / "sub" / "c.safetensors",
                  SafetensorsBytes("{\"__metadata__\":{\"format\":\"pt\"},"

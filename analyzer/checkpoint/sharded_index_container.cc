@@ -63,7 +63,10 @@ void Reader::ReadShardedIndex(const ByteSource& source) {
     const nlohmann::json& t = index["metadata"]["total_size"];
     if (t.is_number_unsigned()) total_size = t.get<uint64_t>();
     else if (t.is_number_integer() && t.get<int64_t>() >= 0) total_size = static_cast<uint64_t>(t.get<int64_t>());
-    else if (t.is_number_float() && t.get<double>() >= 0) total_size = static_cast<uint64_t>(t.get<double>());
+    // A float outside [0, 2^64) (or NaN) has no uint64 value: converting it is undefined
+    // behaviour, so such a total_size is simply not recorded.
+    else if (t.is_number_float() && t.get<double>() >= 0 && t.get<double>() < 18446744073709551616.0)
+      total_size = static_cast<uint64_t>(t.get<double>());
     if (total_size) cp_.records["index.total_size"] = std::to_string(*total_size);
   }
   // weight_map: tensor -> shard, kept in file order of shards' first use.

@@ -13,6 +13,13 @@
 #include "analyzer/python/torch_api_tables.h"
 
 namespace ptlint::prediction {
+namespace {
+
+// Converting a double outside int64's range (or NaN) to int64_t is undefined
+// behaviour; scanned source may hold any literal (`math.ceil(1e300)`).
+bool FitsInt64(double d) { return std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18; }
+
+}  // namespace
 
 V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& args,
                             std::vector<std::pair<std::string, V>>& kwargs, TSNode where, int depth) {
@@ -211,6 +218,7 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
       if (n && n->kind == PyNumber::Kind::kFloat) {
         // Python rounds half to even.
         double r = n->f, fl = std::floor(r), diff = r - fl;
+        if (!FitsInt64(fl)) return MakeNum(SymExpr::Unknown("round(...)"));
         int64_t out = static_cast<int64_t>(fl);
         if (diff > 0.5 || (diff == 0.5 && (out % 2 != 0))) ++out;
         return MakeInt(out);
@@ -378,8 +386,8 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
       if (name.rfind("math.", 0) == 0) {
         if (MathFunctions().count(last) && args.size() >= 1 && args[0]->kind == Value::Kind::kNum) {
           auto x = args[0]->num->Evaluate();
-          if (x && last == "ceil") return MakeInt(static_cast<int64_t>(std::ceil(x->AsDouble())));
-          if (x && last == "floor") return MakeInt(static_cast<int64_t>(std::floor(x->AsDouble())));
+          if (x && last == "ceil" && FitsInt64(std::ceil(x->AsDouble()))) return MakeInt(static_cast<int64_t>(std::ceil(x->AsDouble())));
+          if (x && last == "floor" && FitsInt64(std::floor(x->AsDouble()))) return MakeInt(static_cast<int64_t>(std::floor(x->AsDouble())));
           if (x && last == "sqrt") return MakeNum(SymExpr::Const(PyNumber::Float(std::sqrt(x->AsDouble()))));
         }
         return MakeNum(SymExpr::Unknown(name + "(...)"));
