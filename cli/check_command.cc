@@ -37,6 +37,7 @@ struct CheckOptions {
   LintOverrides lint;  // --select, --ignore, --torch-version, --bind, --strict, --force-exclude
   bool exit_zero = false;
   bool statistics = false;
+  bool explain = false;
 };
 
 // Parses argv; nullopt to go on, or an exit code.
@@ -52,6 +53,9 @@ std::optional<int> ParseArgs(const std::vector<std::string>& args, CheckOptions&
   AddLintOptions(app, o.lint);
   app.add_flag("--exit-zero", o.exit_zero, "exit 0 even when there are findings");
   app.add_flag("--statistics", o.statistics, "counts per rule after the findings");
+  app.add_flag("--explain", o.explain,
+               "after the findings, each checkpoint's binding: the class, how it was found, and why "
+               "drift was not reported when it was not (full and concise formats; JSON always has it)");
   return ParseCommandLine(app, args, out, err);
 }
 
@@ -101,6 +105,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
   ReportSummary summary;
   summary.files_checked = project->checkpoints.size() + project->python_files.size();
   summary.statistics = o.statistics;
+  summary.explain = o.explain;
   for (const AnalyzedCheckpoint& ac : project->checkpoints) {
     CheckpointReport r;
     r.path = ac.display_path;
@@ -111,6 +116,12 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     r.binding_factory = ac.binding.factory;
     r.binding_score = ac.binding.score;
     r.candidates = ac.binding.candidates;
+    r.construction_known = ac.binding.construction_known;
+    r.binding_note = ac.binding.note;
+    if (ac.binding.call_site >= 0 && static_cast<size_t>(ac.binding.call_site) < project->call_sites.size()) {
+      const CallSite& site = project->call_sites[static_cast<size_t>(ac.binding.call_site)];
+      r.binding_site = fs::path(site.path).lexically_normal().generic_string() + ":" + std::to_string(site.start.line);
+    }
     summary.checkpoints.push_back(std::move(r));
   }
   std::sort(summary.checkpoints.begin(), summary.checkpoints.end(),

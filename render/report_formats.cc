@@ -118,6 +118,38 @@ void RenderStatistics(const std::vector<Diagnostic>& ds, std::ostream& out) {
   }
 }
 
+// --explain: which class each checkpoint was compared with, how ptlint knew,
+// and, where it said nothing, why (unbound, ambiguous, construction unknown).
+// A silent linter must be able to say why it is silent.
+void RenderBindings(const ReportSummary& summary, std::ostream& out) {
+  out << "Bindings (" << summary.checkpoints.size() << " checkpoint" << (summary.checkpoints.size() == 1 ? "" : "s")
+      << "):\n";
+  for (const CheckpointReport& c : summary.checkpoints) {
+    out << "  " << DisplayText(c.path) << ": ";
+    if (!c.binding_class.empty()) {
+      out << "bound to " << DisplayText(c.binding_class);
+      if (!c.binding_factory.empty()) out << " built by " << DisplayText(c.binding_factory) << "()";
+      out << " (" << c.binding_how;
+      if (!c.binding_site.empty()) out << " at " << DisplayText(c.binding_site);
+      if (c.binding_how == "structure") {
+        out << ", " << static_cast<int>(c.binding_score * 100 + 0.5) << " % of keys";
+      }
+      out << ")";
+      out << (c.construction_known ? "; construction known: drift is reported"
+                                   : "; construction not known: drift is not reported");
+    } else if (c.binding_how == "ambiguous") {
+      out << "ambiguous between ";
+      for (size_t i = 0; i < c.candidates.size(); ++i) out << (i ? ", " : "") << DisplayText(c.candidates[i]);
+      out << "; drift is not reported";
+    } else {
+      out << "not bound to a class; drift is not reported";
+    }
+    out << "\n";
+    if (!c.binding_note.empty()) out << "    why: " << DisplayText(c.binding_note) << "\n";
+  }
+  out << "\n";
+}
+
 void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummary& summary,
                 std::ostream& out) {
   SourceLines lines;
@@ -155,6 +187,10 @@ void RenderText(bool full, const std::vector<Diagnostic>& ds, const ReportSummar
   }
   size_t errors = 0, warnings = 0;
   for (const Diagnostic& d : ds) (d.severity == Severity::kError ? errors : warnings)++;
+  if (summary.explain) {
+    if (!full && !ds.empty()) out << "\n";
+    RenderBindings(summary, out);
+  }
   if (summary.statistics) RenderStatistics(ds, out);
   auto count = [](size_t n, const char* noun) {
     return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
@@ -213,6 +249,9 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     // Two decimals: stable across platforms' float printing.
     b["score"] = static_cast<double>(static_cast<int64_t>(c.binding_score * 100 + 0.5)) / 100;
     b["candidates"] = c.candidates;
+    if (!c.binding_site.empty()) b["site"] = c.binding_site;
+    b["construction_known"] = c.construction_known;
+    if (!c.binding_note.empty()) b["note"] = c.binding_note;
     cj["binding"] = b;
     doc["checkpoints"].push_back(std::move(cj));
   }

@@ -31,12 +31,18 @@ struct CheckpointReport {
   std::string binding_factory;     // bound through `model = f(...)`: f
   double binding_score = 0;
   std::vector<std::string> candidates;  // ambiguous bindings
+  std::string binding_site;        // "train.py:14": the load_state_dict call that bound it
+  // Drift is reported only when the construction is known; when it is not,
+  // or the file is unbound, `binding_note` says why ptlint stayed silent.
+  bool construction_known = true;
+  std::string binding_note;
 };
 
 struct ReportSummary {
   size_t files_checked = 0;        // checkpoints + sources
   bool statistics = false;         // --statistics: counts per code at the end (text formats)
-  std::vector<CheckpointReport> checkpoints;  // json only
+  bool explain = false;            // --explain: each checkpoint's binding and why (text formats)
+  std::vector<CheckpointReport> checkpoints;  // json, and text with --explain
 };
 
 void RenderReport(OutputFormat format, const std::vector<Diagnostic>& diagnostics,

@@ -106,6 +106,23 @@ TEST(Cli, CheckExitCodesAndSarif) {
   EXPECT_EQ(RunPtlint({"check", Fixture("broken/lfs_pointer.pt"), "--output-format", "xml"}).exit_code, 2);
 }
 
+// --explain says, per checkpoint, what it was compared with and why a silent
+// check is silent; without it the text report has no such section.
+TEST(Cli, ExplainListsEachCheckpointsBinding) {
+  const std::string ckpt = Fixture("seed/model_with_custom.pt");
+  auto plain = RunPtlint({"check", ckpt, "--select", "PTL5"});
+  EXPECT_EQ(plain.out.find("Bindings ("), std::string::npos) << plain.out;
+  for (const char* format : {"full", "concise"}) {
+    auto explained = RunPtlint({"check", ckpt, "--select", "PTL5", "--explain", "--output-format", format});
+    EXPECT_EQ(explained.exit_code, 0) << explained.err;
+    EXPECT_NE(explained.out.find("Bindings (1 checkpoint):"), std::string::npos) << explained.out;
+    EXPECT_NE(explained.out.find("not bound to a class; drift is not reported\n    why: no Python source among "
+                                 "the paths"),
+              std::string::npos)
+        << explained.out;
+  }
+}
+
 // The fast path never loads LibTorch (0.6 s and 160 MB a process): the ptlint
 // binary must not even link it; LibTorch lives in ptlint-torch only.
 TEST(Cli, FastPathDoesNotLinkLibTorch) {

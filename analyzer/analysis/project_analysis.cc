@@ -274,6 +274,14 @@ void LinkProject(ProjectAnalysis& analysis) {
     b.ctor_args = c.args;
     b.construction_known = c.construction_known && m.construction_certain;
     b.note = m.note;
+    // Drift stays silent without a known construction: say why (--explain, JSON).
+    if (b.note.empty() && !m.construction_certain) {
+      b.note = "several constructions of " + c.cls + " explain the file about as well; which one built it is "
+               "not known";
+    } else if (b.note.empty() && !c.construction_known) {
+      b.note = "the source builds " + c.cls + " only with arguments ptlint cannot read (no literal call, builder "
+               "or default construction); its expected keys and shapes are not known";
+    }
     ac.expected = c.expected;
   };
 
@@ -354,6 +362,13 @@ void LinkProject(ProjectAnalysis& analysis) {
       } else {
         b.score = m.score;
         b.note = m.note;
+      }
+    }
+    if (b.cls.empty() && b.note.empty()) {
+      if (!project->has_source) {
+        b.note = "no Python source among the paths: give the source folder too (`ptlint src/ ckpt/`)";
+      } else if (tensors.empty()) {
+        b.note = "no state dict in the file (" + std::string(LayoutName(ac.checkpoint.layout)) + ")";
       }
     }
     // A Lightning checkpoint loaded the Lightning way (load_from_checkpoint,
