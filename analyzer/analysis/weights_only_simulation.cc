@@ -317,15 +317,38 @@ WeightsOnlyPrediction SimulateWeightsOnly(const Checkpoint& checkpoint, TorchVer
   std::set<std::string> allow = options.user_allowed;
   std::map<std::string, int> short_names;
   std::vector<const WeightsOnlyOffender*> listed;
+  // A project class the file names by another path than its definition's:
+  // only the (class, "name in the file") form (torch >= 2.6) allowlists it.
+  std::map<const WeightsOnlyOffender*, std::pair<std::string, std::string>> renamed;
   for (const WeightsOnlyOffender& o : out.offenders) {
     if (o.blocked || o.can_run_code) continue;
+    if (options.defined_as) {
+      if (auto home = options.defined_as(o.module, o.name); home && home->first + "." + home->second != o.qualified) {
+        out.defined_elsewhere.push_back(o.qualified + " (defined as " + home->first + "." + home->second + ")");
+        if (version == TorchVersion::k2_4) continue;  // 2.4/2.5 take classes only: cannot be allowlisted
+        renamed[&o] = *home;
+      }
+    }
     allow.insert(o.qualified);
     listed.push_back(&o);
-    ++short_names[ShortName(o.name)];
+    ++short_names[ShortName(renamed.count(&o) ? renamed[&o].second : o.name)];
   }
   std::vector<std::string> args;
   std::set<std::string> imports;
   for (const WeightsOnlyOffender* o : listed) {
+    if (auto it = renamed.find(o); it != renamed.end()) {
+      const auto& [module, name] = it->second;
+      std::string head = ShortName(name);
+      std::string ref = name;
+      if (short_names[head] > 1) {
+        imports.insert("import " + module);
+        ref = module + "." + name;
+      } else {
+        imports.insert("from " + module + " import " + head);
+      }
+      args.push_back("(" + ref + ", \"" + o->qualified + "\")");
+      continue;
+    }
     std::string head = ShortName(o->name);
     if (o->module == "builtins") {
       args.push_back(o->name);

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analyzer/checkpoint/checkpoint.h"
@@ -68,6 +69,10 @@ struct WeightsOnlyPrediction {
   // allowlisted; empty when there is nothing to add (or for 1.13).
   std::vector<std::string> imports;
   std::string add_safe_globals;
+  // Offenders the project defines under another name than the file's
+  // ("configs.TrainConfig (defined as configs.train.TrainConfig)"): listed in
+  // the (class, name) form on 2.6+, not allowlistable on 2.4/2.5.
+  std::vector<std::string> defined_elsewhere;
   // With those globals allowlisted: does it load, and if not, the next error.
   bool loads_after_allowlisting = false;
   std::string message_after_allowlisting;
@@ -75,6 +80,14 @@ struct WeightsOnlyPrediction {
 
 struct WeightsOnlyOptions {
   std::set<std::string> user_allowed;  // globals the project already passes to add_safe_globals
+  // Where the project defines a global today ({"pkg.sub", "Foo"}), when the
+  // file names it by another importable path ("pkg.Foo" re-exported,
+  // "__main__.Foo" saved from a script): torch >= 2.4 keys its allowlist by
+  // the class's own `__module__.__qualname__`, so `add_safe_globals([Foo])`
+  // does not cover the name in the file. Empty result: unknown or the same.
+  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& module,
+                                                                    const std::string& name)>
+      defined_as;
   // Supplies the raw bytes of a pickle (a test seam). Default: the bytes the
   // reader kept (PickleStream::bytes); nothing re-reads the file.
   std::function<std::optional<std::string>(const Checkpoint&, const PickleStream&)> pickle_bytes;

@@ -196,6 +196,39 @@ TEST(SimulateWeightsOnly, ReexportsAndChainsStayOutOfTheAllowlistLine) {
   EXPECT_EQ(p.add_safe_globals.find("_import_dotted_name"), std::string::npos);
 }
 
+// torch keys add_safe_globals by the class's own __module__.__qualname__: a
+// class the file names `configs.TrainConfig`, defined today in configs.train
+// and re-exported, needs the (class, name) form (2.6+), which 2.4 lacks.
+TEST(SimulateWeightsOnly, ClassDefinedElsewhereIsAllowlistedUnderTheFilesName) {
+  std::string bytes = "\x80\x02}(X\x01\x00\x00\x00" "ccconfigs\nTrainConfig\n)\x81u."s;
+  Checkpoint c = OnePickle(ContainerFormat::kTorchZip, bytes);
+  WeightsOnlyOptions options;
+  options.pickle_bytes = [&](const Checkpoint&, const PickleStream&) { return std::optional<std::string>(bytes); };
+  options.defined_as = [](const std::string& module, const std::string& name)
+      -> std::optional<std::pair<std::string, std::string>> {
+    if (module == "configs" && name == "TrainConfig") return std::make_pair(std::string("configs.train"), name);
+    return std::nullopt;
+  };
+  auto p = SimulateWeightsOnly(c, TorchVersion::k2_6, options);
+  ASSERT_EQ(p.offenders.size(), 1u);
+  EXPECT_EQ(p.add_safe_globals, "torch.serialization.add_safe_globals([(TrainConfig, \"configs.TrainConfig\")])");
+  EXPECT_EQ(p.imports, std::vector<std::string>{"from configs.train import TrainConfig"});
+  EXPECT_EQ(p.defined_elsewhere, std::vector<std::string>{"configs.TrainConfig (defined as configs.train.TrainConfig)"});
+  EXPECT_TRUE(p.loads_after_allowlisting) << p.message_after_allowlisting;
+
+  auto old = SimulateWeightsOnly(c, TorchVersion::k2_4, options);
+  EXPECT_TRUE(old.add_safe_globals.empty()) << old.add_safe_globals;
+  EXPECT_EQ(old.defined_elsewhere.size(), 1u);
+  EXPECT_FALSE(old.loads_after_allowlisting);
+
+  // Defined where the file says: the plain form, as before.
+  options.defined_as = [](const std::string& module, const std::string& name)
+      -> std::optional<std::pair<std::string, std::string>> { return std::make_pair(module, name); };
+  auto same = SimulateWeightsOnly(c, TorchVersion::k2_6, options);
+  EXPECT_EQ(same.add_safe_globals, "torch.serialization.add_safe_globals([TrainConfig])");
+  EXPECT_TRUE(same.defined_elsewhere.empty());
+}
+
 // issue 12 §5: 10^6 nested tuples once overflowed the stack when the
 // symbolic values were destroyed (each tuple owned its items).
 TEST(WeightsOnlyUnpickler, MillionNestedTuplesDoNotRecurse) {

@@ -667,5 +667,24 @@ def load(p):
   EXPECT_EQ(globals[1]->safe_globals, (std::vector<std::string>{"models.Net"}));
 }
 
+// torch keys add_safe_globals by a class's own __module__: a re-exported
+// class counts under its definition, a (class, "name") pair under the name.
+TEST_F(LoadPathsTest, SafeGlobalsUnderTheNameTorchKeysThemBy) {
+  Add("configs/__init__.py", "configs", "from configs.train import TrainConfig\n");
+  Add("configs/train.py", "configs.train", "class TrainConfig:\n    lr = 0.1\n");
+  Add("eval.py", "eval", R"(
+import torch
+from configs import TrainConfig
+
+torch.serialization.add_safe_globals([TrainConfig])
+torch.serialization.add_safe_globals([(TrainConfig, "configs.TrainConfig"), (TrainConfig, "__main__.TrainConfig")])
+)");
+  auto sites = Sites();
+  auto globals = All(sites, CallKind::kAddSafeGlobals);
+  ASSERT_EQ(globals.size(), 2u);
+  EXPECT_EQ(globals[0]->safe_globals, (std::vector<std::string>{"configs.train.TrainConfig"}));
+  EXPECT_EQ(globals[1]->safe_globals, (std::vector<std::string>{"configs.TrainConfig", "__main__.TrainConfig"}));
+}
+
 }  // namespace
 }  // namespace ptlint

@@ -272,10 +272,23 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     uint32_t n = ts_node_named_child_count(e);
     for (uint32_t i = 0; i < n; ++i) {
       TSNode el = ts_node_named_child(e, i);
+      std::string as_named;
       if (IsType(el, "identifier") || IsType(el, "attribute")) {
         std::string t = Text(el);
         Symbol g = index_.ResolveName(file_.info.module_name, t);
-        list.names.push_back(g.qualified_name.empty() ? t : g.qualified_name);
+        // A project class is allowlisted under its definition's module (torch
+        // keys add_safe_globals by `__module__.__qualname__`), not the path it
+        // was imported by (`from configs import TrainConfig`, a re-export).
+        if (g.kind == Symbol::Kind::kClass && g.cls != nullptr && !g.cls->nested) {
+          list.names.push_back(g.cls->qualified_name);
+        } else {
+          list.names.push_back(g.qualified_name.empty() ? t : g.qualified_name);
+        }
+      } else if (IsType(el, "tuple") && ts_node_named_child_count(el) == 2 &&
+                 StringLiteralValue(file_.parsed, ts_node_named_child(el, 1), &as_named)) {
+        // `(Foo, "pkg.Foo")` (torch >= 2.6): Foo allowlisted under the name
+        // the checkpoint uses, whatever Foo's own module is.
+        list.names.push_back(as_named);
       } else if (!IsType(el, "comment")) {
         Expr(el, env, function, depth + 1);
       }

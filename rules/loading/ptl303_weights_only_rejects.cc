@@ -34,6 +34,13 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   if (!any_site && !by_default) return;             // nothing loads it with weights_only
   WeightsOnlyOptions options;
   options.user_allowed = user_allowed;
+  const ProjectAnalysis& project = ctx.project;
+  options.defined_as = [&project](const std::string& module, const std::string& name)
+      -> std::optional<std::pair<std::string, std::string>> {
+    const ClassInfo* c = project.FindProjectClass(module, name);
+    if (c == nullptr || c->nested) return std::nullopt;
+    return std::make_pair(c->module, c->name);
+  };
   WeightsOnlyPrediction p = SimulateWeightsOnly(ctx.checkpoint, ctx.torch_version, options);
   if (!p.applicable || p.loads) return;
 
@@ -63,8 +70,20 @@ void WeightsOnlyRejectsRule::CheckCheckpoint(const CheckpointContext& ctx, std::
   } else if (!p.add_safe_globals.empty()) {
     d.fix = "If you trust the file: ";
     for (const std::string& imp : p.imports) d.fix += imp + "; ";
-    d.fix += p.add_safe_globals + " before torch.load. Better: re-save it as a plain state dict "
+    d.fix += p.add_safe_globals + " before torch.load";
+    if (!p.defined_elsewhere.empty()) {
+      // torch's own hint names the bare class, which it keys by the class's
+      // own module: that would not cover the name in the file.
+      d.fix += " (the file names " + QuotedList(p.defined_elsewhere, 3) +
+               ": the bare class would be allowlisted under its own module, not that name)";
+    }
+    d.fix += ". Better: re-save it as a plain state dict "
              "(`torch.save(model.state_dict(), path)`), which loads under weights_only with no allowlist.";
+  } else if (!p.defined_elsewhere.empty()) {
+    d.fix = "torch " + version + "'s add_safe_globals keys classes by their own module, and the file names " +
+            QuotedList(p.defined_elsewhere, 3) + ": no allowlist reaches that name before torch 2.6, whose "
+            "add_safe_globals takes (class, \"name in the file\"). Re-save it as a plain state dict "
+            "(`torch.save(model.state_dict(), path)`), or load it with weights_only=False only if you trust its source.";
   } else {
     d.fix = "Re-save it as a plain state dict (`torch.save(model.state_dict(), path)`), or load it with "
             "weights_only=False only if you trust its source.";

@@ -1,0 +1,3 @@
+from configs.train import TrainConfig
+
+__all__ = ["TrainConfig"]

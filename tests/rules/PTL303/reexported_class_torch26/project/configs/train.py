@@ -1,0 +1,7 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 0.01
+    epochs: int = 3
