@@ -117,6 +117,7 @@ int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std
     r.binding_score = ac.binding.score;
     r.candidates = ac.binding.candidates;
     r.construction_known = ac.binding.construction_known;
+    r.keys_followed = ac.binding.keys_followed;
     r.binding_note = ac.binding.note;
     if (ac.binding.call_site >= 0 && static_cast<size_t>(ac.binding.call_site) < project->call_sites.size()) {
       const CallSite& site = project->call_sites[static_cast<size_t>(ac.binding.call_site)];

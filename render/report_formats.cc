@@ -135,8 +135,12 @@ void RenderBindings(const ReportSummary& summary, std::ostream& out) {
         out << ", " << static_cast<int>(c.binding_score * 100 + 0.5) << " % of keys";
       }
       out << ")";
-      out << (c.construction_known ? "; construction known: drift is reported"
-                                   : "; construction not known: drift is not reported");
+      if (!c.keys_followed) {
+        out << "; keys changed on the way to load_state_dict: drift is not reported";
+      } else {
+        out << (c.construction_known ? "; construction known: drift is reported"
+                                     : "; construction not known: drift is not reported");
+      }
     } else if (c.binding_how == "ambiguous") {
       out << "ambiguous between ";
       for (size_t i = 0; i < c.candidates.size(); ++i) out << (i ? ", " : "") << DisplayText(c.candidates[i]);
@@ -251,6 +255,7 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     b["candidates"] = c.candidates;
     if (!c.binding_site.empty()) b["site"] = c.binding_site;
     b["construction_known"] = c.construction_known;
+    if (!c.keys_followed) b["keys_followed"] = false;
     if (!c.binding_note.empty()) b["note"] = c.binding_note;
     cj["binding"] = b;
     doc["checkpoints"].push_back(std::move(cj));

@@ -35,6 +35,7 @@ struct CheckpointReport {
   // Drift is reported only when the construction is known; when it is not,
   // or the file is unbound, `binding_note` says why ptlint stayed silent.
   bool construction_known = true;
+  bool keys_followed = true;       // false: the load rewrites keys in code ptlint does not follow
   std::string binding_note;
 };
 

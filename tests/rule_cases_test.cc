@@ -171,6 +171,7 @@ std::string CheckpointLines(const nlohmann::json& doc) {
       out += ", bound to " + b["class"].get<std::string>() + " by " + b.value("how", "");
       if (b.contains("factory")) out += " through " + b["factory"].get<std::string>();
       out += " (score " + b.value("score", nlohmann::json(0)).dump() + ")";
+      if (!b.value("keys_followed", true)) out += ", keys changed by code ptlint does not follow";
     } else {
       out += ", unbound (" + b.value("how", "") + ")";
     }

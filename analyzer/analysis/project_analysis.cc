@@ -199,11 +199,40 @@ std::shared_ptr<const Checkpoint> KeysAsLoaded(const AnalyzedCheckpoint& ac, con
       if (auto name = as_loaded(k)) k = std::move(*name);
     }
   }
-  // A comprehension builds a plain dict: the `_metadata` (module versions)
-  // torch.save kept on the state dict does not reach load_state_dict.
-  rewritten->metadata_versions.clear();
-  rewritten->has_metadata = false;
+  // A comprehension or a loop builds a plain dict: the `_metadata` (module
+  // versions) torch.save kept on the state dict does not reach
+  // load_state_dict. consume_prefix_in_state_dict_if_present rewrites it too.
+  bool keeps_metadata = true;
+  for (const LoadKeyRewrite& r : site.key_rewrites) keeps_metadata &= r.keeps_metadata;
+  if (keeps_metadata) {
+    std::map<std::string, int64_t> versions;
+    for (const auto& [module, version] : rewritten->metadata_versions) {
+      // Module paths have no trailing dot ("module.fc", "module" for the root).
+      std::optional<std::string> name = as_loaded(module + ".");
+      if (!name) continue;
+      if (!name->empty() && name->back() == '.') name->pop_back();
+      versions[*name] = version;
+    }
+    rewritten->metadata_versions = std::move(versions);
+  } else {
+    rewritten->metadata_versions.clear();
+    rewritten->has_metadata = false;
+  }
   return rewritten;
+}
+
+// What changes the keys on the way to the bound load_state_dict in code
+// ptlint does not follow, or "" (load_key_rewrite.h kUnfollowed; a change
+// recorded for an entry that is never read on its own counts too).
+std::string UnfollowedRewrite(const AnalyzedCheckpoint& ac, const ProjectAnalysis& project) {
+  if (ac.binding.call_site < 0) return "";
+  const CallSite& site = project.call_sites[static_cast<size_t>(ac.binding.call_site)];
+  for (const LoadKeyRewrite& r : site.key_rewrites) {
+    if (r.kind == LoadKeyRewrite::Kind::kUnfollowed || !r.entry.empty()) {
+      return r.unfollowed_what.empty() ? "code between torch.load and load_state_dict" : r.unfollowed_what;
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -412,7 +441,15 @@ void LinkProject(ProjectAnalysis& analysis) {
       // not a break (PTL104 judges the pickled attributes instead).
       const bool whole_pickle_restored =
           ac.checkpoint.layout == Layout::kPickledModule && ac.binding.how == "pickled-module";
-      if (ac.expected && !whole_pickle_restored) {
+      const std::string unfollowed = ac.expected ? UnfollowedRewrite(ac, *project) : "";
+      if (!unfollowed.empty()) {
+        // The keys load_state_dict receives are not the file's, and ptlint
+        // cannot say what they are: nothing to judge them by.
+        ac.binding.keys_followed = false;
+        std::string note = "the load changes the keys in code ptlint does not follow (" + unfollowed +
+                           "); drift not reported";
+        ac.binding.note = ac.binding.note.empty() ? note : ac.binding.note + "; " + note;
+      } else if (ac.expected && !whole_pickle_restored) {
         ac.as_loaded = KeysAsLoaded(ac, *project);
         ac.diff.value = DiffStateDict(*ac.expected, ac.as_loaded ? *ac.as_loaded : ac.checkpoint);
         KeepSilentUnlessKnown(ac);

@@ -44,6 +44,9 @@ struct CheckpointBinding {
   // defaults where nothing else builds the class). Otherwise the diff is
   // kept silent and `note` says why (JSON, --explain).
   bool construction_known = true;
+  // False when the bound load changes the keys in code ptlint does not follow
+  // (a loop that pops and re-inserts keys, `del sd[k]`): drift is not judged.
+  bool keys_followed = true;
   std::string note;                // "unbound: best candidate explains 41 % of keys", ...
 };
 

@@ -218,6 +218,31 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
     }
     return;
   }
+  if (std::strcmp(type, "delete_statement") == 0) {
+    // `del sd["fc.weight"]`, `del ckpt["optimizer"]`: a followed load changed in place.
+    uint32_t n = ts_node_named_child_count(s);
+    for (uint32_t i = 0; i < n; ++i) {
+      TSNode t = ts_node_named_child(s, i);
+      std::vector<TSNode> targets;
+      if (IsType(t, "expression_list")) {
+        for (uint32_t j = 0; j < ts_node_named_child_count(t); ++j) targets.push_back(ts_node_named_child(t, j));
+      } else {
+        targets.push_back(t);
+      }
+      for (TSNode target : targets) {
+        if (!IsType(target, "subscript")) continue;
+        std::string key;
+        TSNode sub = Field(target, "subscript");
+        if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) key.clear();
+        MarkChangedInPlace(Field(target, "value"), key, s, env);
+      }
+    }
+    return;
+  }
+  // `for k, v in sd.items(): new_sd[k[7:]] = v`: new_sd is sd's load, its
+  // keys rewritten (read before the walk, which may rebind the names).
+  std::optional<std::pair<std::string, Value>> loop;
+  if (std::strcmp(type, "for_statement") == 0) loop = LoopIntoNewDict(s, env);
   // Compound statements: walk blocks in order, and the expressions around them
   // (conditions, iterables, with-items) for calls.
   uint32_t n = ts_node_named_child_count(s);
@@ -236,6 +261,7 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
       Expr(c, env, function, depth + 1);
     }
   }
+  if (loop) env[loop->first] = std::move(loop->second);
 }
 
 // `with open(p) as f` is not followed, but `with x as y` binds y when x is known.
@@ -269,6 +295,18 @@ void Extractor::Assignment(TSNode a, Env& env, const std::string& function, int 
   size_t sites_before = out_.size();
   Value v = Expr(right, env, function, depth + 1);
   if (ts_node_is_null(left)) return;
+  if (IsType(left, "subscript")) {
+    // `sd[new_key] = sd.pop(k)`, `ckpt["model"] = other`: a followed load changed in place.
+    std::string key;
+    TSNode sub = Field(left, "subscript");
+    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) key.clear();
+    MarkChangedInPlace(Field(left, "value"), key, a, env);
+    if (IsType(Field(left, "value"), "identifier")) {
+      auto bound = env.find(Text(Field(left, "value")));
+      if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+    }
+    return;
+  }
   if (IsType(left, "identifier") || IsType(left, "attribute")) {
     std::string name = Text(left);
     env[name] = v;

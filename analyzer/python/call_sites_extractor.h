@@ -59,6 +59,8 @@ struct Value {
   std::map<std::string, PathExpr> dict_paths;
   // kGlobals: each element's qualified name (as written when unresolved).
   std::vector<std::string> names;
+  // kDict: built empty (`{}`, `dict()`, `OrderedDict()`) and not stored into since.
+  bool empty = false;
 };
 using Env = std::unordered_map<std::string, Value>;
 
@@ -154,6 +156,17 @@ class Extractor {
   // A dict comprehension over `X.items()` that rewrites or filters keys
   // (call_sites_key_rewrite.cc): the rewrite, and X in `iterable`.
   std::optional<LoadKeyRewrite> KeyRewriteOf(TSNode comprehension, TSNode* iterable);
+  bool ItemsLoop(TSNode left, TSNode right, std::string* k, std::string* v, TSNode* iterable);
+  bool KeyMethodLiteral(TSNode call, const std::string& k, const char* method, std::string* literal);
+  std::optional<LoadKeyRewrite> KeyExpressionRewrite(TSNode key, const std::string& k);
+  // `for k, v in sd.items(): new_sd[k[7:]] = v` into an empty dict: new_sd
+  // and its value (sd's load, keys rewritten).
+  std::optional<std::pair<std::string, Value>> LoopIntoNewDict(TSNode loop, const Env& env);
+  static void SubscriptLoad(Value& load, const std::string& key);
+  // A followed load changed in place (`sd.pop(k)`, `sd[x] = ...`, `del sd[k]`,
+  // consume_prefix_in_state_dict_if_present): recorded as a key rewrite.
+  void MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env);
+  void RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env);
   std::map<std::string, nlohmann::json> LiteralArgs(const Args& args);
   std::optional<nlohmann::json> Literal(TSNode n, int depth = 0);
 

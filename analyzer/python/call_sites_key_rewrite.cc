@@ -38,38 +38,65 @@ std::optional<LoadKeyRewrite> Extractor::KeyRewriteOf(TSNode comprehension, TSNo
     *slot = c;
   }
   if (ts_node_is_null(pair) || ts_node_is_null(for_in)) return std::nullopt;
-  TSNode left = Field(for_in, "left");
-  TSNode right = Field(for_in, "right");
-  if (IsNull(left) || IsNull(right) || ts_node_named_child_count(left) != 2) return std::nullopt;
-  TSNode k_node = ts_node_named_child(left, 0), v_node = ts_node_named_child(left, 1);
-  if (!IsType(k_node, "identifier") || !IsType(v_node, "identifier")) return std::nullopt;
-  const std::string k = Text(k_node), v = Text(v_node);
+  std::string k, v;
+  if (!ItemsLoop(Field(for_in, "left"), Field(for_in, "right"), &k, &v, iterable)) return std::nullopt;
   if (WithoutSpaces(Text(Field(pair, "value"))) != v) return std::nullopt;
-  // X.items()
+  std::optional<LoadKeyRewrite> rewrite = KeyExpressionRewrite(Unparenthesized(Field(pair, "key")), k);
+  if (!rewrite) return std::nullopt;
+  if (!ts_node_is_null(if_clause)) {
+    if (ts_node_named_child_count(if_clause) != 1) return std::nullopt;
+    TSNode cond = Unparenthesized(ts_node_named_child(if_clause, 0));
+    rewrite->has_filter = true;
+    rewrite->keep_if_starts = true;
+    if (IsType(cond, "not_operator")) {
+      rewrite->keep_if_starts = false;
+      cond = Field(cond, "argument");
+    }
+    if (!KeyMethodLiteral(cond, k, "startswith", &rewrite->filter_prefix)) return std::nullopt;
+  }
+  return rewrite;
+}
+
+// `k, v in X.items()`: k, v and X.
+bool Extractor::ItemsLoop(TSNode left, TSNode right, std::string* k, std::string* v, TSNode* iterable) {
+  if (IsNull(left) || IsNull(right) || ts_node_named_child_count(left) != 2) return false;
+  TSNode k_node = ts_node_named_child(left, 0), v_node = ts_node_named_child(left, 1);
+  if (!IsType(k_node, "identifier") || !IsType(v_node, "identifier")) return false;
+  *k = Text(k_node);
+  *v = Text(v_node);
   right = Unparenthesized(right);
-  if (!IsType(right, "call")) return std::nullopt;
+  if (!IsType(right, "call")) return false;
   TSNode items = Field(right, "function");
   TSNode items_args = Field(right, "arguments");
   if (IsNull(items) || !IsType(items, "attribute") || Text(Field(items, "attribute")) != "items" ||
       IsNull(items_args) || ts_node_named_child_count(items_args) != 0) {
-    return std::nullopt;
+    return false;
   }
   *iterable = Field(items, "object");
+  return true;
+}
 
+// `k.METHOD("literal")` -> the literal.
+bool Extractor::KeyMethodLiteral(TSNode call, const std::string& k, const char* method, std::string* literal) {
+  call = Unparenthesized(call);
+  if (IsNull(call) || !IsType(call, "call")) return false;
+  TSNode f = Field(call, "function");
+  if (IsNull(f) || !IsType(f, "attribute") || Text(Field(f, "object")) != k ||
+      Text(Field(f, "attribute")) != method) {
+    return false;
+  }
+  Args a = SplitArgs(Field(call, "arguments"));
+  return a.positional.size() == 1 && a.keywords.empty() &&
+         StringLiteralValue(file_.parsed, Unparenthesized(a.positional[0]), literal);
+}
+
+// What KEY, an expression of the key variable `k`, makes of every key.
+std::optional<LoadKeyRewrite> Extractor::KeyExpressionRewrite(TSNode key, const std::string& k) {
   auto string_arg = [&](TSNode s, std::string* out) {
     return !IsNull(s) && StringLiteralValue(file_.parsed, Unparenthesized(s), out);
   };
-  // `k.METHOD("literal")` -> the literal.
   auto k_method = [&](TSNode call, const char* method, std::string* literal) {
-    call = Unparenthesized(call);
-    if (IsNull(call) || !IsType(call, "call")) return false;
-    TSNode f = Field(call, "function");
-    if (IsNull(f) || !IsType(f, "attribute") || Text(Field(f, "object")) != k ||
-        Text(Field(f, "attribute")) != method) {
-      return false;
-    }
-    Args a = SplitArgs(Field(call, "arguments"));
-    return a.positional.size() == 1 && a.keywords.empty() && string_arg(a.positional[0], literal);
+    return KeyMethodLiteral(call, k, method, literal);
   };
   auto is_k = [&](TSNode e) { return WithoutSpaces(Text(Unparenthesized(e))) == k; };
   // `k[N:]` or `k[len("literal"):]` -> N (the characters every key loses).
@@ -104,7 +131,6 @@ std::optional<LoadKeyRewrite> Extractor::KeyRewriteOf(TSNode comprehension, TSNo
   };
 
   LoadKeyRewrite rewrite;
-  TSNode key = Unparenthesized(Field(pair, "key"));
   std::string a_literal, b_literal;
   if (is_k(key)) {
     rewrite.kind = LoadKeyRewrite::Kind::kIdentity;
@@ -148,18 +174,133 @@ std::optional<LoadKeyRewrite> Extractor::KeyRewriteOf(TSNode comprehension, TSNo
   } else {
     return std::nullopt;
   }
-  if (!ts_node_is_null(if_clause)) {
-    if (ts_node_named_child_count(if_clause) != 1) return std::nullopt;
-    TSNode cond = Unparenthesized(ts_node_named_child(if_clause, 0));
-    rewrite.has_filter = true;
-    rewrite.keep_if_starts = true;
-    if (IsType(cond, "not_operator")) {
-      rewrite.keep_if_starts = false;
-      cond = Field(cond, "argument");
-    }
-    if (!k_method(cond, "startswith", &rewrite.filter_prefix)) return std::nullopt;
-  }
   return rewrite;
+}
+
+// The loop every DataParallel answer on the forums writes:
+//   new_sd = OrderedDict()            (or {} / dict())
+//   for k, v in sd.items():
+//       name = k[7:]                  (any number of such names, or none)
+//       new_sd[name] = v              (or new_sd[KEY(k)] = v)
+// new_sd is then sd's load with every key rewritten by KEY (load_key_rewrite.h
+// shapes). Anything else in the body, an `else`, or a target that is not an
+// empty dict: not this loop.
+std::optional<std::pair<std::string, Value>> Extractor::LoopIntoNewDict(TSNode loop, const Env& env) {
+  if (!IsNull(Field(loop, "alternative"))) return std::nullopt;
+  std::string k, v;
+  TSNode iterable{};
+  if (!ItemsLoop(Field(loop, "left"), Field(loop, "right"), &k, &v, &iterable)) return std::nullopt;
+  iterable = Unparenthesized(iterable);
+  // The source: a followed load, by name or a literal entry of one.
+  std::vector<std::string> entry_keys;
+  while (IsType(iterable, "subscript")) {
+    std::string key;
+    TSNode sub = Field(iterable, "subscript");
+    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) return std::nullopt;
+    entry_keys.insert(entry_keys.begin(), key);
+    iterable = Unparenthesized(Field(iterable, "value"));
+  }
+  if (!IsType(iterable, "identifier")) return std::nullopt;
+  auto src = env.find(Text(iterable));
+  if (src == env.end() || src->second.kind != Value::kLoad) return std::nullopt;
+  Value loaded = src->second;
+  for (const std::string& key : entry_keys) SubscriptLoad(loaded, key);
+
+  TSNode body = Field(loop, "body");
+  if (IsNull(body)) return std::nullopt;
+  std::map<std::string, TSNode> names;  // `name = k[7:]` in the body
+  std::string target;
+  TSNode target_key{};
+  uint32_t n = ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode st = ts_node_named_child(body, i);
+    if (IsType(st, "comment")) continue;
+    if (!target.empty()) return std::nullopt;  // the store must come last
+    if (!IsType(st, "expression_statement") || ts_node_named_child_count(st) != 1) return std::nullopt;
+    TSNode a = ts_node_named_child(st, 0);
+    if (!IsType(a, "assignment")) return std::nullopt;
+    TSNode left = Field(a, "left"), right = Field(a, "right");
+    if (IsNull(left) || IsNull(right) || !IsNull(Field(a, "type"))) return std::nullopt;
+    if (IsType(left, "identifier")) {
+      if (Text(left) == k || Text(left) == v) return std::nullopt;  // rebinds the loop variables
+      names[Text(left)] = Unparenthesized(right);
+      continue;
+    }
+    if (!IsType(left, "subscript") || !IsType(Field(left, "value"), "identifier") ||
+        WithoutSpaces(Text(right)) != v) {
+      return std::nullopt;
+    }
+    target = Text(Field(left, "value"));
+    target_key = Unparenthesized(Field(left, "subscript"));
+  }
+  if (target.empty() || IsNull(target_key)) return std::nullopt;
+  auto dst = env.find(target);
+  if (dst == env.end() || dst->second.kind != Value::kDict || !dst->second.empty) return std::nullopt;
+  if (IsType(target_key, "identifier")) {
+    auto named = names.find(Text(target_key));
+    if (named != names.end()) target_key = named->second;
+  }
+  std::optional<LoadKeyRewrite> rewrite = KeyExpressionRewrite(target_key, k);
+  if (!rewrite) return std::nullopt;
+  loaded.key_rewrites.push_back(std::move(*rewrite));
+  return std::make_pair(target, std::move(loaded));
+}
+
+// A subscript of a followed load: one level down, and the rewrites recorded
+// for that entry become the entry's own (load_key_rewrite.h `entry`).
+void Extractor::SubscriptLoad(Value& load, const std::string& key) {
+  const size_t depth = load.keys.size();
+  std::vector<LoadKeyRewrite> kept;
+  for (LoadKeyRewrite& r : load.key_rewrites) {
+    if (!r.entry.empty() && r.entry_depth == depth) {
+      if (r.entry != key) continue;  // another entry's: not this one
+      r.entry.clear();
+    }
+    kept.push_back(std::move(r));
+  }
+  load.key_rewrites = std::move(kept);
+  load.keys.push_back(key);
+}
+
+// `X` (a followed load, or a literal entry of one) changed in place by code
+// ptlint does not follow: what load_state_dict receives from it is unknown.
+// `entry`: the literal key it changes (`X.pop("optimizer")`), "" for any.
+void Extractor::MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env) {
+  LoadKeyRewrite r;
+  r.kind = LoadKeyRewrite::Kind::kUnfollowed;
+  r.entry = entry;
+  RecordInPlaceRewrite(target, std::move(r), where, env);
+}
+
+void Extractor::RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env) {
+  target = Unparenthesized(target);
+  std::vector<std::string> path;
+  while (IsType(target, "subscript")) {
+    std::string key;
+    TSNode sub = Field(target, "subscript");
+    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) key.clear();
+    path.insert(path.begin(), key);  // "" : an entry ptlint cannot name
+    target = Unparenthesized(Field(target, "value"));
+  }
+  if (!IsType(target, "identifier")) return;
+  auto it = env.find(Text(target));
+  if (it == env.end() || it->second.kind != Value::kLoad) return;
+  Value& load = it->second;
+  if (rewrite.unfollowed_what.empty()) {
+    std::string text = Text(where);
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    rewrite.unfollowed_what = "`" + text + "` at " + file_.info.path + ":" + std::to_string(PositionOf(where).line);
+  }
+  // Changed inside an entry of the variable (`X["model"]`): recorded for that
+  // entry. A rewrite of exactly that entry stays what it is; a change deeper
+  // down, or in an entry ptlint cannot name (`X[name]`, "" = any), is unfollowed.
+  if (!path.empty()) {
+    const bool exact = path.size() == 1 && !path[0].empty() && rewrite.entry.empty();
+    if (!exact) rewrite.kind = LoadKeyRewrite::Kind::kUnfollowed;
+    rewrite.entry = path[0];
+  }
+  rewrite.entry_depth = load.keys.size();
+  load.key_rewrites.push_back(std::move(rewrite));
 }
 
 }  // namespace call_site_extraction

@@ -160,6 +160,35 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
       }
       return v;
     }
+    // `sd.pop(k)`, `ckpt.update(...)`, `ckpt["model"].clear()`: a followed
+    // load changed in place. `sd = ckpt.pop("model")` / `ckpt.get("model")`
+    // read the entry as `ckpt["model"]` does.
+    static const char* kMutators[] = {"pop", "popitem", "update", "clear", "setdefault", "__setitem__",
+                                      "__delitem__"};
+    bool mutator = false;
+    for (const char* m : kMutators) mutator |= method == m;
+    if (mutator || method == "get") {
+      std::string key;
+      if (!args.positional.empty() && method != "update" && method != "popitem" && method != "clear" &&
+          !StringLiteralValue(file_.parsed, args.positional[0], &key)) {
+        key.clear();
+      }
+      if (mutator) MarkChangedInPlace(object, key, call, env);
+      if (mutator && IsType(object, "identifier")) {
+        auto bound = env.find(receiver);
+        if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+      }
+      if ((method == "pop" || method == "get") && !key.empty() && IsType(object, "identifier")) {
+        auto bound = env.find(receiver);
+        if (bound != env.end() && bound->second.kind == Value::kLoad) {
+          Value entry = bound->second;
+          if (mutator) entry.key_rewrites.pop_back();  // the pop itself: the entry leaves, unchanged
+          SubscriptLoad(entry, key);
+          for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
+          return entry;
+        }
+      }
+    }
     auto it = env.find(receiver);
     if (it != env.end() && it->second.kind == Value::kLoad && it->second.keys.empty()) {
       static const char* kModuleMethods[] = {
@@ -182,6 +211,28 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   Symbol sym =
       callee_text.empty() ? Symbol{} : index_.ResolveName(file_.info.module_name, callee_text);
   std::string q = sym.qualified_name;
+  if (q == "torch.nn.modules.utils.consume_prefix_in_state_dict_if_present" ||
+      q == "consume_prefix_in_state_dict_if_present") {
+    // In place: every key starting with the prefix loses it (and the
+    // `_metadata` entries with it), as DDP users strip `module.`.
+    TSNode target = Arg(args, 0, "state_dict");
+    TSNode prefix = Arg(args, 1, "prefix");
+    std::string literal;
+    if (!IsNull(target)) {
+      if (!IsNull(prefix) && StringLiteralValue(file_.parsed, prefix, &literal)) {
+        LoadKeyRewrite r;
+        r.kind = LoadKeyRewrite::Kind::kPrefix;
+        r.from = literal;
+        r.keeps_metadata = true;
+        RecordInPlaceRewrite(target, std::move(r), call, env);
+      } else {
+        MarkChangedInPlace(target, "", call, env);
+      }
+    }
+    for (TSNode a : args.positional) Expr(a, env, function, depth + 1);
+    for (const auto& kw : args.keywords) Expr(kw.second, env, function, depth + 1);
+    return v;
+  }
   if (q == "torch.load" || q == "torch.serialization.load" || q == "torch.jit.load") {
     CallSite s =
         NewSite(q == "torch.jit.load" ? CallKind::kJitLoad : CallKind::kTorchLoad, call, function);
@@ -249,9 +300,16 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   if (callee_text == "dict" && args.positional.empty() && sym.kind != Symbol::Kind::kClass &&
       sym.kind != Symbol::Kind::kFunction) {
     v.kind = Value::kDict;  // `dict(ckpt="ckpt/x.pt")`
+    v.empty = args.keywords.empty();
     for (const auto& [name, node] : args.keywords) {
       AddDictEntry(v, name, Expr(node, env, function, depth + 1));
     }
+    return v;
+  }
+  if ((q == "collections.OrderedDict" || q == "typing.OrderedDict") && args.positional.empty() &&
+      args.keywords.empty()) {
+    v.kind = Value::kDict;  // `new_sd = OrderedDict()`, filled by a loop over a load
+    v.empty = true;
     return v;
   }
   if (q == "os.path.join" || q == "pathlib.Path" || q == "pathlib.PurePath" ||

@@ -125,6 +125,99 @@ e.load_state_dict({k[:7]: v for k, v in torch.load("ckpt/e.pt").items()})
   EXPECT_LT(e->load_site, 0);
 }
 
+// What real projects write to strip `module.` between torch.load and
+// load_state_dict: the forum loop into an OrderedDict and
+// consume_prefix_in_state_dict_if_present are read as rewrites; an in-place
+// pop/re-insert, `del`, `update` are changes ptlint does not follow (the load
+// is kept, its keys marked unknown); a change to another entry of a wrapper
+// dict does not touch the state dict read from it.
+TEST_F(CallSitesTest, InPlaceChangesAndLoopsOnALoadedStateDict) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/load.py", "pkg.load", R"PY(
+from collections import OrderedDict
+import torch
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
+from pkg.models import Net
+
+sd = torch.load("ckpt/a.pt")
+new_sd = OrderedDict()
+for k, v in sd.items():
+    name = k[7:]  # remove `module.`
+    new_sd[name] = v
+Net().load_state_dict(new_sd)
+
+ckpt = torch.load("ckpt/b.pt")
+consume_prefix_in_state_dict_if_present(ckpt["model"], "module.")
+ckpt.pop("optimizer")
+Net().load_state_dict(ckpt["model"])
+
+sd = torch.load("ckpt/c.pt")
+for key in list(sd.keys()):
+    sd[key[7:]] = sd.pop(key)
+Net().load_state_dict(sd)
+
+ckpt = torch.load("ckpt/d.pt")
+del ckpt["model"]["fc.weight"]
+Net().load_state_dict(ckpt["model"])
+
+filled = {"extra": 1}
+sd = torch.load("ckpt/e.pt")
+for k, v in sd.items():
+    filled[k] = v
+Net().load_state_dict(filled)
+
+sd = torch.load("ckpt/f.pt")
+model_sd = sd.pop("model")
+Net().load_state_dict(model_sd)
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  const CallSite* loop = lsd(0);
+  ASSERT_NE(loop, nullptr);
+  ASSERT_GE(loop->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(loop->load_site)].checkpoint.text, "ckpt/a.pt");
+  ASSERT_EQ(loop->key_rewrites.size(), 1u);
+  EXPECT_EQ(loop->key_rewrites[0].kind, LoadKeyRewrite::Kind::kDropChars);
+  EXPECT_EQ(loop->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  EXPECT_FALSE(loop->key_rewrites[0].keeps_metadata);
+
+  const CallSite* consume = lsd(1);
+  ASSERT_NE(consume, nullptr);
+  ASSERT_GE(consume->load_site, 0);
+  EXPECT_EQ(consume->keys, std::vector<std::string>{"model"});
+  ASSERT_EQ(consume->key_rewrites.size(), 1u) << "the pop of another entry must not count";
+  EXPECT_EQ(consume->key_rewrites[0].kind, LoadKeyRewrite::Kind::kPrefix);
+  EXPECT_TRUE(consume->key_rewrites[0].entry.empty());
+  EXPECT_TRUE(consume->key_rewrites[0].keeps_metadata);
+  EXPECT_EQ(consume->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  EXPECT_EQ(consume->key_rewrites[0].Apply("fc.bias"), "fc.bias");
+
+  const CallSite* pop = lsd(2);
+  ASSERT_NE(pop, nullptr);
+  ASSERT_GE(pop->load_site, 0);
+  ASSERT_FALSE(pop->key_rewrites.empty());
+  EXPECT_EQ(pop->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_NE(pop->key_rewrites[0].unfollowed_what.find("pkg/load.py:21"), std::string::npos)
+      << pop->key_rewrites[0].unfollowed_what;
+
+  const CallSite* del = lsd(3);
+  ASSERT_NE(del, nullptr);
+  ASSERT_EQ(del->key_rewrites.size(), 1u);
+  EXPECT_EQ(del->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_TRUE(del->key_rewrites[0].entry.empty());
+
+  // Not an empty dict: not the loop; the dict is not the load.
+  const CallSite* filled = lsd(4);
+  ASSERT_NE(filled, nullptr);
+  EXPECT_LT(filled->load_site, 0);
+
+  const CallSite* popped = lsd(5);
+  ASSERT_NE(popped, nullptr);
+  ASSERT_GE(popped->load_site, 0);
+  EXPECT_EQ(popped->keys, std::vector<std::string>{"model"});
+  EXPECT_TRUE(popped->key_rewrites.empty());
+}
+
 // `model = build(...)` of a project function: the receiver is the factory
 // (the binding decides whether it builds a module), with its literal
 // arguments; a class call still gives the class.

@@ -220,7 +220,7 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     std::string key;
     if (base.kind == Value::kLoad && !ts_node_is_null(sub) && IsType(sub, "string") &&
         StringLiteralValue(file_.parsed, sub, &key)) {
-      base.keys.push_back(key);
+      SubscriptLoad(base, key);
       return base;
     }
     if (base.kind == Value::kDict && !ts_node_is_null(sub) && IsType(sub, "string") &&
@@ -250,6 +250,8 @@ Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth
     Value dict;
     dict.kind = Value::kDict;
     uint32_t n = ts_node_named_child_count(e);
+    dict.empty = true;
+    for (uint32_t i = 0; i < n; ++i) dict.empty &= IsType(ts_node_named_child(e, i), "comment");
     for (uint32_t i = 0; i < n; ++i) {
       TSNode pair = ts_node_named_child(e, i);
       if (!IsType(pair, "pair")) {

@@ -13,6 +13,7 @@ std::optional<std::string> LoadKeyRewrite::Apply(const std::string& key) const {
   if (has_filter && (key.rfind(filter_prefix, 0) == 0) != keep_if_starts) return std::nullopt;
   switch (kind) {
     case Kind::kIdentity:
+    case Kind::kUnfollowed:  // never applied: the link leaves such a load unjudged
       return key;
     case Kind::kPrefix:
       if (key.rfind(from, 0) != 0) return key;

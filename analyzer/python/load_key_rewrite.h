@@ -32,6 +32,10 @@ struct LoadKeyRewrite {
     kPrefix,    // keys starting with `from` start with `to` instead ("" from: every key gains `to`)
     kRegex,     // re.sub(pattern, replacement, k)
     kDropChars,  // k[drop_chars:], on every key
+    // The dict is changed in place by code ptlint does not follow (`sd.pop(k)`
+    // in a loop, `sd[new] = ...`, `del sd[k]`, consume_prefix_in_state_dict_if_present
+    // with a computed prefix): what load_state_dict receives is not known.
+    kUnfollowed,
   };
   Kind kind = Kind::kIdentity;
   std::string from, to;
@@ -42,6 +46,19 @@ struct LoadKeyRewrite {
   bool has_filter = false;
   bool keep_if_starts = true;
   std::string filter_prefix;
+
+  // kUnfollowed: what changes it, for the binding note ("`sd.pop(...)` at load.py:8").
+  std::string unfollowed_what;
+  // In-place rewrites (consume_prefix_in_state_dict_if_present) keep the
+  // state dict's `_metadata`; a comprehension or a loop into a new dict does not.
+  bool keeps_metadata = false;
+  // Recorded on a wrapper dict for one of its entries (`consume_prefix_in_
+  // state_dict_if_present(ckpt["model"], ...)`, `ckpt.pop("optimizer")`): the
+  // entry's key, at `entry_depth` subscripts below the torch.load result.
+  // Subscripting that entry makes it the rewrite of the entry's own keys;
+  // another entry does not see it. Empty: the dict the rewrite was applied to.
+  std::string entry;
+  size_t entry_depth = 0;
 
   // The key as load_state_dict receives it; nullopt when the comprehension drops it.
   std::optional<std::string> Apply(const std::string& key) const;
