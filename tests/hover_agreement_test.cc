@@ -1,0 +1,195 @@
+// Issue 13 §2: LSP hovers agree with `ptlint check`. On every rule case
+// (tests/rule_cases.h), the project is analysed as the language server does
+// (a Workspace: Load, each checkpoint read and put, Analyze) and its class
+// hovers are held against what `ptlint check .` reports on the same files:
+//
+//  1. the workspace's diagnostics are check's (path, line, code, message);
+//  2. a class whose lines carry a drift finding (PTL2xx) names that code in
+//     its hover, and never says that no checkpoint is bound to it;
+//  3. a checkpoint a hover says "loads cleanly" has no drift finding in check;
+//  4. a case where check has no drift finding has no class hover that counts
+//     a shortfall ("208/210 keys match", "missing (2)", "unexpected (1)",
+//     "shape: ...", "renamed: ...").
+//
+// A class's lines are read here from the file's text by indentation, not with
+// the hover's own helper, so that a disagreement about where a class ends
+// shows up too.
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "lsp/hover.h"
+#include "lsp/workspace.h"
+#include "tests/rule_cases.h"
+
+namespace ptlint::rule_cases {
+namespace {
+
+struct CheckFinding {
+  std::string path;
+  int line = 0;
+  std::string code;
+  std::string message;
+  std::set<std::string> checkpoints;  // the checkpoint and every grouped instance's
+};
+
+bool IsDrift(const std::string& code) { return code.rfind("PTL2", 0) == 0; }
+
+// The lines [first, last] of the class whose `class` keyword is on `line`
+// (1-based): the following lines indented deeper, blank and comment lines
+// aside.
+std::pair<int, int> ClassLinesByIndent(const std::string& text, int line) {
+  std::istringstream in(text);
+  std::string l;
+  int first = line, last = line;
+  size_t indent = std::string::npos;
+  for (int n = 1; std::getline(in, l); ++n) {
+    size_t lead = l.find_first_not_of(" \t\r\f");
+    if (n == line) {
+      indent = lead == std::string::npos ? 0 : lead;
+      continue;
+    }
+    if (n < line || lead == std::string::npos || l[lead] == '#') continue;
+    if (lead <= indent) break;
+    last = n;
+  }
+  return {first, last};
+}
+
+// Working directory for the duration of one case (display paths are relative
+// to it, as in the server, which runs in the workspace root).
+struct InDirectory {
+  std::string previous;
+  explicit InDirectory(const fs::path& dir) : previous(fs::current_path().string()) { fs::current_path(dir); }
+  ~InDirectory() {
+    std::error_code ec;
+    fs::current_path(previous, ec);
+  }
+};
+
+class HoverAgreementTest : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
+  const RuleCase& c = GetParam();
+  fs::path work = Prepare(c);
+
+  // What check reports.
+  auto json = CheckIn(work, "--output-format json");
+  ASSERT_TRUE(json.exit_code == 0 || json.exit_code == 1) << json.err;
+  auto doc = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << json.out;
+  std::vector<CheckFinding> check;
+  for (const auto& d : doc["diagnostics"]) {
+    CheckFinding f{d["location"]["path"].get<std::string>(), d["location"]["line"].get<int>(),
+                   d["code"].get<std::string>(), d["message"].get<std::string>(), {}};
+    if (d.contains("checkpoint") && d["checkpoint"].is_string()) f.checkpoints.insert(d["checkpoint"].get<std::string>());
+    for (const auto& i : d.value("instances", nlohmann::json::array())) {
+      f.checkpoints.insert(i.value("checkpoint", ""));
+    }
+    check.push_back(std::move(f));
+  }
+  const bool any_drift =
+      std::any_of(check.begin(), check.end(), [](const CheckFinding& f) { return IsDrift(f.code); });
+
+  // The language server's analysis of the same project.
+  InDirectory in(work);
+  lsp::Workspace ws;
+  auto loaded = ws.Load(work.string(), LintOverrides{});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  for (const std::string& path : ws.StaleCheckpoints()) {
+    auto stamp = lsp::StatFile(path);
+    ASSERT_TRUE(stamp.has_value()) << path;
+    ws.PutCheckpoint(path, *stamp, ReadAnalyzedCheckpoint(path));
+  }
+  ASSERT_TRUE(ws.Analyze());
+
+  // 1. The workspace holds check's findings. (A reader's message names the
+  // file as it was opened: `./ckpt/x.pt` by check, the absolute path by the
+  // server; the spelling is not a disagreement.)
+  auto spelled = [&](std::string message) {
+    for (const std::string& prefix : {work.string() + "/", std::string("./")}) {
+      for (size_t at; (at = message.find(prefix)) != std::string::npos;) message.erase(at, prefix.size());
+    }
+    return message;
+  };
+  std::multiset<std::string> from_check, from_workspace;
+  for (const CheckFinding& f : check) {
+    from_check.insert(f.path + ":" + std::to_string(f.line) + ": " + f.code + " " + spelled(f.message));
+  }
+  for (const Diagnostic& d : ws.diagnostics()) {
+    from_workspace.insert(d.location.path + ":" + std::to_string(d.location.line) + ": " + d.code + " " +
+                          spelled(d.message));
+  }
+  EXPECT_EQ(from_check, from_workspace) << c.id() << ": the workspace's diagnostics are not check's";
+
+  const std::regex fraction(R"((\d+)/(\d+))");
+  const std::regex loads_cleanly(R"(^- \*\*([^*]+)\*\* — [^\n]*loads cleanly)");
+  for (const auto& file : ws.project().index.files()) {
+    if (!file) continue;
+    const std::string rel = fs::relative(file->info.path, work).generic_string();
+    const std::string text = ReadFile(file->info.path);
+    for (const ClassInfo& cls : file->classes) {
+      auto hover = lsp::HoverMarkdown(ws, file->info.path, cls.position.line - 1, 0);
+      ASSERT_TRUE(hover.has_value()) << c.id() << ": no hover on class " << cls.qualified_name;
+      const std::string where = c.id() + ": hover on " + rel + ":" + std::to_string(cls.position.line) + " (" +
+                                cls.qualified_name + "):\n" + *hover;
+      if (std::getenv("PTLINT_HOVER_DUMP")) std::cout << "==== " << where << "\n";
+      auto [first, last] = ClassLinesByIndent(text, static_cast<int>(cls.position.line));
+      // 2. Every drift finding in the class's lines is named.
+      for (const CheckFinding& f : check) {
+        if (!IsDrift(f.code) || f.path != rel || f.line < first || f.line > last) continue;
+        EXPECT_NE(hover->find(f.code), std::string::npos)
+            << where << "\n-- does not name " << f.code << " that check reports at line " << f.line << ": "
+            << f.message;
+        EXPECT_EQ(hover->find("No checkpoint in the workspace is bound"), std::string::npos)
+            << where << "\n-- says no checkpoint is bound, but check reports " << f.code << " at line " << f.line;
+      }
+      // 3. "loads cleanly" only for a checkpoint without a drift finding.
+      std::istringstream lines(*hover);
+      for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (!std::regex_search(line, m, loads_cleanly)) continue;
+        const std::string checkpoint = m[1];
+        for (const CheckFinding& f : check) {
+          EXPECT_FALSE(IsDrift(f.code) && f.checkpoints.count(checkpoint))
+              << where << "\n-- says " << checkpoint << " loads cleanly, but check reports " << f.code << " at "
+              << f.path << ":" << f.line << ": " << f.message;
+        }
+      }
+      // 4. No drift in check: no shortfall in any hover.
+      if (any_drift) continue;
+      for (auto it = std::sregex_iterator(hover->begin(), hover->end(), fraction); it != std::sregex_iterator(); ++it) {
+        EXPECT_EQ((*it)[1].str(), (*it)[2].str())
+            << where << "\n-- counts " << it->str() << " keys although check reports no drift";
+      }
+      for (const char* shortfall : {"missing (", "unexpected (", "- shape: ", "- renamed: "}) {
+        EXPECT_EQ(hover->find(shortfall), std::string::npos)
+            << where << "\n-- reports `" << shortfall << "` although check reports no drift";
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, HoverAgreementTest, ::testing::ValuesIn(DiscoverCases()),
+                         [](const ::testing::TestParamInfo<RuleCase>& info) {
+                           std::string n = info.param.code + "_" + info.param.name;
+                           for (char& ch : n) {
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return n;
+                         });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(HoverAgreementTest);
+
+}  // namespace
+}  // namespace ptlint::rule_cases
