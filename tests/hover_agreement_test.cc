@@ -18,6 +18,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -78,12 +79,10 @@ struct InDirectory {
   }
 };
 
-class HoverAgreementTest : public ::testing::TestWithParam<RuleCase> {};
-
-TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
-  const RuleCase& c = GetParam();
-  fs::path work = Prepare(c);
-
+// Checks 1-4 on the project in `work` (named `id` in messages); each class's
+// hover by qualified name into `hovers`.
+void ExpectHoversAgreeWithCheck(const std::string& id, const fs::path& work,
+                                std::map<std::string, std::string>* hovers = nullptr) {
   // What check reports.
   auto json = CheckIn(work, "--output-format json");
   ASSERT_TRUE(json.exit_code == 0 || json.exit_code == 1) << json.err;
@@ -131,7 +130,7 @@ TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
     from_workspace.insert(d.location.path + ":" + std::to_string(d.location.line) + ": " + d.code + " " +
                           spelled(d.message));
   }
-  EXPECT_EQ(from_check, from_workspace) << c.id() << ": the workspace's diagnostics are not check's";
+  EXPECT_EQ(from_check, from_workspace) << id << ": the workspace's diagnostics are not check's";
 
   const std::regex fraction(R"((\d+)/(\d+))");
   const std::regex loads_cleanly(R"(^- \*\*([^*]+)\*\* — [^\n]*loads cleanly)");
@@ -141,9 +140,10 @@ TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
     const std::string text = ReadFile(file->info.path);
     for (const ClassInfo& cls : file->classes) {
       auto hover = lsp::HoverMarkdown(ws, file->info.path, cls.position.line - 1, 0);
-      ASSERT_TRUE(hover.has_value()) << c.id() << ": no hover on class " << cls.qualified_name;
-      const std::string where = c.id() + ": hover on " + rel + ":" + std::to_string(cls.position.line) + " (" +
+      ASSERT_TRUE(hover.has_value()) << id << ": no hover on class " << cls.qualified_name;
+      const std::string where = id + ": hover on " + rel + ":" + std::to_string(cls.position.line) + " (" +
                                 cls.qualified_name + "):\n" + *hover;
+      if (hovers != nullptr) (*hovers)[cls.qualified_name] = *hover;
       if (std::getenv("PTLINT_HOVER_DUMP")) std::cout << "==== " << where << "\n";
       auto [first, last] = ClassLinesByIndent(text, static_cast<int>(cls.position.line));
       // 2. Every drift finding in the class's lines is named.
@@ -181,6 +181,13 @@ TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
   }
 }
 
+class HoverAgreementTest : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(HoverAgreementTest, ClassHoversSayWhatCheckSays) {
+  const RuleCase& c = GetParam();
+  ExpectHoversAgreeWithCheck(c.id(), Prepare(c));
+}
+
 INSTANTIATE_TEST_SUITE_P(Rules, HoverAgreementTest, ::testing::ValuesIn(DiscoverCases()),
                          [](const ::testing::TestParamInfo<RuleCase>& info) {
                            std::string n = info.param.code + "_" + info.param.name;
@@ -190,6 +197,82 @@ INSTANTIATE_TEST_SUITE_P(Rules, HoverAgreementTest, ::testing::ValuesIn(Discover
                            return n;
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(HoverAgreementTest);
+
+// The claims the issue names, on the rule cases that show them.
+std::map<std::string, std::string> HoversOf(const std::string& case_id) {
+  std::map<std::string, std::string> hovers;
+  ExpectHoversAgreeWithCheck(case_id, Prepare(FindCase(case_id)), &hovers);
+  return hovers;
+}
+
+TEST(HoverClaims, CleanProjectWithUncertainKeysSaysLoadsCleanlyNotAFraction) {
+  // Was "3/4 checkpoint keys match": the fourth key is registered under a
+  // condition the prediction cannot decide.
+  auto hovers = HoversOf("PTL202/negative_conditional_bias");
+  const std::string& net = hovers["models.Net"];
+  EXPECT_NE(net.find("state dict loads cleanly (4 keys; 1 of them under parts the prediction cannot be certain of"),
+            std::string::npos)
+      << net;
+  EXPECT_EQ(net.find("/4"), std::string::npos) << net;
+}
+
+TEST(HoverClaims, WholePickleIsNotComparedWithToday) {
+  // Was "not compared yet" (and "0/N" for other whole pickles).
+  auto hovers = HoversOf("PTL203/negative_whole_pickle_after_resize");
+  const std::string& net = hovers["models.ConvNet"];
+  EXPECT_NE(net.find("whole module pickled; torch.load restores it as saved — not compared with today's __init__"),
+            std::string::npos)
+      << net;
+  EXPECT_EQ(net.find("keys"), std::string::npos) << net;
+}
+
+TEST(HoverClaims, ChildClassCarriesTheFindingsOfTheCheckpointBoundToItsParent) {
+  // Was "No checkpoint in the workspace is bound to this class" on Block,
+  // whose lines carry the PTL203 findings of the checkpoint bound to GPT.
+  auto hovers = HoversOf("PTL203/repeated_block_shape");
+  const std::string& block = hovers["models.Block"];
+  EXPECT_NE(block.find("- **ckpt/gpt.pt** — bound to `models.GPT` (call-site), which builds this class:"),
+            std::string::npos)
+      << block;
+  EXPECT_NE(block.find("PTL203 (error, models.py:7): size mismatch for h.N.fc.weight"), std::string::npos) << block;
+  EXPECT_EQ(block.find("No checkpoint"), std::string::npos) << block;
+  const std::string& gpt = hovers["models.GPT"];
+  EXPECT_NE(gpt.find("bound to this class (call-site): no drift finding in this class; elsewhere:"), std::string::npos)
+      << gpt;
+  EXPECT_EQ(gpt.find("loads cleanly"), std::string::npos) << gpt;
+}
+
+// A project made here: keys renamed by a comprehension at the load site.
+TEST(HoverClaims, KeysRewrittenAtTheLoadSiteAreComparedAfterTheRewrite) {
+  fs::path work = PreparedRoot() / "hover_claims" / "load_site_rewrite";
+  fs::remove_all(work);
+  fs::create_directories(work / "ckpt");
+  std::ofstream(work / "models.py") << "import torch\nfrom torch import nn\n\n\n"
+                                       "class Net(nn.Module):\n"
+                                       "    def __init__(self):\n"
+                                       "        super().__init__()\n"
+                                       "        self.encoder = nn.Linear(8, 16)\n"
+                                       "        self.head = nn.Linear(16, 4)\n";
+  std::ofstream(work / "load.py")
+      << "import torch\n\nfrom models import Net\n\n\n"
+         "def load():\n"
+         "    sd = torch.load(\"ckpt/model.pt\")\n"
+         "    model = Net()\n"
+         "    model.load_state_dict({(\"encoder.\" + k[4:] if k.startswith(\"enc.\") else k): v for k, v in sd.items()})\n"
+         "    return model\n";
+  // Saved before the rename: `enc`, as the comprehension expects.
+  std::string cmd = "cd '" + work.string() + "' && " + PTLINT_PYTHON +
+                    " -c \"import torch; torch.save({'enc.weight': torch.zeros(16, 8), 'enc.bias': torch.zeros(16), "
+                    "'head.weight': torch.zeros(4, 16), 'head.bias': torch.zeros(4)}, 'ckpt/model.pt')\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::map<std::string, std::string> hovers;
+  ExpectHoversAgreeWithCheck("load_site_rewrite", work, &hovers);
+  const std::string& net = hovers["models.Net"];
+  EXPECT_NE(net.find("keys compared as renamed at the load site (load.py:9), after the rewrite: state dict loads "
+                     "cleanly (4 keys)"),
+            std::string::npos)
+      << net;
+}
 
 }  // namespace
 }  // namespace ptlint::rule_cases
