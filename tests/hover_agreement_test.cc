@@ -274,5 +274,36 @@ TEST(HoverClaims, KeysRewrittenAtTheLoadSiteAreComparedAfterTheRewrite) {
       << net;
 }
 
+// A project made here: the source builds the class two ways (hidden 16 and
+// 64) and the file fits neither (48), so the construction is not known and
+// the drift rules stay silent; the hover must say so, not "loads cleanly".
+TEST(HoverClaims, UnknownConstructionIsNeitherCleanNorAMismatch) {
+  fs::path work = PreparedRoot() / "hover_claims" / "unknown_construction";
+  fs::remove_all(work);
+  fs::create_directories(work / "ckpt");
+  std::ofstream(work / "models.py") << "import torch\nfrom torch import nn\n\n\n"
+                                       "class Net(nn.Module):\n"
+                                       "    def __init__(self, hidden=32):\n"
+                                       "        super().__init__()\n"
+                                       "        self.encoder = nn.Linear(8, hidden)\n"
+                                       "        self.head = nn.Linear(hidden, 4)\n\n\n"
+                                       "def small():\n    return Net(hidden=16)\n\n\n"
+                                       "def large():\n    return Net(hidden=64)\n";
+  std::string cmd = "cd '" + work.string() + "' && " + PTLINT_PYTHON +
+                    " -c \"import torch; torch.save({'encoder.weight': torch.zeros(48, 8), 'encoder.bias': "
+                    "torch.zeros(48), 'head.weight': torch.zeros(4, 48), 'head.bias': torch.zeros(4)}, "
+                    "'ckpt/model.pt')\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::map<std::string, std::string> hovers;
+  ExpectHoversAgreeWithCheck("unknown_construction", work, &hovers);
+  const std::string& net = hovers["models.Net"];
+  EXPECT_NE(net.find("bound to this class (structure): the construction is not known, so differences from the "
+                     "prediction ("),
+            std::string::npos)
+      << net;
+  EXPECT_NE(net.find("are not reported: ptlint cannot tell whether it loads"), std::string::npos) << net;
+  EXPECT_EQ(net.find("loads cleanly"), std::string::npos) << net;
+}
+
 }  // namespace
 }  // namespace ptlint::rule_cases
