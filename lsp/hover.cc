@@ -31,6 +31,107 @@ const IndexedFile* RawFile(const Workspace& ws, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The drift rules (PTL2xx): what a class hover reports, as `check` does.
+bool IsDrift(const Diagnostic& d) { return d.code.rfind("PTL2", 0) == 0; }
+
+// Is a (possibly grouped) finding about this checkpoint? A grouped finding
+// names each checkpoint it stands for among its instances.
+bool FindingIsAbout(const Diagnostic& d, const std::string& checkpoint) {
+  if (d.checkpoint == checkpoint) return true;
+  return std::any_of(d.instances.begin(), d.instances.end(),
+                     [&](const FindingInstance& i) { return i.checkpoint == checkpoint; });
+}
+
+// A finding's headline on one line, not too long for a hover.
+std::string OneLine(const std::string& message) {
+  std::string s = message.substr(0, message.find('\n'));
+  if (s.size() > 240) s = s.substr(0, 237) + "...";
+  return s;
+}
+
+std::string WhereOf(const Diagnostic& d) {
+  if (d.location.line <= 0) return d.location.path;
+  return d.location.path + ":" + std::to_string(d.location.line);
+}
+
+// "PTL203 at model.py:9 (2×), PTL205 at load.py:6": each code and place once.
+std::string Places(const std::vector<const Diagnostic*>& ds) {
+  std::vector<std::pair<std::string, int>> seen;
+  for (const Diagnostic* d : ds) {
+    std::string place = d->code + " at " + WhereOf(*d);
+    auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == place; });
+    if (it == seen.end()) {
+      seen.emplace_back(place, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < seen.size() && i < 6; ++i) {
+    out += (i ? ", " : "") + seen[i].first + (seen[i].second > 1 ? " (" + std::to_string(seen[i].second) + "×)" : "");
+  }
+  if (seen.size() > 6) out += " and " + std::to_string(seen.size() - 6) + " more";
+  return out;
+}
+
+// What the rules concluded for a bound checkpoint none of whose drift
+// findings `check` reports: why it was not compared, or that it loads cleanly.
+// `other` are the checkpoint's other findings.
+std::string QuietVerdict(const AnalyzedCheckpoint& ac, const std::vector<const Diagnostic*>& other) {
+  std::ostringstream md;
+  if (ac.restored_whole) {
+    md << "whole module pickled; torch.load restores it as saved — not compared with today's `__init__`";
+  } else if (!ac.expected) {
+    md << "no prediction" << (ac.prediction_error.empty() ? "" : " (" + ac.prediction_error + ")")
+       << ", so not compared";
+  } else if (!ac.diff.value) {
+    md << "not compared";
+  } else if (!ac.unreported_drift.empty()) {
+    md << "the construction is not known, so differences from the prediction (" << ac.unreported_drift
+       << ") are not reported: ptlint cannot tell whether it loads";
+  } else {
+    const StateDictDiff& diff = *ac.diff.value;
+    const bool differs = !diff.extra_prefix.empty() || !diff.missing_prefix.empty() || !diff.renames.empty() ||
+                         !diff.missing.empty() || !diff.unexpected.empty() || !diff.mismatches.empty() ||
+                         !diff.unexpected_entries.empty();
+    if (differs) {
+      // The rules found it and the finding was suppressed or not selected.
+      md << "differs from the prediction, but `ptlint check` reports no drift for it (suppressed or not selected)";
+    } else {
+      // "Loads cleanly" is the drift rules' verdict; another error on the
+      // file (it cannot be unpickled, say) must not be talked over.
+      const bool other_errors = std::any_of(other.begin(), other.end(), [](const Diagnostic* d) {
+        return d->severity == Severity::kError;
+      });
+      md << (other_errors ? "keys and shapes match this class, no drift finding (" : "state dict loads cleanly (")
+         << diff.checkpoint_keys << " keys";
+      size_t uncertain = diff.checkpoint_keys >= diff.matched ? diff.checkpoint_keys - diff.matched : 0;
+      if (uncertain > 0) {
+        md << "; " << uncertain << " of them under parts the prediction cannot be certain of";
+        std::vector<std::string> open;
+        for (const OpenSubtree& o : ac.expected->open) open.push_back(o.prefix.empty() ? "(all)" : o.prefix);
+        if (!open.empty()) md << " (open: " << ListOf(open, [](const std::string& s) { return s; }, 4) << ")";
+        md << ", accepted without comparison";
+      }
+      md << ")";
+    }
+  }
+  return md.str();
+}
+
+// The drift findings (PTL2xx) `check` reports about this checkpoint, and its
+// other findings.
+void FindingsAbout(const Workspace& ws, const AnalyzedCheckpoint& ac, std::vector<const Diagnostic*>* drift,
+                   std::vector<const Diagnostic*>* other) {
+  for (const Diagnostic& d : ws.diagnostics()) {
+    if (FindingIsAbout(d, ac.display_path)) (IsDrift(d) ? drift : other)->push_back(&d);
+  }
+}
+
+}  // namespace
+
 std::string CheckpointSummaryMarkdown(const Workspace& ws, const AnalyzedCheckpoint& ac) {
   const Checkpoint& cp = ac.checkpoint;
   std::ostringstream md;
@@ -86,58 +187,16 @@ std::string CheckpointSummaryMarkdown(const Workspace& ws, const AnalyzedCheckpo
   const CheckpointBinding& b = ac.binding;
   if (!b.cls.empty()) {
     md << "- bound to `" << b.cls << "` (" << b.how << ")\n";
+    // What the drift rules concluded, as `check` reports it (the class hover
+    // says the same).
+    std::vector<const Diagnostic*> drift, other;
+    FindingsAbout(ws, ac, &drift, &other);
+    md << "- drift: " << (drift.empty() ? QuietVerdict(ac, other) : Places(drift)) << "\n";
   } else if (b.how == "ambiguous") {
     md << "- binding ambiguous between " << ListOf(b.candidates, [](const std::string& s) { return s; }) << "\n";
   }
   return md.str();
 }
-
-namespace {
-
-// The drift rules (PTL2xx): what a class hover reports, as `check` does.
-bool IsDrift(const Diagnostic& d) { return d.code.rfind("PTL2", 0) == 0; }
-
-// Is a (possibly grouped) finding about this checkpoint? A grouped finding
-// names each checkpoint it stands for among its instances.
-bool FindingIsAbout(const Diagnostic& d, const std::string& checkpoint) {
-  if (d.checkpoint == checkpoint) return true;
-  return std::any_of(d.instances.begin(), d.instances.end(),
-                     [&](const FindingInstance& i) { return i.checkpoint == checkpoint; });
-}
-
-// A finding's headline on one line, not too long for a hover.
-std::string OneLine(const std::string& message) {
-  std::string s = message.substr(0, message.find('\n'));
-  if (s.size() > 240) s = s.substr(0, 237) + "...";
-  return s;
-}
-
-std::string WhereOf(const Diagnostic& d) {
-  if (d.location.line <= 0) return d.location.path;
-  return d.location.path + ":" + std::to_string(d.location.line);
-}
-
-// "PTL203 at model.py:9 (2×), PTL205 at load.py:6": each code and place once.
-std::string Places(const std::vector<const Diagnostic*>& ds) {
-  std::vector<std::pair<std::string, int>> seen;
-  for (const Diagnostic* d : ds) {
-    std::string place = d->code + " at " + WhereOf(*d);
-    auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == place; });
-    if (it == seen.end()) {
-      seen.emplace_back(place, 1);
-    } else {
-      ++it->second;
-    }
-  }
-  std::string out;
-  for (size_t i = 0; i < seen.size() && i < 6; ++i) {
-    out += (i ? ", " : "") + seen[i].first + (seen[i].second > 1 ? " (" + std::to_string(seen[i].second) + "×)" : "");
-  }
-  if (seen.size() > 6) out += " and " + std::to_string(seen.size() - 6) + " more";
-  return out;
-}
-
-}  // namespace
 
 ClassLines ClassLineRange(const Workspace& ws, const ClassInfo& cls) {
   ClassLines r{cls.position.line, cls.position.line};
@@ -254,44 +313,8 @@ std::string ClassSummaryMarkdown(const Workspace& ws, const ClassInfo& cls) {
       list(elsewhere);
     } else if (!bound_here) {
       md << ": no drift finding in this class\n";
-    } else if (ac.restored_whole) {
-      md << ": whole module pickled; torch.load restores it as saved — not compared with today's __init__\n";
-    } else if (!ac.expected) {
-      md << ": no prediction" << (ac.prediction_error.empty() ? "" : " (" + ac.prediction_error + ")")
-         << ", so not compared\n";
-    } else if (!ac.diff.value) {
-      md << ": not compared\n";
-    } else if (!ac.unreported_drift.empty()) {
-      md << ": the construction is not known, so differences from the prediction (" << ac.unreported_drift
-         << ") are not reported: ptlint cannot tell whether it loads\n";
     } else {
-      const StateDictDiff& diff = *ac.diff.value;
-      const bool differs = !diff.extra_prefix.empty() || !diff.missing_prefix.empty() || !diff.renames.empty() ||
-                           !diff.missing.empty() || !diff.unexpected.empty() || !diff.mismatches.empty() ||
-                           !diff.unexpected_entries.empty();
-      if (differs) {
-        // The rules found it and the finding was suppressed or not selected.
-        md << ": differs from the prediction, but `ptlint check` reports no drift for it "
-              "(suppressed or not selected)\n";
-      } else {
-        // "Loads cleanly" is the drift rules' verdict; another error on the
-        // file (it cannot be unpickled, say) must not be talked over.
-        const bool other_errors = std::any_of(other.begin(), other.end(), [](const Diagnostic* d) {
-          return d->severity == Severity::kError;
-        });
-        md << (other_errors ? ": keys and shapes match this class, no drift finding ("
-                            : ": state dict loads cleanly (")
-           << diff.checkpoint_keys << " keys";
-        size_t uncertain = diff.checkpoint_keys >= diff.matched ? diff.checkpoint_keys - diff.matched : 0;
-        if (uncertain > 0) {
-          md << "; " << uncertain << " of them under parts the prediction cannot be certain of";
-          std::vector<std::string> open;
-          for (const OpenSubtree& o : ac.expected->open) open.push_back(o.prefix.empty() ? "(all)" : o.prefix);
-          if (!open.empty()) md << " (open: " << ListOf(open, [](const std::string& s) { return s; }, 4) << ")";
-          md << ", accepted without comparison";
-        }
-        md << ")\n";
-      }
+      md << ": " << QuietVerdict(ac, other) << "\n";
     }
     if (bound_here && !other.empty()) md << "  - other findings on this checkpoint: " << Places(other) << "\n";
   }

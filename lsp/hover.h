@@ -6,7 +6,8 @@
 //    construction not known) — read from the workspace's diagnostics and the
 //    link's facts, never recomputed;
 //  - the path argument of `torch.load("…")` / `torch.jit.load("…")`: that
-//    checkpoint's format, layout, tensors, globals and safety;
+//    checkpoint's format, layout, tensors, globals, safety, binding and the
+//    drift verdict (the same the class hover gives);
 //  - a line with a ptlint diagnostic: the rule's documentation.
 #ifndef PTLINT_LSP_HOVER_H_
 #define PTLINT_LSP_HOVER_H_

@@ -9,7 +9,9 @@
 //  3. a checkpoint a hover says "loads cleanly" has no drift finding in check;
 //  4. a case where check has no drift finding has no class hover that counts
 //     a shortfall ("208/210 keys match", "missing (2)", "unexpected (1)",
-//     "shape: ...", "renamed: ...").
+//     "shape: ...", "renamed: ...");
+//  5. the hover on a `torch.load` path gives, per bound checkpoint, the drift
+//     codes check reports about it (and none when check reports none).
 //
 // A class's lines are read here from the file's text by indentation, not with
 // the hover's own helper, so that a disagreement about where a class ends
@@ -179,6 +181,41 @@ void ExpectHoversAgreeWithCheck(const std::string& id, const fs::path& work,
       }
     }
   }
+  // 5. The hover on a torch.load path: each bound checkpoint's `- drift:`
+  // line names every drift code check reports about it, and none when check
+  // reports none.
+  const ProjectAnalysis& project = ws.project();
+  for (const CallSite& site : project.call_sites) {
+    if (site.kind != CallKind::kTorchLoad) continue;
+    auto hover = lsp::HoverMarkdown(ws, site.path, site.start.line - 1, site.start.column - 1);
+    if (!hover) continue;
+    const std::string where = id + ": hover on torch.load at " + fs::relative(site.path, work).generic_string() +
+                              ":" + std::to_string(site.start.line) + ":\n" + *hover;
+    if (std::getenv("PTLINT_HOVER_DUMP")) std::cout << "==== " << where << "\n";
+    for (const AnalyzedCheckpoint& ac : project.checkpoints) {
+      size_t at = hover->find("**" + ac.display_path + "** —");
+      if (at == std::string::npos) continue;
+      size_t drift_at = hover->find("- drift: ", at);
+      size_t next = hover->find("\n**", at + 1);
+      if (drift_at == std::string::npos || (next != std::string::npos && drift_at > next)) {
+        EXPECT_TRUE(ac.binding.cls.empty()) << where << "\n-- no `- drift:` line for " << ac.display_path
+                                            << ", bound to " << ac.binding.cls;
+        continue;
+      }
+      const std::string drift = hover->substr(drift_at, hover->find('\n', drift_at) - drift_at);
+      bool reported = false;
+      for (const CheckFinding& f : check) {
+        if (!IsDrift(f.code) || !f.checkpoints.count(ac.display_path)) continue;
+        reported = true;
+        EXPECT_NE(drift.find(f.code), std::string::npos)
+            << where << "\n-- `" << drift << "` does not name " << f.code << " that check reports at " << f.path
+            << ":" << f.line;
+      }
+      if (!reported) {
+        EXPECT_EQ(drift.find("PTL2"), std::string::npos) << where << "\n-- check reports no drift for it";
+      }
+    }
+  }
 }
 
 class HoverAgreementTest : public ::testing::TestWithParam<RuleCase> {};
@@ -220,7 +257,7 @@ TEST(HoverClaims, WholePickleIsNotComparedWithToday) {
   // Was "not compared yet" (and "0/N" for other whole pickles).
   auto hovers = HoversOf("PTL203/negative_whole_pickle_after_resize");
   const std::string& net = hovers["models.ConvNet"];
-  EXPECT_NE(net.find("whole module pickled; torch.load restores it as saved — not compared with today's __init__"),
+  EXPECT_NE(net.find("whole module pickled; torch.load restores it as saved — not compared with today's `__init__`"),
             std::string::npos)
       << net;
   EXPECT_EQ(net.find("keys"), std::string::npos) << net;
