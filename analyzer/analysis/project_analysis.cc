@@ -90,6 +90,7 @@ void KeepSilentUnlessKnown(AnalyzedCheckpoint& ac) {
                      "builds it with arguments it cannot read); keys and shapes differ (" + what + ")" +
                      (why.empty() ? "" : " in ways " + why + " may explain") + "; not reported";
   b.note = b.note.empty() ? note : b.note + "; " + note;
+  ac.unreported_drift = what + (why.empty() ? "" : ", which " + why + " may explain");
   d.missing.clear();
   d.unexpected.clear();
   d.mismatches.clear();
@@ -249,6 +250,8 @@ void LinkProject(ProjectAnalysis& analysis) {
     ac.optimizer_sites.clear();
     ac.diff.value.reset();
     ac.as_loaded.reset();
+    ac.restored_whole = false;
+    ac.unreported_drift.clear();
     ac.safety = PickleSafetyReport{};
   }
   // Which load sites read which checkpoint (longest path match wins per site).
@@ -441,6 +444,7 @@ void LinkProject(ProjectAnalysis& analysis) {
       // not a break (PTL104 judges the pickled attributes instead).
       const bool whole_pickle_restored =
           ac.checkpoint.layout == Layout::kPickledModule && ac.binding.how == "pickled-module";
+      ac.restored_whole = whole_pickle_restored;
       const std::string unfollowed = ac.expected ? UnfollowedRewrite(ac, *project) : "";
       if (!unfollowed.empty()) {
         // The keys load_state_dict receives are not the file's, and ptlint

@@ -85,6 +85,15 @@ struct AnalyzedCheckpoint {
   // load path rewrites keys (CallSite::key_rewrites): `diff` is taken against
   // this and points into it. Null when the keys reach it as saved.
   std::shared_ptr<const Checkpoint> as_loaded;
+  // Why `diff` is absent or silent, for every consumer that must not claim
+  // more than the rules do (hovers):
+  //  - a whole pickled module bound by its own class name: torch.load
+  //    restores it as saved, never compares it with today's __init__, so
+  //    LinkProject does not diff it;
+  //  - the construction is not known: the differences the diff found (what,
+  //    and why not reported) were cleared, and the rules stay silent.
+  bool restored_whole = false;
+  std::string unreported_drift;
   PickleSafetyReport safety;
   // Set when reading or analysing this file failed inside ptlint (an
   // exception such as std::bad_alloc): what failed. The other files are
