@@ -6,6 +6,8 @@
 # and user CPU seconds per row (the machine may be shared: user time is the
 # steadier number).
 #   bash bench/binding_bench.sh [build-dir] [work-dir]
+# A speed-up must leave every output as it was: bench/output_identity.sh
+# records the JSON of examples/, the rule cases and this set, and compares.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$here/build}" && pwd)"

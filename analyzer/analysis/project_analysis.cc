@@ -98,6 +98,57 @@ void KeepSilentUnlessKnown(AnalyzedCheckpoint& ac) {
   d.unexpected_entries.clear();
 }
 
+bool HasWord(const std::string& source, std::string_view word) {
+  auto ident = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (size_t at = source.find(word); at != std::string::npos; at = source.find(word, at + 1)) {
+    bool starts = at == 0 || !ident(source[at - 1]);
+    size_t end = at + word.size();
+    if (starts && (end >= source.size() || !ident(source[end]))) return true;
+  }
+  return false;
+}
+
+bool IsTorchSave(const std::string& q) { return q == "torch.save" || q == "torch.serialization.save"; }
+
+// The call sites a run without checkpoints reads. Every site but torch.save
+// is read only against a checkpoint (which load reads which file, what it
+// loads into, which optimizer); torch.save sites feed PTL701/702 alone. The
+// extractor records torch.save where a callee resolves (ModuleIndex::
+// ResolveName: module-level names) to torch.save: written with the word
+// `save` (`torch.save`, `save`, `serialization.save`, `from torch import
+// save as ts`), or through a module-level alias of it (`saver = torch.save`,
+// imported elsewhere as `saver`). So when no module-level name of the
+// project is such an alias, a file without the word `save` has no torch.save
+// site, and its tree need not be built (most of a checkpoint-less run on
+// torchvision: 43 of its files call load_state_dict). With an alias
+// anywhere, every file is read as before.
+std::vector<CallSite> SaveCallSites(const ModuleIndex& index) {
+  for (const auto& file : index.files()) {
+    if (!file) continue;
+    const std::string& module = file->info.module_name;
+    for (const ImportBinding& imp : file->imports) {
+      if (IsTorchSave(index.ResolveName(module, imp.local_name).qualified_name)) return ExtractCallSites(index);
+    }
+    for (const auto& [name, shape] : file->assignment_shapes) {
+      if (IsTorchSave(index.ResolveName(module, name).qualified_name)) return ExtractCallSites(index);
+    }
+    for (const auto& [name, node] : file->assignments) {
+      if (IsTorchSave(index.ResolveName(module, name).qualified_name)) return ExtractCallSites(index);
+    }
+  }
+  std::vector<std::vector<CallSite>> per_file;
+  std::vector<const std::vector<CallSite>*> parts;
+  per_file.reserve(index.files().size());
+  for (const auto& file : index.files()) {
+    if (!file || !HasWord(file->parsed.source, "save")) continue;
+    per_file.push_back(ExtractFileCallSites(index, *file));
+    parts.push_back(&per_file.back());
+  }
+  return ConcatCallSites(parts);
+}
+
 }  // namespace
 
 const ClassInfo* ProjectAnalysis::FindProjectClass(const std::string& module,
@@ -127,7 +178,8 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
     }
     project->index = ModuleIndex::Build(roots, discovery, &project->source_problems);
     project->has_source = true;
-    project->call_sites = ExtractCallSites(project->index);
+    project->call_sites = found.checkpoints.empty() ? SaveCallSites(project->index)
+                                                    : ExtractCallSites(project->index);
   }
 
   for (const std::string& path : found.checkpoints) {

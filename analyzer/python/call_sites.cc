@@ -64,19 +64,25 @@ bool MayHaveCallSites(const std::string& source) {
          HasCallWord(source, "save") || HasWord(source, "optim");
 }
 
-}  // namespace
-
-std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
+std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile& file,
+                                    call_site_extraction::PathValueCache* path_values) {
   std::vector<CallSite> local;
   if (!MayHaveCallSites(file.parsed.source)) return local;  // before the tree is built
   // One file's failure (an exception thrown on a pathological tree) loses
   // that file's call sites, never the run: its loads then bind to nothing.
   try {
-    if (file.parsed.tree) call_site_extraction::Extractor(index, file, local).Run();
+    if (file.parsed.tree) call_site_extraction::Extractor(index, file, local, path_values).Run();
   } catch (const std::exception&) {
     local.clear();
   }
   return local;
+}
+
+}  // namespace
+
+std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
+  call_site_extraction::PathValueCache path_values;
+  return FileCallSites(index, file, &path_values);
 }
 
 std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file) {
@@ -97,9 +103,11 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
   std::vector<std::vector<CallSite>> per_file;
   std::vector<const std::vector<CallSite>*> parts;
   per_file.reserve(index.files().size());
+  // Module constants are evaluated once for every file that reads them.
+  call_site_extraction::PathValueCache path_values;
   for (const auto& file : index.files()) {
     if (!file) continue;
-    per_file.push_back(ExtractFileCallSites(index, *file));
+    per_file.push_back(FileCallSites(index, *file, &path_values));
     parts.push_back(&per_file.back());
   }
   return ConcatCallSites(parts);

@@ -15,7 +15,7 @@ void Extractor::Run() {
   // First walk: the call sites as the code reads without parameter values,
   // and every call of a function defined here with its arguments.
   std::vector<CallSite> sites;
-  Extractor walk(index_, file_, sites);
+  Extractor walk(index_, file_, sites, path_values_);
   {
     Env env;
     walk.Block(root, env, "", 0);
@@ -34,7 +34,7 @@ void Extractor::Run() {
     Seeds seeds = walk.SeedsFromCalls();
     for (int pass = 0; pass < 3 && !seeds.empty(); ++pass) {
       std::vector<CallSite> seeded_sites;
-      Extractor seeded(index_, file_, seeded_sites);
+      Extractor seeded(index_, file_, seeded_sites, path_values_);
       seeded.seeds_ = seeds;
       seeded.argparse_ = walk.argparse_;
       Env env;
@@ -185,6 +185,7 @@ void Extractor::Block(TSNode block, Env& env, const std::string& function, int d
 }
 
 void Extractor::Statement(TSNode s, Env& env, const std::string& function, int depth) {
+  Reached(depth);
   if (depth > kMaxDepth || ts_node_is_null(s)) return;
   const char* type = ts_node_type(s);
   if (std::strcmp(type, "function_definition") == 0) {

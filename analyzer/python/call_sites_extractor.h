@@ -68,6 +68,38 @@ constexpr char kKeySep = '\x1f';
 
 constexpr int kMaxDepth = 200;  // expression nesting followed; deeper is left alone
 
+// What an expression evaluates to for its path value alone (PathOnly), by
+// file and node, shared by every Extractor of one extraction run. The same
+// module constant (`_COMMON_META = {..., "categories": _IMAGENET_CATEGORIES}`)
+// is read again at every use, in every file that imports it, and each read
+// re-walked everything it refers to. PathOnly is a function of the file and
+// the node; the depth it starts at matters only where the kMaxDepth cutoff
+// is reached, so an entry keeps how deep its evaluation went below its start
+// (`span`) and is reused only where that stays within the cutoff. An
+// evaluation that reached the cutoff is not kept.
+struct PathValueCache {
+  struct Entry {
+    Value value;
+    int span = 0;
+  };
+  // A node by its file, tree-sitter id and start: the id alone is not
+  // unique for the small leaves tree-sitter stores inline.
+  struct Key {
+    const void* file;
+    const void* node;
+    uint32_t start;
+    bool operator==(const Key& o) const { return file == o.file && node == o.node && start == o.start; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h = std::hash<const void*>{}(k.file);
+      h = h * 1000003u ^ std::hash<const void*>{}(k.node);
+      return h * 1000003u ^ k.start;
+    }
+  };
+  std::unordered_map<Key, Entry, KeyHash> entries;
+};
+
 inline SourcePosition EndOf(TSNode n) {
   TSPoint p = ts_node_end_point(n);
   return SourcePosition{p.row + 1, p.column + 1};
@@ -75,8 +107,9 @@ inline SourcePosition EndOf(TSNode n) {
 
 class Extractor {
  public:
-  Extractor(const ModuleIndex& index, const IndexedFile& file, std::vector<CallSite>& out)
-      : index_(index), file_(file), out_(out) {}
+  Extractor(const ModuleIndex& index, const IndexedFile& file, std::vector<CallSite>& out,
+            PathValueCache* path_values = nullptr)
+      : index_(index), file_(file), out_(out), path_values_(path_values) {}
 
   // Records `file`'s call sites into `out`.
   void Run();
@@ -191,6 +224,17 @@ class Extractor {
   const ModuleIndex& index_;
   const IndexedFile& file_;
   std::vector<CallSite>& out_;
+  // PathOnly's memo (see PathValueCache); null: none. Not used while
+  // ArgparseDefaults is being filled in (an evaluation then sees a partial
+  // map), nor below such an evaluation.
+  PathValueCache* path_values_ = nullptr;
+  bool filling_argparse_ = false;
+  // The deepest `depth` this extractor's evaluations reached (for the
+  // memo's span).
+  int deepest_ = 0;
+  void Reached(int depth) {
+    if (depth > deepest_) deepest_ = depth;
+  }
 };
 
 }  // namespace call_site_extraction

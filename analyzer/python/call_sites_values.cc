@@ -15,6 +15,7 @@ namespace call_site_extraction {
 // Module-level constants (`CKPT = "ckpt/model.pt"`), in this file or
 // imported from another (`from config import CKPT`, `config.CKPT`).
 Value Extractor::Constant(const std::string& name, int depth) {
+  Reached(depth);
   if (depth > kMaxDepth) return {};
   auto it = file_.assignments.find(name);
   if (it != file_.assignments.end()) {
@@ -24,14 +25,17 @@ Value Extractor::Constant(const std::string& name, int depth) {
 }
 
 Value Extractor::ImportedConstant(const std::string& dotted, int depth) {
+  Reached(depth);
   if (depth > kMaxDepth) return {};
   // Names only first: resolving must not parse every file a name points into.
   if (index_.ResolveName(file_.info.module_name, dotted).kind != Symbol::Kind::kAssignment) return {};
   Symbol s = index_.Resolve(file_.info.module_name, dotted);
   if (s.kind != Symbol::Kind::kAssignment || s.file == nullptr || ts_node_is_null(s.assignment)) return {};
   std::vector<CallSite> scratch;
-  Extractor inner(index_, *s.file, scratch);
-  return inner.PathOnly(s.assignment, depth + 1);
+  Extractor inner(index_, *s.file, scratch, filling_argparse_ ? nullptr : path_values_);
+  Value v = inner.PathOnly(s.assignment, depth + 1);
+  Reached(inner.deepest_);
+  return v;
 }
 
 // `parser.add_argument("--ckpt", default="ckpt/x.pt")` and
@@ -55,6 +59,12 @@ const std::map<std::string, PathExpr>& Extractor::ArgparseDefaults() {
       file_.parsed.source.find("set_defaults") == std::string::npos) {
     return out;
   }
+  // Evaluations below see the map half filled: not memoised.
+  filling_argparse_ = true;
+  struct Filled {
+    bool& flag;
+    ~Filled() { flag = false; }
+  } filled{filling_argparse_};
   std::vector<TSNode> stack = {file_.parsed.Root()};
   size_t visited = 0;
   while (!stack.empty() && ++visited < 2'000'000) {
@@ -129,12 +139,26 @@ PathExpr Extractor::SitePath(const PathExpr& p) const {
 
 // Evaluates an expression for its path value only, recording no call sites.
 Value Extractor::PathOnly(TSNode e, int depth) {
+  const bool memo = path_values_ != nullptr && !filling_argparse_;
+  const PathValueCache::Key key{&file_, e.id, ts_node_start_byte(e)};
+  if (memo) {
+    auto it = path_values_->entries.find(key);
+    if (it != path_values_->entries.end() && depth + it->second.span <= kMaxDepth) {
+      Reached(depth + it->second.span);
+      return it->second.value;
+    }
+  }
   std::vector<CallSite> scratch;
-  Extractor inner(index_, file_, scratch);
+  Extractor inner(index_, file_, scratch, memo ? path_values_ : nullptr);
   inner.recording_ = false;
   inner.argparse_ = argparse_;
   Env env;
-  return inner.Expr(e, env, "", depth);
+  Value v = inner.Expr(e, env, "", depth);
+  Reached(inner.deepest_);
+  if (memo && inner.deepest_ <= kMaxDepth) {
+    path_values_->entries[key] = PathValueCache::Entry{v, inner.deepest_ > depth ? inner.deepest_ - depth : 0};
+  }
+  return v;
 }
 
 PathExpr Extractor::JoinPaths(const std::vector<PathExpr>& parts) {
@@ -176,6 +200,7 @@ PathExpr Extractor::StringValue(TSNode s) {
 
 Value Extractor::Expr(TSNode e, Env& env, const std::string& function, int depth) {
   Value v;
+  Reached(depth);
   if (ts_node_is_null(e) || depth > kMaxDepth) return v;
   const char* type = ts_node_type(e);
   if (std::strcmp(type, "parenthesized_expression") == 0 && ts_node_named_child_count(e) == 1) {
