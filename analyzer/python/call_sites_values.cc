@@ -372,6 +372,36 @@ std::optional<nlohmann::json> Extractor::Literal(TSNode n, int depth) {
     if (StringLiteralValue(file_.parsed, n, &v)) return nlohmann::json(v);
     return std::nullopt;
   }
+  if (IsType(n, "call")) {
+    // A project class built from literals (`GPT(GPTConfig())`,
+    // `GPT(GPTConfig(n_layer=4))`, `Model(encoder=Encoder(64))`): the
+    // prediction builds it the same way ("$class", "$args", keywords; see
+    // PredictOptions::args). Any argument that is not a literal (a splat,
+    // a variable) leaves the whole argument unknown.
+    TSNode callee = Field(n, "function");
+    if (ts_node_is_null(callee) || !(IsType(callee, "identifier") || IsType(callee, "attribute"))) {
+      return std::nullopt;
+    }
+    Symbol sym = index_.ResolveName(file_.info.module_name, Text(callee));
+    if (sym.kind != Symbol::Kind::kClass || sym.cls == nullptr) return std::nullopt;
+    nlohmann::json obj = nlohmann::json::object();
+    obj["$class"] = sym.cls->qualified_name;
+    Args args = SplitArgs(Field(n, "arguments"));
+    nlohmann::json positional = nlohmann::json::array();
+    for (TSNode a : args.positional) {
+      auto el = Literal(a, depth + 1);
+      if (!el) return std::nullopt;
+      positional.push_back(*el);
+    }
+    if (!positional.empty()) obj["$args"] = positional;
+    for (const auto& [name, node] : args.keywords) {
+      if (name.empty() || name[0] == '$') return std::nullopt;
+      auto el = Literal(node, depth + 1);
+      if (!el) return std::nullopt;
+      obj[name] = *el;
+    }
+    return obj;
+  }
   if (IsType(n, "list") || IsType(n, "tuple")) {
     nlohmann::json arr = nlohmann::json::array();
     uint32_t c = ts_node_named_child_count(n);
