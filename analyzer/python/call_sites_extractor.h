@@ -46,6 +46,7 @@ struct Value {
     kDict,     // a dict literal / dict(...) / a config: `dict_paths` holds its path values
     kArgs,     // what `parser.parse_args()` returns: attributes are argparse dests
     kGlobals,  // a list or tuple of names (`allowed = [Net, Block]`), resolved in `names`
+    kConfigObject,  // a project class that is not a module, built from literals: `config` holds it as JSON
   } kind = kNone;
   int load_site = -1;
   int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
@@ -59,6 +60,8 @@ struct Value {
   std::map<std::string, PathExpr> dict_paths;
   // kGlobals: each element's qualified name (as written when unresolved).
   std::vector<std::string> names;
+  // kConfigObject: {"$class": ..., "$args": [...], keywords} (PredictOptions::args).
+  nlohmann::json config;
 };
 using Env = std::unordered_map<std::string, Value>;
 
@@ -154,7 +157,10 @@ class Extractor {
   // A dict comprehension over `X.items()` that rewrites or filters keys
   // (call_sites_key_rewrite.cc): the rewrite, and X in `iterable`.
   std::optional<LoadKeyRewrite> KeyRewriteOf(TSNode comprehension, TSNode* iterable);
-  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args);
+  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args, const Env* env = nullptr);
+  // `name` occurs exactly twice in the file (its binding and one use): a
+  // config object nothing else can have changed in between.
+  bool BoundAndUsedOnce(const std::string& name);
   std::optional<nlohmann::json> Literal(TSNode n, int depth = 0);
 
   // Call sites (call_sites_loads.cc).
