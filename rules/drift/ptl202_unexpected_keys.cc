@@ -164,7 +164,9 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
     if (!diff.extra_prefix.empty() && k.rfind(diff.extra_prefix, 0) == 0) k = k.substr(diff.extra_prefix.size());
     if (!diff.missing_prefix.empty()) k = diff.missing_prefix + k;
     Owner owner = FindOwner(ctx, k);
-    std::string id = owner.non_persistent.line > 0 ? "buffer\n" + k
+    // A buffer made non-persistent in a repeated block: one finding on its line.
+    std::string id = owner.non_persistent.line > 0
+                         ? "buffer\n" + owner.non_persistent.path + ":" + std::to_string(owner.non_persistent.line)
                      : owner.cls != nullptr         ? owner.cls->qualified_name + "\n" + owner.attribute
                      : owner.layer.line > 0         ? "layer\n" + owner.parent
                                                     : "\n" + name.substr(0, name.find('.'));
@@ -213,8 +215,8 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
     if (g.owner.non_persistent.line > 0) {
       d.message += " (registered here with persistent=False, so its state_dict() leaves it out)";
       d.fix = "Register the buffer as it was when the checkpoint was saved (persistent=True), or drop the key "
-              "before loading (`sd = {k: v for k, v in sd.items() if k != \"" + keys.front() +
-              "\"}`) or load with strict=False.";
+              "before loading (`sd = {k: v for k, v in sd.items() if k not in (" + QuotedPythonStrings(keys) +
+              ")}`) or load with strict=False.";
       d.location = RangeAt(g.owner.non_persistent);
     }
     d.related.push_back({CheckpointRange(ctx), "the checkpoint with the extra keys"});

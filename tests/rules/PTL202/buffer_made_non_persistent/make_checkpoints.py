@@ -1,5 +1,6 @@
 # Saved when `mean` was a persistent buffer; today's code registers it with
-# persistent=False, so state_dict() leaves it out and the saved one is unexpected.
+# persistent=False, so state_dict() leaves it out and the saved ones (one per
+# Normalizer in the ModuleList) are unexpected: one finding on that line.
 import os
 import torch
 import torch.nn as nn
@@ -15,7 +16,7 @@ class Normalizer(nn.Module):
 class Encoder(nn.Module):
     def __init__(self, dim=8):
         super().__init__()
-        self.norm = Normalizer(dim)
+        self.norms = nn.ModuleList([Normalizer(dim) for _ in range(2)])
         self.proj = nn.Linear(dim, dim)
 
 

@@ -15,8 +15,10 @@ class Normalizer(nn.Module):
 class Encoder(nn.Module):
     def __init__(self, dim=8):
         super().__init__()
-        self.norm = Normalizer(dim)
+        self.norms = nn.ModuleList([Normalizer(dim) for _ in range(2)])
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x):
-        return self.proj(self.norm(x))
+        for norm in self.norms:
+            x = norm(x)
+        return self.proj(x)
