@@ -194,6 +194,9 @@ struct Instance {
   // Where the module was constructed (the call `nn.Linear(...)`, `Block(cfg)`):
   // a container element's keys belong on its own line, not the container's.
   SourceLocation created;
+  // Built inside a `for` loop (`for _ in range(n): layers.append(Block())`):
+  // that loop's header, which decides how many such modules there are.
+  SourceLocation repeated_by;
 };
 
 inline Slot* FindSlot(std::vector<Slot>& slots, const std::string& name) {
