@@ -46,6 +46,7 @@ struct Value {
     kDict,     // a dict literal / dict(...) / a config: `dict_paths` holds its path values
     kArgs,     // what `parser.parse_args()` returns: attributes are argparse dests
     kGlobals,  // a list or tuple of names (`allowed = [Net, Block]`), resolved in `names`
+    kConfigObject,  // a project class that is not a module, built from literals: `config` holds it as JSON
   } kind = kNone;
   int load_site = -1;
   int optimizer_site = -1;  // kOptimizer: index of the torch.optim construction
@@ -61,6 +62,8 @@ struct Value {
   std::vector<std::string> names;
   // kDict: built empty (`{}`, `dict()`, `OrderedDict()`) and not stored into since.
   bool empty = false;
+  // kConfigObject: {"$class": ..., "$args": [...], keywords} (PredictOptions::args).
+  nlohmann::json config;
 };
 using Env = std::unordered_map<std::string, Value>;
 
@@ -200,7 +203,10 @@ class Extractor {
   // consume_prefix_in_state_dict_if_present): recorded as a key rewrite.
   void MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env);
   void RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env);
-  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args);
+  std::map<std::string, nlohmann::json> LiteralArgs(const Args& args, const Env* env = nullptr);
+  // `name` occurs exactly twice in the file (its binding and one use): a
+  // config object nothing else can have changed in between.
+  bool BoundAndUsedOnce(const std::string& name);
   std::optional<nlohmann::json> Literal(TSNode n, int depth = 0);
 
   // Call sites (call_sites_loads.cc).

@@ -328,7 +328,14 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     v.kind = Value::kInstance;
     v.cls = sym.cls->qualified_name;
     v.cls_position = PositionOf(call);
-    v.ctor_args = LiteralArgs(args);
+    v.ctor_args = LiteralArgs(args, &env);
+  } else if (sym.kind == Symbol::Kind::kClass && sym.cls != nullptr) {
+    // A config object (`cfg = GPTConfig(n_layer=4)`), kept only when all its
+    // arguments are literals.
+    if (auto config = Literal(call)) {
+      v.kind = Value::kConfigObject;
+      v.config = std::move(*config);
+    }
   } else if (sym.kind == Symbol::Kind::kExternal && !BuiltinModuleName(q).empty()) {
     v.kind = Value::kInstance;
     v.cls = q;
@@ -337,7 +344,7 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     v.kind = Value::kFactoryResult;
     v.cls = q;
     v.cls_position = PositionOf(call);
-    v.ctor_args = LiteralArgs(args);
+    v.ctor_args = LiteralArgs(args, &env);
   }
   // Calls inside the arguments (nested torch.load, state_dict(), ...); their
   // values feed the callee's parameters when it is defined in this file.

@@ -368,15 +368,52 @@ Value Extractor::DictEntry(const Value& dict, const std::string& key) {
 
 // The arguments of a call that are literals: "0", "1", ... for positional
 // ones, names for keywords (bound against the signature by the prediction).
-std::map<std::string, nlohmann::json> Extractor::LiteralArgs(const Args& args) {
+std::map<std::string, nlohmann::json> Extractor::LiteralArgs(const Args& args, const Env* env) {
   std::map<std::string, nlohmann::json> out;
+  // A variable bound to a config object built from literals (`cfg =
+  // GPTConfig(n_layer=4)` ... `GPT(cfg)`), when nothing else touches it.
+  auto config = [&](TSNode n) -> std::optional<nlohmann::json> {
+    if (env == nullptr || !IsType(n, "identifier")) return std::nullopt;
+    auto it = env->find(Text(n));
+    if (it == env->end() || it->second.kind != Value::kConfigObject) return std::nullopt;
+    if (!BoundAndUsedOnce(Text(n))) return std::nullopt;
+    return it->second.config;
+  };
   for (size_t i = 0; i < args.positional.size(); ++i) {
-    if (auto lit = Literal(args.positional[i])) out[std::to_string(i)] = *lit;
+    if (auto lit = Literal(args.positional[i])) {
+      out[std::to_string(i)] = *lit;
+    } else if (auto cfg = config(args.positional[i])) {
+      out[std::to_string(i)] = *cfg;
+    }
   }
   for (const auto& [name, node] : args.keywords) {
-    if (auto lit = Literal(node)) out[name] = *lit;
+    if (auto lit = Literal(node)) {
+      out[name] = *lit;
+    } else if (auto cfg = config(node)) {
+      out[name] = *cfg;
+    }
   }
   return out;
+}
+
+bool Extractor::BoundAndUsedOnce(const std::string& name) {
+  int count = 0;
+  std::vector<TSNode> stack = {file_.parsed.Root()};
+  size_t visited = 0;
+  while (!stack.empty() && ++visited < 2'000'000) {
+    TSNode n = stack.back();
+    stack.pop_back();
+    if (IsType(n, "identifier") && Text(n) == name && ++count > 2) return false;
+    // `from config import Config` names a module, not the variable.
+    TSNode from_module = IsType(n, "import_from_statement") ? Field(n, "module_name") : TSNode{};
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < c; ++i) {
+      TSNode child = ts_node_named_child(n, i);
+      if (!ts_node_is_null(from_module) && ts_node_eq(child, from_module)) continue;
+      stack.push_back(child);
+    }
+  }
+  return count == 2 && visited < 2'000'000;
 }
 
 // A literal constructor argument as JSON: ints, floats, booleans, None,
@@ -411,6 +448,36 @@ std::optional<nlohmann::json> Extractor::Literal(TSNode n, int depth) {
     std::string v;
     if (StringLiteralValue(file_.parsed, n, &v)) return nlohmann::json(v);
     return std::nullopt;
+  }
+  if (IsType(n, "call")) {
+    // A project class built from literals (`GPT(GPTConfig())`,
+    // `GPT(GPTConfig(n_layer=4))`, `Model(encoder=Encoder(64))`): the
+    // prediction builds it the same way ("$class", "$args", keywords; see
+    // PredictOptions::args). Any argument that is not a literal (a splat,
+    // a variable) leaves the whole argument unknown.
+    TSNode callee = Field(n, "function");
+    if (ts_node_is_null(callee) || !(IsType(callee, "identifier") || IsType(callee, "attribute"))) {
+      return std::nullopt;
+    }
+    Symbol sym = index_.ResolveName(file_.info.module_name, Text(callee));
+    if (sym.kind != Symbol::Kind::kClass || sym.cls == nullptr) return std::nullopt;
+    nlohmann::json obj = nlohmann::json::object();
+    obj["$class"] = sym.cls->qualified_name;
+    Args args = SplitArgs(Field(n, "arguments"));
+    nlohmann::json positional = nlohmann::json::array();
+    for (TSNode a : args.positional) {
+      auto el = Literal(a, depth + 1);
+      if (!el) return std::nullopt;
+      positional.push_back(*el);
+    }
+    if (!positional.empty()) obj["$args"] = positional;
+    for (const auto& [name, node] : args.keywords) {
+      if (name.empty() || name[0] == '$') return std::nullopt;
+      auto el = Literal(node, depth + 1);
+      if (!el) return std::nullopt;
+      obj[name] = *el;
+    }
+    return obj;
   }
   if (IsType(n, "list") || IsType(n, "tuple")) {
     nlohmann::json arr = nlohmann::json::array();

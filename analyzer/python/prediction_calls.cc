@@ -91,6 +91,8 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
                            int depth) {
   auto inst = std::make_shared<Instance>();
   inst->cls = ref;
+  inst->created = where;
+  if (!loops_.empty() && loops_.back().path == where.path) inst->repeated_by = loops_.back();
   inst->type_name = ref.index == &catalog_.stubs() ? "torch.nn." + ref.cls->name : ref.cls->qualified_name;
   // _version and get_extra_state through the MRO.
   bool version_set = false;
@@ -345,6 +347,7 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
   value->kind = Value::Kind::kModule;
   value->module = inst;
   SourceLocation loc = Loc(f, where);
+  inst->created = loc;
   auto add_named = [&](const std::string& key, const V& item, bool pattern) {
     Slot s;
     s.name = key;
@@ -353,6 +356,14 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
     s.optional = optional_depth_ > 0;
     s.owner = f.owner;
     s.location = loc;
+    // An element built in the container's own file (`nn.Sequential(\n
+    // nn.Linear(32, n),\n ...)`, `ModuleDict(dict(wpe=nn.Embedding(...)))`)
+    // is located where it is built: that line is what an edit changes.
+    if (item && item->kind == Value::Kind::kModule && item->module && item->module->created.line > 0 &&
+        item->module->created.path == loc.path) {
+      s.location = item->module->created;
+      s.repeated_by = item->module->repeated_by;
+    }
     if (kind == ContainerKind::kParameterList || kind == ContainerKind::kParameterDict) {
       if (item->kind == Value::Kind::kTensor) item->is_parameter = true;
       inst->params.push_back(std::move(s));
@@ -435,6 +446,11 @@ void Interpreter::ContainerAppend(Instance& inst, const V& item, const SourceLoc
   s.values = {item};
   s.owner = owner;
   s.location = where;
+  if (!loops_.empty() && loops_.back().path == where.path) {
+    s.repeated_by = loops_.back();
+  } else if (item && item->kind == Value::Kind::kModule && item->module) {
+    s.repeated_by = item->module->repeated_by;
+  }
   s.optional = optional_depth_ > 0;
   if (pattern_depth_ > 0 || inst.open_children) {
     inst.open_children = true;
@@ -458,6 +474,8 @@ V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
   if (stub) return Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
   auto inst = std::make_shared<Instance>();
   inst->type_name = "torch.nn." + name;
+  inst->created = where;
+  if (!loops_.empty() && loops_.back().path == where.path) inst->repeated_by = loops_.back();
   auto value = std::make_shared<Value>();
   value->kind = Value::Kind::kModule;
   value->module = inst;

@@ -168,6 +168,9 @@ struct Slot {
   bool pattern = false;   // name contains '*'
   std::string owner;
   SourceLocation location;
+  // A container element appended inside a `for` loop: that loop's header,
+  // which decides how many elements there are.
+  SourceLocation repeated_by;
 };
 
 struct OpenNote {
@@ -188,6 +191,12 @@ struct Instance {
   std::map<std::string, V> attrs;
   std::vector<OpenNote> opens;
   bool open_children = false;  // a container whose length is unknown (children named "*")
+  // Where the module was constructed (the call `nn.Linear(...)`, `Block(cfg)`):
+  // a container element's keys belong on its own line, not the container's.
+  SourceLocation created;
+  // Built inside a `for` loop (`for _ in range(n): layers.append(Block())`):
+  // that loop's header, which decides how many such modules there are.
+  SourceLocation repeated_by;
 };
 
 inline Slot* FindSlot(std::vector<Slot>& slots, const std::string& name) {
@@ -336,6 +345,7 @@ class Interpreter {
   bool budget_exhausted_ = false;
   int optional_depth_ = 0;  // inside a branch whose condition is unknown
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
+  std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
 };
 
 constexpr int kMaxDepth = 40;

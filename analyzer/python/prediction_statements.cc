@@ -277,6 +277,14 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
 void Interpreter::ExecFor(Frame& f, TSNode stmt, int depth) {
   TSNode left = Field(stmt, "left");
   V iterable = Eval(f, Field(stmt, "right"), depth + 1);
+  // Elements appended in the body are repeated by this loop (its header is
+  // where their count is decided).
+  struct LoopScope {
+    std::vector<SourceLocation>& stack;
+    ~LoopScope() { stack.pop_back(); }
+  };
+  loops_.push_back(Loc(f, stmt));
+  LoopScope scope{loops_};
   auto items = Iterate(iterable);
   if (items && static_cast<int64_t>(items->size()) <= options_.max_unroll) {
     for (auto& item : *items) {

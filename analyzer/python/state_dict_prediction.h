@@ -85,6 +85,13 @@ struct MetadataEntry {
   bool is_pattern = false;
   bool optional = false;
   Confidence confidence = Confidence::kExact;  // of the subtree under this path
+  // Where the module at this path is built in project code (`self.norm =
+  // nn.LayerNorm(d)`, an element's own line in `nn.Sequential(...)`); empty
+  // for the root and for modules built inside torch's own layers.
+  SourceLocation location;
+  // An element appended in a loop (`for _ in range(depth): self.layers.append(...)`):
+  // the loop's header, which decides how many such elements there are.
+  SourceLocation repeated_by;
 };
 
 struct ConstructorParam {

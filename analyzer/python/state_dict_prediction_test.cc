@@ -146,6 +146,25 @@ TEST_F(PredictionTest, NetKeysInTorchOrderWithShapesAndProvenance) {
   EXPECT_EQ(meta.at("dict.a"), 1);
 }
 
+TEST_F(PredictionTest, WhereEachModuleIsBuilt) {
+  auto p = PredictStateDict(*index_, "model.Net");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  std::map<std::string, const MetadataEntry*> meta;
+  for (const auto& m : p->metadata) meta[m.path] = &m;
+  // `self.named = nn.Sequential(OrderedDict([("fc", nn.Linear(width, 3)), ...]))`
+  // and each element of the comprehension: their own call (line 28/29).
+  EXPECT_EQ(meta.at("named")->location.line, 28u);
+  EXPECT_EQ(meta.at("named.fc")->location.line, 28u);
+  EXPECT_EQ(meta.at("heads.1")->location.line, 29u);
+  // Appended in `for i in range(depth)` (line 24): built on the append's
+  // line (25), repeated by the loop's header.
+  EXPECT_EQ(meta.at("body.0")->location.line, 25u);
+  EXPECT_EQ(meta.at("body.0")->repeated_by.line, 24u);
+  EXPECT_EQ(meta.at("heads.1")->repeated_by.line, 0u);  // a comprehension: its own line says it
+  // Built inside a torch layer: nothing in the project to point at.
+  EXPECT_EQ(meta.at("")->location.line, 0u);
+}
+
 TEST_F(PredictionTest, ArgumentsBindAndChangeKeys) {
   PredictOptions options;
   options.args["depth"] = 1;

@@ -143,4 +143,36 @@ std::vector<const CallSite*> LoadSitesOf(const CheckpointContext& ctx) {
 }
 
 
+namespace {
+
+// `a.*.b` covers `a.3.b`: `*` stands for one path component.
+bool PathCovers(const std::string& pattern, const std::string& path) {
+  size_t i = 0, j = 0;
+  while (i <= pattern.size() && j <= path.size()) {
+    size_t pe = pattern.find('.', i), qe = path.find('.', j);
+    if (pe == std::string::npos) pe = pattern.size();
+    if (qe == std::string::npos) qe = path.size();
+    std::string_view a(pattern.data() + i, pe - i), b(path.data() + j, qe - j);
+    if (a != "*" && a != b) return false;
+    bool pattern_done = pe == pattern.size(), path_done = qe == path.size();
+    if (pattern_done || path_done) return pattern_done && path_done;
+    i = pe + 1;
+    j = qe + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+const MetadataEntry* PredictedModuleAt(const ExpectedStateDict& expected, const std::string& path) {
+  const MetadataEntry* covering = nullptr;
+  for (const MetadataEntry& m : expected.metadata) {
+    if (m.path == path) return &m;
+    if (covering == nullptr && m.is_pattern && m.path.find('*') != std::string::npos && PathCovers(m.path, path)) {
+      covering = &m;
+    }
+  }
+  return covering;
+}
+
 }  // namespace ptlint

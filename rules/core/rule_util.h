@@ -33,6 +33,10 @@ SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::
 // message) do not belong in reports.
 std::string StripAnsi(const std::string& text);
 
+// The module the prediction builds at `path` ("transformer.h.0.attn"), an
+// entry whose pattern (`transformer.h.*.attn`) covers it, or nullptr.
+const MetadataEntry* PredictedModuleAt(const ExpectedStateDict& expected, const std::string& path);
+
 // The bound class's definition, or the checkpoint when there is none.
 SourceRange BoundClassRange(const CheckpointContext& context);
 // The load_state_dict call that loads this checkpoint into the bound class,

@@ -26,8 +26,12 @@ struct Owner {
   std::string attribute;   // "final_layer_norm"
   std::string parent;      // "encoder.layers.0"
   // Or a torch layer that still exists but no longer creates the key
-  // (`fc.bias` after `nn.Linear(..., bias=False)`): where it is built.
+  // (`fc.bias` after `nn.Linear(..., bias=False)`, `norm.weight` after
+  // `self.norm = nn.Identity()`): where it is built.
   SourceLocation layer;
+  // Or the key is still registered, as a buffer with persistent=False:
+  // state_dict() no longer holds it. Where it is registered.
+  SourceLocation non_persistent;
 };
 
 Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
@@ -35,6 +39,36 @@ Owner FindOwner(const CheckpointContext& ctx, const std::string& key) {
   const auto& expected = ctx.analyzed.expected;
   if (!expected || !ctx.project.has_source) return owner;
   const ModuleIndex& index = ctx.project.index;
+  for (const PredictedKey& k : expected->keys) {
+    if (!k.is_pattern && !k.persistent && k.key == key && k.location.line > 0) {
+      owner.non_persistent = k.location;
+      return owner;
+    }
+  }
+  // The deepest parent the prediction still builds, by the module the
+  // prediction records at that path: a project class no longer creates the
+  // attribute; a torch layer built in project code no longer creates the key.
+  for (size_t dot = key.rfind('.'); dot != std::string::npos && dot > 0; dot = key.rfind('.', dot - 1)) {
+    std::string parent = key.substr(0, dot);
+    const MetadataEntry* m = PredictedModuleAt(*expected, parent);
+    if (m == nullptr || m->type.empty()) continue;
+    std::string tail = key.substr(dot + 1);
+    const ClassInfo* c = m->type.rfind("torch.", 0) == 0 ? nullptr : index.FindClass(m->type);
+    if (c != nullptr) {
+      owner.cls = c;
+      owner.attribute = tail.substr(0, tail.find('.'));
+      owner.parent = parent;
+      return owner;
+    }
+    if (tail.find('.') == std::string::npos && m->location.line > 0 &&
+        m->type.rfind("torch.nn.", 0) == 0 && m->type.find("Sequential") == std::string::npos &&
+        m->type.find("Module") == std::string::npos && m->type.find("Parameter") == std::string::npos) {
+      owner.layer = m->location;
+      owner.parent = parent;
+      return owner;
+    }
+    break;  // a container: which element went is the sibling search's to tell
+  }
   for (size_t dot = key.rfind('.'); dot != std::string::npos && dot > 0; dot = key.rfind('.', dot - 1)) {
     std::string parent = key.substr(0, dot);
     const std::string head = parent + ".";
@@ -130,9 +164,12 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
     if (!diff.extra_prefix.empty() && k.rfind(diff.extra_prefix, 0) == 0) k = k.substr(diff.extra_prefix.size());
     if (!diff.missing_prefix.empty()) k = diff.missing_prefix + k;
     Owner owner = FindOwner(ctx, k);
-    std::string id = owner.cls != nullptr     ? owner.cls->qualified_name + "\n" + owner.attribute
-                     : owner.layer.line > 0 ? "layer\n" + owner.parent
-                                            : "\n" + name.substr(0, name.find('.'));
+    // A buffer made non-persistent in a repeated block: one finding on its line.
+    std::string id = owner.non_persistent.line > 0
+                         ? "buffer\n" + owner.non_persistent.path + ":" + std::to_string(owner.non_persistent.line)
+                     : owner.cls != nullptr         ? owner.cls->qualified_name + "\n" + owner.attribute
+                     : owner.layer.line > 0         ? "layer\n" + owner.parent
+                                                    : "\n" + name.substr(0, name.find('.'));
     if (!groups.count(id)) order.push_back(id);
     Group& g = groups[id];
     g.keys.push_back(name);
@@ -174,6 +211,13 @@ void UnexpectedKeysRule::CheckCheckpoint(const CheckpointContext& ctx, std::vect
               "`bias=True`), or drop the keys before loading (`sd = {k: v for k, v in sd.items() if k not in " +
               "(" + QuotedPythonStrings(keys) + ")}`) or load with strict=False.";
       d.location = RangeAt(g.owner.layer);
+    }
+    if (g.owner.non_persistent.line > 0) {
+      d.message += " (registered here with persistent=False, so its state_dict() leaves it out)";
+      d.fix = "Register the buffer as it was when the checkpoint was saved (persistent=True), or drop the key "
+              "before loading (`sd = {k: v for k, v in sd.items() if k not in (" + QuotedPythonStrings(keys) +
+              ")}`) or load with strict=False.";
+      d.location = RangeAt(g.owner.non_persistent);
     }
     d.related.push_back({CheckpointRange(ctx), "the checkpoint with the extra keys"});
     out.push_back(std::move(d));

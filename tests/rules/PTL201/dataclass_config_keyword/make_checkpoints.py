@@ -1,0 +1,9 @@
+import os, sys
+import torch
+sys.path.insert(0, ".")
+from config import Config
+from model import Net
+
+os.makedirs("ckpt", exist_ok=True)
+
+torch.save(Net(Config(width=16, depth=2)).state_dict(), "ckpt/model.pt")

@@ -1,0 +1,14 @@
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.embed = nn.Linear(8, config.width, bias=config.bias)  # expect: PTL203 size mismatch for embed.weight # expect: PTL203 size mismatch for embed.bias
+        self.blocks = nn.ModuleList([nn.Linear(config.width, config.width) for _ in range(config.depth)])  # expect: PTL203 size mismatch for blocks.N.weight # expect: PTL203 size mismatch for blocks.N.bias
+
+    def forward(self, x):
+        x = self.embed(x)
+        for block in self.blocks:
+            x = block(x)
+        return x
