@@ -424,6 +424,12 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
     // under `*`, each optional, never only the first element's.
     inst->open_children = true;
     const size_t k = std::min(exact_count, items.size());
+    for (size_t i = k; i < items.size(); ++i) {
+      if (items[i] && items[i]->kind == Value::Kind::kUnknown) {
+        inst->opens.push_back({"", name + " with elements not known", loc});
+        break;
+      }
+    }
     for (size_t i = 0; i < k; ++i) add_named(std::to_string(i), items[i], false);
     if (items.size() > k) {
       add_named("*", items[k], true);

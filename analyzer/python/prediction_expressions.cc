@@ -501,8 +501,13 @@ void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* 
         if (!*open && first_open) *first_open = args->size();
         *open = true;
         // Keep the representative so containers can make a pattern.
-        if (v->kind == Value::Kind::kSeq) {
+        if (v->kind == Value::Kind::kSeq && !v->items.empty()) {
           for (auto& it : v->items) args->push_back(it);
+        } else {
+          // Elements of which nothing is known (`*backbone[pos:-1]` of a
+          // module passed in): they may hold any keys, so a container built
+          // from them must not claim the rest of its elements are all it holds.
+          args->push_back(MakeUnknown("elements unpacked from a value not understood"));
         }
       }
     } else if (IsType(a, "dictionary_splat")) {
@@ -567,8 +572,18 @@ V Interpreter::Eval(Frame& f, TSNode node, int depth) {
       if (IsType(c, "list_splat")) {
         V v = Eval(f, ts_node_named_child(c, 0), depth + 1);
         auto inner = Iterate(v);
-        if (inner) items.insert(items.end(), inner->begin(), inner->end());
-        else open = true;
+        if (inner) {
+          items.insert(items.end(), inner->begin(), inner->end());
+        } else {
+          open = true;
+          // As in call arguments: the representatives of an open list, or a
+          // placeholder for elements of which nothing is known.
+          if (v->kind == Value::Kind::kSeq && !v->items.empty()) {
+            items.insert(items.end(), v->items.begin(), v->items.end());
+          } else {
+            items.push_back(MakeUnknown("elements unpacked from a value not understood"));
+          }
+        }
         continue;
       }
       items.push_back(Eval(f, c, depth + 1));
