@@ -288,6 +288,33 @@ std::string UnfollowedRewrite(const AnalyzedCheckpoint& ac, const ProjectAnalysi
   return "";
 }
 
+// `GPT(GPTConfig(**checkpoint["model_args"]))`: the call site records the
+// config as {"$class", "$checkpoint_entry"}; the file bound to it supplies
+// the entry (Checkpoint::literal_dicts). Without such an entry in the file the
+// argument is dropped: the construction is then not known from it.
+void ExpandCheckpointConfigs(std::map<std::string, nlohmann::json>& args, const Checkpoint& checkpoint) {
+  for (auto it = args.begin(); it != args.end();) {
+    nlohmann::json& value = it->second;
+    if (!value.is_object() || !value.contains("$checkpoint_entry")) {
+      ++it;
+      continue;
+    }
+    const std::string entry = value["$checkpoint_entry"].is_string() ? value["$checkpoint_entry"].get<std::string>() : "";
+    auto found = checkpoint.literal_dicts.find(entry);
+    if (found == checkpoint.literal_dicts.end()) {
+      it = args.erase(it);
+      continue;
+    }
+    nlohmann::json config = nlohmann::json::object();
+    config["$class"] = value["$class"];
+    for (const auto& [name, v] : found->second) {
+      if (!name.empty() && name[0] != '$') config[name] = v;
+    }
+    value = std::move(config);
+    ++it;
+  }
+}
+
 }  // namespace
 
 void LinkProject(ProjectAnalysis& analysis) {
@@ -392,6 +419,7 @@ void LinkProject(ProjectAnalysis& analysis) {
           // its prediction (with f's arguments) is the expectation.
           PredictOptions po;
           po.args = site.receiver_args;
+          ExpandCheckpointConfigs(po.args, ac.checkpoint);
           auto e = PredictStateDict(project->index, site.receiver_factory, po);
           if (!e.ok()) continue;
           b.cls = e->class_name;
@@ -404,6 +432,7 @@ void LinkProject(ProjectAnalysis& analysis) {
         b.score = 1;
         b.call_site = s;
         b.ctor_args = site.receiver_args;
+        ExpandCheckpointConfigs(b.ctor_args, ac.checkpoint);
         break;
       }
     }

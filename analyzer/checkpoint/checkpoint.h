@@ -188,6 +188,11 @@ struct Checkpoint {
   // Plain literals only (None, bools, numbers, strings, lists/tuples of them);
   // anything else is left out.
   std::map<std::string, nlohmann::json> hyper_parameters;
+  // Top-level dict entries whose values are all plain literals, by key:
+  // nanoGPT's ['model_args'] that `GPTConfig(**checkpoint["model_args"])`
+  // builds the model from. An entry with any other value is left out whole
+  // (a config known in part is not known).
+  std::map<std::string, std::map<std::string, nlohmann::json>> literal_dicts;
   std::vector<OptimizerInfo> optimizers;
   std::vector<ModuleNode> modules;          // whole pickled nn.Module tree, root first
   std::vector<ShardInfo> shards;            // sharded sets

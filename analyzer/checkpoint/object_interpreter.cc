@@ -377,6 +377,7 @@ class GraphInterpreter {
   void NameTensors();
   void ReadOptimizers();
   void ReadHyperParameters(NodeId hyper_parameters);
+  void ReadLiteralDicts(const NodeList& top);
   std::optional<nlohmann::json> LiteralValue(NodeId id, int depth, size_t& budget) const;
   std::string RenderOption(NodeId id, int depth = 0) const;
 
@@ -1397,6 +1398,31 @@ void GraphInterpreter::ReadHyperParameters(NodeId hyper_parameters) {
   }
 }
 
+// Top-level entries that are dicts of plain literals (a config the source
+// may build the model from). Bounded: 16 entries of up to 512 keys, and one
+// value budget for all of them.
+void GraphInterpreter::ReadLiteralDicts(const NodeList& top) {
+  constexpr size_t kMaxDicts = 16, kMaxKeys = 512;
+  size_t budget = 16384;
+  for (size_t i = 0; i + 1 < top.size() && ck_.literal_dicts.size() < kMaxDicts; i += 2) {
+    const PickleText* name = Str(top[i]);
+    const NodeList* entries = name ? DictItems(top[i + 1]) : nullptr;
+    if (!entries || entries->empty() || entries->size() / 2 > kMaxKeys || IsStateDictLike(top[i + 1])) continue;
+    std::map<std::string, nlohmann::json> values;
+    bool all = true;
+    for (size_t j = 0; all && j + 1 < entries->size(); j += 2) {
+      const PickleText* key = Str((*entries)[j]);
+      std::optional<nlohmann::json> value = key ? LiteralValue((*entries)[j + 1], 0, budget) : std::nullopt;
+      if (!value) {
+        all = false;
+        break;
+      }
+      values[key->str()] = std::move(*value);
+    }
+    if (all && !values.empty()) ck_.literal_dicts[name->str()] = std::move(values);
+  }
+}
+
 std::optional<nlohmann::json> GraphInterpreter::LiteralValue(NodeId id, int depth,
                                                              size_t& budget) const {
   constexpr int kMaxDepth = 4;
@@ -1454,6 +1480,7 @@ void GraphInterpreter::ClassifyLayout() {
     const PickleText* key = Str((*items)[i]);
     ck_.top_level_keys.push_back(key ? *key : Repr((*items)[i]));
   }
+  ReadLiteralDicts(*items);
   auto has = [&](std::string_view key) { return DictGet(root, key) != kNoNode; };
   auto use_primary = [&](NodeId value, NodeId key_node) {
     primary_ = value;

@@ -335,6 +335,24 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     if (auto config = Literal(call)) {
       v.kind = Value::kConfigObject;
       v.config = std::move(*config);
+    } else if (args.positional.size() == 1 && args.keywords.empty() &&
+               IsType(args.positional[0], "dictionary_splat")) {
+      // `GPTConfig(**checkpoint["model_args"])` of a followed load: the
+      // config is that entry of the file, filled in when the file is known
+      // (project_analysis: ExpandCheckpointConfigs).
+      TSNode entry = ts_node_named_child(args.positional[0], 0);
+      std::string key;
+      if (!IsNull(entry) && IsType(entry, "subscript") && IsType(Field(entry, "value"), "identifier") &&
+          IsType(Field(entry, "subscript"), "string") &&
+          StringLiteralValue(file_.parsed, Field(entry, "subscript"), &key)) {
+        auto bound = env.find(Text(Field(entry, "value")));
+        if (bound != env.end() && bound->second.kind == Value::kLoad && bound->second.keys.empty()) {
+          v.kind = Value::kConfigObject;
+          v.config = nlohmann::json::object();
+          v.config["$class"] = sym.cls->qualified_name;
+          v.config["$checkpoint_entry"] = key;
+        }
+      }
     }
   } else if (sym.kind == Symbol::Kind::kExternal && !BuiltinModuleName(q).empty()) {
     v.kind = Value::kInstance;
