@@ -1,6 +1,7 @@
 #include "render/report_formats.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -132,7 +133,7 @@ void RenderBindings(const ReportSummary& summary, std::ostream& out) {
       out << " (" << c.binding_how;
       if (!c.binding_site.empty()) out << " at " << DisplayText(c.binding_site);
       if (c.binding_how == "structure") {
-        out << ", " << static_cast<int>(c.binding_score * 100 + 0.5) << " % of keys";
+        out << ", " << std::lround(c.binding_score * 100) << " % of keys";
       }
       out << ")";
       if (!c.keys_followed) {
@@ -251,7 +252,7 @@ void RenderJson(const std::vector<Diagnostic>& ds, const ReportSummary& summary,
     b["how"] = c.binding_how;
     if (!c.binding_factory.empty()) b["factory"] = c.binding_factory;
     // Two decimals: stable across platforms' float printing.
-    b["score"] = static_cast<double>(static_cast<int64_t>(c.binding_score * 100 + 0.5)) / 100;
+    b["score"] = static_cast<double>(std::lround(c.binding_score * 100)) / 100;
     b["candidates"] = c.candidates;
     if (!c.binding_site.empty()) b["site"] = c.binding_site;
     b["construction_known"] = c.construction_known;

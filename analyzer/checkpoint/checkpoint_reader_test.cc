@@ -171,7 +171,7 @@ TEST(SniffBytes, Protocol0PickleNeedsToParse) {
   std::string global = "cos\nsystem\n(S'echo hi'\ntR.";
   EXPECT_EQ(SniffBytes(global, global.size()), Sniff::kPickle);
   // Broken after a real GLOBAL: still a pickle (security must scan it).
-  std::string broken = "cbuiltins\nexec\n(X>\x00\x00\x00f = open(";
+  std::string broken = std::string("cbuiltins\nexec\n(X>") + std::string("\x00\x00\x00", 3) + "f = open(";
   EXPECT_EQ(SniffBytes(broken, broken.size()), Sniff::kPickle);
   std::string obj = "(cpty\nspawn\nS'id'\no.";
   EXPECT_EQ(SniffBytes(obj, obj.size()), Sniff::kPickle);
