@@ -100,6 +100,8 @@ struct StructuralCandidates {
   std::vector<std::unordered_set<std::string>> vocabularies;
   std::vector<std::unique_ptr<StructuralCandidate>> list;
   std::map<std::string, size_t> by_signature;
+  // The layers the candidates' predictions build, interpreted once.
+  std::unique_ptr<PredictionMemo> memo = std::make_unique<PredictionMemo>();
   static constexpr double kRelevantShare = 0.3;
 };
 

@@ -14,7 +14,11 @@
 
 namespace ptlint::prediction {
 
-std::vector<ClassRef> Interpreter::Mro(const ClassRef& ref) {
+const std::vector<ClassRef>& Interpreter::Mro(const ClassRef& ref) {
+  static const std::vector<ClassRef> kNone;
+  if (!ref.cls) return kNone;
+  auto known = memo_.mros.find(ref.cls);
+  if (known != memo_.mros.end()) return known->second;
   // Depth-first, left-to-right, de-duplicated: equal to C3 for the
   // single-inheritance chains that dominate model code.
   std::vector<ClassRef> out;
@@ -25,7 +29,7 @@ std::vector<ClassRef> Interpreter::Mro(const ClassRef& ref) {
     out.push_back(r);
     const IndexedFile* file = FileOf(*r.index, r.cls);
     for (const auto& base : r.cls->base_texts) {
-      Symbol s = file ? r.index->Resolve(file->info.module_name, base) : r.index->ResolveAbsolute(base);
+      Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
       if (s.kind == Symbol::Kind::kClass && s.cls) {
         // torch's own Module/containers when torch is indexed: stop there.
         if (BuiltinModuleName(s.cls->qualified_name) == "Module") continue;
@@ -40,14 +44,33 @@ std::vector<ClassRef> Interpreter::Mro(const ClassRef& ref) {
     }
   };
   walk(ref, 0);
-  return out;
+  return memo_.mros[ref.cls] = std::move(out);
+}
+
+Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted) {
+  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+  key += module_name;
+  key += '\0';
+  key += dotted;
+  auto it = memo_.symbols.find(key);
+  if (it != memo_.symbols.end()) return it->second;
+  return memo_.symbols[key] = index.Resolve(module_name, dotted);
+}
+
+Symbol Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
+  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+  key += '\1';
+  key += dotted;
+  auto it = memo_.symbols.find(key);
+  if (it != memo_.symbols.end()) return it->second;
+  return memo_.symbols[key] = index.ResolveAbsolute(dotted);
 }
 
 std::pair<const ClassInfo*, const ModuleIndex*> Interpreter::FindMethod(const ClassRef& start,
                                                                         const std::string& name,
                                                                         bool skip_start,
                                                                         const ClassInfo* after) {
-  std::vector<ClassRef> mro = Mro(start);
+  const std::vector<ClassRef>& mro = Mro(start);
   bool passed = after == nullptr;
   for (size_t i = 0; i < mro.size(); ++i) {
     if (!passed) {
@@ -117,7 +140,7 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
     for (const auto& r : Mro(ref)) {
       const IndexedFile* file = FileOf(*r.index, r.cls);
       for (const auto& base : r.cls->base_texts) {
-        Symbol s = file ? r.index->Resolve(file->info.module_name, base) : r.index->ResolveAbsolute(base);
+        Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
         std::string builtin = BuiltinModuleName(s.qualified_name);
         if (builtin.empty() || builtin == "Module") continue;
         V made = CallBuiltinLayer(builtin, args, kwargs, where, depth + 1);
@@ -473,10 +496,116 @@ void Interpreter::ContainerAppend(Instance& inst, const V& item, const SourceLoc
   }
 }
 
+namespace {
+
+// Appends an exact spelling of a plain argument (numbers as their whole
+// expression tree with every leaf's value, strings, None, lists and tuples of
+// those) to `key`; false for anything else (modules, tensors, dicts,
+// unknowns), whose identity or later mutation a copy would not keep.
+bool AppendExpr(const SymExpr& e, std::string& key, int depth) {
+  if (depth > 16) return false;
+  key += static_cast<char>('0' + static_cast<int>(e.kind()));
+  key += e.name();
+  if (e.kind() == SymExpr::Kind::kConst || e.kind() == SymExpr::Kind::kArg) {
+    std::optional<PyNumber> v = e.Evaluate();
+    key += '=';
+    if (v) {
+      key += v->ToString();
+      key += static_cast<char>('0' + static_cast<int>(v->kind));
+    } else {
+      key += '?';
+    }
+  }
+  key += '(';
+  if (e.lhs() && !AppendExpr(*e.lhs(), key, depth + 1)) return false;
+  key += ',';
+  if (e.rhs() && !AppendExpr(*e.rhs(), key, depth + 1)) return false;
+  key += ')';
+  return true;
+}
+
+bool AppendPlainValue(const V& v, std::string& key, int depth) {
+  if (!v || depth > 4) return false;
+  switch (v->kind) {
+    case Value::Kind::kNone: key += 'N'; return true;
+    case Value::Kind::kNum: key += 'n'; return v->num && AppendExpr(*v->num, key, 0);
+    case Value::Kind::kStr:
+      key += v->str_pattern ? 'P' : 'S';
+      key += std::to_string(v->str.size()) + ":" + v->str;
+      return true;
+    case Value::Kind::kSeq:
+      if (v->items_open || v->items.size() > 16) return false;
+      key += v->is_tuple ? "T[" : "L[";
+      for (const V& item : v->items) {
+        if (!AppendPlainValue(item, key, depth + 1)) return false;
+        key += ',';
+      }
+      key += ']';
+      return true;
+    default: return false;
+  }
+}
+
+// A private copy of a memoised instance: modules and tensors as
+// CloneInstance copies them, and the lists and dicts among its attributes
+// too (code may append to `layer.some_list`; the memo must not see it).
+std::shared_ptr<Instance> CopyLayer(const Instance& src, int depth) {
+  std::shared_ptr<Instance> out = CloneInstance(src, depth);
+  for (auto& [name, value] : out->attrs) {
+    if (value && (value->kind == Value::Kind::kSeq || value->kind == Value::Kind::kDict)) {
+      value = std::make_shared<Value>(*value);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
                                 std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
                                 int depth) {
   const ClassInfo* stub = catalog_.FindStub(name);
+  if (stub && options_.memo != nullptr && depth <= kMaxDepth / 2) {
+    // The same layer with the same plain arguments builds the same instance,
+    // wherever it is built: only where it was built (and the loop that
+    // repeats it) differ, and those are the caller's. What the stub sees of
+    // the interpreter's state is in the key too: an unknown branch or loop
+    // around the call (optional and pattern slots) and the unroll bound.
+    std::string key = name;
+    key += optional_depth_ > 0 ? "|o" : "|-";
+    key += pattern_depth_ > 0 ? "p" : "-";
+    key += std::to_string(options_.max_unroll) + "|";
+    bool plain = true;
+    for (const V& a : args) plain = plain && AppendPlainValue(a, key, 0) && (key += ';', true);
+    for (const auto& [k, v] : kwargs) plain = plain && (key += k + "=", true) && AppendPlainValue(v, key, 0) && (key += ';', true);
+    if (plain) {
+      auto& layers = options_.memo->impl().layers;
+      auto hit = layers.find(key);
+      if (hit != layers.end()) {
+        // Counted as if interpreted again, so the step budget runs out
+        // exactly where it would have.
+        steps_ += hit->second.steps;
+        if (steps_ > options_.max_steps) {
+          budget_exhausted_ = true;
+          throw BudgetExceeded{};
+        }
+        auto value = std::make_shared<Value>();
+        value->kind = Value::Kind::kModule;
+        value->module = CopyLayer(*hit->second.instance, 0);
+        value->module->created = where;
+        value->module->repeated_by =
+            !loops_.empty() && loops_.back().path == where.path ? loops_.back() : SourceLocation{};
+        return value;
+      }
+      const int64_t before = steps_;
+      V made = Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
+      if (made && made->kind == Value::Kind::kModule && made->module &&
+          layers.size() < PredictionMemo::Impl::kMaxLayers) {
+        layers.emplace(std::move(key), PredictionMemo::Impl::Layer{CopyLayer(*made->module, 0), steps_ - before});
+      }
+      return made;
+    }
+  }
   if (stub) return Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
   auto inst = std::make_shared<Instance>();
   inst->type_name = "torch.nn." + name;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -216,6 +217,30 @@ std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth = 0);
 V CloneValue(const V& v, int depth);
 
 // ---------------------------------------------------------------------------
+// Catalogue layers already built (PredictionMemo): by a key that spells out
+// the layer and every argument (layer_memo in prediction_calls.cc), the
+// instance as built (a private copy) and the interpreter steps it took.
+
+}  // namespace ptlint::prediction
+
+namespace ptlint {
+struct PredictionMemo::Impl {
+  struct Layer {
+    std::shared_ptr<prediction::Instance> instance;
+    int64_t steps = 0;
+  };
+  std::unordered_map<std::string, Layer> layers;
+  static constexpr size_t kMaxLayers = 1 << 14;  // bounds memory in a long LSP session
+  // Name resolution and MROs: pure functions of the index, asked for on
+  // every identifier the interpreter evaluates.
+  std::unordered_map<std::string, Symbol> symbols;
+  std::unordered_map<const ClassInfo*, std::vector<prediction::ClassRef>> mros;
+};
+}  // namespace ptlint
+
+namespace ptlint::prediction {
+
+// ---------------------------------------------------------------------------
 // The interpreter
 
 struct Frame {
@@ -237,7 +262,11 @@ V ValueFromJson(const nlohmann::json& j, const std::string& name);
 class Interpreter {
  public:
   Interpreter(const ModuleIndex& project, const PredictOptions& options)
-      : project_(project), catalog_(LayerCatalog::Get()), options_(options) {}
+      : project_(project),
+        catalog_(LayerCatalog::Get()),
+        options_(options),
+        own_memo_(options.memo != nullptr ? nullptr : std::make_unique<PredictionMemo>()),
+        memo_(options.memo != nullptr ? options.memo->impl() : own_memo_->impl()) {}
 
   bool budget_exhausted() const { return budget_exhausted_; }
 
@@ -322,7 +351,10 @@ class Interpreter {
   bool IsModuleClass(const ClassRef& ref);
   std::pair<const ClassInfo*, const ModuleIndex*> FindMethod(const ClassRef& start, const std::string& name,
                                                              bool skip_start, const ClassInfo* after);
-  std::vector<ClassRef> Mro(const ClassRef& ref);
+  const std::vector<ClassRef>& Mro(const ClassRef& ref);
+  // index.Resolve / ResolveAbsolute, remembered for the run.
+  Symbol Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
+  Symbol ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
   const IndexedFile* FileOf(const ModuleIndex& index, const ClassInfo* cls);
   SourceLocation Loc(const Frame& f, TSNode node);
   std::string Text(const Frame& f, TSNode node) const {
@@ -341,6 +373,8 @@ class Interpreter {
   const ModuleIndex& project_;
   const LayerCatalog& catalog_;
   const PredictOptions& options_;
+  std::unique_ptr<PredictionMemo> own_memo_;  // when the caller shares none
+  PredictionMemo::Impl& memo_;
   int64_t steps_ = 0;
   bool budget_exhausted_ = false;
   int optional_depth_ = 0;  // inside a branch whose condition is unknown

@@ -183,7 +183,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
     } else {
       continue;
     }
-    Symbol s = f.index->ResolveAbsolute(base + "." + name);
+    Symbol s = ResolveAbsolute(*f.index, base + "." + name);
     f.env[local] = ResolveSymbol(*f.index, s, 0);
   }
 }

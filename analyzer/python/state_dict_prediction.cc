@@ -243,6 +243,9 @@ void MergeDuplicateKeys(ExpectedStateDict* out) {
 
 }  // namespace
 
+PredictionMemo::PredictionMemo() : impl_(std::make_unique<Impl>()) {}
+PredictionMemo::~PredictionMemo() = default;
+
 Result<ExpectedStateDict> PredictStateDict(const ModuleIndex& index, const std::string& class_name,
                                            const PredictOptions& options) {
   const LayerCatalog& catalog = LayerCatalog::Get();

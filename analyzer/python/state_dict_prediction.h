@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +114,24 @@ struct ExpectedStateDict {
   bool budget_exhausted = false;
 };
 
+// Work shared by the predictions of one run. A torch.nn layer built from the
+// catalogue is interpreted once per distinct set of plain arguments
+// (structural binding predicts hundreds of constructions that all build the
+// same Conv2d and BatchNorm2d layers); later builds copy the result. The
+// prediction is the same with or without it. Not thread-safe: one per thread.
+class PredictionMemo {
+ public:
+  PredictionMemo();
+  ~PredictionMemo();
+  PredictionMemo(const PredictionMemo&) = delete;
+  PredictionMemo& operator=(const PredictionMemo&) = delete;
+  struct Impl;  // prediction_interpreter.h
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct PredictOptions {
   // Constructor arguments by name (JSON: numbers, booleans, null, strings,
   // lists, objects). Positional arguments are given as "0", "1", ... and bound
@@ -131,6 +150,8 @@ struct PredictOptions {
   // Use the built-in layer catalogue for torch.nn layers even when the torch
   // source is indexed (true), or interpret the indexed torch source (false).
   bool prefer_catalog = true;
+  // Optional: shared with other predictions of the same run (see above).
+  PredictionMemo* memo = nullptr;
 };
 
 // Predicts the state dict of `class_name` (any importable name the index
