@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyzer/analysis/candidate_vocabulary.h"
 #include "analyzer/analysis/key_pattern.h"
 
 namespace ptlint {
@@ -23,36 +24,13 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Skips a string literal starting at `i` (which is at a quote, after any
-// prefix letters); returns the index just past it.
-size_t SkipString(std::string_view s, size_t i) {
-  char q = s[i];
-  bool triple = i + 2 < s.size() && s[i + 1] == q && s[i + 2] == q;
-  i += triple ? 3 : 1;
-  while (i < s.size()) {
-    if (s[i] == '\\') {
-      i += 2;
-      continue;
-    }
-    if (triple) {
-      if (s[i] == q && i + 2 < s.size() && s[i + 1] == q && s[i + 2] == q) return i + 3;
-    } else if (s[i] == q) {
-      return i + 1;
-    } else if (s[i] == '\n') {
-      return i;  // unterminated: stop at the line
-    }
-    ++i;
-  }
-  return s.size();
-}
-
 // The index of the `)` matching the `(` at `open`, or npos.
 size_t MatchingParen(std::string_view s, size_t open) {
   int depth = 0;
   for (size_t i = open; i < s.size(); ++i) {
     char c = s[i];
     if (c == '"' || c == '\'') {
-      i = SkipString(s, i) - 1;
+      i = SkipPythonString(s, i) - 1;
       continue;
     }
     if (c == '#') {
@@ -75,7 +53,7 @@ std::vector<std::string_view> SplitTopLevel(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c == '"' || c == '\'') {
-      i = SkipString(s, i) - 1;
+      i = SkipPythonString(s, i) - 1;
       continue;
     }
     if (c == '(' || c == '[' || c == '{') ++depth;
@@ -114,7 +92,7 @@ std::optional<nlohmann::json> ParsePythonLiteral(std::string_view text) {
   if (text == "None") return nlohmann::json(nullptr);
   char c = text.front();
   if (c == '"' || c == '\'') {
-    if (text.size() < 2 || text.back() != c || SkipString(text, 0) != text.size()) return std::nullopt;
+    if (text.size() < 2 || text.back() != c || SkipPythonString(text, 0) != text.size()) return std::nullopt;
     std::string_view body = text.substr(1, text.size() - 2);
     if (body.find('\\') != std::string_view::npos) return std::nullopt;
     if (body.size() >= 2 && body.front() == c && body.back() == c) return std::nullopt;  // triple quotes
@@ -176,7 +154,7 @@ std::map<std::string, ClassConstructions> ScanConstructions(const std::vector<st
         continue;
       }
       if (c == '"' || c == '\'') {
-        i = SkipString(s, i);
+        i = SkipPythonString(s, i);
         continue;
       }
       if (!IsIdentStart(c)) {
@@ -313,37 +291,10 @@ bool IsTestModule(const std::string& module) {
 
 namespace {
 
-// Identifiers and the contents of short string literals: every name a file
-// could give an attribute, a registered buffer or a ModuleDict entry.
-void AddVocabulary(std::string_view s, std::unordered_set<std::string>& out) {
-  for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    if (c == '#') {
-      while (i < s.size() && s[i] != '\n') ++i;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      size_t end = SkipString(s, i);
-      if (end - i < 64 && end >= i + 2) {
-        std::string_view body = s.substr(i + 1, end - i - 2);
-        size_t start = 0;
-        for (size_t k = 0; k <= body.size(); ++k) {
-          if (k == body.size() || !IsIdentChar(body[k])) {
-            if (k > start) out.emplace(body.substr(start, k - start));
-            start = k + 1;
-          }
-        }
-      }
-      i = end;
-      continue;
-    }
-    if (IsIdentStart(c)) {
-      size_t start = i;
-      while (i < s.size() && IsIdentChar(s[i])) ++i;
-      out.emplace(s.substr(start, i - start));
-      continue;
-    }
-    ++i;
+void AddJsonStrings(const nlohmann::json& j, Vocabulary& out) {
+  if (j.is_string()) AddVocabulary(j.get<std::string>(), out);
+  if (j.is_array() || j.is_object()) {
+    for (const auto& item : j) AddJsonStrings(item, out);
   }
 }
 
@@ -354,6 +305,7 @@ void Predict(StructuralCandidates& all, size_t spec_index) {
   PredictOptions po;
   po.max_steps = 400'000;  // a candidate, not a bound class: keep each one cheap
   po.args = spec.args;
+  po.memo = all.memo.get();
   auto e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
   if (!e.ok() || e->keys.empty()) return;
   auto c = std::make_unique<StructuralCandidate>();
@@ -400,32 +352,8 @@ void Predict(StructuralCandidates& all, size_t spec_index) {
 StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
   StructuralCandidates out;
   out.index = &index;
-  // One vocabulary per file: its own names and its project imports'.
-  std::map<std::string, const IndexedFile*> by_module;
-  for (const auto& file : index.files()) by_module[file->info.module_name] = file.get();
-  std::map<const IndexedFile*, size_t> vocabulary_of;
-  auto vocabulary = [&](const IndexedFile* file) {
-    auto it = vocabulary_of.find(file);
-    if (it != vocabulary_of.end()) return it->second;
-    std::unordered_set<std::string> words;
-    AddVocabulary(file->parsed.source, words);
-    std::set<const IndexedFile*> seen{file};
-    for (const ImportBinding& imp : file->imports) {
-      std::string target = imp.target;
-      for (int up = 0; up < 2 && !target.empty(); ++up) {
-        auto m = by_module.find(target);
-        if (m != by_module.end()) {
-          if (seen.insert(m->second).second) AddVocabulary(m->second->parsed.source, words);
-          break;
-        }
-        size_t dot = target.rfind('.');
-        target = dot == std::string::npos ? "" : target.substr(0, dot);
-      }
-    }
-    out.vocabularies.push_back(std::move(words));
-    vocabulary_of.emplace(file, out.vocabularies.size() - 1);
-    return out.vocabularies.size() - 1;
-  };
+  // What each candidate could name at the top level (candidate_vocabulary.h).
+  CandidateVocabularies vocabularies(index);
   // Builders: public module-level functions that take no required argument.
   for (const auto& file : index.files()) {
     if (IsTestModule(file->info.module_name)) continue;
@@ -435,7 +363,7 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
       StructuralCandidates::Spec spec;
       spec.factory = f.qualified_name;
       spec.construction_known = true;
-      spec.vocabulary = vocabulary(file.get());
+      spec.vocabulary = vocabularies.OfFunction(f);
       out.specs.push_back(std::move(spec));
     }
   }
@@ -469,11 +397,15 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
       // no call with other (or unreadable) arguments anywhere in the source.
       spec.construction_known = !args.empty() || (!cc.dynamic && (cc.literal.empty() || defaults_listed) &&
                                                   cc.literal.size() <= 1);
-      spec.vocabulary = file != nullptr ? vocabulary(file) : 0;
       if (file == nullptr) continue;
+      // A construction's string arguments can name entries (ModuleDict keys).
+      Vocabulary strings;
+      for (const auto& arg : args) AddJsonStrings(arg.second, strings);
+      spec.vocabulary = vocabularies.WithWords(vocabularies.OfClass(*ci), strings);
       out.specs.push_back(std::move(spec));
     }
   }
+  out.vocabularies = std::move(vocabularies.vocabularies());
   if (std::getenv("PTLINT_DEBUG_CANDIDATES") != nullptr) {
     std::fprintf(stderr, "structural candidates: %zu specs, %zu vocabularies\n", out.specs.size(),
                  out.vocabularies.size());
@@ -625,7 +557,10 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
     size_t named = 0;
     for (const auto& [top, count] : top_counts) {
       bool index_like = !top.empty() && std::all_of(top.begin(), top.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
-      if (index_like || words.count(top)) named += count;
+      // `layer3` may be built as f"layer{i}" / "layer%d" % i: the text holds `layer`.
+      size_t stem = top.find_last_not_of("0123456789_");
+      bool numbered = stem != std::string::npos && stem + 1 < top.size() && words.count(top.substr(0, stem + 1)) > 0;
+      if (index_like || numbered || words.count(top)) named += count;
     }
     if (static_cast<double>(named) < StructuralCandidates::kRelevantShare * static_cast<double>(ck.keys.size())) {
       pruned = true;
