@@ -199,6 +199,9 @@ class Extractor {
   // and its value (sd's load, keys rewritten).
   std::optional<std::pair<std::string, Value>> LoopIntoNewDict(TSNode loop, const Env& env);
   static void SubscriptLoad(Value& load, const std::string& key);
+  // `X["a"]["b"]` -> X and its keys ("a", "b"); "" for a key that is not a
+  // string literal, which also clears `*all_literal` when given.
+  TSNode StringSubscriptChain(TSNode e, std::vector<std::string>* keys, bool* all_literal);
   // A followed load changed in place (`sd.pop(k)`, `sd[x] = ...`, `del sd[k]`,
   // consume_prefix_in_state_dict_if_present): recorded as a key rewrite.
   void MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env);

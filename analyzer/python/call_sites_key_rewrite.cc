@@ -190,17 +190,11 @@ std::optional<std::pair<std::string, Value>> Extractor::LoopIntoNewDict(TSNode l
   std::string k, v;
   TSNode iterable{};
   if (!ItemsLoop(Field(loop, "left"), Field(loop, "right"), &k, &v, &iterable)) return std::nullopt;
-  iterable = Unparenthesized(iterable);
   // The source: a followed load, by name or a literal entry of one.
   std::vector<std::string> entry_keys;
-  while (IsType(iterable, "subscript")) {
-    std::string key;
-    TSNode sub = Field(iterable, "subscript");
-    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) return std::nullopt;
-    entry_keys.insert(entry_keys.begin(), key);
-    iterable = Unparenthesized(Field(iterable, "value"));
-  }
-  if (!IsType(iterable, "identifier")) return std::nullopt;
+  bool literal = true;
+  iterable = StringSubscriptChain(iterable, &entry_keys, &literal);
+  if (!literal || !IsType(iterable, "identifier")) return std::nullopt;
   auto src = env.find(Text(iterable));
   if (src == env.end() || src->second.kind != Value::kLoad) return std::nullopt;
   Value loaded = src->second;
@@ -246,6 +240,25 @@ std::optional<std::pair<std::string, Value>> Extractor::LoopIntoNewDict(TSNode l
   return std::make_pair(target, std::move(loaded));
 }
 
+// `X["a"]["b"]`, parenthesized anywhere: X, and the keys from X down in
+// `keys` ("a", "b"). A subscript that is not a string literal (`X[name]`)
+// gives "" and clears `*all_literal` (when given): callers differ on whether
+// an entry they cannot name is "any entry" or "not followed".
+TSNode Extractor::StringSubscriptChain(TSNode e, std::vector<std::string>* keys, bool* all_literal) {
+  e = Unparenthesized(e);
+  while (IsType(e, "subscript")) {
+    std::string key;
+    TSNode sub = Field(e, "subscript");
+    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) {
+      key.clear();
+      if (all_literal != nullptr) *all_literal = false;
+    }
+    keys->insert(keys->begin(), key);
+    e = Unparenthesized(Field(e, "value"));
+  }
+  return e;
+}
+
 // A subscript of a followed load: one level down, and the rewrites recorded
 // for that entry become the entry's own (load_key_rewrite.h `entry`).
 void Extractor::SubscriptLoad(Value& load, const std::string& key) {
@@ -273,15 +286,8 @@ void Extractor::MarkChangedInPlace(TSNode target, const std::string& entry, TSNo
 }
 
 void Extractor::RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env) {
-  target = Unparenthesized(target);
-  std::vector<std::string> path;
-  while (IsType(target, "subscript")) {
-    std::string key;
-    TSNode sub = Field(target, "subscript");
-    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) key.clear();
-    path.insert(path.begin(), key);  // "" : an entry ptlint cannot name
-    target = Unparenthesized(Field(target, "value"));
-  }
+  std::vector<std::string> path;  // "" : an entry ptlint cannot name
+  target = StringSubscriptChain(target, &path, nullptr);
   if (!IsType(target, "identifier")) return;
   auto it = env.find(Text(target));
   if (it == env.end() || it->second.kind != Value::kLoad) return;
