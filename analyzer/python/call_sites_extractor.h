@@ -206,6 +206,35 @@ class Extractor {
   // consume_prefix_in_state_dict_if_present): recorded as a key rewrite.
   void MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env);
   void RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env);
+  // A followed load passed to a project function (`strip_module(sd)`,
+  // `sd = fix_keys(ckpt["model"])`): the function's body is walked once per
+  // (function, parameter) with the parameter bound to a stand-in load
+  // (load_site kParameterLoad), which records what the body does to it.
+  // In-place changes are recorded on the argument as if written at the call
+  // (`sd.pop(k)` in the body: unfollowed, the note naming the call); a
+  // returned stand-in (the forum loop into a new dict, `return new`) is the
+  // call's value, the argument's load with the same key rewrites.
+  static constexpr int kParameterLoad = -2;
+  struct ParameterEffect {
+    // Changes to the parameter in place, relative to it (entry_depth 0).
+    std::vector<LoadKeyRewrite> in_place;
+    enum Returns {
+      kNotTheLoad,  // no return of it (None, a module, a config): the value stays what it was
+      kTheLoad,     // every return is the parameter's load: `returned` (keys, rewrites)
+      kUnknownDict,  // a dict built from it in code ptlint does not follow, or returns that differ
+    } returns = kNotTheLoad;
+    Value returned;
+  };
+  // By "function<kKeySep>parameter"; nullopt while that body is being walked.
+  using ParameterEffects = std::map<std::string, std::optional<ParameterEffect>>;
+  std::optional<ParameterEffect> EffectOn(const FunctionInfo& fn, const std::string& param, int depth);
+  std::optional<Value> LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
+                                           const ArgValues& passed, Env& env, int depth);
+  ParameterEffects* effects_ = nullptr;
+  int effect_nesting_ = 0;                          // stand-in walks this one is inside
+  std::vector<LoadKeyRewrite>* stand_in_changes_ = nullptr;  // a stand-in walk's in-place changes
+  std::vector<std::pair<TSNode, Value>>* returns_ = nullptr;  // a stand-in walk's returns
+  std::string returns_of_;                          // ... of this function (not nested ones)
   std::map<std::string, nlohmann::json> LiteralArgs(const Args& args, const Env* env = nullptr);
   // `name` occurs exactly twice in the file (its binding and one use): a
   // config object nothing else can have changed in between.
