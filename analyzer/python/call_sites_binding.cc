@@ -319,7 +319,10 @@ void Extractor::Assignment(TSNode a, Env& env, const std::string& function, int 
     MarkChangedInPlace(Field(left, "value"), key, a, env);
     if (IsType(Field(left, "value"), "identifier")) {
       auto bound = env.find(Text(Field(left, "value")));
-      if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+      if (bound != env.end() && bound->second.kind == Value::kDict) {
+        bound->second.empty = false;
+        bound->second.stored_into = true;
+      }
     }
     return;
   }

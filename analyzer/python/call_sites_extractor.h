@@ -62,6 +62,9 @@ struct Value {
   std::vector<std::string> names;
   // kDict: built empty (`{}`, `dict()`, `OrderedDict()`) and not stored into since.
   bool empty = false;
+  // kDict: stored into since it was built (`new[k] = v`, `.update(...)`): a
+  // dict a function returns this way may be a loaded one under new keys.
+  bool stored_into = false;
   // kConfigObject: {"$class": ..., "$args": [...], keywords} (PredictOptions::args).
   nlohmann::json config;
 };

@@ -375,9 +375,10 @@ std::optional<Extractor::ParameterEffect> Extractor::EffectOn(const FunctionInfo
   walk.Block(body, env, fn.name, depth + 1);
 
   // Every return the stand-in, the same way: the call's value is the load.
-  // A dict built from it some other way (`{k.replace(...): v ...}`, a loop
-  // ptlint does not follow), or returns that differ: a load changed in code
-  // ptlint does not follow. Anything else (None, a module, a number): not it.
+  // A dict built from it some other way (`{k.replace(...): v ...}`, a dict
+  // filled by a loop ptlint does not follow), or returns that differ: a load
+  // changed in code ptlint does not follow. Anything else (None, a module, a
+  // dict literal such as `{"model": sd}`, a number): not it.
   bool all_load = !returns.empty(), any_load = false, unknown_dict = false;
   for (const auto& [node, r] : returns) {
     if (r.kind == Value::kLoad && r.load_site == kParameterLoad) {
@@ -387,7 +388,7 @@ std::optional<Extractor::ParameterEffect> Extractor::EffectOn(const FunctionInfo
       continue;
     }
     all_load = false;
-    if ((r.kind == Value::kDict && !r.empty) ||
+    if ((r.kind == Value::kDict && r.stored_into) ||
         (!IsNull(node) && IsType(Unparenthesized(node), "dictionary_comprehension"))) {
       unknown_dict = true;
     }

@@ -176,7 +176,10 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
       if (mutator) MarkChangedInPlace(object, key, call, env);
       if (mutator && IsType(object, "identifier")) {
         auto bound = env.find(receiver);
-        if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+        if (bound != env.end() && bound->second.kind == Value::kDict) {
+          bound->second.empty = false;
+          bound->second.stored_into = true;
+        }
       }
       if ((method == "pop" || method == "get") && !key.empty() && IsType(object, "identifier")) {
         auto bound = env.find(receiver);

@@ -345,10 +345,19 @@ def replace_keys(sd):
 
 def build(ckpt):
     return Net()
+
+def replace_loop(sd):
+    new = {}
+    for key, value in sd.items():
+        new[key.replace("module.", "")] = value
+    return new
+
+def wrap(sd):
+    return {"model": sd, "epoch": 1}
 )PY");
   Add("pkg/load.py", "pkg.load", R"PY(
 import torch
-from pkg.utils import strip_module, fix_keys, replace_keys, build
+from pkg.utils import strip_module, fix_keys, replace_keys, build, replace_loop, wrap
 
 sd = torch.load("ckpt/a.pt")
 sd = strip_module(sd)
@@ -361,6 +370,11 @@ model.load_state_dict(new_sd)
 
 sd = torch.load("ckpt/c.pt")
 model.load_state_dict(replace_keys(sd))
+
+model.load_state_dict(replace_loop(torch.load("ckpt/d.pt")))
+
+wrapped = wrap(torch.load("ckpt/e.pt"))
+model.load_state_dict(wrapped["model"])
 )PY");
   auto sites = Sites();
   auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
@@ -389,6 +403,18 @@ model.load_state_dict(replace_keys(sd))
   ASSERT_EQ(replaced->key_rewrites.size(), 1u);
   EXPECT_EQ(replaced->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
   EXPECT_NE(replaced->key_rewrites[0].unfollowed_what.find("replace_keys(sd)"), std::string::npos);
+
+  const CallSite* filled = lsd(3);
+  ASSERT_NE(filled, nullptr);
+  ASSERT_GE(filled->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(filled->load_site)].checkpoint.text, "ckpt/d.pt");
+  ASSERT_EQ(filled->key_rewrites.size(), 1u);
+  EXPECT_EQ(filled->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+
+  // A dict literal holding the load is not the load under new keys.
+  const CallSite* wrapped = lsd(4);
+  ASSERT_NE(wrapped, nullptr);
+  EXPECT_LT(wrapped->load_site, 0);
 }
 
 // `model = build(...)` of a project function: the receiver is the factory
