@@ -9,8 +9,10 @@
 //                          `+` joins, module constants), `ckpt["key"]`, literals
 //   call_sites_loads.cc    call recognition: which calls are load/save sites,
 //                          what they load into, Lightning and torch.optim
-//   call_sites_key_rewrite.cc  key-rewriting dict comprehensions on a loaded
-//                          state dict (load_key_rewrite.h)
+//   call_sites_key_rewrite.cc  key-rewriting dict comprehensions and loops on
+//                          a loaded state dict (load_key_rewrite.h), changes
+//                          in place, and what a project function a load is
+//                          passed to does to it
 // so that each can be read on its own; the state they share is here.
 #ifndef PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
 #define PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_

@@ -1,7 +1,9 @@
 // Call-site extraction, key rewrites (see load_key_rewrite.h): which dict
 // comprehensions on a loaded state dict ptlint understands. Each shape is
 // matched whole; anything else in it (a second `for`, a value other than
-// `v`, a condition other than k.startswith) means "not understood".
+// `v`, a condition other than k.startswith) means "not understood". The same
+// shapes are followed into a project function the load is passed to
+// (`sd = strip_module(sd)`): LoadThroughFunction, at the end.
 #include <algorithm>
 #include <cctype>
 
