@@ -321,6 +321,56 @@ Net().load_state_dict(ckpt["ema"])
   EXPECT_TRUE(ema_entry->key_rewrites.empty());
 }
 
+// Recursion and long chains of functions handing the load on end (each
+// body is walked once, at most a few calls deep); what ptlint could not walk
+// counts as changed in place, so drift is silenced, never guessed.
+TEST_F(CallSitesTest, LoadHandedToRecursiveOrLongChainsOfFunctionsEnds) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  std::string chain;
+  for (int i = 0; i < 40; ++i) {
+    chain += "def f" + std::to_string(i) + "(sd):\n    f" + std::to_string(i + 1) + "(sd)\n    f" +
+             std::to_string(i + 1) + "(sd)\n\n";
+  }
+  chain += "def f40(sd):\n    return len(sd)\n";
+  Add("pkg/chain.py", "pkg.chain", chain);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.models import Net
+from pkg.chain import f0, f38
+
+def walk(sd, depth):
+    if depth:
+        walk(sd, depth - 1)
+        other(sd)
+
+def other(sd):
+    walk(sd, 0)
+
+sd = torch.load("ckpt/a.pt")
+walk(sd, 3)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/b.pt")
+f0(sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/c.pt")
+f38(sd)
+Net().load_state_dict(sd)
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  for (int i = 0; i < 3; ++i) {
+    const CallSite* site = lsd(i);
+    ASSERT_NE(site, nullptr);
+    EXPECT_GE(site->load_site, 0) << "the load stays bound";
+  }
+  ASSERT_FALSE(lsd(0)->key_rewrites.empty()) << "recursion: not walked, so not known to leave it alone";
+  EXPECT_EQ(lsd(0)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  ASSERT_FALSE(lsd(1)->key_rewrites.empty()) << "too long a chain to walk";
+  EXPECT_TRUE(lsd(2)->key_rewrites.empty()) << "f38 -> f39 -> f40 only reads it";
+}
+
 // A project function that returns a new dict built from the load by the
 // forum loop: its value is the load, keys rewritten as by the same loop
 // inline. A dict it builds some other way is the load changed in code ptlint
