@@ -412,11 +412,41 @@ std::optional<Extractor::ParameterEffect> Extractor::EffectOn(const FunctionInfo
 // its own value).
 std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
                                                     const ArgValues& passed, Env& env, int depth) {
-  if (passed.star) return std::nullopt;  // which parameter gets what is not known
   bool any_load = false;
   for (const Value& p : passed.positional) any_load |= p.kind == Value::kLoad;
   for (const auto& [name, p] : passed.keywords) any_load |= p.kind == Value::kLoad;
   if (!any_load) return std::nullopt;
+  std::string text = Text(call);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  const std::string what = "`" + text + "` at " + file_.info.path + ":" + std::to_string(PositionOf(call).line);
+  auto noted = [&](LoadKeyRewrite r) {
+    if (r.kind == LoadKeyRewrite::Kind::kUnfollowed) {
+      r.unfollowed_what = r.unfollowed_what.empty() ? what : what + ", through " + r.unfollowed_what;
+    }
+    return r;
+  };
+  // A load the body cannot be followed with (recursion, too long a chain, a
+  // splat at the call, *args / **kwargs in the definition): as if the call
+  // changed it in place, so drift is not judged on keys ptlint only guessed.
+  auto unknown = [&](TSNode node) {
+    LoadKeyRewrite r;
+    r.kind = LoadKeyRewrite::Kind::kUnfollowed;
+    RecordInPlaceRewrite(node, noted(r), call, env);
+  };
+  std::vector<bool> bound(passed.positional.size(), false);
+  std::map<std::string, bool> bound_keywords;
+  auto unbound_loads = [&]() {
+    for (size_t j = 0; j < passed.positional.size(); ++j) {
+      if (!bound[j] && passed.positional[j].kind == Value::kLoad) unknown(args.positional[j]);
+    }
+    for (const auto& [name, p] : passed.keywords) {
+      if (!bound_keywords[name] && p.kind == Value::kLoad) unknown(args.Keyword(name.c_str()));
+    }
+  };
+  if (passed.star) {  // which parameter gets what is not known
+    unbound_loads();
+    return std::nullopt;
+  }
   const FunctionInfo* fn = index_.FindFunction(q);
   if (fn == nullptr || IsNull(fn->node)) return std::nullopt;
   const IndexedFile* file = index_.FindFile(fn->path);
@@ -427,15 +457,6 @@ std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::stri
   const FunctionParams params = reader.functions_[fn->name];
   if (params.method) return std::nullopt;
 
-  std::string text = Text(call);
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  const std::string what = "`" + text + "` at " + file_.info.path + ":" + std::to_string(PositionOf(call).line);
-  auto noted = [&](LoadKeyRewrite r) {
-    if (r.kind == LoadKeyRewrite::Kind::kUnfollowed) {
-      r.unfollowed_what = r.unfollowed_what.empty() ? what : what + ", through " + r.unfollowed_what;
-    }
-    return r;
-  };
   std::optional<Value> result;
   for (size_t i = 0; i < params.names.size(); ++i) {
     const std::string& name = params.names[i];
@@ -444,17 +465,16 @@ std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::stri
     if (i < passed.positional.size()) {
       value = &passed.positional[i];
       node = args.positional[i];
+      bound[i] = true;
     } else if (auto kw = passed.keywords.find(name); kw != passed.keywords.end()) {
       value = &kw->second;
       node = args.Keyword(name.c_str());
+      bound_keywords[name] = true;
     }
     if (value == nullptr || value->kind != Value::kLoad || IsNull(node)) continue;
     std::optional<ParameterEffect> effect = EffectOn(*fn, name, depth);
     if (!effect) {
-      // Cannot say what it does: as if it changed the load in place.
-      LoadKeyRewrite r;
-      r.kind = LoadKeyRewrite::Kind::kUnfollowed;
-      RecordInPlaceRewrite(node, noted(r), call, env);
+      unknown(node);
       continue;
     }
     for (const LoadKeyRewrite& r : effect->in_place) RecordInPlaceRewrite(node, noted(r), call, env);
@@ -475,6 +495,7 @@ std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::stri
     }
     result = std::move(out);
   }
+  unbound_loads();
   return result;
 }
 

@@ -244,11 +244,14 @@ def show(model, sd):
 
 def strip_model_entry(ckpt):
     ckpt["model"].update({})
+
+def log_all(*tensors, **named):
+    tensors[0].clear()
 )PY");
   Add("pkg/load.py", "pkg.load", R"PY(
 import torch
 from pkg.models import Net
-from pkg.utils import strip_module, clean, show, strip_model_entry
+from pkg.utils import strip_module, clean, show, strip_model_entry, log_all
 
 sd = torch.load("ckpt/a.pt")
 strip_module(sd)
@@ -270,6 +273,14 @@ ckpt = torch.load("ckpt/e.pt")
 strip_model_entry(ckpt)
 Net().load_state_dict(ckpt["model"])
 Net().load_state_dict(ckpt["ema"])
+
+sd = torch.load("ckpt/f.pt")
+log_all(sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/g.pt")
+log_all(**{"x": 1}, extra=sd)
+Net().load_state_dict(sd)
 )PY");
   auto sites = Sites();
   auto lsd = [&](int nth) {
@@ -319,6 +330,16 @@ Net().load_state_dict(ckpt["ema"])
   ASSERT_EQ(model_entry->key_rewrites.size(), 1u);
   EXPECT_EQ(model_entry->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
   EXPECT_TRUE(ema_entry->key_rewrites.empty());
+
+  // Into *args, or with a splat at the call: which parameter it is, and so
+  // what the body does to it, is not followed.
+  for (int i : {6, 7}) {
+    const CallSite* starred = lsd(i);
+    ASSERT_NE(starred, nullptr);
+    ASSERT_GE(starred->load_site, 0);
+    ASSERT_FALSE(starred->key_rewrites.empty()) << i;
+    EXPECT_EQ(starred->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  }
 }
 
 // Recursion and long chains of functions handing the load on end (each
