@@ -15,7 +15,11 @@ void Extractor::Run() {
   // First walk: the call sites as the code reads without parameter values,
   // and every call of a function defined here with its arguments.
   std::vector<CallSite> sites;
+  // What project functions do to a load passed to them, shared by every walk.
+  ParameterEffects own_effects;
+  ParameterEffects* effects = effects_ != nullptr ? effects_ : &own_effects;
   Extractor walk(index_, file_, sites, path_values_);
+  walk.effects_ = effects;
   {
     Env env;
     walk.Block(root, env, "", 0);
@@ -36,6 +40,7 @@ void Extractor::Run() {
       std::vector<CallSite> seeded_sites;
       Extractor seeded(index_, file_, seeded_sites, path_values_);
       seeded.seeds_ = seeds;
+      seeded.effects_ = effects;
       seeded.argparse_ = walk.argparse_;
       Env env;
       seeded.Block(root, env, "", 0);
@@ -240,6 +245,16 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
     }
     return;
   }
+  if (returns_ != nullptr && function == returns_of_ && std::strcmp(type, "return_statement") == 0) {
+    // A stand-in walk (LoadThroughFunction): what the function returns.
+    TSNode e{};
+    for (uint32_t i = 0; i < ts_node_named_child_count(s) && IsNull(e); ++i) {
+      if (!IsType(ts_node_named_child(s, i), "comment")) e = ts_node_named_child(s, i);
+    }
+    Value r = IsNull(e) ? Value{} : Expr(e, env, function, depth + 1);
+    returns_->emplace_back(e, std::move(r));
+    return;
+  }
   // `for k, v in sd.items(): new_sd[k[7:]] = v`: new_sd is sd's load, its
   // keys rewritten (read before the walk, which may rebind the names).
   std::optional<std::pair<std::string, Value>> loop;
@@ -304,7 +319,10 @@ void Extractor::Assignment(TSNode a, Env& env, const std::string& function, int 
     MarkChangedInPlace(Field(left, "value"), key, a, env);
     if (IsType(Field(left, "value"), "identifier")) {
       auto bound = env.find(Text(Field(left, "value")));
-      if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+      if (bound != env.end() && bound->second.kind == Value::kDict) {
+        bound->second.empty = false;
+        bound->second.stored_into = true;
+      }
     }
     return;
   }

@@ -9,8 +9,10 @@
 //                          `+` joins, module constants), `ckpt["key"]`, literals
 //   call_sites_loads.cc    call recognition: which calls are load/save sites,
 //                          what they load into, Lightning and torch.optim
-//   call_sites_key_rewrite.cc  key-rewriting dict comprehensions on a loaded
-//                          state dict (load_key_rewrite.h)
+//   call_sites_key_rewrite.cc  key-rewriting dict comprehensions and loops on
+//                          a loaded state dict (load_key_rewrite.h), changes
+//                          in place, and what a project function a load is
+//                          passed to does to it
 // so that each can be read on its own; the state they share is here.
 #ifndef PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
 #define PTLINT_ANALYZER_PYTHON_CALL_SITES_EXTRACTOR_H_
@@ -62,6 +64,9 @@ struct Value {
   std::vector<std::string> names;
   // kDict: built empty (`{}`, `dict()`, `OrderedDict()`) and not stored into since.
   bool empty = false;
+  // kDict: stored into since it was built (`new[k] = v`, `.update(...)`): a
+  // dict a function returns this way may be a loaded one under new keys.
+  bool stored_into = false;
   // kConfigObject: {"$class": ..., "$args": [...], keywords} (PredictOptions::args).
   nlohmann::json config;
 };
@@ -199,10 +204,42 @@ class Extractor {
   // and its value (sd's load, keys rewritten).
   std::optional<std::pair<std::string, Value>> LoopIntoNewDict(TSNode loop, const Env& env);
   static void SubscriptLoad(Value& load, const std::string& key);
+  // `X["a"]["b"]` -> X and its keys ("a", "b"); "" for a key that is not a
+  // string literal, which also clears `*all_literal` when given.
+  TSNode StringSubscriptChain(TSNode e, std::vector<std::string>* keys, bool* all_literal);
   // A followed load changed in place (`sd.pop(k)`, `sd[x] = ...`, `del sd[k]`,
   // consume_prefix_in_state_dict_if_present): recorded as a key rewrite.
   void MarkChangedInPlace(TSNode target, const std::string& entry, TSNode where, Env& env);
   void RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env);
+  // A followed load passed to a project function (`strip_module(sd)`,
+  // `sd = fix_keys(ckpt["model"])`): the function's body is walked once per
+  // (function, parameter) with the parameter bound to a stand-in load
+  // (load_site kParameterLoad), which records what the body does to it.
+  // In-place changes are recorded on the argument as if written at the call
+  // (`sd.pop(k)` in the body: unfollowed, the note naming the call); a
+  // returned stand-in (the forum loop into a new dict, `return new`) is the
+  // call's value, the argument's load with the same key rewrites.
+  static constexpr int kParameterLoad = -2;
+  struct ParameterEffect {
+    // Changes to the parameter in place, relative to it (entry_depth 0).
+    std::vector<LoadKeyRewrite> in_place;
+    enum Returns {
+      kNotTheLoad,  // no return of it (None, a module, a config): the value stays what it was
+      kTheLoad,     // every return is the parameter's load: `returned` (keys, rewrites)
+      kUnknownDict,  // a dict built from it in code ptlint does not follow, or returns that differ
+    } returns = kNotTheLoad;
+    Value returned;
+  };
+  // By "function<kKeySep>parameter"; nullopt while that body is being walked.
+  using ParameterEffects = std::map<std::string, std::optional<ParameterEffect>>;
+  std::optional<ParameterEffect> EffectOn(const FunctionInfo& fn, const std::string& param, int depth);
+  std::optional<Value> LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
+                                           const ArgValues& passed, Env& env, int depth);
+  ParameterEffects* effects_ = nullptr;
+  int effect_nesting_ = 0;                          // stand-in walks this one is inside
+  std::vector<LoadKeyRewrite>* stand_in_changes_ = nullptr;  // a stand-in walk's in-place changes
+  std::vector<std::pair<TSNode, Value>>* returns_ = nullptr;  // a stand-in walk's returns
+  std::string returns_of_;                          // ... of this function (not nested ones)
   std::map<std::string, nlohmann::json> LiteralArgs(const Args& args, const Env* env = nullptr);
   // `name` occurs exactly twice in the file (its binding and one use): a
   // config object nothing else can have changed in between.

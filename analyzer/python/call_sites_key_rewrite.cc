@@ -1,7 +1,9 @@
 // Call-site extraction, key rewrites (see load_key_rewrite.h): which dict
 // comprehensions on a loaded state dict ptlint understands. Each shape is
 // matched whole; anything else in it (a second `for`, a value other than
-// `v`, a condition other than k.startswith) means "not understood".
+// `v`, a condition other than k.startswith) means "not understood". The same
+// shapes are followed into a project function the load is passed to
+// (`sd = strip_module(sd)`): LoadThroughFunction, at the end.
 #include <algorithm>
 #include <cctype>
 
@@ -190,17 +192,11 @@ std::optional<std::pair<std::string, Value>> Extractor::LoopIntoNewDict(TSNode l
   std::string k, v;
   TSNode iterable{};
   if (!ItemsLoop(Field(loop, "left"), Field(loop, "right"), &k, &v, &iterable)) return std::nullopt;
-  iterable = Unparenthesized(iterable);
   // The source: a followed load, by name or a literal entry of one.
   std::vector<std::string> entry_keys;
-  while (IsType(iterable, "subscript")) {
-    std::string key;
-    TSNode sub = Field(iterable, "subscript");
-    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) return std::nullopt;
-    entry_keys.insert(entry_keys.begin(), key);
-    iterable = Unparenthesized(Field(iterable, "value"));
-  }
-  if (!IsType(iterable, "identifier")) return std::nullopt;
+  bool literal = true;
+  iterable = StringSubscriptChain(iterable, &entry_keys, &literal);
+  if (!literal || !IsType(iterable, "identifier")) return std::nullopt;
   auto src = env.find(Text(iterable));
   if (src == env.end() || src->second.kind != Value::kLoad) return std::nullopt;
   Value loaded = src->second;
@@ -246,6 +242,25 @@ std::optional<std::pair<std::string, Value>> Extractor::LoopIntoNewDict(TSNode l
   return std::make_pair(target, std::move(loaded));
 }
 
+// `X["a"]["b"]`, parenthesized anywhere: X, and the keys from X down in
+// `keys` ("a", "b"). A subscript that is not a string literal (`X[name]`)
+// gives "" and clears `*all_literal` (when given): callers differ on whether
+// an entry they cannot name is "any entry" or "not followed".
+TSNode Extractor::StringSubscriptChain(TSNode e, std::vector<std::string>* keys, bool* all_literal) {
+  e = Unparenthesized(e);
+  while (IsType(e, "subscript")) {
+    std::string key;
+    TSNode sub = Field(e, "subscript");
+    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) {
+      key.clear();
+      if (all_literal != nullptr) *all_literal = false;
+    }
+    keys->insert(keys->begin(), key);
+    e = Unparenthesized(Field(e, "value"));
+  }
+  return e;
+}
+
 // A subscript of a followed load: one level down, and the rewrites recorded
 // for that entry become the entry's own (load_key_rewrite.h `entry`).
 void Extractor::SubscriptLoad(Value& load, const std::string& key) {
@@ -273,15 +288,8 @@ void Extractor::MarkChangedInPlace(TSNode target, const std::string& entry, TSNo
 }
 
 void Extractor::RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNode where, Env& env) {
-  target = Unparenthesized(target);
-  std::vector<std::string> path;
-  while (IsType(target, "subscript")) {
-    std::string key;
-    TSNode sub = Field(target, "subscript");
-    if (IsNull(sub) || !IsType(sub, "string") || !StringLiteralValue(file_.parsed, sub, &key)) key.clear();
-    path.insert(path.begin(), key);  // "" : an entry ptlint cannot name
-    target = Unparenthesized(Field(target, "value"));
-  }
+  std::vector<std::string> path;  // "" : an entry ptlint cannot name
+  target = StringSubscriptChain(target, &path, nullptr);
   if (!IsType(target, "identifier")) return;
   auto it = env.find(Text(target));
   if (it == env.end() || it->second.kind != Value::kLoad) return;
@@ -300,7 +308,195 @@ void Extractor::RecordInPlaceRewrite(TSNode target, LoadKeyRewrite rewrite, TSNo
     rewrite.entry = path[0];
   }
   rewrite.entry_depth = load.keys.size();
+  if (load.load_site == kParameterLoad && stand_in_changes_ != nullptr) {
+    // A function's parameter changed in place: kept relative to the
+    // parameter, as RecordInPlaceRewrite would record it on the argument.
+    LoadKeyRewrite relative = rewrite;
+    if (!load.keys.empty()) {
+      const bool exact = load.keys.size() == 1 && rewrite.entry.empty();
+      if (!exact) relative.kind = LoadKeyRewrite::Kind::kUnfollowed;
+      relative.entry = load.keys[0];
+    }
+    relative.entry_depth = 0;
+    stand_in_changes_->push_back(std::move(relative));
+  }
   load.key_rewrites.push_back(std::move(rewrite));
+}
+
+namespace {
+
+constexpr int kMaxEffectNesting = 4;  // functions handing the load on to functions, followed
+
+bool SameRewrite(const LoadKeyRewrite& a, const LoadKeyRewrite& b) {
+  return a.kind == b.kind && a.from == b.from && a.to == b.to && a.pattern == b.pattern &&
+         a.replacement == b.replacement && a.drop_chars == b.drop_chars && a.has_filter == b.has_filter &&
+         a.keep_if_starts == b.keep_if_starts && a.filter_prefix == b.filter_prefix && a.entry == b.entry &&
+         a.entry_depth == b.entry_depth;
+}
+
+bool SameLoad(const Value& a, const Value& b) {
+  if (a.keys != b.keys || a.key_rewrites.size() != b.key_rewrites.size()) return false;
+  for (size_t i = 0; i < a.key_rewrites.size(); ++i) {
+    if (!SameRewrite(a.key_rewrites[i], b.key_rewrites[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// What `fn`'s body does to its parameter `param` when a followed load is
+// passed to it, walked once with `param` bound to a stand-in load; nullopt
+// when ptlint cannot say (the body is being walked already, or too long a
+// chain of functions handing the load on).
+std::optional<Extractor::ParameterEffect> Extractor::EffectOn(const FunctionInfo& fn, const std::string& param,
+                                                              int depth) {
+  if (effects_ == nullptr || depth > kMaxDepth) return std::nullopt;
+  const std::string key = fn.qualified_name + kKeySep + param;
+  if (auto known = effects_->find(key); known != effects_->end()) return known->second;
+  if (effect_nesting_ >= kMaxEffectNesting) return std::nullopt;
+  const IndexedFile* file = index_.FindFile(fn.path);
+  TSNode body = IsNull(fn.node) ? TSNode{} : Field(fn.node, "body");
+  if (file == nullptr || IsNull(body)) return std::nullopt;
+  (*effects_)[key] = std::nullopt;  // a recursive call meets "cannot say"
+
+  ParameterEffect effect;
+  std::vector<std::pair<TSNode, Value>> returns;
+  std::vector<CallSite> discarded;  // the body's own sites are recorded by its file's walk
+  Extractor walk(index_, *file, discarded, path_values_);
+  walk.recording_ = false;
+  walk.effects_ = effects_;
+  walk.effect_nesting_ = effect_nesting_ + 1;
+  walk.stand_in_changes_ = &effect.in_place;
+  walk.returns_ = &returns;
+  walk.returns_of_ = fn.name;
+  Env env;
+  Value stand_in;
+  stand_in.kind = Value::kLoad;
+  stand_in.load_site = kParameterLoad;
+  env[param] = stand_in;
+  walk.Block(body, env, fn.name, depth + 1);
+
+  // Every return the stand-in, the same way: the call's value is the load.
+  // A dict built from it some other way (`{k.replace(...): v ...}`, a dict
+  // filled by a loop ptlint does not follow), or returns that differ: a load
+  // changed in code ptlint does not follow. Anything else (None, a module, a
+  // dict literal such as `{"model": sd}`, a number): not it.
+  bool all_load = !returns.empty(), any_load = false, unknown_dict = false;
+  for (const auto& [node, r] : returns) {
+    if (r.kind == Value::kLoad && r.load_site == kParameterLoad) {
+      if (any_load && !SameLoad(effect.returned, r)) unknown_dict = true;
+      if (!any_load) effect.returned = r;
+      any_load = true;
+      continue;
+    }
+    all_load = false;
+    if ((r.kind == Value::kDict && r.stored_into) ||
+        (!IsNull(node) && IsType(Unparenthesized(node), "dictionary_comprehension"))) {
+      unknown_dict = true;
+    }
+  }
+  if (unknown_dict || (any_load && !all_load)) {
+    effect.returns = ParameterEffect::kUnknownDict;
+  } else if (all_load) {
+    effect.returns = ParameterEffect::kTheLoad;
+  }
+  (*effects_)[key] = effect;
+  return effect;
+}
+
+// `strip_module(sd)`, `sd = fix_keys(ckpt["model"])`: a followed load passed
+// to a project function. What the body changes in place is recorded on the
+// argument (the note names the call, and what in the body changed it); the
+// call's value is the argument's load with the rewrites the body applied
+// when the function returns it, nullopt when it does not (the caller keeps
+// its own value).
+std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
+                                                    const ArgValues& passed, Env& env, int depth) {
+  bool any_load = false;
+  for (const Value& p : passed.positional) any_load |= p.kind == Value::kLoad;
+  for (const auto& [name, p] : passed.keywords) any_load |= p.kind == Value::kLoad;
+  if (!any_load) return std::nullopt;
+  std::string text = Text(call);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  const std::string what = "`" + text + "` at " + file_.info.path + ":" + std::to_string(PositionOf(call).line);
+  auto noted = [&](LoadKeyRewrite r) {
+    if (r.kind == LoadKeyRewrite::Kind::kUnfollowed) {
+      r.unfollowed_what = r.unfollowed_what.empty() ? what : what + ", through " + r.unfollowed_what;
+    }
+    return r;
+  };
+  // A load the body cannot be followed with (recursion, too long a chain, a
+  // splat at the call, *args / **kwargs in the definition): as if the call
+  // changed it in place, so drift is not judged on keys ptlint only guessed.
+  auto unknown = [&](TSNode node) {
+    LoadKeyRewrite r;
+    r.kind = LoadKeyRewrite::Kind::kUnfollowed;
+    RecordInPlaceRewrite(node, noted(r), call, env);
+  };
+  std::vector<bool> bound(passed.positional.size(), false);
+  std::map<std::string, bool> bound_keywords;
+  auto unbound_loads = [&]() {
+    for (size_t j = 0; j < passed.positional.size(); ++j) {
+      if (!bound[j] && passed.positional[j].kind == Value::kLoad) unknown(args.positional[j]);
+    }
+    for (const auto& [name, p] : passed.keywords) {
+      if (!bound_keywords[name] && p.kind == Value::kLoad) unknown(args.Keyword(name.c_str()));
+    }
+  };
+  if (passed.star) {  // which parameter gets what is not known
+    unbound_loads();
+    return std::nullopt;
+  }
+  const FunctionInfo* fn = index_.FindFunction(q);
+  if (fn == nullptr || IsNull(fn->node)) return std::nullopt;
+  const IndexedFile* file = index_.FindFile(fn->path);
+  if (file == nullptr) return std::nullopt;
+  std::vector<CallSite> unused;
+  Extractor reader(index_, *file, unused, path_values_);
+  reader.RecordFunction(fn->node, fn->name);
+  const FunctionParams params = reader.functions_[fn->name];
+  if (params.method) return std::nullopt;
+
+  std::optional<Value> result;
+  for (size_t i = 0; i < params.names.size(); ++i) {
+    const std::string& name = params.names[i];
+    const Value* value = nullptr;
+    TSNode node{};
+    if (i < passed.positional.size()) {
+      value = &passed.positional[i];
+      node = args.positional[i];
+      bound[i] = true;
+    } else if (auto kw = passed.keywords.find(name); kw != passed.keywords.end()) {
+      value = &kw->second;
+      node = args.Keyword(name.c_str());
+      bound_keywords[name] = true;
+    }
+    if (value == nullptr || value->kind != Value::kLoad || IsNull(node)) continue;
+    std::optional<ParameterEffect> effect = EffectOn(*fn, name, depth);
+    if (!effect) {
+      unknown(node);
+      continue;
+    }
+    for (const LoadKeyRewrite& r : effect->in_place) RecordInPlaceRewrite(node, noted(r), call, env);
+    if (effect->returns == ParameterEffect::kNotTheLoad || result) continue;
+    Value out = *value;
+    if (effect->returns == ParameterEffect::kTheLoad) {
+      for (LoadKeyRewrite r : effect->returned.key_rewrites) {
+        r.entry_depth += value->keys.size();
+        out.key_rewrites.push_back(noted(std::move(r)));
+      }
+      for (const std::string& k : effect->returned.keys) SubscriptLoad(out, k);
+    } else {
+      LoadKeyRewrite r;
+      r.kind = LoadKeyRewrite::Kind::kUnfollowed;
+      r.unfollowed_what = what + ", which returns a dict built from it";
+      r.entry_depth = value->keys.size();
+      out.key_rewrites.push_back(std::move(r));
+    }
+    result = std::move(out);
+  }
+  unbound_loads();
+  return result;
 }
 
 }  // namespace call_site_extraction

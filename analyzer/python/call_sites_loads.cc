@@ -176,7 +176,10 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
       if (mutator) MarkChangedInPlace(object, key, call, env);
       if (mutator && IsType(object, "identifier")) {
         auto bound = env.find(receiver);
-        if (bound != env.end() && bound->second.kind == Value::kDict) bound->second.empty = false;
+        if (bound != env.end() && bound->second.kind == Value::kDict) {
+          bound->second.empty = false;
+          bound->second.stored_into = true;
+        }
       }
       if ((method == "pop" || method == "get") && !key.empty() && IsType(object, "identifier")) {
         auto bound = env.find(receiver);
@@ -372,9 +375,13 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     passed.positional.push_back(Expr(a, env, function, depth + 1));
   }
   for (const auto& kw : args.keywords) passed.keywords[kw.first] = Expr(kw.second, env, function, depth + 1);
+  // A followed load handed to a project function (`strip_module(sd)`).
+  std::optional<Value> through;
+  if (v.kind == Value::kFactoryResult) through = LoadThroughFunction(call, q, args, passed, env, depth + 1);
   if (recording_ && !IsNull(callee)) RecordCall(callee, std::move(passed), function);
   if (!IsNull(callee) && IsType(callee, "attribute") && !object_done)
     Expr(Field(callee, "object"), env, function, depth + 1);
+  if (through) return *through;
   return v;
 }
 

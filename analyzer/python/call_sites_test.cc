@@ -218,6 +218,276 @@ Net().load_state_dict(model_sd)
   EXPECT_TRUE(popped->key_rewrites.empty());
 }
 
+// A followed load handed to a project function that changes that parameter
+// in place (directly, or by handing it on to one that does): recorded as an
+// unfollowed change named by the call. Functions that only read it do not
+// count.
+TEST_F(CallSitesTest, LoadPassedToAProjectFunctionThatChangesItInPlace) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/utils.py", "pkg.utils", R"PY(
+import torch
+
+def strip_module(sd):
+    for k in list(sd):
+        sd[k[7:]] = sd.pop(k)
+
+def drop_head(state):
+    del state["head.weight"]
+
+def clean(sd, verbose=False):
+    drop_head(sd)
+
+def show(model, sd):
+    print(len(sd), list(sd.keys()))
+    model.load_state_dict(sd)
+    torch.save(sd, "copy.pt")
+
+def strip_model_entry(ckpt):
+    ckpt["model"].update({})
+
+def log_all(*tensors, **named):
+    tensors[0].clear()
+)PY");
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.models import Net
+from pkg.utils import strip_module, clean, show, strip_model_entry, log_all
+
+sd = torch.load("ckpt/a.pt")
+strip_module(sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/b.pt")
+clean(sd=sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/c.pt")
+show(Net(), sd)
+Net().load_state_dict(sd)
+
+ckpt = torch.load("ckpt/d.pt")
+strip_module(ckpt["model"])
+Net().load_state_dict(ckpt["model"])
+
+ckpt = torch.load("ckpt/e.pt")
+strip_model_entry(ckpt)
+Net().load_state_dict(ckpt["model"])
+Net().load_state_dict(ckpt["ema"])
+
+sd = torch.load("ckpt/f.pt")
+log_all(sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/g.pt")
+log_all(**{"x": 1}, extra=sd)
+Net().load_state_dict(sd)
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) {
+    // The sites in load.py (show() has its own inside utils.py).
+    for (const CallSite& s : sites) {
+      if (s.kind == CallKind::kLoadStateDict && s.path == "pkg/load.py" && nth-- == 0) return &s;
+    }
+    return static_cast<const CallSite*>(nullptr);
+  };
+  const CallSite* stripped = lsd(0);
+  ASSERT_NE(stripped, nullptr);
+  ASSERT_GE(stripped->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(stripped->load_site)].checkpoint.text, "ckpt/a.pt");
+  ASSERT_FALSE(stripped->key_rewrites.empty());  // the pop and the store, as inline
+  for (const LoadKeyRewrite& r : stripped->key_rewrites) {
+    EXPECT_EQ(r.kind, LoadKeyRewrite::Kind::kUnfollowed);
+    EXPECT_TRUE(r.entry.empty());
+  }
+  const std::string& what = stripped->key_rewrites[0].unfollowed_what;
+  EXPECT_NE(what.find("`strip_module(sd)` at pkg/load.py:7"), std::string::npos) << what;
+  EXPECT_NE(what.find("pkg/utils.py:6"), std::string::npos) << what;
+
+  const CallSite* handed_on = lsd(1);
+  ASSERT_NE(handed_on, nullptr);
+  ASSERT_GE(handed_on->load_site, 0);
+  ASSERT_EQ(handed_on->key_rewrites.size(), 1u) << "clean() hands sd to drop_head(), which deletes a key";
+  EXPECT_EQ(handed_on->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_NE(handed_on->key_rewrites[0].unfollowed_what.find("clean(sd=sd)"), std::string::npos);
+
+  const CallSite* read_only = lsd(2);
+  ASSERT_NE(read_only, nullptr);
+  ASSERT_GE(read_only->load_site, 0);
+  EXPECT_TRUE(read_only->key_rewrites.empty()) << "len, print, keys(), load_state_dict, torch.save only read it";
+
+  const CallSite* entry = lsd(3);
+  ASSERT_NE(entry, nullptr);
+  ASSERT_GE(entry->load_site, 0);
+  EXPECT_EQ(entry->keys, std::vector<std::string>{"model"});
+  ASSERT_FALSE(entry->key_rewrites.empty());
+  for (const LoadKeyRewrite& r : entry->key_rewrites) EXPECT_EQ(r.kind, LoadKeyRewrite::Kind::kUnfollowed);
+
+  // The function changed ckpt["model"]: that entry is unfollowed, "ema" is not.
+  const CallSite* model_entry = lsd(4);
+  const CallSite* ema_entry = lsd(5);
+  ASSERT_NE(model_entry, nullptr);
+  ASSERT_NE(ema_entry, nullptr);
+  ASSERT_EQ(model_entry->key_rewrites.size(), 1u);
+  EXPECT_EQ(model_entry->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_TRUE(ema_entry->key_rewrites.empty());
+
+  // Into *args, or with a splat at the call: which parameter it is, and so
+  // what the body does to it, is not followed.
+  for (int i : {6, 7}) {
+    const CallSite* starred = lsd(i);
+    ASSERT_NE(starred, nullptr);
+    ASSERT_GE(starred->load_site, 0);
+    ASSERT_FALSE(starred->key_rewrites.empty()) << i;
+    EXPECT_EQ(starred->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  }
+}
+
+// Recursion and long chains of functions handing the load on end (each
+// body is walked once, at most a few calls deep); what ptlint could not walk
+// counts as changed in place, so drift is silenced, never guessed.
+TEST_F(CallSitesTest, LoadHandedToRecursiveOrLongChainsOfFunctionsEnds) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  std::string chain;
+  for (int i = 0; i < 40; ++i) {
+    chain += "def f" + std::to_string(i) + "(sd):\n    f" + std::to_string(i + 1) + "(sd)\n    f" +
+             std::to_string(i + 1) + "(sd)\n\n";
+  }
+  chain += "def f40(sd):\n    return len(sd)\n";
+  Add("pkg/chain.py", "pkg.chain", chain);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.models import Net
+from pkg.chain import f0, f38
+
+def walk(sd, depth):
+    if depth:
+        walk(sd, depth - 1)
+        other(sd)
+
+def other(sd):
+    walk(sd, 0)
+
+sd = torch.load("ckpt/a.pt")
+walk(sd, 3)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/b.pt")
+f0(sd)
+Net().load_state_dict(sd)
+
+sd = torch.load("ckpt/c.pt")
+f38(sd)
+Net().load_state_dict(sd)
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  for (int i = 0; i < 3; ++i) {
+    const CallSite* site = lsd(i);
+    ASSERT_NE(site, nullptr);
+    EXPECT_GE(site->load_site, 0) << "the load stays bound";
+  }
+  ASSERT_FALSE(lsd(0)->key_rewrites.empty()) << "recursion: not walked, so not known to leave it alone";
+  EXPECT_EQ(lsd(0)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  ASSERT_FALSE(lsd(1)->key_rewrites.empty()) << "too long a chain to walk";
+  EXPECT_TRUE(lsd(2)->key_rewrites.empty()) << "f38 -> f39 -> f40 only reads it";
+}
+
+// A project function that returns a new dict built from the load by the
+// forum loop: its value is the load, keys rewritten as by the same loop
+// inline. A dict it builds some other way is the load changed in code ptlint
+// does not follow; a module it builds stays a factory's result.
+TEST_F(CallSitesTest, LoadReturnedRewrittenByAProjectFunction) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/utils.py", "pkg.utils", R"PY(
+from collections import OrderedDict
+from pkg.models import Net
+
+def strip_module(sd):
+    new = OrderedDict()
+    for k, v in sd.items():
+        new[k[7:]] = v
+    return new
+
+def fix_keys(state_dict):
+    return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state_dict.items()}
+
+def replace_keys(sd):
+    return {k.replace("module.", ""): v for k, v in sd.items()}
+
+def build(ckpt):
+    return Net()
+
+def replace_loop(sd):
+    new = {}
+    for key, value in sd.items():
+        new[key.replace("module.", "")] = value
+    return new
+
+def wrap(sd):
+    return {"model": sd, "epoch": 1}
+)PY");
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.utils import strip_module, fix_keys, replace_keys, build, replace_loop, wrap
+
+sd = torch.load("ckpt/a.pt")
+sd = strip_module(sd)
+model = build(sd)
+model.load_state_dict(sd)
+
+ckpt = torch.load("ckpt/b.pt")
+new_sd = fix_keys(ckpt["model"])
+model.load_state_dict(new_sd)
+
+sd = torch.load("ckpt/c.pt")
+model.load_state_dict(replace_keys(sd))
+
+model.load_state_dict(replace_loop(torch.load("ckpt/d.pt")))
+
+wrapped = wrap(torch.load("ckpt/e.pt"))
+model.load_state_dict(wrapped["model"])
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  const CallSite* loop = lsd(0);
+  ASSERT_NE(loop, nullptr);
+  ASSERT_GE(loop->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(loop->load_site)].checkpoint.text, "ckpt/a.pt");
+  EXPECT_EQ(loop->receiver_factory, "pkg.utils.build") << "a module built from the load is still a factory's";
+  ASSERT_EQ(loop->key_rewrites.size(), 1u);
+  EXPECT_EQ(loop->key_rewrites[0].kind, LoadKeyRewrite::Kind::kDropChars);
+  EXPECT_EQ(loop->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+
+  const CallSite* entry = lsd(1);
+  ASSERT_NE(entry, nullptr);
+  ASSERT_GE(entry->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(entry->load_site)].checkpoint.text, "ckpt/b.pt");
+  EXPECT_EQ(entry->keys, std::vector<std::string>{"model"});
+  ASSERT_EQ(entry->key_rewrites.size(), 1u);
+  EXPECT_EQ(entry->key_rewrites[0].kind, LoadKeyRewrite::Kind::kPrefix);
+  EXPECT_EQ(entry->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  EXPECT_EQ(entry->key_rewrites[0].Apply("fc.bias"), "fc.bias");
+
+  const CallSite* replaced = lsd(2);
+  ASSERT_NE(replaced, nullptr);
+  ASSERT_GE(replaced->load_site, 0) << "the load stays bound";
+  ASSERT_EQ(replaced->key_rewrites.size(), 1u);
+  EXPECT_EQ(replaced->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_NE(replaced->key_rewrites[0].unfollowed_what.find("replace_keys(sd)"), std::string::npos);
+
+  const CallSite* filled = lsd(3);
+  ASSERT_NE(filled, nullptr);
+  ASSERT_GE(filled->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(filled->load_site)].checkpoint.text, "ckpt/d.pt");
+  ASSERT_EQ(filled->key_rewrites.size(), 1u);
+  EXPECT_EQ(filled->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+
+  // A dict literal holding the load is not the load under new keys.
+  const CallSite* wrapped = lsd(4);
+  ASSERT_NE(wrapped, nullptr);
+  EXPECT_LT(wrapped->load_site, 0);
+}
+
 // `model = build(...)` of a project function: the receiver is the factory
 // (the binding decides whether it builds a module), with its literal
 // arguments; a class call still gives the class.
