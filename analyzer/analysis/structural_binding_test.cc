@@ -151,6 +151,35 @@ def _net(version):
   EXPECT_FALSE(m.best->construction_known);
 }
 
+// Top-level names built at run time (`f"layer{i}"`) are in no vocabulary as
+// such: the file holds `layer`. The class must still be predicted and bound
+// (it was pruned as irrelevant, leaving the file unbound).
+TEST_F(StructuralBindingTest, NumberedNamesBuiltAtRunTimeStillBind) {
+  Write("lib/models.py", R"(
+import torch.nn as nn
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        for i in range(3):
+            self.add_module(f"layer{i}", nn.Linear(4, 4))
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+)");
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  auto file = Tensors({{"layer0.weight", {4, 4}}, {"layer0.bias", {4}}, {"layer1.weight", {4, 4}},
+                       {"layer1.bias", {4}}, {"layer2.weight", {4, 4}}, {"layer2.bias", {4}}});
+  StructuralMatch m = MatchStructure(candidates, Pointers(file));
+  ASSERT_NE(m.best, nullptr) << m.note;
+  EXPECT_EQ(m.best->cls, "models.Tower");
+}
+
 TEST_F(StructuralBindingTest, OpenClassNeverWinsAndPrefixIsStripped) {
   Write("lib/models.py", kSqueezeLike);
   ModuleIndex index = Index();

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -638,6 +640,80 @@ TEST_F(ConstructionTest, AttributeNotUnderstoodCoversItsOwnKey) {
   ASSERT_EQ(e.open.size(), 1u);
   EXPECT_EQ(e.open[0].prefix, "w");  // the key `w` itself (a Parameter here), and anything under it
   ExpectAgreesWithTorch(e, "OpenAttribute");
+}
+
+}  // namespace
+}  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// The same layers built in different contexts: under a condition that is not
+// known, in a loop with an unknown count, with symbolic and literal sizes.
+const char kMemoModels[] = R"py(
+import torch.nn as nn
+
+
+class Opt(nn.Module):
+    def __init__(self, flag):
+        super().__init__()
+        if flag:
+            self.a = nn.Linear(2, 2)
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(2, 2)
+
+
+class Looped(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        for _ in range(n):
+            self.layers.append(nn.Linear(2, 2))
+
+
+class Fixed(nn.Module):
+    def __init__(self, d=2):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(d, 2) for _ in range(2)])
+        self.b = nn.Linear(2, 2)
+        self.b.extra = [1]
+        self.b.extra.append(2)
+)py";
+
+// A PredictionMemo shared across predictions changes nothing: every class
+// predicted after others with one memo equals its prediction alone.
+TEST(PredictionMemoTest, SharedMemoGivesThePredictionsAlone) {
+  fs::path dir = fs::temp_directory_path() / ("ptlint_memo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "memo_models.py") << kMemoModels;
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  const std::vector<std::string> classes = {"memo_models.Opt", "memo_models.Plain", "memo_models.Looped",
+                                            "memo_models.Fixed"};
+  std::map<std::string, std::string> alone;
+  for (const std::string& c : classes) {
+    auto p = PredictStateDict(index, c);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    alone[c] = ExpectedStateDictToJson(*p).dump();
+  }
+  for (bool reversed : {false, true}) {
+    PredictionMemo memo;
+    PredictOptions options;
+    options.memo = &memo;
+    std::vector<std::string> order = classes;
+    if (reversed) std::reverse(order.begin(), order.end());
+    for (int round = 0; round < 2; ++round) {
+      for (const std::string& c : order) {
+        auto p = PredictStateDict(index, c, options);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), alone[c]) << c << (reversed ? " (reversed)" : "");
+      }
+    }
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
