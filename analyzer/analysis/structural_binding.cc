@@ -253,8 +253,14 @@ std::string Signature(const ExpectedStateDict& e) {
 }
 
 void Index(StructuralCandidate& c) {
+  auto add_head = [&c](const std::string& key) {
+    std::string head = key.substr(0, key.find('.'));
+    if (head.find('*') != std::string::npos) c.any_head = true;
+    c.heads.insert(std::move(head));
+  };
   for (const PredictedKey& k : c.expected.keys) {
     if (!k.persistent) continue;
+    add_head(k.key);
     if (k.is_pattern) {
       c.pattern_keys.push_back(&k);
       std::string head = k.key.substr(0, k.key.find('.'));
@@ -276,6 +282,7 @@ void Index(StructuralCandidate& c) {
   for (const OpenSubtree& o : c.expected.open) {
     if (o.prefix.empty()) c.whole_open = true;
     c.open.push_back(o.prefix);
+    add_head(o.prefix);
   }
 }
 
@@ -429,9 +436,19 @@ struct KeyedCheckpoint {
   std::vector<std::string> keys;
   std::vector<const std::vector<int64_t>*> shapes;
   std::vector<std::string> heads;  // first component of each key
+  // The keys by first component, in first-seen order: a candidate skips
+  // every key under a head it cannot name (most candidates, most heads).
+  std::vector<std::pair<std::string, std::vector<size_t>>> by_head;
   void Finish() {
     heads.clear();
-    for (const std::string& k : keys) heads.push_back(k.substr(0, k.find('.')));
+    by_head.clear();
+    std::unordered_map<std::string, size_t> at;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      heads.push_back(keys[i].substr(0, keys[i].find('.')));
+      auto [it, added] = at.emplace(heads.back(), by_head.size());
+      if (added) by_head.push_back({heads.back(), {}});
+      by_head[it->second].second.push_back(i);
+    }
   }
 };
 
@@ -453,35 +470,38 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
   const auto& patterns = c.pattern_keys;
   (void)patterns;
   size_t named = 0, fitted = 0, opened = 0, found = 0, found_fit = 0;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const std::string& key = keys[i];
-    bool name = false, fit = false;
-    auto it = by_key.find(key);
-    if (it != by_key.end()) {
-      name = true;
-      fit = ShapeFits(it->second->shape, ck.shapes[i]);
-      if (c.exact.count(key)) {
-        ++found;
-        found_fit += fit ? 1 : 0;
-      }
-    }
-    if (!fit && !patterns.empty()) {
-      auto try_patterns = [&](const std::vector<const PredictedKey*>& list) {
-        for (size_t p = 0; !fit && p < list.size(); ++p) {
-          if (!KeyPatternMatches(list[p]->key, key)) continue;
-          name = true;
-          fit = ShapeFits(list[p]->shape, ck.shapes[i]);
+  for (const auto& [head, members] : ck.by_head) {
+    if (!c.any_head && c.heads.count(head) == 0) continue;  // nothing of its own under it
+    for (size_t i : members) {
+      const std::string& key = keys[i];
+      bool name = false, fit = false;
+      auto it = by_key.find(key);
+      if (it != by_key.end()) {
+        name = true;
+        fit = ShapeFits(it->second->shape, ck.shapes[i]);
+        if (c.exact.count(key)) {
+          ++found;
+          found_fit += fit ? 1 : 0;
         }
-      };
-      auto h = c.patterns_by_head.find(ck.heads[i]);
-      if (h != c.patterns_by_head.end()) try_patterns(h->second);
-      try_patterns(c.wild_patterns);
+      }
+      if (!fit && !patterns.empty()) {
+        auto try_patterns = [&](const std::vector<const PredictedKey*>& list) {
+          for (size_t p = 0; !fit && p < list.size(); ++p) {
+            if (!KeyPatternMatches(list[p]->key, key)) continue;
+            name = true;
+            fit = ShapeFits(list[p]->shape, ck.shapes[i]);
+          }
+        };
+        auto h = c.patterns_by_head.find(ck.heads[i]);
+        if (h != c.patterns_by_head.end()) try_patterns(h->second);
+        try_patterns(c.wild_patterns);
+      }
+      bool open = false;
+      for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
+      named += name ? 1 : 0;
+      fitted += fit ? 1 : 0;
+      opened += open ? 1 : 0;
     }
-    bool open = false;
-    for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
-    named += name ? 1 : 0;
-    fitted += fit ? 1 : 0;
-    opened += open ? 1 : 0;
   }
   double n = static_cast<double>(keys.size());
   size_t required = c.exact.size();

@@ -77,6 +77,11 @@ struct StructuralCandidate {
   // "h.*.attn.bias"); the others (a `*` in the first component) apart.
   std::unordered_map<std::string, std::vector<const PredictedKey*>> patterns_by_head;
   std::vector<const PredictedKey*> wild_patterns;
+  // The first components any of its keys, patterns or open prefixes can
+  // have; `any_head`: one of those is itself a pattern (`*`, `layer*`).
+  // A checkpoint key under another head is none of this candidate's.
+  std::unordered_set<std::string> heads;
+  bool any_head = false;
 };
 
 // The candidates of a project: listed once (no prediction), predicted on
