@@ -305,6 +305,31 @@ void AddJsonStrings(const nlohmann::json& j, Vocabulary& out) {
   }
 }
 
+// The identity of a candidate (class, builders, arguments) read from its
+// specs in spec order: the first spec's, and the first known construction's
+// arguments when the first is not known.
+void FillIdentity(const StructuralCandidates& all, StructuralCandidate& c) {
+  const StructuralCandidates::Spec& first = all.specs[c.specs.front()];
+  c.cls = first.built;
+  c.args = first.args;
+  c.construction_known = first.known;
+  c.classes.clear();
+  c.factories.clear();
+  for (size_t i : c.specs) {
+    const StructuralCandidates::Spec& spec = all.specs[i];
+    if (std::find(c.classes.begin(), c.classes.end(), spec.built) == c.classes.end()) c.classes.push_back(spec.built);
+    if (!spec.factory.empty() &&
+        std::find(c.factories.begin(), c.factories.end(), spec.factory) == c.factories.end()) {
+      c.factories.push_back(spec.factory);
+    }
+    if (spec.known && !c.construction_known) {
+      c.construction_known = true;
+      c.args = spec.args;
+    }
+  }
+  c.factory = c.factories.size() == 1 ? c.factories.front() : "";
+}
+
 void Predict(StructuralCandidates& all, size_t spec_index) {
   StructuralCandidates::Spec& spec = all.specs[spec_index];
   if (spec.predicted != -1) return;
@@ -315,43 +340,43 @@ void Predict(StructuralCandidates& all, size_t spec_index) {
   po.memo = all.memo.get();
   auto e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
   if (!e.ok() || e->keys.empty()) return;
-  auto c = std::make_unique<StructuralCandidate>();
-  c->cls = e->class_name;
-  c->factory = spec.factory;
-  c->args = spec.args;
-  c->construction_known = spec.construction_known;
+  spec.built = e->class_name;
+  spec.known = spec.construction_known;
   if (spec.factory.empty()) {
     // Defaults with a required argument missing are no construction at all.
     bool required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
       return !p.given && p.default_text.empty() && p.name.rfind('*', 0) != 0;
     });
-    if (required_missing) c->construction_known = false;
+    if (required_missing) spec.known = false;
   }
-  c->expected = std::move(e.value());
-  Index(*c);
-  std::string sig = Signature(c->expected);
+  std::string sig = Signature(e.value());
   auto it = all.by_signature.find(sig);
   if (it == all.by_signature.end()) {
-    c->classes.push_back(c->cls);
-    if (!c->factory.empty()) c->factories.push_back(c->factory);
+    auto c = std::make_unique<StructuralCandidate>();
+    c->expected = std::move(e.value());
+    Index(*c);
+    c->specs.push_back(spec_index);
+    FillIdentity(all, *c);
     all.by_signature.emplace(std::move(sig), all.list.size());
     spec.predicted = static_cast<int>(all.list.size());
     all.list.push_back(std::move(c));
     return;
   }
-  // Identical predictions are one candidate.
+  // Identical predictions are one candidate; an earlier spec's prediction
+  // replaces the kept one (the same keys and shapes, its own locations).
   StructuralCandidate& kept = *all.list[it->second];
   spec.predicted = static_cast<int>(it->second);
-  if (std::find(kept.classes.begin(), kept.classes.end(), c->cls) == kept.classes.end()) kept.classes.push_back(c->cls);
-  if (!c->factory.empty() &&
-      std::find(kept.factories.begin(), kept.factories.end(), c->factory) == kept.factories.end()) {
-    kept.factories.push_back(c->factory);
+  auto at = std::lower_bound(kept.specs.begin(), kept.specs.end(), spec_index);
+  const bool first = at == kept.specs.begin();
+  kept.specs.insert(at, spec_index);
+  if (first) {
+    StructuralCandidate fresh;
+    fresh.expected = std::move(e.value());
+    Index(fresh);
+    fresh.specs = std::move(kept.specs);
+    kept = std::move(fresh);
   }
-  if (c->construction_known && !kept.construction_known) {
-    kept.construction_known = true;
-    kept.args = c->args;
-  }
-  kept.factory = kept.factories.size() == 1 ? kept.factories.front() : "";
+  FillIdentity(all, kept);
 }
 
 }  // namespace
@@ -537,85 +562,40 @@ double CandidateScore(const StructuralCandidate& c, const std::vector<std::strin
   return loose ? s.loose : s.closed;
 }
 
-StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
-                               const std::string& only_class) {
-  StructuralMatch m;
-  KeyedCheckpoint ck;
-  for (const TensorInfo* t : tensors) {
-    ck.keys.push_back(t->name);
-    ck.shapes.push_back(&t->shape);
-  }
-  // A wrapper prefix on every key (DataParallel, torch.compile, stacked) is
-  // not part of any class: strip it before matching.
-  for (int depth = 0; depth < 3 && !ck.keys.empty(); ++depth) {
-    bool stripped = false;
-    for (const char* p : {"module.", "_orig_mod."}) {
-      std::string_view prefix(p);
-      if (std::all_of(ck.keys.begin(), ck.keys.end(),
-                      [&](const std::string& k) { return k.size() > prefix.size() && k.rfind(prefix, 0) == 0; })) {
-        for (std::string& k : ck.keys) k = k.substr(prefix.size());
-        m.prefix += p;
-        stripped = true;
-      }
-    }
-    if (!stripped) break;
-  }
-  struct Scored {
-    const StructuralCandidate* c;
-    Scores s;
-  };
-  ck.Finish();
-  // Predict the candidates whose source could name enough of the keys.
-  std::map<std::string, size_t> top_counts;
-  for (const std::string& k : ck.keys) top_counts[k.substr(0, k.find('.'))]++;
-  bool pruned = false;
-  for (size_t i = 0; i < candidates.specs.size(); ++i) {
-    const StructuralCandidates::Spec& spec = candidates.specs[i];
-    if (!only_class.empty() && !spec.cls.empty() && spec.cls != only_class) continue;
-    if (spec.predicted != -1) continue;
-    const auto& words = candidates.vocabularies[spec.vocabulary];
-    size_t named = 0;
-    for (const auto& [top, count] : top_counts) {
-      bool index_like = !top.empty() && std::all_of(top.begin(), top.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
-      // `layer3` may be built as f"layer{i}" / "layer%d" % i: the text holds `layer`.
-      size_t stem = top.find_last_not_of("0123456789_");
-      bool numbered = stem != std::string::npos && stem + 1 < top.size() && words.count(top.substr(0, stem + 1)) > 0;
-      if (index_like || numbered || words.count(top)) named += count;
-    }
-    if (static_cast<double>(named) < StructuralCandidates::kRelevantShare * static_cast<double>(ck.keys.size())) {
-      pruned = true;
-      continue;
-    }
-    Predict(candidates, i);
-  }
-  std::vector<Scored> scored;
-  for (const auto& c : candidates.list) {
-    if (!only_class.empty() && std::find(c->classes.begin(), c->classes.end(), only_class) == c->classes.end()) {
-      continue;
-    }
-    scored.push_back({c.get(), Score(*c, ck)});
-  }
-  // An unpredicted candidate names under kRelevantShare of the keys: it
-  // could score at most this, and it is a rival at that score.
-  const double p = StructuralCandidates::kRelevantShare;
-  double pruned_cap = pruned ? 2 * p / (1 + p) : 0;
+namespace {
+
+struct Scored {
+  const StructuralCandidate* c;
+  Scores s;
+};
+
+// The decision on scored candidates (a copy: sorted here). `m` carries the
+// prefix already; `pruned_cap` is what an unpredicted rival could explain.
+// `*settled`, when the file is bound to one construction with a margin: the
+// score a candidate not yet predicted must reach to change any of that.
+StructuralMatch Decide(std::vector<Scored> scored, StructuralMatch m, double pruned_cap, bool restricted,
+                       double* settled) {
+  *settled = -1;  // nothing is settled: predict every relevant candidate
   if (scored.empty()) {
     m.note = "unbound: no candidate class predicts these keys";
     return m;
   }
-  // The class by key names; among its constructions, shapes decide.
+  // The class by key names; among its constructions, shapes decide. Ties
+  // go to the earlier spec, so the order candidates were predicted in does
+  // not matter.
   std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
     if (a.s.closed != b.s.closed) return a.s.closed > b.s.closed;
     if (a.s.fit != b.s.fit) return a.s.fit > b.s.fit;
     if (a.c->construction_known != b.c->construction_known) return a.c->construction_known;
-    return a.c->cls < b.c->cls;
+    if (a.c->cls != b.c->cls) return a.c->cls < b.c->cls;
+    return a.c->specs.front() < b.c->specs.front();
   });
   const Scored& top = scored.front();
   auto same_class = [](const StructuralCandidate* a, const StructuralCandidate* b) {
     return a->classes.size() == 1 && b->classes.size() == 1 && a->cls == b->cls;
   };
   m.score = top.s.closed;
-  m.runner_up = only_class.empty() ? pruned_cap : 0;
+  m.runner_up = restricted ? 0 : pruned_cap;
   // The rivals: other classes, by what they could explain, open subtrees
   // included (constructions of the same class are not rivals for the class).
   for (const Scored& s : scored) {
@@ -648,11 +628,106 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
   }
   m.best = best->c;
   m.construction_certain = best->s.fit - construction_rival >= 0.1;
+  // A candidate not yet predicted scores at most its bound (every score is
+  // under the share of keys its vocabulary names): below this it can be
+  // neither a better class nor a rival within the margin, nor a better
+  // construction nor one within its margin, nor share the top's prediction.
+  if (m.construction_certain) *settled = std::min(top.s.closed, best->s.fit) - 0.1 - 1e-9;
   if (!m.construction_certain) {
     m.note = "bound by structure to " + ShortName(best->c->cls) + "; its constructions explain the file alike (" +
              Describe(*best->c) + " " + Percent(best->s.fit) + ", another " + Percent(construction_rival) + ")";
   }
   return m;
+}
+
+
+}  // namespace
+
+StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+                               const std::string& only_class) {
+  StructuralMatch m;
+  KeyedCheckpoint ck;
+  for (const TensorInfo* t : tensors) {
+    ck.keys.push_back(t->name);
+    ck.shapes.push_back(&t->shape);
+  }
+  // A wrapper prefix on every key (DataParallel, torch.compile, stacked) is
+  // not part of any class: strip it before matching.
+  for (int depth = 0; depth < 3 && !ck.keys.empty(); ++depth) {
+    bool stripped = false;
+    for (const char* p : {"module.", "_orig_mod."}) {
+      std::string_view prefix(p);
+      if (std::all_of(ck.keys.begin(), ck.keys.end(),
+                      [&](const std::string& k) { return k.size() > prefix.size() && k.rfind(prefix, 0) == 0; })) {
+        for (std::string& k : ck.keys) k = k.substr(prefix.size());
+        m.prefix += p;
+        stripped = true;
+      }
+    }
+    if (!stripped) break;
+  }
+  ck.Finish();
+  // Relevance: a spec whose vocabulary names under kRelevantShare of the
+  // keys is never predicted for this file (and caps what a rival could
+  // explain); the others are predicted in the order of their bound (the
+  // harmonic score if every named key were theirs), until the decision is
+  // settled beyond what the rest could reach.
+  std::map<std::string, size_t> top_counts;
+  for (const std::string& k : ck.keys) top_counts[k.substr(0, k.find('.'))]++;
+  const double n = static_cast<double>(ck.keys.size());
+  bool pruned = false;
+  std::vector<std::pair<double, size_t>> pending;  // (bound, spec)
+  for (size_t i = 0; i < candidates.specs.size(); ++i) {
+    const StructuralCandidates::Spec& spec = candidates.specs[i];
+    if (!only_class.empty() && !spec.cls.empty() && spec.cls != only_class) continue;
+    const auto& words = candidates.vocabularies[spec.vocabulary];
+    size_t named = 0;
+    for (const auto& [top, count] : top_counts) {
+      bool index_like = !top.empty() && std::all_of(top.begin(), top.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+      // `layer3` may be built as f"layer{i}" / "layer%d" % i: the text holds `layer`.
+      size_t stem = top.find_last_not_of("0123456789_");
+      bool numbered = stem != std::string::npos && stem + 1 < top.size() && words.count(top.substr(0, stem + 1)) > 0;
+      if (index_like || numbered || words.count(top)) named += count;
+    }
+    const double share = static_cast<double>(named) / n;
+    if (share < StructuralCandidates::kRelevantShare) {
+      pruned = true;
+      continue;
+    }
+    if (spec.predicted == -1) pending.push_back({Harmonic(1.0, share), i});
+  }
+  std::stable_sort(pending.begin(), pending.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  // An unpredicted candidate names under kRelevantShare of the keys: it
+  // could score at most this, and it is a rival at that score.
+  const double p = StructuralCandidates::kRelevantShare;
+  const double pruned_cap = pruned ? 2 * p / (1 + p) : 0;
+  std::vector<Scored> scored;
+  size_t scored_upto = 0;
+  auto score_new = [&] {
+    for (; scored_upto < candidates.list.size(); ++scored_upto) {
+      scored.push_back({candidates.list[scored_upto].get(), Score(*candidates.list[scored_upto], ck)});
+    }
+  };
+  auto in_class = [&](std::vector<Scored> all) {
+    // A pickled module names its class: only that class's candidates (a
+    // merge may have added it to a candidate since it was scored).
+    if (only_class.empty()) return all;
+    std::vector<Scored> kept;
+    for (const Scored& s : all) {
+      if (std::find(s.c->classes.begin(), s.c->classes.end(), only_class) != s.c->classes.end()) kept.push_back(s);
+    }
+    return kept;
+  };
+  score_new();
+  double settled = -1;
+  for (const auto& [bound, spec] : pending) {
+    if (only_class.empty()) Decide(in_class(scored), m, pruned_cap, false, &settled);
+    if (bound < settled) break;
+    Predict(candidates, spec);
+    score_new();
+  }
+  return Decide(in_class(scored), m, pruned_cap, !only_class.empty(), &settled);
 }
 
 }  // namespace ptlint

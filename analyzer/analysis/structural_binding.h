@@ -70,6 +70,11 @@ struct StructuralCandidate {
   std::vector<std::string> patterns;
   std::vector<std::string> open;                     // open prefixes
   bool whole_open = false;
+  // The specs (StructuralCandidates::specs) with this prediction, in spec
+  // order; the first one's prediction is kept, and the fields above read
+  // as if the specs had been predicted in that order, whatever order the
+  // checkpoints asked for them in.
+  std::vector<size_t> specs;
   // For matching: every persistent non-pattern key by name, the patterns.
   std::unordered_map<std::string, const PredictedKey*> by_key;
   std::vector<const PredictedKey*> pattern_keys;
@@ -99,6 +104,8 @@ struct StructuralCandidates {
     bool construction_known = false;
     size_t vocabulary = 0;  // index into vocabularies
     int predicted = -1;     // -1 not yet, -2 failed, else index into list
+    std::string built;      // once predicted: the class it builds
+    bool known = false;     // once predicted: construction_known, unless a required argument is missing
   };
   const ModuleIndex* index = nullptr;
   std::vector<Spec> specs;
