@@ -1,7 +1,9 @@
 #include "analyzer/analysis/structural_binding.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -178,6 +180,69 @@ class Other(nn.Module):
   StructuralMatch m = MatchStructure(candidates, Pointers(file));
   ASSERT_NE(m.best, nullptr) << m.note;
   EXPECT_EQ(m.best->cls, "models.Tower");
+}
+
+// A file's binding does not depend on what else the run matched before it:
+// every order of the same checkpoints gives each one the same answer.
+TEST_F(StructuralBindingTest, EachFileIsDecidedAloneWhateverTheOrder) {
+  Write("lib/models.py", R"(
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, width=8, num_classes=10):
+        super().__init__()
+        self.features = nn.Conv2d(3, width, 3)
+        self.classifier = nn.Linear(width, num_classes)
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 2)
+
+
+def net_small():
+    return Net(4)
+
+
+def net_wide():
+    return Net(16, num_classes=3)
+
+
+def tower():
+    return Tower()
+)");
+  ModuleIndex index = Index();
+  std::vector<std::vector<TensorInfo>> files = {
+      Tensors({{"features.weight", {4, 3, 3, 3}}, {"features.bias", {4}}, {"classifier.weight", {10, 4}},
+               {"classifier.bias", {10}}}),
+      Tensors({{"features.weight", {16, 3, 3, 3}}, {"features.bias", {16}}, {"classifier.weight", {3, 16}},
+               {"classifier.bias", {3}}}),
+      Tensors({{"features.weight", {4, 4}}, {"features.bias", {4}}, {"head.weight", {2, 4}}, {"head.bias", {2}}}),
+      Tensors({{"features.weight", {4, 4}}, {"other.weight", {2, 4}}})};
+  auto describe = [](const StructuralMatch& m) {
+    std::string d = m.note + "|" + std::to_string(m.score) + "|" + std::to_string(m.construction_certain);
+    if (m.best != nullptr) {
+      d += "|" + m.best->cls + "|" + m.best->factory + "|" + nlohmann::json(m.best->args).dump();
+      for (const std::string& f : m.best->factories) d += "," + f;
+    }
+    for (const StructuralCandidate* c : m.tied) d += "|tied " + c->cls + " " + c->factory;
+    return d;
+  };
+  std::vector<size_t> order = {0, 1, 2, 3};
+  std::map<size_t, std::string> first;
+  do {
+    StructuralCandidates candidates = CollectStructuralCandidates(index);
+    for (size_t i : order) {
+      std::string d = describe(MatchStructure(candidates, Pointers(files[i])));
+      auto [it, added] = first.emplace(i, d);
+      EXPECT_EQ(d, it->second) << "file " << i << " after another order";
+    }
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_NE(first[0].find("net_small"), std::string::npos) << first[0];
+  EXPECT_NE(first[1].find("net_wide"), std::string::npos) << first[1];
 }
 
 TEST_F(StructuralBindingTest, OpenClassNeverWinsAndPrefixIsStripped) {
