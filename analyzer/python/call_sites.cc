@@ -1,6 +1,8 @@
 #include "analyzer/python/call_sites.h"
 
+#include <algorithm>
 #include <string_view>
+#include <thread>
 
 #include "analyzer/python/call_sites_extractor.h"
 
@@ -103,6 +105,13 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
   std::vector<std::vector<CallSite>> per_file;
   std::vector<const std::vector<CallSite>*> parts;
   per_file.reserve(index.files().size());
+  // The files that can hold a call site are parsed first, on every core:
+  // the walk below then finds their trees built.
+  std::vector<const IndexedFile*> candidates;
+  for (const auto& file : index.files()) {
+    if (file && MayHaveCallSites(file->parsed.source)) candidates.push_back(file.get());
+  }
+  index.MaterializeConcurrently(candidates, std::max(1u, std::thread::hardware_concurrency()));
   // Module constants are evaluated once for every file that reads them.
   call_site_extraction::PathValueCache path_values;
   for (const auto& file : index.files()) {

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "analyzer/python/python_prescan.h"
 #include "analyzer/support/byte_source.h"
@@ -635,6 +637,30 @@ void ModuleIndex::Materialize(const IndexedFile& file) const { file.parsed.tree.
 
 void ModuleIndex::MaterializeAll() const {
   for (const auto& f : files_) f->parsed.tree.get();
+}
+
+void ModuleIndex::MaterializeConcurrently(const std::vector<const IndexedFile*>& files, unsigned threads) const {
+  std::vector<const IndexedFile*> pending;
+  for (const IndexedFile* f : files) {
+    if (f != nullptr && !f->parsed.tree.loaded()) pending.push_back(f);
+  }
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(pending.size() / 2));
+  if (threads < 2) {
+    for (const IndexedFile* f : pending) f->parsed.tree.get();
+    return;
+  }
+  // Largest first, so no thread is left with one big file at the end.
+  std::sort(pending.begin(), pending.end(), [](const IndexedFile* a, const IndexedFile* b) {
+    return a->parsed.source.size() > b->parsed.source.size();
+  });
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < pending.size(); i = next++) pending[i]->parsed.tree.get();
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
 }
 
 ModuleIndex::Stats ModuleIndex::stats() const {

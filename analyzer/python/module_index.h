@@ -110,6 +110,10 @@ class ModuleIndex {
   void Materialize(const IndexedFile& file) const;
   // Every file (what an eager index did at Build).
   void MaterializeAll() const;
+  // These files, on up to `threads` threads (parsing is most of a first
+  // analysis with checkpoints; each file's tree is its own, and the parser
+  // and query state are per thread). Returns when all are built.
+  void MaterializeConcurrently(const std::vector<const IndexedFile*>& files, unsigned threads) const;
 
   struct Stats {
     size_t files = 0;

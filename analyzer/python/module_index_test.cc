@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -234,6 +235,45 @@ TEST_F(ModuleIndexTest, TreesAreBuiltOnFirstUseWithTheSameFacts) {
   st = index.stats();
   EXPECT_EQ(st.materialized, 3u);
   EXPECT_EQ(st.mismatches, 0u);
+}
+
+// Building many files' trees on several threads gives each file the tree
+// (and the nodes) one thread would.
+TEST_F(ModuleIndexTest, TreesBuiltConcurrentlyEqualTreesBuiltOneByOne) {
+  for (int i = 0; i < 24; ++i) {
+    std::string body = "import torch.nn as nn\nWIDTH = " + std::to_string(i) + "\n";
+    for (int k = 0; k < 1 + i % 5; ++k) {
+      body += "class Block" + std::to_string(k) + "(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.fc = nn.Linear(WIDTH, " + std::to_string(k + 1) + ")\n";
+    }
+    body += "def build():\n    return Block0()\n";
+    Write("pkg/m" + std::to_string(i) + ".py", body);
+  }
+  ModuleIndex one = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  ModuleIndex many = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  one.MaterializeAll();
+  std::vector<const IndexedFile*> files;
+  for (const auto& f : many.files()) files.push_back(f.get());
+  many.MaterializeConcurrently(files, 4);
+  EXPECT_EQ(many.stats().materialized, files.size());
+  EXPECT_EQ(many.stats().mismatches, 0u);
+  ASSERT_EQ(one.files().size(), many.files().size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    const IndexedFile& a = *one.files()[i];
+    const IndexedFile& b = *many.files()[i];
+    char* sa = ts_node_string(a.parsed.Root());
+    char* sb = ts_node_string(b.parsed.Root());
+    EXPECT_STREQ(sa, sb) << b.info.path;
+    free(sa);
+    free(sb);
+    ASSERT_EQ(a.classes.size(), b.classes.size());
+    for (size_t k = 0; k < b.classes.size(); ++k) {
+      ASSERT_FALSE(ts_node_is_null(b.classes[k].node));
+      EXPECT_EQ(b.parsed.Text(Field(b.classes[k].node, "name")), b.classes[k].name);
+    }
+    ASSERT_FALSE(b.functions.empty());
+    EXPECT_TRUE(IsType(b.functions[0].node, "function_definition"));
+  }
 }
 
 TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
