@@ -215,15 +215,23 @@ size_t CandidateVocabularies::Store(Vocabulary words) {
 size_t CandidateVocabularies::OfFile(const IndexedFile& file) {
   auto it = file_vocabulary_.find(&file);
   if (it != file_vocabulary_.end()) return it->second;
-  Vocabulary words;
-  AddVocabulary(file.parsed.source, words);
+  // Each file's own words are read once, however many files import it.
+  auto own = [this](const IndexedFile& f) -> const Vocabulary& {
+    auto [at, added] = own_words_.try_emplace(&f);
+    if (added) AddVocabulary(f.parsed.source, at->second);
+    return at->second;
+  };
+  Vocabulary words = own(file);
   std::set<const IndexedFile*> seen{&file};
   for (const ImportBinding& imp : file.imports) {
     std::string target = imp.target;
     for (int up = 0; up < 2 && !target.empty(); ++up) {
       auto m = by_module_.find(target);
       if (m != by_module_.end()) {
-        if (seen.insert(m->second).second) AddVocabulary(m->second->parsed.source, words);
+        if (seen.insert(m->second).second) {
+          const Vocabulary& theirs = own(*m->second);
+          words.insert(theirs.begin(), theirs.end());
+        }
         break;
       }
       size_t dot = target.rfind('.');

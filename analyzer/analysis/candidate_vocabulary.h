@@ -80,6 +80,7 @@ class CandidateVocabularies {
   const ModuleIndex& index_;
   std::vector<Vocabulary> vocabularies_;
   std::unordered_map<const IndexedFile*, size_t> file_vocabulary_;
+  std::unordered_map<const IndexedFile*, Vocabulary> own_words_;  // each file's own text
   std::unordered_map<const void*, Bound> bounds_;  // ClassInfo* or FunctionInfo*
   std::unordered_map<const void*, size_t> stored_;
   std::unordered_set<const void*> visiting_;
