@@ -47,6 +47,21 @@ const std::vector<ClassRef>& Interpreter::Mro(const ClassRef& ref) {
   return memo_.mros[ref.cls] = std::move(out);
 }
 
+const std::vector<TSNode>& Interpreter::NamedChildren(TSNode node) {
+  auto [it, added] = memo_.named_children.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, 0});
+  if (added) it->second = ptlint::NamedChildren(node);
+  return it->second;
+}
+
+TSNode Interpreter::Field(TSNode node, const char* name) {
+  if (ts_node_is_null(node)) return node;
+  TSFieldId id = FieldId(ts_tree_language(node.tree), name);
+  if (id == 0) return TSNode{};
+  auto [it, added] = memo_.fields.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, id});
+  if (added) it->second = ts_node_child_by_field_id(node, id);
+  return it->second;
+}
+
 Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted) {
   std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += module_name;
@@ -180,7 +195,6 @@ V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedF
   if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
   // Bind parameters.
   TSNode params = Field(def, "parameters");
-  uint32_t n = ts_node_named_child_count(params);
   size_t next_positional = 0;
   bool first = true;
   const bool is_method = f.self_value != nullptr;
@@ -188,8 +202,7 @@ V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedF
   if (is_method) positional.insert(positional.begin(), f.self_value);
   std::set<std::string> used_kw;
   bool after_star = false;
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode p = ts_node_named_child(params, i);
+  for (TSNode p : NamedChildren(params)) {
     const char* type = ts_node_type(p);
     std::string name;
     TSNode default_node{};
@@ -333,10 +346,8 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
         g.self_value = f.self_value;
         g.owner = f.owner;
         TSNode params = Field(callee->closure_node, "parameters");
-        uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
         size_t next = 0;
-        for (uint32_t i = 0; i < n; ++i) {
-          TSNode p = ts_node_named_child(params, i);
+        for (TSNode p : NamedChildren(params)) {
           std::string pname;
           TSNode dflt{};
           if (IsType(p, "identifier")) pname = Text(g, p);
@@ -631,9 +642,7 @@ V Interpreter::CallRootFunction(const FunctionInfo& fn) {
     g.index = &project_;
     g.file = file;
     TSNode params = Field(fn.node, "parameters");
-    uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode p = ts_node_named_child(params, i);
+    for (TSNode p : NamedChildren(params)) {
       if (IsType(p, "identifier")) {
         names.push_back(Text(g, p));
       } else if (IsType(p, "default_parameter") || IsType(p, "typed_default_parameter")) {
@@ -676,11 +685,9 @@ V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
       g.index = init_index;
       g.file = file;
       TSNode params = Field(def, "parameters");
-      uint32_t n = ts_node_named_child_count(params);
       int position = -1;  // self
       bool keyword_only = false;
-      for (uint32_t i = 0; i < n; ++i) {
-        TSNode p = ts_node_named_child(params, i);
+      for (TSNode p : NamedChildren(params)) {
         std::string name, annotation;
         TSNode default_node{};
         // `*args: Any` / `**kwargs: Any`: the splat inside the annotation.

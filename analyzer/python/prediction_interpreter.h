@@ -235,6 +235,28 @@ struct PredictionMemo::Impl {
   // every identifier the interpreter evaluates.
   std::unordered_map<std::string, Symbol> symbols;
   std::unordered_map<const ClassInfo*, std::vector<prediction::ClassRef>> mros;
+  // Tree navigation (Interpreter::NamedChildren, Interpreter::Field): the
+  // interpreter walks the same nodes once per construction it predicts, and
+  // libtree-sitter finds a named child or a field by walking the node's
+  // children from the first each time. Keyed by node id, which is an address:
+  // valid only while the trees live unedited, as they do for one run (the
+  // memo's lifetime). Never erased (an outer loop may hold a child list); as
+  // large as the part of the trees the run visits.
+  struct NodeKey {
+    const void* id;
+    const TSTree* tree;
+    TSFieldId field;  // 0 for the named children
+    bool operator==(const NodeKey& o) const { return id == o.id && tree == o.tree && field == o.field; }
+  };
+  struct NodeKeyHash {
+    size_t operator()(const NodeKey& k) const {
+      size_t h = std::hash<const void*>()(k.id);
+      h ^= std::hash<const void*>()(k.tree) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      return h ^ (static_cast<size_t>(k.field) * 0x9e3779b97f4a7c15ull);
+    }
+  };
+  std::unordered_map<NodeKey, std::vector<TSNode>, NodeKeyHash> named_children;
+  std::unordered_map<NodeKey, TSNode, NodeKeyHash> fields;
 };
 }  // namespace ptlint
 
@@ -356,6 +378,12 @@ class Interpreter {
   Symbol Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
   Symbol ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
   const IndexedFile* FileOf(const ModuleIndex& index, const ClassInfo* cls);
+  // ptlint::NamedChildren and ptlint::Field, each answered once per node for
+  // the run from the memo (see PredictionMemo::Impl). Declared here, they are
+  // what the member functions' unqualified NamedChildren(...) and Field(...)
+  // call. The list lives as long as the memo.
+  const std::vector<TSNode>& NamedChildren(TSNode node);
+  TSNode Field(TSNode node, const char* name);
   SourceLocation Loc(const Frame& f, TSNode node);
   std::string Text(const Frame& f, TSNode node) const {
     return f.file ? std::string(f.file->parsed.Text(node)) : std::string();
