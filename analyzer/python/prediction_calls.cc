@@ -62,6 +62,19 @@ TSNode Interpreter::Field(TSNode node, const char* name) {
   return it->second;
 }
 
+bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
+  auto [it, added] = memo_.plain_strings.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, 0});
+  PredictionMemo::Impl::PlainString& known = it->second;
+  if (added) {
+    known.file = f.file;
+    known.ok = StringLiteralValue(f.file->parsed, node, &known.value);
+  } else if (known.file != f.file) {
+    return StringLiteralValue(f.file->parsed, node, out);  // read in another file's text: not the remembered one
+  }
+  if (known.ok) *out = known.value;
+  return known.ok;
+}
+
 Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted) {
   std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += module_name;

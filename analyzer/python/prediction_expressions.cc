@@ -161,7 +161,7 @@ V Interpreter::EvalString(Frame& f, TSNode node, int depth) {
     return MakeStr(all, pattern);
   }
   std::string plain;
-  if (f.file && StringLiteralValue(f.file->parsed, node, &plain)) return MakeStr(plain);
+  if (f.file && PlainString(f, node, &plain)) return MakeStr(plain);
   // An f-string: evaluate the interpolations; unknown parts become '*'.
   std::string out;
   bool pattern = false;

@@ -257,6 +257,13 @@ struct PredictionMemo::Impl {
   };
   std::unordered_map<NodeKey, std::vector<TSNode>, NodeKeyHash> named_children;
   std::unordered_map<NodeKey, TSNode, NodeKeyHash> fields;
+  // StringLiteralValue of a node, read in `file` (Interpreter::PlainString).
+  struct PlainString {
+    const IndexedFile* file = nullptr;
+    bool ok = false;
+    std::string value;
+  };
+  std::unordered_map<NodeKey, PlainString, NodeKeyHash> plain_strings;
 };
 }  // namespace ptlint
 
@@ -384,6 +391,9 @@ class Interpreter {
   // call. The list lives as long as the memo.
   const std::vector<TSNode>& NamedChildren(TSNode node);
   TSNode Field(TSNode node, const char* name);
+  // StringLiteralValue(f.file->parsed, node), remembered for the run; false
+  // when the node is not a plain string. `f.file` must be set.
+  bool PlainString(const Frame& f, TSNode node, std::string* out);
   SourceLocation Loc(const Frame& f, TSNode node);
   std::string Text(const Frame& f, TSNode node) const {
     return f.file ? std::string(f.file->parsed.Text(node)) : std::string();

@@ -98,12 +98,32 @@ TSFieldId FieldId(const TSLanguage* language, const char* name) {
     TSFieldId id;
   };
   thread_local std::vector<Entry> cache;
-  for (const Entry& e : cache) {
-    if (e.language == language && e.name[0] == name[0] && std::strcmp(e.name.c_str(), name) == 0) return e.id;
+  // Callers pass the same few literals over and over: a small table by the
+  // pointer's value finds the entry with one strcmp (the content is still
+  // compared, so a reused buffer holding another name is not mistaken).
+  struct Recent {
+    const char* pointer = nullptr;
+    const TSLanguage* language = nullptr;
+    size_t entry = 0;
+  };
+  thread_local Recent recent[64];
+  Recent& slot = recent[(reinterpret_cast<uintptr_t>(name) >> 3) & 63];
+  if (slot.pointer == name && slot.language == language && std::strcmp(cache[slot.entry].name.c_str(), name) == 0) {
+    return cache[slot.entry].id;
+  }
+  for (size_t i = 0; i < cache.size(); ++i) {
+    const Entry& e = cache[i];
+    if (e.language == language && e.name[0] == name[0] && std::strcmp(e.name.c_str(), name) == 0) {
+      slot = {name, language, i};
+      return e.id;
+    }
   }
   uint32_t length = static_cast<uint32_t>(std::strlen(name));
   TSFieldId id = ts_language_field_id_for_name(language, name, length);
-  if (cache.size() < 256) cache.push_back({language, name, id});
+  if (cache.size() < 256) {
+    cache.push_back({language, name, id});
+    slot = {name, language, cache.size() - 1};
+  }
   return id;
 }
 
