@@ -29,7 +29,7 @@ const std::vector<ClassRef>& Interpreter::Mro(const ClassRef& ref) {
     out.push_back(r);
     const IndexedFile* file = FileOf(*r.index, r.cls);
     for (const auto& base : r.cls->base_texts) {
-      Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+      const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
       if (s.kind == Symbol::Kind::kClass && s.cls) {
         // torch's own Module/containers when torch is indexed: stop there.
         if (BuiltinModuleName(s.cls->qualified_name) == "Module") continue;
@@ -75,8 +75,10 @@ bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
   return known.ok;
 }
 
-Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted) {
-  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+const Symbol& Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name,
+                                   const std::string& dotted) {
+  std::string& key = symbol_key_;
+  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += module_name;
   key += '\0';
   key += dotted;
@@ -85,8 +87,9 @@ Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_
   return memo_.symbols[key] = index.Resolve(module_name, dotted);
 }
 
-Symbol Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
-  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+const Symbol& Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
+  std::string& key = symbol_key_;
+  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += '\1';
   key += dotted;
   auto it = memo_.symbols.find(key);
@@ -168,7 +171,7 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
     for (const auto& r : Mro(ref)) {
       const IndexedFile* file = FileOf(*r.index, r.cls);
       for (const auto& base : r.cls->base_texts) {
-        Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+        const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
         std::string builtin = BuiltinModuleName(s.qualified_name);
         if (builtin.empty() || builtin == "Module") continue;
         V made = CallBuiltinLayer(builtin, args, kwargs, where, depth + 1);

@@ -60,7 +60,7 @@ V Interpreter::EvalIdentifier(Frame& f, const std::string& name, int depth) {
   auto it = f.env.find(name);
   if (it != f.env.end()) return it->second;
   if (f.file) {
-    Symbol s = Resolve(*f.index, f.file->info.module_name, name);
+    const Symbol& s = Resolve(*f.index, f.file->info.module_name, name);
     if (s.kind != Symbol::Kind::kUnresolved) return ResolveSymbol(*f.index, s, depth);
   }
   if (PythonBuiltinNames().count(name)) return MakeExternal("builtins." + name);
@@ -84,7 +84,7 @@ V Interpreter::EvalAttribute(Frame& f, TSNode node, int depth) {
     case Value::Kind::kExternal: {
       // `components._get_encoder` where `components` is a project module.
       std::string dotted = obj->str + "." + attr;
-      Symbol s = ResolveAbsolute(*f.index, dotted);
+      const Symbol& s = ResolveAbsolute(*f.index, dotted);
       if (s.kind == Symbol::Kind::kClass || s.kind == Symbol::Kind::kFunction ||
           s.kind == Symbol::Kind::kAssignment) {
         return ResolveSymbol(*f.index, s, depth);

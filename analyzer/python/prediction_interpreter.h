@@ -382,8 +382,9 @@ class Interpreter {
                                                              bool skip_start, const ClassInfo* after);
   const std::vector<ClassRef>& Mro(const ClassRef& ref);
   // index.Resolve / ResolveAbsolute, remembered for the run.
-  Symbol Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
-  Symbol ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
+  // The symbol is the memo's (it lives as long as the memo): no copy per call.
+  const Symbol& Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
+  const Symbol& ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
   const IndexedFile* FileOf(const ModuleIndex& index, const ClassInfo* cls);
   // ptlint::NamedChildren and ptlint::Field, each answered once per node for
   // the run from the memo (see PredictionMemo::Impl). Declared here, they are
@@ -418,6 +419,7 @@ class Interpreter {
   int optional_depth_ = 0;  // inside a branch whose condition is unknown
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
   std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
+  std::string symbol_key_;  // Resolve's lookup key, reused: built for every identifier evaluated
 };
 
 constexpr int kMaxDepth = 40;

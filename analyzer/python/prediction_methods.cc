@@ -82,7 +82,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
           }
           const IndexedFile* file = FileOf(*r.index, r.cls);
           for (const auto& base : r.cls->base_texts) {
-            Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+            const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
             std::string builtin = BuiltinModuleName(s.qualified_name);
             if (builtin.empty() || builtin == "Module") continue;
             ContainerKind kind = builtin == "Sequential" ? ContainerKind::kSequential

@@ -175,7 +175,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
     } else {
       continue;
     }
-    Symbol s = ResolveAbsolute(*f.index, base + "." + name);
+    const Symbol& s = ResolveAbsolute(*f.index, base + "." + name);
     f.env[local] = ResolveSymbol(*f.index, s, 0);
   }
 }
