@@ -75,6 +75,19 @@ bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
   return known.ok;
 }
 
+TSNode Interpreter::MethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name) {
+  std::string& key = method_key_;
+  const IndexedFile* file_ptr = &file;
+  key.assign(reinterpret_cast<const char*>(&file_ptr), sizeof(file_ptr));
+  key.append(reinterpret_cast<const char*>(&cls), sizeof(cls));
+  key += name;
+  auto it = memo_.method_nodes.find(key);
+  if (it != memo_.method_nodes.end()) return it->second;
+  TSNode def = FindMethodNode(file, cls, name);
+  memo_.method_nodes.emplace(key, def);
+  return def;
+}
+
 const Symbol& Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name,
                                    const std::string& dotted) {
   std::string& key = symbol_key_;
@@ -188,7 +201,7 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
   }
   const IndexedFile* file = FileOf(*init_index, init_cls);
   if (!file) return value;
-  TSNode def = FindMethodNode(*file, init_cls, "__init__");
+  TSNode def = MethodNode(*file, init_cls, "__init__");
   if (ts_node_is_null(def)) return value;
   CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), inst, value, {init_index, init_cls},
                ref.cls->qualified_name, depth + 1);
@@ -695,7 +708,7 @@ V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
   auto from_json = [this](const nlohmann::json& j, const std::string& name) { return RootArgument(j, name); };
   if (init_cls) {
     const IndexedFile* file = FileOf(*init_index, init_cls);
-    TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+    TSNode def = file ? MethodNode(*file, init_cls, "__init__") : TSNode{};
     if (!ts_node_is_null(def)) {
       Frame g;
       g.index = init_index;
@@ -886,7 +899,7 @@ V Interpreter::CallProperty(Frame& f, const V& obj, const std::string& name, int
   auto [cls, idx] = FindMethod(obj->module->cls, name, false, nullptr);
   if (!cls) return nullptr;
   const IndexedFile* file = FileOf(*idx, cls);
-  TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+  TSNode def = file ? MethodNode(*file, cls, name) : TSNode{};
   if (ts_node_is_null(def)) return nullptr;
   TSNode parent = ts_node_parent(def);
   if (!IsType(parent, "decorated_definition") ||
@@ -952,7 +965,7 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
     if (dataclass) {
       auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
       const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
-      TSNode def = file ? FindMethodNode(*file, post_cls, "__post_init__") : TSNode{};
+      TSNode def = file ? MethodNode(*file, post_cls, "__post_init__") : TSNode{};
       if (!ts_node_is_null(def)) {
         CallFunction(*post_index, def, file, {}, {}, obj->module, obj, {post_index, post_cls},
                      ref.cls->qualified_name, depth + 1);
@@ -964,7 +977,7 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
   // read when an attribute is not set on the instance.
   auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
   const IndexedFile* file = init_cls ? FileOf(*init_index, init_cls) : nullptr;
-  TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+  TSNode def = file ? MethodNode(*file, init_cls, "__init__") : TSNode{};
   if (!ts_node_is_null(def)) {
     CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), obj->module, obj,
                  {init_index, init_cls}, ref.cls->qualified_name, depth + 1);

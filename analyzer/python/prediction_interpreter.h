@@ -264,6 +264,8 @@ struct PredictionMemo::Impl {
     std::string value;
   };
   std::unordered_map<NodeKey, PlainString, NodeKeyHash> plain_strings;
+  // FindMethodNode by (file, class, method name): Interpreter::MethodNode.
+  std::unordered_map<std::string, TSNode> method_nodes;
 };
 }  // namespace ptlint
 
@@ -395,6 +397,9 @@ class Interpreter {
   // StringLiteralValue(f.file->parsed, node), remembered for the run; false
   // when the node is not a plain string. `f.file` must be set.
   bool PlainString(const Frame& f, TSNode node, std::string* out);
+  // FindMethodNode(file, cls, name), remembered for the run: asked at every
+  // method call and construction, it walks the class body.
+  TSNode MethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name);
   SourceLocation Loc(const Frame& f, TSNode node);
   std::string Text(const Frame& f, TSNode node) const {
     return f.file ? std::string(f.file->parsed.Text(node)) : std::string();
@@ -420,6 +425,7 @@ class Interpreter {
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
   std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
   std::string symbol_key_;  // Resolve's lookup key, reused: built for every identifier evaluated
+  std::string method_key_;  // MethodNode's, likewise
 };
 
 constexpr int kMaxDepth = 40;
