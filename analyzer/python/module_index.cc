@@ -192,6 +192,7 @@ bool IsLightningModuleBase(const std::string& qualified) {
       "pytorch_lightning.core.module.LightningModule",
       "pytorch_lightning.core.lightning.LightningModule",  // before 1.7
   };
+  if (!qualified.ends_with("LightningModule")) return false;  // as every name above: the usual answer, cheaply
   for (const char* name : kNames) {
     if (qualified == name) return true;
   }
@@ -199,9 +200,10 @@ bool IsLightningModuleBase(const std::string& qualified) {
 }
 
 std::string BuiltinModuleName(const std::string& qualified) {
-  if (IsLightningModuleBase(qualified)) return "Module";
   static const std::string kPrefix = "torch.nn.";
-  if (qualified.rfind(kPrefix, 0) != 0) return {};
+  // No LightningModule name starts with torch.nn.: those are checked only
+  // for the other names (the predictor asks for every external call).
+  if (qualified.rfind(kPrefix, 0) != 0) return IsLightningModuleBase(qualified) ? "Module" : std::string();
   const auto dot = qualified.rfind('.');
   if (dot + 1 < kPrefix.size()) return {};
   const std::string name = qualified.substr(dot + 1);

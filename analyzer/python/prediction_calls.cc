@@ -29,7 +29,7 @@ const std::vector<ClassRef>& Interpreter::Mro(const ClassRef& ref) {
     out.push_back(r);
     const IndexedFile* file = FileOf(*r.index, r.cls);
     for (const auto& base : r.cls->base_texts) {
-      Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+      const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
       if (s.kind == Symbol::Kind::kClass && s.cls) {
         // torch's own Module/containers when torch is indexed: stop there.
         if (BuiltinModuleName(s.cls->qualified_name) == "Module") continue;
@@ -47,8 +47,51 @@ const std::vector<ClassRef>& Interpreter::Mro(const ClassRef& ref) {
   return memo_.mros[ref.cls] = std::move(out);
 }
 
-Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted) {
-  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+const std::vector<TSNode>& Interpreter::NamedChildren(TSNode node) {
+  auto [it, added] = memo_.named_children.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, 0});
+  if (added) it->second = ptlint::NamedChildren(node);
+  return it->second;
+}
+
+TSNode Interpreter::Field(TSNode node, const char* name) {
+  if (ts_node_is_null(node)) return node;
+  TSFieldId id = FieldId(ts_tree_language(node.tree), name);
+  if (id == 0) return TSNode{};
+  auto [it, added] = memo_.fields.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, id});
+  if (added) it->second = ts_node_child_by_field_id(node, id);
+  return it->second;
+}
+
+bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
+  auto [it, added] = memo_.plain_strings.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, 0});
+  PredictionMemo::Impl::PlainString& known = it->second;
+  if (added) {
+    known.file = f.file;
+    known.ok = StringLiteralValue(f.file->parsed, node, &known.value);
+  } else if (known.file != f.file) {
+    return StringLiteralValue(f.file->parsed, node, out);  // read in another file's text: not the remembered one
+  }
+  if (known.ok) *out = known.value;
+  return known.ok;
+}
+
+TSNode Interpreter::MethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name) {
+  std::string& key = method_key_;
+  const IndexedFile* file_ptr = &file;
+  key.assign(reinterpret_cast<const char*>(&file_ptr), sizeof(file_ptr));
+  key.append(reinterpret_cast<const char*>(&cls), sizeof(cls));
+  key += name;
+  auto it = memo_.method_nodes.find(key);
+  if (it != memo_.method_nodes.end()) return it->second;
+  TSNode def = FindMethodNode(file, cls, name);
+  memo_.method_nodes.emplace(key, def);
+  return def;
+}
+
+const Symbol& Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name,
+                                   const std::string& dotted) {
+  std::string& key = symbol_key_;
+  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += module_name;
   key += '\0';
   key += dotted;
@@ -57,8 +100,9 @@ Symbol Interpreter::Resolve(const ModuleIndex& index, const std::string& module_
   return memo_.symbols[key] = index.Resolve(module_name, dotted);
 }
 
-Symbol Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
-  std::string key(reinterpret_cast<const char*>(&index), sizeof(&index));
+const Symbol& Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
+  std::string& key = symbol_key_;
+  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
   key += '\1';
   key += dotted;
   auto it = memo_.symbols.find(key);
@@ -140,7 +184,7 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
     for (const auto& r : Mro(ref)) {
       const IndexedFile* file = FileOf(*r.index, r.cls);
       for (const auto& base : r.cls->base_texts) {
-        Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+        const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
         std::string builtin = BuiltinModuleName(s.qualified_name);
         if (builtin.empty() || builtin == "Module") continue;
         V made = CallBuiltinLayer(builtin, args, kwargs, where, depth + 1);
@@ -157,7 +201,7 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
   }
   const IndexedFile* file = FileOf(*init_index, init_cls);
   if (!file) return value;
-  TSNode def = FindMethodNode(*file, init_cls, "__init__");
+  TSNode def = MethodNode(*file, init_cls, "__init__");
   if (ts_node_is_null(def)) return value;
   CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), inst, value, {init_index, init_cls},
                ref.cls->qualified_name, depth + 1);
@@ -180,7 +224,6 @@ V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedF
   if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
   // Bind parameters.
   TSNode params = Field(def, "parameters");
-  uint32_t n = ts_node_named_child_count(params);
   size_t next_positional = 0;
   bool first = true;
   const bool is_method = f.self_value != nullptr;
@@ -188,8 +231,7 @@ V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedF
   if (is_method) positional.insert(positional.begin(), f.self_value);
   std::set<std::string> used_kw;
   bool after_star = false;
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode p = ts_node_named_child(params, i);
+  for (TSNode p : NamedChildren(params)) {
     const char* type = ts_node_type(p);
     std::string name;
     TSNode default_node{};
@@ -333,10 +375,8 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
         g.self_value = f.self_value;
         g.owner = f.owner;
         TSNode params = Field(callee->closure_node, "parameters");
-        uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
         size_t next = 0;
-        for (uint32_t i = 0; i < n; ++i) {
-          TSNode p = ts_node_named_child(params, i);
+        for (TSNode p : NamedChildren(params)) {
           std::string pname;
           TSNode dflt{};
           if (IsType(p, "identifier")) pname = Text(g, p);
@@ -631,9 +671,7 @@ V Interpreter::CallRootFunction(const FunctionInfo& fn) {
     g.index = &project_;
     g.file = file;
     TSNode params = Field(fn.node, "parameters");
-    uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode p = ts_node_named_child(params, i);
+    for (TSNode p : NamedChildren(params)) {
       if (IsType(p, "identifier")) {
         names.push_back(Text(g, p));
       } else if (IsType(p, "default_parameter") || IsType(p, "typed_default_parameter")) {
@@ -670,17 +708,15 @@ V Interpreter::InstantiateRoot(const ClassRef& ref, ExpectedStateDict* out) {
   auto from_json = [this](const nlohmann::json& j, const std::string& name) { return RootArgument(j, name); };
   if (init_cls) {
     const IndexedFile* file = FileOf(*init_index, init_cls);
-    TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+    TSNode def = file ? MethodNode(*file, init_cls, "__init__") : TSNode{};
     if (!ts_node_is_null(def)) {
       Frame g;
       g.index = init_index;
       g.file = file;
       TSNode params = Field(def, "parameters");
-      uint32_t n = ts_node_named_child_count(params);
       int position = -1;  // self
       bool keyword_only = false;
-      for (uint32_t i = 0; i < n; ++i) {
-        TSNode p = ts_node_named_child(params, i);
+      for (TSNode p : NamedChildren(params)) {
         std::string name, annotation;
         TSNode default_node{};
         // `*args: Any` / `**kwargs: Any`: the splat inside the annotation.
@@ -863,7 +899,7 @@ V Interpreter::CallProperty(Frame& f, const V& obj, const std::string& name, int
   auto [cls, idx] = FindMethod(obj->module->cls, name, false, nullptr);
   if (!cls) return nullptr;
   const IndexedFile* file = FileOf(*idx, cls);
-  TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+  TSNode def = file ? MethodNode(*file, cls, name) : TSNode{};
   if (ts_node_is_null(def)) return nullptr;
   TSNode parent = ts_node_parent(def);
   if (!IsType(parent, "decorated_definition") ||
@@ -929,7 +965,7 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
     if (dataclass) {
       auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
       const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
-      TSNode def = file ? FindMethodNode(*file, post_cls, "__post_init__") : TSNode{};
+      TSNode def = file ? MethodNode(*file, post_cls, "__post_init__") : TSNode{};
       if (!ts_node_is_null(def)) {
         CallFunction(*post_index, def, file, {}, {}, obj->module, obj, {post_index, post_cls},
                      ref.cls->qualified_name, depth + 1);
@@ -941,7 +977,7 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
   // read when an attribute is not set on the instance.
   auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
   const IndexedFile* file = init_cls ? FileOf(*init_index, init_cls) : nullptr;
-  TSNode def = file ? FindMethodNode(*file, init_cls, "__init__") : TSNode{};
+  TSNode def = file ? MethodNode(*file, init_cls, "__init__") : TSNode{};
   if (!ts_node_is_null(def)) {
     CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), obj->module, obj,
                  {init_index, init_cls}, ref.cls->qualified_name, depth + 1);

@@ -60,7 +60,7 @@ V Interpreter::EvalIdentifier(Frame& f, const std::string& name, int depth) {
   auto it = f.env.find(name);
   if (it != f.env.end()) return it->second;
   if (f.file) {
-    Symbol s = Resolve(*f.index, f.file->info.module_name, name);
+    const Symbol& s = Resolve(*f.index, f.file->info.module_name, name);
     if (s.kind != Symbol::Kind::kUnresolved) return ResolveSymbol(*f.index, s, depth);
   }
   if (PythonBuiltinNames().count(name)) return MakeExternal("builtins." + name);
@@ -84,7 +84,7 @@ V Interpreter::EvalAttribute(Frame& f, TSNode node, int depth) {
     case Value::Kind::kExternal: {
       // `components._get_encoder` where `components` is a project module.
       std::string dotted = obj->str + "." + attr;
-      Symbol s = ResolveAbsolute(*f.index, dotted);
+      const Symbol& s = ResolveAbsolute(*f.index, dotted);
       if (s.kind == Symbol::Kind::kClass || s.kind == Symbol::Kind::kFunction ||
           s.kind == Symbol::Kind::kAssignment) {
         return ResolveSymbol(*f.index, s, depth);
@@ -152,9 +152,8 @@ V Interpreter::EvalString(Frame& f, TSNode node, int depth) {
   if (IsType(node, "concatenated_string")) {
     std::string all;
     bool pattern = false;
-    uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = 0; i < n; ++i) {
-      V part = EvalString(f, ts_node_named_child(node, i), depth);
+    for (TSNode c : NamedChildren(node)) {
+      V part = EvalString(f, c, depth);
       if (part->kind != Value::Kind::kStr) return MakeUnknown("string");
       all += part->str;
       pattern = pattern || part->str_pattern;
@@ -162,13 +161,11 @@ V Interpreter::EvalString(Frame& f, TSNode node, int depth) {
     return MakeStr(all, pattern);
   }
   std::string plain;
-  if (f.file && StringLiteralValue(f.file->parsed, node, &plain)) return MakeStr(plain);
+  if (f.file && PlainString(f, node, &plain)) return MakeStr(plain);
   // An f-string: evaluate the interpolations; unknown parts become '*'.
   std::string out;
   bool pattern = false;
-  uint32_t n = ts_node_named_child_count(node);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode c = ts_node_named_child(node, i);
+  for (TSNode c : NamedChildren(node)) {
     if (IsType(c, "string_content")) {
       out += Text(f, c);
     } else if (IsType(c, "interpolation")) {
@@ -411,9 +408,7 @@ V Interpreter::EvalSubscript(Frame& f, TSNode node, int depth) {
 V Interpreter::EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict) {
   // [body for a in X if c for b in Y ...]: unroll when every iterable is known.
   std::vector<TSNode> clauses;
-  uint32_t n = ts_node_named_child_count(node);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode c = ts_node_named_child(node, i);
+  for (TSNode c : NamedChildren(node)) {
     if (IsType(c, "for_in_clause") || IsType(c, "if_clause")) clauses.push_back(c);
   }
   TSNode body = Field(node, "body");
@@ -487,9 +482,7 @@ void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* 
     args->push_back(EvalComprehension(f, arglist, depth, false));
     return;
   }
-  uint32_t n = ts_node_named_child_count(arglist);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode a = ts_node_named_child(arglist, i);
+  for (TSNode a : NamedChildren(arglist)) {
     if (IsType(a, "keyword_argument")) {
       kwargs->push_back({Text(f, Field(a, "name")), Eval(f, Field(a, "value"), depth + 1)});
     } else if (IsType(a, "list_splat")) {
@@ -530,7 +523,8 @@ V Interpreter::Eval(Frame& f, TSNode node, int depth) {
   if (ts_node_is_null(node)) return MakeUnknown("missing expression");
   if (depth > 400) return MakeUnknown("expression nested too deeply");
   const char* type = ts_node_type(node);
-  auto is = [type](const char* t) { return std::strcmp(type, t) == 0; };
+  // The first byte is compared before strcmp: most of the tests below differ there.
+  auto is = [type](const char* t) { return type[0] == t[0] && std::strcmp(type, t) == 0; };
   if (is("identifier")) return EvalIdentifier(f, Text(f, node), depth);
   if (is("integer")) {
     std::string digits = Text(f, node);
@@ -565,9 +559,7 @@ V Interpreter::Eval(Frame& f, TSNode node, int depth) {
   if (is("list") || is("tuple") || is("expression_list") || is("set")) {
     std::vector<V> items;
     bool open = false;
-    uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode c = ts_node_named_child(node, i);
+    for (TSNode c : NamedChildren(node)) {
       if (IsType(c, "comment")) continue;
       if (IsType(c, "list_splat")) {
         V v = Eval(f, ts_node_named_child(c, 0), depth + 1);
@@ -593,9 +585,7 @@ V Interpreter::Eval(Frame& f, TSNode node, int depth) {
   if (is("dictionary")) {
     auto d = std::make_shared<Value>();
     d->kind = Value::Kind::kDict;
-    uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode c = ts_node_named_child(node, i);
+    for (TSNode c : NamedChildren(node)) {
       if (IsType(c, "pair")) {
         V key = Eval(f, Field(c, "key"), depth + 1);
         V value = Eval(f, Field(c, "value"), depth + 1);

@@ -235,6 +235,37 @@ struct PredictionMemo::Impl {
   // every identifier the interpreter evaluates.
   std::unordered_map<std::string, Symbol> symbols;
   std::unordered_map<const ClassInfo*, std::vector<prediction::ClassRef>> mros;
+  // Tree navigation (Interpreter::NamedChildren, Interpreter::Field): the
+  // interpreter walks the same nodes once per construction it predicts, and
+  // libtree-sitter finds a named child or a field by walking the node's
+  // children from the first each time. Keyed by node id, which is an address:
+  // valid only while the trees live unedited, as they do for one run (the
+  // memo's lifetime). Never erased (an outer loop may hold a child list); as
+  // large as the part of the trees the run visits.
+  struct NodeKey {
+    const void* id;
+    const TSTree* tree;
+    TSFieldId field;  // 0 for the named children
+    bool operator==(const NodeKey& o) const { return id == o.id && tree == o.tree && field == o.field; }
+  };
+  struct NodeKeyHash {
+    size_t operator()(const NodeKey& k) const {
+      size_t h = std::hash<const void*>()(k.id);
+      h ^= std::hash<const void*>()(k.tree) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      return h ^ (static_cast<size_t>(k.field) * 0x9e3779b97f4a7c15ull);
+    }
+  };
+  std::unordered_map<NodeKey, std::vector<TSNode>, NodeKeyHash> named_children;
+  std::unordered_map<NodeKey, TSNode, NodeKeyHash> fields;
+  // StringLiteralValue of a node, read in `file` (Interpreter::PlainString).
+  struct PlainString {
+    const IndexedFile* file = nullptr;
+    bool ok = false;
+    std::string value;
+  };
+  std::unordered_map<NodeKey, PlainString, NodeKeyHash> plain_strings;
+  // FindMethodNode by (file, class, method name): Interpreter::MethodNode.
+  std::unordered_map<std::string, TSNode> method_nodes;
 };
 }  // namespace ptlint
 
@@ -353,9 +384,22 @@ class Interpreter {
                                                              bool skip_start, const ClassInfo* after);
   const std::vector<ClassRef>& Mro(const ClassRef& ref);
   // index.Resolve / ResolveAbsolute, remembered for the run.
-  Symbol Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
-  Symbol ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
+  // The symbol is the memo's (it lives as long as the memo): no copy per call.
+  const Symbol& Resolve(const ModuleIndex& index, const std::string& module_name, const std::string& dotted);
+  const Symbol& ResolveAbsolute(const ModuleIndex& index, const std::string& dotted);
   const IndexedFile* FileOf(const ModuleIndex& index, const ClassInfo* cls);
+  // ptlint::NamedChildren and ptlint::Field, each answered once per node for
+  // the run from the memo (see PredictionMemo::Impl). Declared here, they are
+  // what the member functions' unqualified NamedChildren(...) and Field(...)
+  // call. The list lives as long as the memo.
+  const std::vector<TSNode>& NamedChildren(TSNode node);
+  TSNode Field(TSNode node, const char* name);
+  // StringLiteralValue(f.file->parsed, node), remembered for the run; false
+  // when the node is not a plain string. `f.file` must be set.
+  bool PlainString(const Frame& f, TSNode node, std::string* out);
+  // FindMethodNode(file, cls, name), remembered for the run: asked at every
+  // method call and construction, it walks the class body.
+  TSNode MethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name);
   SourceLocation Loc(const Frame& f, TSNode node);
   std::string Text(const Frame& f, TSNode node) const {
     return f.file ? std::string(f.file->parsed.Text(node)) : std::string();
@@ -380,6 +424,8 @@ class Interpreter {
   int optional_depth_ = 0;  // inside a branch whose condition is unknown
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
   std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
+  std::string symbol_key_;  // Resolve's lookup key, reused: built for every identifier evaluated
+  std::string method_key_;  // MethodNode's, likewise
 };
 
 constexpr int kMaxDepth = 40;

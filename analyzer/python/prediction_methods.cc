@@ -36,7 +36,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
       // @staticmethod (nothing bound): torchvision's `Weights.verify(weights)`.
       auto [m_cls, m_index] = FindMethod(start, name, false, nullptr);
       const IndexedFile* m_file = m_cls ? FileOf(*m_index, m_cls) : nullptr;
-      TSNode m_def = m_file ? FindMethodNode(*m_file, m_cls, name) : TSNode{};
+      TSNode m_def = m_file ? MethodNode(*m_file, m_cls, name) : TSNode{};
       if (!ts_node_is_null(m_def)) {
         TSNode parent = ts_node_parent(m_def);
         std::string_view decorators;
@@ -82,7 +82,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
           }
           const IndexedFile* file = FileOf(*r.index, r.cls);
           for (const auto& base : r.cls->base_texts) {
-            Symbol s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
+            const Symbol& s = file ? Resolve(*r.index, file->info.module_name, base) : ResolveAbsolute(*r.index, base);
             std::string builtin = BuiltinModuleName(s.qualified_name);
             if (builtin.empty() || builtin == "Module") continue;
             ContainerKind kind = builtin == "Sequential" ? ContainerKind::kSequential
@@ -116,7 +116,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     }
     const IndexedFile* file = FileOf(*found.second, found.first);
     if (!file) return MakeUnknown("method source missing", true);
-    TSNode def = FindMethodNode(*file, found.first, name);
+    TSNode def = MethodNode(*file, found.first, name);
     if (ts_node_is_null(def)) return MakeUnknown("method not found", true);
     return CallFunction(*found.second, def, file, call_args, kwargs, self, self_value, {found.second, found.first},
                         f.owner.empty() ? found.first->qualified_name : f.owner, depth + 1);
@@ -127,7 +127,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     if (cls_ref.cls) {
       auto [cls, idx] = FindMethod(cls_ref, name, false, nullptr);
       const IndexedFile* file = cls ? FileOf(*idx, cls) : nullptr;
-      TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+      TSNode def = file ? MethodNode(*file, cls, name) : TSNode{};
       if (!ts_node_is_null(def)) {
         TSNode parent = ts_node_parent(def);
         bool is_static = IsType(parent, "decorated_definition") &&
@@ -296,7 +296,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
       auto [cls, idx] = FindMethod(inst.cls, name, false, nullptr);
       if (cls) {
         const IndexedFile* file = FileOf(*idx, cls);
-        TSNode def = file ? FindMethodNode(*file, cls, name) : TSNode{};
+        TSNode def = file ? MethodNode(*file, cls, name) : TSNode{};
         if (!ts_node_is_null(def)) {
           // Decorated static/class methods do not take self.
           TSNode parent = ts_node_parent(def);

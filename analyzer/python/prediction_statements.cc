@@ -15,17 +15,17 @@
 namespace ptlint::prediction {
 
 void Interpreter::ExecBlock(Frame& f, TSNode block, int depth) {
-  uint32_t n = ts_node_named_child_count(block);
-  for (uint32_t i = 0; i < n && !f.returned; ++i) ExecStatement(f, ts_node_named_child(block, i), depth);
+  for (TSNode stmt : NamedChildren(block)) {
+    if (f.returned) break;
+    ExecStatement(f, stmt, depth);
+  }
 }
 
 void Interpreter::ExecStatement(Frame& f, TSNode stmt, int depth) {
   Step();
   const char* type = ts_node_type(stmt);
   if (std::strcmp(type, "expression_statement") == 0) {
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode e = ts_node_named_child(stmt, i);
+    for (TSNode e : NamedChildren(stmt)) {
       if (IsType(e, "assignment")) {
         // a = b = value: the right side may be another assignment.
         std::vector<TSNode> targets;
@@ -96,9 +96,7 @@ void Interpreter::ExecStatement(Frame& f, TSNode stmt, int depth) {
     ExecBlock(f, Field(stmt, "body"), depth + 1);
   } else if (std::strcmp(type, "try_statement") == 0) {
     ExecBlock(f, Field(stmt, "body"), depth + 1);
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode c = ts_node_named_child(stmt, i);
+    for (TSNode c : NamedChildren(stmt)) {
       if (IsType(c, "else_clause") || IsType(c, "finally_clause")) {
         TSNode body = Field(c, "body");
         if (ts_node_is_null(body)) body = ts_node_named_child(c, ts_node_named_child_count(c) - 1);
@@ -140,9 +138,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
   scratch.info = f.file->info;
   // Only the bindings matter: resolve each imported name now.
   if (IsType(stmt, "import_statement")) {
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode c = ts_node_named_child(stmt, i);
+    for (TSNode c : NamedChildren(stmt)) {
       if (IsType(c, "aliased_import")) {
         f.env[Text(f, Field(c, "alias"))] = MakeExternal(Text(f, Field(c, "name")));
       } else {
@@ -157,9 +153,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
   if (IsType(module_node, "relative_import")) {
     int dots = 0;
     std::string rel;
-    uint32_t n = ts_node_named_child_count(module_node);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode c = ts_node_named_child(module_node, i);
+    for (TSNode c : NamedChildren(module_node)) {
       if (IsType(c, "import_prefix")) {
         for (char ch : Text(f, c)) dots += ch == '.';
       } else {
@@ -170,9 +164,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
   } else {
     base = Text(f, module_node);
   }
-  uint32_t n = ts_node_named_child_count(stmt);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode c = ts_node_named_child(stmt, i);
+  for (TSNode c : NamedChildren(stmt)) {
     if (ts_node_eq(c, module_node)) continue;
     std::string name, local;
     if (IsType(c, "aliased_import")) {
@@ -183,7 +175,7 @@ void Interpreter::ImportInFunction(Frame& f, TSNode stmt) {
     } else {
       continue;
     }
-    Symbol s = ResolveAbsolute(*f.index, base + "." + name);
+    const Symbol& s = ResolveAbsolute(*f.index, base + "." + name);
     f.env[local] = ResolveSymbol(*f.index, s, 0);
   }
 }
@@ -192,9 +184,7 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
   // Collect (condition, body) arms: if, elif..., else.
   std::vector<std::pair<TSNode, TSNode>> arms;
   arms.push_back({Field(stmt, "condition"), Field(stmt, "consequence")});
-  uint32_t n = ts_node_named_child_count(stmt);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode c = ts_node_named_child(stmt, i);
+  for (TSNode c : NamedChildren(stmt)) {
     if (IsType(c, "elif_clause")) arms.push_back({Field(c, "condition"), Field(c, "consequence")});
     if (IsType(c, "else_clause")) arms.push_back({TSNode{}, Field(c, "body")});
   }
@@ -315,11 +305,11 @@ void Interpreter::Assign(Frame& f, TSNode target, const V& value, int depth) {
   } else if (std::strcmp(type, "pattern_list") == 0 || std::strcmp(type, "tuple_pattern") == 0 ||
              std::strcmp(type, "list_pattern") == 0 || std::strcmp(type, "tuple") == 0 ||
              std::strcmp(type, "list") == 0) {
-    uint32_t n = ts_node_named_child_count(target);
+    std::vector<TSNode> targets = NamedChildren(target);
     auto items = Iterate(value);
-    for (uint32_t i = 0; i < n; ++i) {
-      TSNode t = ts_node_named_child(target, i);
-      if (items && items->size() == n) Assign(f, t, (*items)[i], depth);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      TSNode t = targets[i];
+      if (items && items->size() == targets.size()) Assign(f, t, (*items)[i], depth);
       else Assign(f, t, MakeUnknown("unpacking of an unknown value", value->kind == Value::Kind::kUnknown), depth);
     }
   } else if (std::strcmp(type, "attribute") == 0) {

@@ -86,32 +86,89 @@ SourcePosition PositionOf(TSNode node) {
   return {p.row + 1, p.column + 1};
 }
 
-TSNode Field(TSNode node, const char* field) {
-  // ts_node_child_by_field_name looks the name up by a linear scan of the
+TSFieldId FieldId(const TSLanguage* language, const char* name) {
+  // ts_language_field_id_for_name looks the name up by a linear scan of the
   // grammar's field names on every call; the walkers ask for a handful of
   // names millions of times, so each (language, name) is looked up once.
   // Keyed by content (the pointer may be a temporary's buffer); per thread.
+  // The first byte is compared before strcmp: most entries differ there.
   struct Entry {
     const TSLanguage* language;
     std::string name;
     TSFieldId id;
   };
   thread_local std::vector<Entry> cache;
-  if (ts_node_is_null(node)) return node;
-  const TSLanguage* language = ts_tree_language(node.tree);
-  for (const Entry& e : cache) {
-    if (e.language == language && std::strcmp(e.name.c_str(), field) == 0) {
-      return e.id == 0 ? TSNode{} : ts_node_child_by_field_id(node, e.id);
+  // Callers pass the same few literals over and over: a small table by the
+  // pointer's value finds the entry with one strcmp (the content is still
+  // compared, so a reused buffer holding another name is not mistaken).
+  struct Recent {
+    const char* pointer = nullptr;
+    const TSLanguage* language = nullptr;
+    size_t entry = 0;
+  };
+  thread_local Recent recent[64];
+  Recent& slot = recent[(reinterpret_cast<uintptr_t>(name) >> 3) & 63];
+  if (slot.pointer == name && slot.language == language && std::strcmp(cache[slot.entry].name.c_str(), name) == 0) {
+    return cache[slot.entry].id;
+  }
+  for (size_t i = 0; i < cache.size(); ++i) {
+    const Entry& e = cache[i];
+    if (e.language == language && e.name[0] == name[0] && std::strcmp(e.name.c_str(), name) == 0) {
+      slot = {name, language, i};
+      return e.id;
     }
   }
-  uint32_t length = static_cast<uint32_t>(std::strlen(field));
-  TSFieldId id = ts_language_field_id_for_name(language, field, length);
-  if (cache.size() < 256) cache.push_back({language, field, id});
+  uint32_t length = static_cast<uint32_t>(std::strlen(name));
+  TSFieldId id = ts_language_field_id_for_name(language, name, length);
+  if (cache.size() < 256) {
+    cache.push_back({language, name, id});
+    slot = {name, language, cache.size() - 1};
+  }
+  return id;
+}
+
+TSNode Field(TSNode node, const char* field) {
+  if (ts_node_is_null(node)) return node;
+  TSFieldId id = FieldId(ts_tree_language(node.tree), field);
   return id == 0 ? TSNode{} : ts_node_child_by_field_id(node, id);
 }
 
 bool IsType(TSNode node, const char* type) {
-  return !ts_node_is_null(node) && std::strcmp(ts_node_type(node), type) == 0;
+  if (ts_node_is_null(node)) return false;
+  const char* actual = ts_node_type(node);
+  return actual[0] == type[0] && std::strcmp(actual, type) == 0;
+}
+
+std::vector<TSNode> NamedChildren(TSNode node) {
+  std::vector<TSNode> out;
+  if (ts_node_is_null(node)) return out;
+  out.reserve(ts_node_named_child_count(node));
+  // A cursor visits the visible children (descending into hidden ones, as
+  // ts_node_named_child does); the named ones among them are the named
+  // children. One cursor per thread, reset onto each node: ts_tree_cursor_new
+  // allocates. Nothing runs between reset and the end of the walk, so the
+  // reuse is safe.
+  struct Cursor {
+    TSTreeCursor cursor{};
+    bool made = false;
+    ~Cursor() {
+      if (made) ts_tree_cursor_delete(&cursor);
+    }
+  };
+  thread_local Cursor walker;
+  if (!walker.made) {
+    walker.cursor = ts_tree_cursor_new(node);
+    walker.made = true;
+  } else {
+    ts_tree_cursor_reset(&walker.cursor, node);
+  }
+  if (ts_tree_cursor_goto_first_child(&walker.cursor)) {
+    do {
+      TSNode child = ts_tree_cursor_current_node(&walker.cursor);
+      if (ts_node_is_named(child)) out.push_back(child);
+    } while (ts_tree_cursor_goto_next_sibling(&walker.cursor));
+  }
+  return out;
 }
 
 const TSQuery* IndexQuery(std::string* error) {

@@ -119,7 +119,18 @@ SourcePosition PositionOf(TSNode node);
 
 // Child by field name, without the strlen at every call site.
 TSNode Field(TSNode node, const char* field);
+// The id of field `name` in `language` (0 when it has none), looked up once
+// per name: ts_language_field_id_for_name scans the grammar's names.
+TSFieldId FieldId(const TSLanguage* language, const char* name);
 bool IsType(TSNode node, const char* type);
+
+// The named children of `node`, in order: exactly the nodes
+// ts_node_named_child(node, 0 .. ts_node_named_child_count(node) - 1) returns
+// (hidden nodes looked through, aliased ones under their alias, comments
+// included), found in one walk. libtree-sitter 0.20's ts_node_named_child(i)
+// starts over from the first child on every call, so a loop over i is
+// quadratic in the number of children. Empty for a null node.
+std::vector<TSNode> NamedChildren(TSNode node);
 
 // The tree-sitter query compiled from grammars/python/queries/index.scm.
 // Compiled once, shared, never freed. nullptr (with the error in *error) if

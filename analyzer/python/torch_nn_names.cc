@@ -1,6 +1,8 @@
 // The names of torch 1.13's torch.nn module classes (see torch_nn_names.h).
 #include "analyzer/python/torch_nn_names.h"
 
+#include <unordered_set>
+
 namespace ptlint {
 
 namespace {
@@ -61,8 +63,16 @@ bool IsTorchNnParameterless(std::string_view short_name) {
 bool IsTorchNnStubbedLayer(std::string_view short_name) { return Contains(kStubbed, short_name); }
 
 bool IsTorchNnLayer(std::string_view short_name) {
-  return IsTorchNnContainer(short_name) || IsTorchNnParameterless(short_name) ||
-         IsTorchNnStubbedLayer(short_name);
+  // Asked for every `torch.nn.X` the predictor calls: one lookup instead of a
+  // scan of the three lists (some 150 names).
+  static const std::unordered_set<std::string_view> kAll = [] {
+    std::unordered_set<std::string_view> all;
+    for (auto names : {TorchNnContainers(), TorchNnParameterless(), TorchNnStubbedLayers()}) {
+      for (const char* n : names) all.insert(n);
+    }
+    return all;
+  }();
+  return kAll.count(short_name) > 0;
 }
 
 }  // namespace ptlint
