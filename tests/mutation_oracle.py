@@ -474,13 +474,14 @@ def loader_ckpt(m, loader):
     return LOADERS[loader]
 
 
-def score_mutant(m, verdicts, report):
-    """One row per loader: break, found, where, false findings, known construction."""
+def score_mutant(m, verdicts, report, ckpt_of=None):
+    """One row per loader: break, found, where, false findings, known construction.
+    `ckpt_of(m, loader)` names the checkpoint a loader reads (default: this oracle's loaders)."""
     rows = []
     fb = findings_by_ckpt(report)
     bd = bindings(report)
     for loader, v in verdicts.items():
-        ck = loader_ckpt(m, loader)
+        ck = (ckpt_of or loader_ckpt)(m, loader)
         ds = fb.get(ck, [])
         right = [d for d in ds if d["code"] in m.rules and
                  (norm(d["location"]["path"]), d["location"]["line"]) in m.targets]
