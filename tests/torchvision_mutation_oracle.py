@@ -27,6 +27,7 @@ worker); this process never imports them nor the scanned tree.
 Not in ctest (minutes): bench/torchvision_mutation_oracle.sh.
 """
 import argparse
+import ast
 import collections
 import json
 import os
@@ -116,6 +117,19 @@ def sample(mutants, k):
     return [m for m in mutants if id(m) in keep]
 
 
+def plain_class_spans(text):
+    """Line spans of the classes that are not modules: no base, or only bases of this
+    file that are not modules (e.g. efficientnet's _MBConvConfig, regnet's BlockParams).
+    An edit there (a register_buffer on a config object) breaks the code, not the load."""
+    plain, spans = set(), []
+    for n in ast.parse(text).body:
+        if isinstance(n, ast.ClassDef):
+            if not n.bases or all(isinstance(b, ast.Name) and b.id in plain for b in n.bases):
+                plain.add(n.name)
+                spans.append((n.lineno, n.end_lineno))
+    return spans
+
+
 def diff_line(m, pristine):
     """The first changed line of the edit, as `path:line: -old / +new`."""
     for rel, text in m.files.items():
@@ -199,6 +213,9 @@ def main():
                 collected.append(mo.Mutant(pkg, f"{pkg}/{kind}#{counter[kind]}", kind, fs, targets, rules, **kw))
 
             mo.class_mutants(rel, {rel: text}, add)
+            spans = plain_class_spans(text)
+            collected = [m for m in collected
+                         if not any(a <= ln <= b + 1 for _, ln in m.targets for a, b in spans)]
             chosen = sample(collected, args.per_file)
             per_file[rel] = (len(collected), len(chosen))
             own = [loader_name(b) for b in bs]
