@@ -120,6 +120,151 @@ def walk_init(cls):
     return None
 
 
+def class_mutants(rel, texts, add):
+    """The edits of the classes of one model file (`texts[rel]`): `add(kind, files, targets, rules, note=)`
+    receives each. `texts` holds the files a config field may be read in. Shared with
+    tests/torchvision_mutation_oracle.py, which mutates library code."""
+    src = texts[rel]
+    lines = src.splitlines(keepends=True)
+    tree = ast.parse(src)
+    has_torch = re.search(r"^import torch$", src, re.M) is not None
+    for cls in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+        init = walk_init(cls)
+        dataclass = any(isinstance(d, ast.Name) and d.id == "dataclass" for d in cls.decorator_list)
+        if dataclass:
+            for st in cls.body:
+                if isinstance(st, ast.AnnAssign) and isinstance(st.value, ast.Constant) and \
+                        isinstance(st.target, ast.Name):
+                    v = st.value.value
+                    if isinstance(v, bool):
+                        new = repr(not v)
+                    elif isinstance(v, int):
+                        new = repr(v * 2)
+                    else:
+                        continue
+                    name = st.target.id
+                    uses = {(r, i + 1) for r, t in texts.items() if is_model_file(r)
+                            for i, ln in enumerate(t.splitlines()) if re.search(rf"\.{name}\b", ln)}
+                    add("config-default", {rel: "".join(replace_span(lines, st.value, new))},
+                        {(rel, st.lineno)} | uses, R_KEYS, note=f"{cls.name}.{name} = {new}")
+        if init is None:
+            continue
+        # Shape-driving defaults of __init__.
+        a = init.args
+        for arg, dflt in zip(a.args[len(a.args) - len(a.defaults):], a.defaults):
+            if isinstance(dflt, ast.Constant) and isinstance(dflt.value, (int, bool)) and dflt.value is not None:
+                v = dflt.value
+                new = repr(not v) if isinstance(v, bool) else repr(v * 2)
+                uses = {(rel, i + 1) for i in range(init.lineno - 1, init.end_lineno)
+                        if re.search(rf"\b{arg.arg}\b", lines[i])}
+                add("init-default", {rel: "".join(replace_span(lines, dflt, new))}, {(rel, init.lineno)} | uses,
+                    R_KEYS, note=f"{cls.name}({arg.arg}={new})")
+        cls_lines = range(cls.lineno - 1, cls.end_lineno)
+        last_top = None
+        for st in ast.walk(init):
+            if not isinstance(st, ast.stmt) or st is init:
+                continue
+            attr = self_attr_target(st)
+            if st in init.body and (attr or isinstance(st, ast.Expr)):
+                last_top = st
+            if attr:
+                # Rename the attribute everywhere in the class (what a refactor does).
+                new_lines = list(lines)
+                for i in cls_lines:
+                    new_lines[i] = re.sub(rf"\bself\.{attr}\b", f"self.{attr}_v2", new_lines[i])
+                add("rename-attr", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)}, R_RENAME,
+                    note=f"{cls.name}.{attr}")
+                # Remove the statement when it is not alone in its block.
+                if isinstance(st.value, ast.Call) or isinstance(st.value, ast.IfExp):
+                    parent_body = next((b for n in ast.walk(init) for b in
+                                        [getattr(n, "body", None), getattr(n, "orelse", None)]
+                                        if isinstance(b, list) and st in b), None)
+                    if parent_body is not None and len(parent_body) > 1:
+                        new_lines = lines[:st.lineno - 1] + lines[st.end_lineno:]
+                        add("remove-attr", {rel: "".join(new_lines)},
+                            {(rel, st.lineno - 1), (rel, st.lineno), (rel, cls.lineno)}, R_REMOVE,
+                            note=f"{cls.name}.{attr}")
+            if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and \
+                    call_name(st.value) == "register_buffer" and st.value.args and \
+                    isinstance(st.value.args[0], ast.Constant):
+                bname = st.value.args[0].value
+                new_lines = list(lines)
+                for i in cls_lines:
+                    new_lines[i] = re.sub(rf"\bself\.{bname}\b", f"self.{bname}_v2", new_lines[i])
+                new_lines = replace_span(new_lines, st.value.args[0], repr(bname + "_v2"))
+                add("rename-attr", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)}, R_RENAME,
+                    note=f"{cls.name}.{bname} (buffer)")
+                kw = next((k for k in st.value.keywords if k.arg == "persistent"), None)
+                if kw is not None:
+                    seg = ast.get_source_segment(src, st.value)
+                    # Drop `, persistent=False`.
+                    kseg = ast.get_source_segment(src, kw)
+                    new_seg = re.sub(r",\s*" + re.escape(kseg), "", seg)
+                    new_lines = replace_span(lines, st.value, new_seg)
+                    note = f"{cls.name}.{bname} persistent"
+                else:
+                    seg = ast.get_source_segment(src, st.value)
+                    new_lines = replace_span(lines, st.value, seg[:-1] + ", persistent=False)")
+                    note = f"{cls.name}.{bname} non-persistent"
+                add("toggle-persistent", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)},
+                    {"PTL201", "PTL202"}, note=note)
+            # Literal dims, bias and Sequential shifts inside the statement's calls.
+            for call in [n for n in ast.walk(st) if isinstance(n, ast.Call)] if isinstance(
+                    st, (ast.Assign, ast.Expr)) else []:
+                name = call_name(call)
+                owner = {(rel, ln) for ln in stmt_lines(st)}
+                if name in LAYERS or name in ("zeros", "ones", "randn", "empty"):
+                    consts = []
+                    for arg in call.args:
+                        consts += [n for n in ast.walk(arg) if isinstance(n, ast.Constant)
+                                   and type(n.value) is int]
+                    for k in call.keywords:
+                        if k.arg not in SHAPELESS_KW and k.arg != "bias":
+                            consts += [n for n in ast.walk(k.value) if isinstance(n, ast.Constant)
+                                       and type(n.value) is int]
+                    for c in consts:
+                        new = str(c.value + 1)
+                        add("literal-dim", {rel: "".join(replace_span(lines, c, new))},
+                            {(rel, c.lineno)} | owner, R_SHAPE,
+                            note=f"{name}: {c.value} -> {new} (line {c.lineno})")
+                if name in BIAS_LAYERS:
+                    kw = next((k for k in call.keywords if k.arg == "bias"), None)
+                    if kw is None:
+                        seg = ast.get_source_segment(src, call)
+                        new_lines = replace_span(lines, call, seg[:-1] + ", bias=False)")
+                        note = f"{name} bias=False"
+                    elif isinstance(kw.value, ast.Constant):
+                        new_lines = replace_span(lines, kw.value, repr(not kw.value.value))
+                        note = f"{name} bias={not kw.value.value}"
+                    else:
+                        new_lines = replace_span(lines, kw.value, "False")
+                        note = f"{name} bias=False (was {ast.get_source_segment(src, kw.value)})"
+                    add("toggle-bias", {rel: "".join(new_lines)}, {(rel, call.lineno)} | owner,
+                        {"PTL201", "PTL202", "PTL401"}, note=note)
+                if name == "Sequential" and len(call.args) >= 2 and not any(
+                        isinstance(x, ast.Starred) for x in call.args):
+                    first = call.args[0]
+                    seg = ast.get_source_segment(src, first)
+                    prefix = "nn." if "nn." in seg else ""
+                    new_lines = replace_span(lines, first, f"{prefix}Identity(), {seg}")
+                    add("sequential-shift", {rel: "".join(new_lines)}, {(rel, first.lineno)} | owner,
+                        R_KEYS, note=f"Identity() before index 0 (line {first.lineno})")
+        # Additions after the last top-level statement of __init__.
+        if last_top is not None:
+            indent = re.match(r"\s*", lines[last_top.lineno - 1]).group(0)
+            at = last_top.end_lineno
+            adds = [("add-submodule", "self.extra = nn.Linear(4, 4)", R_ADD),
+                    ("add-attribute", "self.extra_flag = True", R_ADD)]
+            if has_torch:
+                adds += [("add-parameter", "self.extra_weight = nn.Parameter(torch.zeros(4))", R_ADD),
+                         ("add-buffer", 'self.register_buffer("extra_buf", torch.zeros(4))', R_ADD),
+                         ("add-buffer-nonpersistent",
+                          'self.register_buffer("extra_tmp", torch.zeros(4), persistent=False)', R_ADD)]
+            for kind, code, rules in adds:
+                new_lines = lines[:at] + [indent + code + "\n"] + lines[at:]
+                add(kind, {rel: "".join(new_lines)}, {(rel, at + 1)}, rules, note=f"{cls.name}: {code}")
+
+
 def mutants_for(pkg, root, spec):
     out = []
     texts = {}
@@ -136,147 +281,8 @@ def mutants_for(pkg, root, spec):
         out.append(Mutant(pkg, f"{pkg}/{kind}#{counter[kind]}", kind, files, targets, rules, **kw))
 
     for rel in sorted(texts):
-        if not is_model_file(rel):
-            continue
-        src = texts[rel]
-        lines = src.splitlines(keepends=True)
-        tree = ast.parse(src)
-        has_torch = re.search(r"^import torch$", src, re.M) is not None
-        for cls in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
-            init = walk_init(cls)
-            dataclass = any(isinstance(d, ast.Name) and d.id == "dataclass" for d in cls.decorator_list)
-            if dataclass:
-                for st in cls.body:
-                    if isinstance(st, ast.AnnAssign) and isinstance(st.value, ast.Constant) and \
-                            isinstance(st.target, ast.Name):
-                        v = st.value.value
-                        if isinstance(v, bool):
-                            new = repr(not v)
-                        elif isinstance(v, int):
-                            new = repr(v * 2)
-                        else:
-                            continue
-                        name = st.target.id
-                        uses = {(r, i + 1) for r, t in texts.items() if is_model_file(r)
-                                for i, ln in enumerate(t.splitlines()) if re.search(rf"\.{name}\b", ln)}
-                        add("config-default", {rel: "".join(replace_span(lines, st.value, new))},
-                            {(rel, st.lineno)} | uses, R_KEYS, note=f"{cls.name}.{name} = {new}")
-            if init is None:
-                continue
-            # Shape-driving defaults of __init__.
-            a = init.args
-            for arg, dflt in zip(a.args[len(a.args) - len(a.defaults):], a.defaults):
-                if isinstance(dflt, ast.Constant) and isinstance(dflt.value, (int, bool)) and dflt.value is not None:
-                    v = dflt.value
-                    new = repr(not v) if isinstance(v, bool) else repr(v * 2)
-                    uses = {(rel, i + 1) for i in range(init.lineno - 1, init.end_lineno)
-                            if re.search(rf"\b{arg.arg}\b", lines[i])}
-                    add("init-default", {rel: "".join(replace_span(lines, dflt, new))}, {(rel, init.lineno)} | uses,
-                        R_KEYS, note=f"{cls.name}({arg.arg}={new})")
-            cls_lines = range(cls.lineno - 1, cls.end_lineno)
-            last_top = None
-            for st in ast.walk(init):
-                if not isinstance(st, ast.stmt) or st is init:
-                    continue
-                attr = self_attr_target(st)
-                if st in init.body and (attr or isinstance(st, ast.Expr)):
-                    last_top = st
-                if attr:
-                    # Rename the attribute everywhere in the class (what a refactor does).
-                    new_lines = list(lines)
-                    for i in cls_lines:
-                        new_lines[i] = re.sub(rf"\bself\.{attr}\b", f"self.{attr}_v2", new_lines[i])
-                    add("rename-attr", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)}, R_RENAME,
-                        note=f"{cls.name}.{attr}")
-                    # Remove the statement when it is not alone in its block.
-                    if isinstance(st.value, ast.Call) or isinstance(st.value, ast.IfExp):
-                        parent_body = next((b for n in ast.walk(init) for b in
-                                            [getattr(n, "body", None), getattr(n, "orelse", None)]
-                                            if isinstance(b, list) and st in b), None)
-                        if parent_body is not None and len(parent_body) > 1:
-                            new_lines = lines[:st.lineno - 1] + lines[st.end_lineno:]
-                            add("remove-attr", {rel: "".join(new_lines)},
-                                {(rel, st.lineno - 1), (rel, st.lineno), (rel, cls.lineno)}, R_REMOVE,
-                                note=f"{cls.name}.{attr}")
-                if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and \
-                        call_name(st.value) == "register_buffer" and st.value.args and \
-                        isinstance(st.value.args[0], ast.Constant):
-                    bname = st.value.args[0].value
-                    new_lines = list(lines)
-                    for i in cls_lines:
-                        new_lines[i] = re.sub(rf"\bself\.{bname}\b", f"self.{bname}_v2", new_lines[i])
-                    new_lines = replace_span(new_lines, st.value.args[0], repr(bname + "_v2"))
-                    add("rename-attr", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)}, R_RENAME,
-                        note=f"{cls.name}.{bname} (buffer)")
-                    kw = next((k for k in st.value.keywords if k.arg == "persistent"), None)
-                    if kw is not None:
-                        seg = ast.get_source_segment(src, st.value)
-                        # Drop `, persistent=False`.
-                        kseg = ast.get_source_segment(src, kw)
-                        new_seg = re.sub(r",\s*" + re.escape(kseg), "", seg)
-                        new_lines = replace_span(lines, st.value, new_seg)
-                        note = f"{cls.name}.{bname} persistent"
-                    else:
-                        seg = ast.get_source_segment(src, st.value)
-                        new_lines = replace_span(lines, st.value, seg[:-1] + ", persistent=False)")
-                        note = f"{cls.name}.{bname} non-persistent"
-                    add("toggle-persistent", {rel: "".join(new_lines)}, {(rel, ln) for ln in stmt_lines(st)},
-                        {"PTL201", "PTL202"}, note=note)
-                # Literal dims, bias and Sequential shifts inside the statement's calls.
-                for call in [n for n in ast.walk(st) if isinstance(n, ast.Call)] if isinstance(
-                        st, (ast.Assign, ast.Expr)) else []:
-                    name = call_name(call)
-                    owner = {(rel, ln) for ln in stmt_lines(st)}
-                    if name in LAYERS or name in ("zeros", "ones", "randn", "empty"):
-                        consts = []
-                        for arg in call.args:
-                            consts += [n for n in ast.walk(arg) if isinstance(n, ast.Constant)
-                                       and type(n.value) is int]
-                        for k in call.keywords:
-                            if k.arg not in SHAPELESS_KW and k.arg != "bias":
-                                consts += [n for n in ast.walk(k.value) if isinstance(n, ast.Constant)
-                                           and type(n.value) is int]
-                        for c in consts:
-                            new = str(c.value + 1)
-                            add("literal-dim", {rel: "".join(replace_span(lines, c, new))},
-                                {(rel, c.lineno)} | owner, R_SHAPE,
-                                note=f"{name}: {c.value} -> {new} (line {c.lineno})")
-                    if name in BIAS_LAYERS:
-                        kw = next((k for k in call.keywords if k.arg == "bias"), None)
-                        if kw is None:
-                            seg = ast.get_source_segment(src, call)
-                            new_lines = replace_span(lines, call, seg[:-1] + ", bias=False)")
-                            note = f"{name} bias=False"
-                        elif isinstance(kw.value, ast.Constant):
-                            new_lines = replace_span(lines, kw.value, repr(not kw.value.value))
-                            note = f"{name} bias={not kw.value.value}"
-                        else:
-                            new_lines = replace_span(lines, kw.value, "False")
-                            note = f"{name} bias=False (was {ast.get_source_segment(src, kw.value)})"
-                        add("toggle-bias", {rel: "".join(new_lines)}, {(rel, call.lineno)} | owner,
-                            {"PTL201", "PTL202", "PTL401"}, note=note)
-                    if name == "Sequential" and len(call.args) >= 2 and not any(
-                            isinstance(x, ast.Starred) for x in call.args):
-                        first = call.args[0]
-                        seg = ast.get_source_segment(src, first)
-                        prefix = "nn." if "nn." in seg else ""
-                        new_lines = replace_span(lines, first, f"{prefix}Identity(), {seg}")
-                        add("sequential-shift", {rel: "".join(new_lines)}, {(rel, first.lineno)} | owner,
-                            R_KEYS, note=f"Identity() before index 0 (line {first.lineno})")
-            # Additions after the last top-level statement of __init__.
-            if last_top is not None:
-                indent = re.match(r"\s*", lines[last_top.lineno - 1]).group(0)
-                at = last_top.end_lineno
-                adds = [("add-submodule", "self.extra = nn.Linear(4, 4)", R_ADD),
-                        ("add-attribute", "self.extra_flag = True", R_ADD)]
-                if has_torch:
-                    adds += [("add-parameter", "self.extra_weight = nn.Parameter(torch.zeros(4))", R_ADD),
-                             ("add-buffer", 'self.register_buffer("extra_buf", torch.zeros(4))', R_ADD),
-                             ("add-buffer-nonpersistent",
-                              'self.register_buffer("extra_tmp", torch.zeros(4), persistent=False)', R_ADD)]
-                for kind, code, rules in adds:
-                    new_lines = lines[:at] + [indent + code + "\n"] + lines[at:]
-                    add(kind, {rel: "".join(new_lines)}, {(rel, at + 1)}, rules, note=f"{cls.name}: {code}")
+        if is_model_file(rel):
+            class_mutants(rel, texts, add)
     # Rename / move the constructed class (the one the whole pickle's root references).
     top = spec["construct"].split("(")[0]
     for rel in sorted(texts):
@@ -468,13 +474,14 @@ def loader_ckpt(m, loader):
     return LOADERS[loader]
 
 
-def score_mutant(m, verdicts, report):
-    """One row per loader: break, found, where, false findings, known construction."""
+def score_mutant(m, verdicts, report, ckpt_of=None):
+    """One row per loader: break, found, where, false findings, known construction.
+    `ckpt_of(m, loader)` names the checkpoint a loader reads (default: this oracle's loaders)."""
     rows = []
     fb = findings_by_ckpt(report)
     bd = bindings(report)
     for loader, v in verdicts.items():
-        ck = loader_ckpt(m, loader)
+        ck = (ckpt_of or loader_ckpt)(m, loader)
         ds = fb.get(ck, [])
         right = [d for d in ds if d["code"] in m.rules and
                  (norm(d["location"]["path"]), d["location"]["line"]) in m.targets]
