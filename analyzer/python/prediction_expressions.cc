@@ -277,6 +277,65 @@ V Interpreter::EvalComparison(Frame& f, TSNode node, int depth) {
   return result;
 }
 
+// `"denselayer%d" % (i + 1)`: printf-style formatting as Python does it for
+// %d/%i/%s (with a zero-padded width), %%, one value or a tuple. A value
+// that is not known becomes `*` in the name (a pattern: `denselayer*`);
+// anything else (`%(key)s`, `%r`, `%x`, a count that does not match) is the
+// whole name unknown, as before.
+V Interpreter::FormatPercent(const V& format, const V& values) {
+  std::vector<V> args;
+  if (values->kind == Value::Kind::kSeq && values->is_tuple) {
+    if (values->items_open) return MakeStr("*", true);
+    args = values->items;
+  } else {
+    args.push_back(values);
+  }
+  const std::string& f = format->str;
+  std::string out;
+  bool pattern = format->str_pattern;
+  size_t next = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%') {
+      out += f[i];
+      continue;
+    }
+    if (++i >= f.size()) return MakeStr("*", true);
+    if (f[i] == '%') {
+      out += '%';
+      continue;
+    }
+    bool zero = false;
+    size_t width = 0;
+    if (f[i] == '0') {
+      zero = true;
+      ++i;
+    }
+    while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i])) && width < 100) {
+      width = width * 10 + static_cast<size_t>(f[i] - '0');
+      ++i;
+    }
+    if (i >= f.size() || (f[i] != 'd' && f[i] != 'i' && f[i] != 's') || next >= args.size()) {
+      return MakeStr("*", true);
+    }
+    const V& v = args[next++];
+    std::string text;
+    if (v->kind == Value::Kind::kStr && f[i] == 's') {
+      text = v->str;
+      pattern = pattern || v->str_pattern;
+    } else if (auto n = AsInt(v)) {
+      text = std::to_string(*n);
+    } else {
+      out += '*';
+      pattern = true;
+      continue;
+    }
+    if (text.size() < width) text.insert(text.begin(), width - text.size(), zero && f[i] != 's' ? '0' : ' ');
+    out += text;
+  }
+  if (next != args.size()) return MakeStr("*", true);
+  return MakeStr(out, pattern);
+}
+
 V Interpreter::EvalBinary(Frame& f, const std::string& op, const V& a, const V& b) {
   if (op == "and" || op == "or") {
     auto ta = Truth(a);
@@ -309,7 +368,7 @@ V Interpreter::EvalBinary(Frame& f, const std::string& op, const V& a, const V& 
   if (a->kind == Value::Kind::kStr && b->kind == Value::Kind::kStr && op == "+") {
     return MakeStr(a->str + b->str, a->str_pattern || b->str_pattern);
   }
-  if (a->kind == Value::Kind::kStr && op == "%") return MakeStr("*", true);
+  if (a->kind == Value::Kind::kStr && op == "%") return FormatPercent(a, b);
   const bool a_num = a->kind == Value::Kind::kNum || !a->arg_name.empty();
   const bool b_num = b->kind == Value::Kind::kNum || !b->arg_name.empty();
   if (a_num && b_num) {

@@ -345,6 +345,7 @@ class Interpreter {
   V EvalAttribute(Frame& f, TSNode node, int depth);
   V EvalCall(Frame& f, TSNode node, int depth);
   V EvalBinary(Frame& f, const std::string& op, const V& a, const V& b);
+  V FormatPercent(const V& format, const V& values);
   V EvalComparison(Frame& f, TSNode node, int depth);
   V EvalString(Frame& f, TSNode node, int depth);
   V EvalComprehension(Frame& f, TSNode node, int depth, bool is_dict);
