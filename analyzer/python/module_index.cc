@@ -874,6 +874,19 @@ Symbol ModuleIndex::ResolveAbsoluteImpl(const std::string& dotted, int depth) co
     const IndexedFile* file = FindModuleRaw(prefix);
     if (file != nullptr) {
       if (prefix.size() == dotted.size()) {
+        // `pkg.alexnet` is the submodule unless the package's own namespace
+        // binds the name again after importing it (`from .alexnet import *`
+        // exporting a function `alexnet`, as torchvision.models does):
+        // Python's lookup on the package then finds what it bound.
+        const size_t dot = dotted.rfind('.');
+        const IndexedFile* parent = dot == std::string::npos ? nullptr : FindModuleRaw(dotted.substr(0, dot));
+        if (parent != nullptr && parent != file) {
+          Symbol bound = ResolveIn(*parent, dotted.substr(dot + 1), depth + 1);
+          if (bound.kind == Symbol::Kind::kClass || bound.kind == Symbol::Kind::kFunction ||
+              bound.kind == Symbol::Kind::kAssignment) {
+            return bound;
+          }
+        }
         s.kind = Symbol::Kind::kModule;
         s.file = file;
         return s;

@@ -276,6 +276,29 @@ TEST_F(ModuleIndexTest, TreesBuiltConcurrentlyEqualTreesBuiltOneByOne) {
   }
 }
 
+// torchvision.models: `from .alexnet import *` in the package binds the
+// builder `alexnet` over the submodule of the same name, so
+// `from pkg.models import alexnet` is the function (the load site was left
+// unlinked to the builder). A name the package does not rebind stays the
+// submodule.
+TEST_F(ModuleIndexTest, APackageNameRebindingItsSubmoduleIsWhatThePackageBound) {
+  Write("pkg/__init__.py", "");
+  Write("pkg/models/__init__.py", "from .alexnet import *\nfrom .resnet import *\n");
+  Write("pkg/models/alexnet.py",
+        "__all__ = [\"AlexNet\", \"alexnet\"]\n"
+        "class AlexNet:\n    pass\n"
+        "def alexnet():\n    return AlexNet()\n");
+  Write("pkg/models/resnet.py", "__all__ = [\"resnet18\"]\ndef resnet18():\n    return None\n");
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  Symbol builder = index.ResolveAbsolute("pkg.models.alexnet");
+  EXPECT_EQ(builder.kind, Symbol::Kind::kFunction);
+  EXPECT_EQ(builder.qualified_name, "pkg.models.alexnet.alexnet");
+  EXPECT_EQ(index.Resolve("pkg.models", "alexnet").kind, Symbol::Kind::kFunction);
+  EXPECT_EQ(index.ResolveAbsolute("pkg.models.resnet").kind, Symbol::Kind::kModule);
+  EXPECT_EQ(index.ResolveAbsolute("pkg.models.resnet.resnet18").kind, Symbol::Kind::kFunction);
+  EXPECT_EQ(index.ResolveAbsolute("pkg.models.alexnet.AlexNet").kind, Symbol::Kind::kClass);
+}
+
 TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
   std::string text = "import torch.nn as nn\nclass A(nn.Module):\n    pass\n";
   Write("m.py", text);
