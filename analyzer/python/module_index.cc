@@ -432,6 +432,7 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
 
   const TSQuery* query = IndexQuery();
   if (query == nullptr) return;
+  bool all_computed = false;  // an __all__ that is not a literal list: unknown
   // Byte ranges of the bodies of module-level (and module-level-if/try)
   // definitions: a capture inside one is nested. Walking parents per capture
   // would cost O(depth) from the root each time (ts_node_parent re-descends).
@@ -507,9 +508,20 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
     } else if (outer_name == "all" || outer_name == "all.extend") {
       // #eq? @all.name "__all__" is applied here: the C library does not.
       if (parsed.Text(caps["all.name"]) != "__all__") continue;
+      if (all_computed) continue;
+      TSNode value = caps["all.value"];
+      if (!IsType(value, "list") && !IsType(value, "tuple")) {
+        // `__all__ = mv2_all + mv3_all` (torchvision.models.mobilenet): not
+        // read, so a star import takes the public names, as if there were
+        // none, rather than no name at all.
+        all_computed = true;
+        file->has_all = false;
+        file->all.clear();
+        continue;
+      }
       if (outer_name == "all") file->all.clear();
       file->has_all = true;
-      ReadStringList(parsed, caps["all.value"], &file->all);
+      ReadStringList(parsed, value, &file->all);
     } else if (outer_name == "main") {
       if (parsed.Text(caps["main.lhs"]) != "__name__") continue;
       std::string value;

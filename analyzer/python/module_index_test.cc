@@ -299,6 +299,25 @@ TEST_F(ModuleIndexTest, APackageNameRebindingItsSubmoduleIsWhatThePackageBound) 
   EXPECT_EQ(index.ResolveAbsolute("pkg.models.alexnet.AlexNet").kind, Symbol::Kind::kClass);
 }
 
+// torchvision.models.mobilenet: `__all__ = mv2_all + mv3_all` is not read;
+// a star import of it takes the public names (it took none, so
+// `from pkg.models import mobilenet_v2` resolved to nothing).
+TEST_F(ModuleIndexTest, AComputedAllExportsThePublicNames) {
+  Write("pkg/__init__.py", "");
+  Write("pkg/models/__init__.py", "from .mobilenet import *\n");
+  Write("pkg/models/mobilenetv2.py", "__all__ = [\"mobilenet_v2\"]\ndef mobilenet_v2():\n    return None\n");
+  Write("pkg/models/mobilenet.py",
+        "from .mobilenetv2 import *\n"
+        "from .mobilenetv2 import __all__ as mv2_all\n"
+        "__all__ = mv2_all\n"
+        "def _private():\n    return None\n");
+  ModuleIndex index = ModuleIndex::Build({root_.string()}, DiscoveryOptions{}, nullptr);
+  Symbol builder = index.Resolve("pkg.models", "mobilenet_v2");
+  EXPECT_EQ(builder.kind, Symbol::Kind::kFunction);
+  EXPECT_EQ(builder.qualified_name, "pkg.models.mobilenetv2.mobilenet_v2");
+  EXPECT_NE(index.Resolve("pkg.models", "_private").kind, Symbol::Kind::kFunction);
+}
+
 TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
   std::string text = "import torch.nn as nn\nclass A(nn.Module):\n    pass\n";
   Write("m.py", text);

@@ -308,19 +308,21 @@ bool Prescanner::AllStatement(size_t a, size_t c, size_t rhs) {
 }
 
 // ReadStringList: the plain strings of a list or tuple display.
+// A computed __all__ (`mv2_all + mv3_all`, a comprehension) is the tree's
+// to read: the index takes it as unknown (module_index.cc).
 bool Prescanner::ReadStringList(size_t b, size_t e) {
   if (b >= e) return Bail("augmented assignment without a value");
   const bool list = IsOp(toks_[b], "[");
-  if (!list && !IsOp(toks_[b], "(")) return true;
-  if (Matching(b, e) != e - 1) return true;
+  if (!list && !IsOp(toks_[b], "(")) return Bail("__all__ is computed");
+  if (Matching(b, e) != e - 1) return Bail("__all__ is computed");
   const uint16_t depth = static_cast<uint16_t>(toks_[b].depth + 1);
   bool comma = false;
   for (size_t i = b + 1; i + 1 < e; ++i) {
     if (toks_[i].depth != depth) continue;
-    if (IsWord(toks_[i], "for")) return true;  // a comprehension
+    if (IsWord(toks_[i], "for")) return Bail("__all__ is a comprehension");
     comma = comma || IsOp(toks_[i], ",");
   }
-  if (!list && !comma && e - b > 2) return true;  // parenthesised expression
+  if (!list && !comma && e - b > 2) return Bail("__all__ is a parenthesised expression");
   size_t a = b + 1;
   while (a < e - 1) {
     size_t c = a;
