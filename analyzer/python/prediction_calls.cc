@@ -916,73 +916,100 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
   (void)where;
   if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
   V obj = MakeObject(ref.cls->qualified_name, ref);
-  std::vector<ClassRef> mro = Mro(ref);
-  bool dataclass = false, named_tuple = false;
+  InitPlainObject(ref, obj, std::move(args), std::move(kwargs), depth);
+  return obj;
+}
+
+bool Interpreter::GeneratesInit(const ClassRef& ref) {
+  const IndexedFile* file = FileOf(*ref.index, ref.cls);
+  if (file == nullptr || ref.index == &catalog_.stubs()) return false;
+  if (IsDataclass(*file, ref.cls)) return true;
+  for (const auto& b : ref.cls->base_texts) {
+    if (IsNamedTupleBase(b)) return true;
+  }
+  return false;
+}
+
+void Interpreter::InitPlainObject(const ClassRef& ref, const V& self_value, std::vector<V> args,
+                                  std::vector<std::pair<std::string, V>> kwargs, int depth) {
+  // Python runs the first __init__ along the MRO: one the source writes, or
+  // the one @dataclass / NamedTuple generates (`class Config(_Config)` with
+  // its own __init__ that ends in super().__init__(...), as torchvision's
+  // MBConvConfig does, runs its own first).
+  const std::vector<ClassRef>& mro = Mro(ref);
+  for (const ClassRef& r : mro) {
+    const IndexedFile* file = FileOf(*r.index, r.cls);
+    TSNode def = file != nullptr && std::find(r.cls->methods.begin(), r.cls->methods.end(), "__init__") !=
+                                        r.cls->methods.end()
+                     ? MethodNode(*file, r.cls, "__init__")
+                     : TSNode{};
+    if (!ts_node_is_null(def)) {
+      CallFunction(*r.index, def, file, std::move(args), std::move(kwargs), self_value->module, self_value, r,
+                   ref.cls->qualified_name, depth + 1);
+      return;
+    }
+    if (GeneratesInit(r)) {
+      BindGeneratedInit(r, self_value, std::move(args), std::move(kwargs), depth);
+      return;
+    }
+  }
+}
+
+void Interpreter::BindGeneratedInit(const ClassRef& ref, const V& self_value, std::vector<V> args,
+                                    std::vector<std::pair<std::string, V>> kwargs, int depth) {
+  const std::vector<ClassRef>& mro = Mro(ref);
+  bool dataclass = false;
   for (const auto& r : mro) {
     const IndexedFile* file = FileOf(*r.index, r.cls);
     if (file && r.index != &catalog_.stubs() && IsDataclass(*file, r.cls)) dataclass = true;
-    for (const auto& b : r.cls->base_texts) named_tuple = named_tuple || IsNamedTupleBase(b);
   }
-  if (dataclass || named_tuple) {
-    // Fields in definition order, bases first; a redefinition keeps its place.
-    struct Field_ {
-      std::string name;
-      ClassRef owner;
-      TSNode value;
-    };
-    std::vector<Field_> fields;
-    for (auto it = mro.rbegin(); it != mro.rend(); ++it) {
-      const IndexedFile* file = FileOf(*it->index, it->cls);
-      if (!file || it->index == &catalog_.stubs()) continue;
-      for (const auto& field : ClassBodyFields(*file, it->cls)) {
-        if (field.annotation.empty() || field.annotation.find("ClassVar") != std::string::npos) continue;
-        bool found = false;
-        for (auto& existing : fields) {
-          if (existing.name == field.name) {
-            existing = {field.name, *it, field.value};
-            found = true;
-          }
+  // Fields in definition order, bases first; a redefinition keeps its place.
+  struct Field_ {
+    std::string name;
+    ClassRef owner;
+    TSNode value;
+  };
+  std::vector<Field_> fields;
+  for (auto it = mro.rbegin(); it != mro.rend(); ++it) {
+    const IndexedFile* file = FileOf(*it->index, it->cls);
+    if (!file || it->index == &catalog_.stubs()) continue;
+    for (const auto& field : ClassBodyFields(*file, it->cls)) {
+      if (field.annotation.empty() || field.annotation.find("ClassVar") != std::string::npos) continue;
+      bool found = false;
+      for (auto& existing : fields) {
+        if (existing.name == field.name) {
+          existing = {field.name, *it, field.value};
+          found = true;
         }
-        if (!found) fields.push_back({field.name, *it, field.value});
       }
+      if (!found) fields.push_back({field.name, *it, field.value});
     }
-    size_t next = 0;
-    for (const auto& field : fields) {
-      V bound;
-      if (next < args.size()) bound = args[next++];
-      for (auto& [k, v] : kwargs) {
-        if (k == field.name) bound = v;
-      }
-      if (!bound && !ts_node_is_null(field.value)) {
-        Frame g;
-        g.index = field.owner.index;
-        g.file = FileOf(*field.owner.index, field.owner.cls);
-        bound = Eval(g, field.value, depth + 1);
-      }
-      if (!bound) bound = MakeUnknown("field `" + field.name + "` of " + ref.cls->name + " is not given", true);
-      obj->module->attrs[field.name] = bound;
-    }
-    if (dataclass) {
-      auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
-      const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
-      TSNode def = file ? MethodNode(*file, post_cls, "__post_init__") : TSNode{};
-      if (!ts_node_is_null(def)) {
-        CallFunction(*post_index, def, file, {}, {}, obj->module, obj, {post_index, post_cls},
-                     ref.cls->qualified_name, depth + 1);
-      }
-    }
-    return obj;
   }
-  // Any other class: its __init__ sets the attributes; class-body values are
-  // read when an attribute is not set on the instance.
-  auto [init_cls, init_index] = FindMethod(ref, "__init__", false, nullptr);
-  const IndexedFile* file = init_cls ? FileOf(*init_index, init_cls) : nullptr;
-  TSNode def = file ? MethodNode(*file, init_cls, "__init__") : TSNode{};
-  if (!ts_node_is_null(def)) {
-    CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), obj->module, obj,
-                 {init_index, init_cls}, ref.cls->qualified_name, depth + 1);
+  size_t next = 0;
+  for (const auto& field : fields) {
+    V bound;
+    if (next < args.size()) bound = args[next++];
+    for (auto& [k, v] : kwargs) {
+      if (k == field.name) bound = v;
+    }
+    if (!bound && !ts_node_is_null(field.value)) {
+      Frame g;
+      g.index = field.owner.index;
+      g.file = FileOf(*field.owner.index, field.owner.cls);
+      bound = Eval(g, field.value, depth + 1);
+    }
+    if (!bound) bound = MakeUnknown("field `" + field.name + "` of " + ref.cls->name + " is not given", true);
+    self_value->module->attrs[field.name] = bound;
   }
-  return obj;
+  if (dataclass) {
+    auto [post_cls, post_index] = FindMethod(ref, "__post_init__", false, nullptr);
+    const IndexedFile* file = post_cls ? FileOf(*post_index, post_cls) : nullptr;
+    TSNode def = file ? MethodNode(*file, post_cls, "__post_init__") : TSNode{};
+    if (!ts_node_is_null(def)) {
+      CallFunction(*post_index, def, file, {}, {}, self_value->module, self_value, {post_index, post_cls},
+                   ref.cls->qualified_name, depth + 1);
+    }
+  }
 }
 
 }  // namespace ptlint::prediction

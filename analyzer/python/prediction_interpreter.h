@@ -315,6 +315,16 @@ class Interpreter {
   // and NamedTuples bind their annotated fields; other classes run __init__.
   V InstantiatePlainClass(const ClassRef& ref, std::vector<V> args, std::vector<std::pair<std::string, V>> kwargs,
                           const SourceLocation& where, int depth);
+  // Runs a plain object's __init__: the first one along the MRO, written or
+  // generated (@dataclass, NamedTuple). `self_value` is the object.
+  void InitPlainObject(const ClassRef& ref, const V& self_value, std::vector<V> args,
+                       std::vector<std::pair<std::string, V>> kwargs, int depth);
+  // The generated __init__: fields in order (bases first) from the arguments
+  // or their defaults, then __post_init__.
+  void BindGeneratedInit(const ClassRef& ref, const V& self_value, std::vector<V> args,
+                         std::vector<std::pair<std::string, V>> kwargs, int depth);
+  // Does @dataclass or NamedTuple generate this class's __init__?
+  bool GeneratesInit(const ClassRef& ref);
   // A root argument given as JSON. An object with "$class" is that project
   // class built with "$args" as positional and the other entries as keyword
   // arguments: a dataclass config filled from a checkpoint's model_args, or a

@@ -68,6 +68,24 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     if (target->kind == Value::Kind::kSuper) found = FindMethod(root, name, false, start.cls);
     else found = FindMethod(start, name, false, nullptr);
     if (!found.first) {
+      if (name == "__init__" && self_value && self_value->kind == Value::Kind::kObject) {
+        // A plain object's super().__init__(...) reaching a @dataclass or
+        // NamedTuple base: its generated __init__ binds the fields.
+        const std::vector<ClassRef>& mro = Mro(root);
+        // From `start` on for `Base.__init__(self)`, after it for super().
+        bool passed = false;
+        for (const ClassRef& r : mro) {
+          if (!passed) {
+            passed = r.cls == start.cls;
+            if (!passed || target->kind == Value::Kind::kSuper) continue;
+          }
+          if (GeneratesInit(r)) {
+            BindGeneratedInit(r, self_value, call_args, kwargs, depth + 1);
+            break;
+          }
+        }
+        return MakeNone();
+      }
       if (name == "__init__") {
         // Reached a built-in base: nn.Module (nothing), or a layer/container
         // whose __init__ registers things.
@@ -383,6 +401,29 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
       for (auto& kv : kwargs) target->dict.push_back(kv);
       return MakeNone();
     }
+  }
+  if (target->kind == Value::Kind::kStr && !target->str_pattern && (name == "startswith" || name == "endswith") &&
+      args.size() == 1 && kwargs.empty()) {
+    // `arch.startswith("efficientnet_b")` (torchvision's _efficientnet_conf
+    // picks the block list by it): exact for a known string and a known
+    // prefix, or a tuple of them.
+    const std::string& text = target->str;
+    auto test = [&](const V& v) -> std::optional<bool> {
+      if (!v || v->kind != Value::Kind::kStr || v->str_pattern) return std::nullopt;
+      const std::string& part = v->str;
+      if (part.size() > text.size()) return false;
+      return name == "startswith" ? text.compare(0, part.size(), part) == 0
+                                  : text.compare(text.size() - part.size(), part.size(), part) == 0;
+    };
+    std::vector<V> parts = args[0]->kind == Value::Kind::kSeq && !args[0]->items_open ? args[0]->items
+                                                                                        : std::vector<V>{args[0]};
+    bool any = false;
+    for (const V& part : parts) {
+      std::optional<bool> r = test(part);
+      if (!r) return MakeUnknown("`" + name + "` of a string not known", false);
+      any = any || *r;
+    }
+    return MakeBool(any);
   }
   if (target->kind == Value::Kind::kStr && name == "format") {
     // "weight_ih_l{}{}".format(layer, suffix): positional and indexed fields.
