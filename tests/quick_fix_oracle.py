@@ -221,11 +221,18 @@ def main():
                                     else "ok (ptlint only)") + "  " + label, flush=True)
                 continue
             # The edited files, and the scripts that load (a fix in models.py
-            # is exercised by the predict.py that unpickles through it).
+            # is exercised by the predict.py that unpickles through it). A
+            # script where ptlint still reports an error after this fix is
+            # another finding's (a case with two broken loaders): torch is
+            # expected to fail there until that one is fixed too.
+            still_broken = {os.path.normpath(a["location"]["path"]) for a in after["diagnostics"]
+                            if a.get("severity") == "error"}
             loaders = []
             for root, _, names in os.walk(fixed):
                 for n in sorted(names):
                     rel = os.path.relpath(os.path.join(root, n), fixed)
+                    if rel in edited or os.path.normpath(rel) in still_broken:
+                        continue
                     if n.endswith(".py") and "torch.load" in open(os.path.join(root, n), errors="replace").read():
                         loaders.append(rel)
             for path in edited + [l for l in sorted(loaders) if l not in edited]:
