@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -542,7 +543,7 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
   return out;
 }
 
-std::string Percent(double x) { return std::to_string(static_cast<int>(x * 100 + 0.5)) + " %"; }
+std::string Percent(double x) { return std::to_string(std::lround(x * 100)) + " %"; }
 
 std::string ShortName(const std::string& q) {
   size_t dot = q.rfind('.');

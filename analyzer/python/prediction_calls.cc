@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -75,11 +76,22 @@ bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
   return known.ok;
 }
 
+namespace {
+
+// A memo key's part that names an object by its address (the index, file
+// or class it was asked about): the pointer's value, not the object's bytes.
+void AppendAddress(std::string& key, const void* p) {
+  const uintptr_t value = reinterpret_cast<uintptr_t>(p);
+  key.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+}  // namespace
+
 TSNode Interpreter::MethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name) {
   std::string& key = method_key_;
-  const IndexedFile* file_ptr = &file;
-  key.assign(reinterpret_cast<const char*>(&file_ptr), sizeof(file_ptr));
-  key.append(reinterpret_cast<const char*>(&cls), sizeof(cls));
+  key.clear();
+  AppendAddress(key, &file);
+  AppendAddress(key, cls);
   key += name;
   auto it = memo_.method_nodes.find(key);
   if (it != memo_.method_nodes.end()) return it->second;
@@ -91,7 +103,8 @@ TSNode Interpreter::MethodNode(const IndexedFile& file, const ClassInfo* cls, co
 const Symbol& Interpreter::Resolve(const ModuleIndex& index, const std::string& module_name,
                                    const std::string& dotted) {
   std::string& key = symbol_key_;
-  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
+  key.clear();
+  AppendAddress(key, &index);
   key += module_name;
   key += '\0';
   key += dotted;
@@ -102,7 +115,8 @@ const Symbol& Interpreter::Resolve(const ModuleIndex& index, const std::string& 
 
 const Symbol& Interpreter::ResolveAbsolute(const ModuleIndex& index, const std::string& dotted) {
   std::string& key = symbol_key_;
-  key.assign(reinterpret_cast<const char*>(&index), sizeof(&index));
+  key.clear();
+  AppendAddress(key, &index);
   key += '\1';
   key += dotted;
   auto it = memo_.symbols.find(key);
