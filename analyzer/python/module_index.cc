@@ -920,6 +920,7 @@ Symbol ModuleIndex::ResolveAbsoluteImpl(const std::string& dotted, int depth) co
 }
 
 ModuleClassification ModuleIndex::Classify(const ClassInfo& cls) const {
+  std::lock_guard<std::recursive_mutex> lock(*classify_lock_);
   return ClassifyImpl(cls, 0);
 }
 

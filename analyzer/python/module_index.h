@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -97,6 +98,8 @@ class ModuleIndex {
   Symbol ResolveName(const std::string& module_name, const std::string& dotted) const;
 
   // Is the class an nn.Module? Follows bases across files, memoised.
+  // Thread-safe (the rest of the index is read-only once built, and its lazy
+  // trees load safely: see LazyTree).
   ModuleClassification Classify(const ClassInfo& cls) const;
 
   // All classes, module-level and nested, in file order.
@@ -144,6 +147,11 @@ class ModuleIndex {
   std::unordered_map<std::string, std::pair<size_t, size_t>> classes_;
   std::unordered_map<std::string, std::pair<size_t, size_t>> functions_;
   mutable std::unordered_map<std::string, ModuleClassification> classify_memo_;
+  // Classify may be called from several threads (structural binding predicts
+  // candidates concurrently); the memo holds a cycle guard while a class is
+  // being classified, which no other thread may read. In a pointer: the index
+  // is movable.
+  std::unique_ptr<std::recursive_mutex> classify_lock_ = std::make_unique<std::recursive_mutex>();
   uint64_t total_bytes_ = 0;
   uint64_t parsed_bytes_ = 0;
 };

@@ -86,6 +86,17 @@ SourcePosition PositionOf(TSNode node) {
   return {p.row + 1, p.column + 1};
 }
 
+void LazyTree::LoadOnce() const {
+  std::lock_guard<std::recursive_mutex> lock(*lock_);
+  if (ready_.load(std::memory_order_acquire) || in_load_) return;  // done, or this thread's own load
+  Loader load = loader_;
+  loader_ = nullptr;  // once, even if the load fails
+  in_load_ = true;
+  if (load != nullptr) load(owner_);
+  in_load_ = false;
+  ready_.store(true, std::memory_order_release);
+}
+
 TSFieldId FieldId(const TSLanguage* language, const char* name) {
   // ts_language_field_id_for_name looks the name up by a linear scan of the
   // grammar's field names on every call; the walkers ask for a handful of

@@ -7,8 +7,10 @@
 
 #include <tree_sitter/api.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +38,13 @@ using TreePtr = std::unique_ptr<TSTree, TreeDeleter>;
 // ModuleIndex uses this to index files from a byte-level pre-scan and parse
 // them only when something asks for their nodes.
 //
-// Not thread-safe: two threads must not trigger the first load of the same
-// tree at once (ModuleIndex is single-threaded as a whole).
+// The first load is thread-safe: structural binding predicts candidates on
+// several threads, and any of them may be the first to need a file's nodes.
+// A thread that finds the tree loading waits until the loader has returned,
+// so it never sees a tree whose file's nodes are half filled in. The loader
+// itself may read its own tree (the loading thread passes through). Moving,
+// SetLoader and reset() from outside a load stay single-threaded, as when
+// the index is built or edited.
 class LazyTree {
  public:
   using Loader = void (*)(void* owner);
@@ -49,8 +56,11 @@ class LazyTree {
       tree_ = std::move(other.tree_);
       loader_ = other.loader_;
       owner_ = other.owner_;
+      lock_ = std::move(other.lock_);
+      ready_.store(other.ready_.load(std::memory_order_relaxed), std::memory_order_relaxed);
       other.loader_ = nullptr;
       other.owner_ = nullptr;
+      other.ready_.store(true, std::memory_order_relaxed);
     }
     return *this;
   }
@@ -58,11 +68,7 @@ class LazyTree {
   // The tree, loading it first if a loader is pending. nullptr when there is
   // none (never parsed, or the parse failed).
   TSTree* get() const {
-    if (loader_ != nullptr) {
-      Loader load = loader_;
-      loader_ = nullptr;  // once, even if the load fails
-      load(owner_);
-    }
+    if (!ready_.load(std::memory_order_acquire)) LoadOnce();
     return tree_.get();
   }
   explicit operator bool() const { return get() != nullptr; }
@@ -71,6 +77,9 @@ class LazyTree {
     loader_ = nullptr;
     owner_ = nullptr;
     tree_.reset(tree);
+    // Inside the loader, the load is not over until it returns (LoadOnce
+    // marks it ready then).
+    if (!in_load_) ready_.store(true, std::memory_order_release);
   }
   TSTree* release() {
     get();
@@ -81,16 +90,27 @@ class LazyTree {
   void SetLoader(Loader loader, void* owner) {
     loader_ = loader;
     owner_ = owner;
+    if (loader != nullptr && lock_ == nullptr) lock_ = std::make_unique<std::recursive_mutex>();
+    ready_.store(loader == nullptr, std::memory_order_release);
   }
   // True when no load is pending (the tree is built, or was never deferred).
-  bool loaded() const { return loader_ == nullptr; }
+  bool loaded() const { return ready_.load(std::memory_order_acquire); }
   // The tree as it is now: never loads.
   TSTree* peek() const { return tree_.get(); }
 
  private:
+  void LoadOnce() const;  // python_source.cc
+
   TreePtr tree_;
+  // Recursive: the loader reads its own tree (ModuleIndex's extracts the
+  // file's nodes from it). Loads of different trees run at once (parsing
+  // files on several threads): a loader must not load another tree.
+  std::unique_ptr<std::recursive_mutex> lock_;
+  // Written only under lock_ (or single-threaded, see above).
   mutable Loader loader_ = nullptr;
   void* owner_ = nullptr;
+  mutable bool in_load_ = false;
+  mutable std::atomic<bool> ready_{true};
 };
 
 // One parsed file. Owns the source bytes the tree's nodes point into.
