@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "analyzer/analysis/candidate_vocabulary.h"
@@ -285,6 +289,14 @@ void Index(StructuralCandidate& c) {
     c.open.push_back(o.prefix);
     add_head(o.prefix);
   }
+  for (size_t i = 0; i < c.open.size(); ++i) {
+    std::string head = c.open[i].substr(0, c.open[i].find('.'));
+    if (head.find('*') == std::string::npos) {
+      c.open_by_head[head].push_back(i);
+    } else {
+      c.wild_open.push_back(i);
+    }
+  }
 }
 
 bool IsTorchName(const std::string& q) { return q.rfind("torch.", 0) == 0 || q == "torch"; }
@@ -331,15 +343,23 @@ void FillIdentity(const StructuralCandidates& all, StructuralCandidate& c) {
   c.factory = c.factories.size() == 1 ? c.factories.front() : "";
 }
 
-void Predict(StructuralCandidates& all, size_t spec_index) {
-  StructuralCandidates::Spec& spec = all.specs[spec_index];
-  if (spec.predicted != -1) return;
-  spec.predicted = -2;
+// A spec's prediction. Reads only the spec and the index: several run at
+// once, each thread with its own memo.
+Result<ExpectedStateDict> PredictSpec(const StructuralCandidates& all, size_t spec_index, PredictionMemo* memo) {
+  const StructuralCandidates::Spec& spec = all.specs[spec_index];
   PredictOptions po;
   po.max_steps = 400'000;  // a candidate, not a bound class: keep each one cheap
   po.args = spec.args;
-  po.memo = all.memo.get();
-  auto e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  po.memo = memo;
+  return PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+}
+
+// Adds a spec's prediction to the candidates (one thread at a time). The
+// result does not depend on the order specs are added in (see
+// StructuralCandidate::specs).
+void Integrate(StructuralCandidates& all, size_t spec_index, Result<ExpectedStateDict> e) {
+  StructuralCandidates::Spec& spec = all.specs[spec_index];
+  spec.predicted = -2;
   if (!e.ok() || e->keys.empty()) return;
   spec.built = e->class_name;
   spec.known = spec.construction_known;
@@ -381,6 +401,11 @@ void Predict(StructuralCandidates& all, size_t spec_index) {
 }
 
 }  // namespace
+
+unsigned DefaultPredictionThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : std::min(n, 8u);
+}
 
 StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
   StructuralCandidates out;
@@ -523,7 +548,14 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
         try_patterns(c.wild_patterns);
       }
       bool open = false;
-      for (size_t o = 0; !name && o < c.open.size(); ++o) open = OpenPrefixCovers(c.open[o], key);
+      if (!name) {
+        auto covers = [&](const std::vector<size_t>& list) {
+          for (size_t o = 0; !open && o < list.size(); ++o) open = OpenPrefixCovers(c.open[list[o]], key);
+        };
+        auto h = c.open_by_head.find(ck.heads[i]);
+        if (h != c.open_by_head.end()) covers(h->second);
+        covers(c.wild_open);
+      }
       named += name ? 1 : 0;
       fitted += fit ? 1 : 0;
       opened += open ? 1 : 0;
@@ -596,20 +628,31 @@ StructuralMatch Decide(std::vector<Scored> scored, StructuralMatch m, double pru
     return a->classes.size() == 1 && b->classes.size() == 1 && a->cls == b->cls;
   };
   m.score = top.s.closed;
+  // A file one construction explains exactly (every key by a name and shape
+  // it predicts itself, every key it requires present) has no rival but a
+  // class that could explain every key too: a class that cannot name some of
+  // them would need those to have drifted, where this one needs nothing.
+  const bool exact = top.s.closed >= 1.0 && top.s.fit >= 1.0;
+  auto rival_score = [exact](const Scored& s) {
+    double r = std::max(s.s.closed, s.s.loose);
+    return exact && r < 1.0 ? 0.0 : r;
+  };
   m.runner_up = restricted ? 0 : pruned_cap;
   // The rivals: other classes, by what they could explain, open subtrees
   // included (constructions of the same class are not rivals for the class).
+  double rival = exact ? 0 : m.runner_up;  // an unpredicted one explains under a third of the keys
   for (const Scored& s : scored) {
     if (s.c == top.c || same_class(s.c, top.c)) continue;
     m.runner_up = std::max(m.runner_up, std::max(s.s.closed, s.s.loose));
+    rival = std::max(rival, rival_score(s));
   }
   if (top.s.closed < 0.5) {
     m.note = "unbound: best candidate " + Describe(*top.c) + " explains " + Percent(top.s.closed) + " of keys";
     return m;
   }
-  if (top.c->classes.size() > 1 || top.s.closed - m.runner_up < 0.1) {
+  if (top.c->classes.size() > 1 || top.s.closed - rival < 0.1) {
     for (const Scored& s : scored) {
-      if (s.c == top.c || (!same_class(s.c, top.c) && top.s.closed - std::max(s.s.closed, s.s.loose) < 0.1)) {
+      if (s.c == top.c || (!same_class(s.c, top.c) && top.s.closed - rival_score(s) < 0.1)) {
         m.tied.push_back(s.c);
       }
     }
@@ -721,13 +764,51 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
     return kept;
   };
   score_new();
+  // Predict in bound order until the decision is settled beyond what the
+  // rest could reach, on up to `threads` threads. Each thread takes the next
+  // spec while its bound can still change the decision, predicts it with its
+  // own memo, and adds it under the lock; the decision is re-read after each
+  // addition (a new rival can unsettle it, and waiting threads then go on).
+  // Which specs get predicted may vary with timing; the decision does not:
+  // whatever is left has a bound under the final threshold, as when one
+  // thread predicts them in order.
   double settled = -1;
-  for (const auto& [bound, spec] : pending) {
+  size_t next = 0;
+  size_t in_flight = 0;
+  std::mutex lock;
+  std::condition_variable changed;
+  auto take = [&]() -> std::optional<size_t> {  // under the lock
     if (only_class.empty()) Decide(in_class(scored), m, pruned_cap, false, &settled);
-    if (bound < settled) break;
-    Predict(candidates, spec);
-    score_new();
+    if (next < pending.size() && pending[next].first >= settled) return pending[next++].second;
+    return std::nullopt;
+  };
+  auto work = [&](PredictionMemo* memo) {
+    std::unique_lock<std::mutex> held(lock);
+    for (;;) {
+      std::optional<size_t> spec = take();
+      if (!spec) {
+        if (in_flight == 0) break;
+        changed.wait(held);
+        continue;
+      }
+      ++in_flight;
+      held.unlock();
+      Result<ExpectedStateDict> e = PredictSpec(candidates, *spec, memo);
+      held.lock();
+      Integrate(candidates, *spec, std::move(e));
+      score_new();
+      --in_flight;
+      changed.notify_all();
+    }
+  };
+  const size_t workers = std::min<size_t>(std::max(candidates.threads, 1u), pending.size());
+  while (candidates.worker_memos.size() + 1 < workers) {
+    candidates.worker_memos.push_back(std::make_unique<PredictionMemo>());
   }
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work, candidates.worker_memos[t - 1].get());
+  work(candidates.memo.get());
+  for (std::thread& t : pool) t.join();
   return Decide(in_class(scored), m, pruned_cap, !only_class.empty(), &settled);
 }
 

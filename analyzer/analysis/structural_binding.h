@@ -82,12 +82,18 @@ struct StructuralCandidate {
   // "h.*.attn.bias"); the others (a `*` in the first component) apart.
   std::unordered_map<std::string, std::vector<const PredictedKey*>> patterns_by_head;
   std::vector<const PredictedKey*> wild_patterns;
+  // The open prefixes (indexes into `open`) the same way.
+  std::unordered_map<std::string, std::vector<size_t>> open_by_head;
+  std::vector<size_t> wild_open;
   // The first components any of its keys, patterns or open prefixes can
   // have; `any_head`: one of those is itself a pattern (`*`, `layer*`).
   // A checkpoint key under another head is none of this candidate's.
   std::unordered_set<std::string> heads;
   bool any_head = false;
 };
+
+// The processor's threads, at most 8 (1 when unknown).
+unsigned DefaultPredictionThreads();
 
 // The candidates of a project: listed once (no prediction), predicted on
 // first need and kept. A checkpoint needs only the candidates whose source
@@ -112,8 +118,13 @@ struct StructuralCandidates {
   std::vector<std::unordered_set<std::string>> vocabularies;
   std::vector<std::unique_ptr<StructuralCandidate>> list;
   std::map<std::string, size_t> by_signature;
-  // The layers the candidates' predictions build, interpreted once.
+  // The layers the candidates' predictions build, interpreted once (per
+  // thread: `memo` is the calling thread's, `worker_memos` the others').
   std::unique_ptr<PredictionMemo> memo = std::make_unique<PredictionMemo>();
+  std::vector<std::unique_ptr<PredictionMemo>> worker_memos;
+  // Threads that predict candidates for one checkpoint (1: the calling
+  // thread alone). Any count gives the same matches.
+  unsigned threads = DefaultPredictionThreads();
   static constexpr double kRelevantShare = 0.3;
 };
 

@@ -266,5 +266,102 @@ TEST_F(StructuralBindingTest, OpenClassNeverWinsAndPrefixIsStripped) {
   EXPECT_EQ(bound.best->factory, "models.net_a");  // identical to Net()'s defaults: one candidate
 }
 
+// A rival whose contents come from arguments (open subtrees) could explain
+// any key under any of its open prefixes: every prefix counts, not only the
+// last one it lists (which let Net bind here over a rival as good as it).
+TEST_F(StructuralBindingTest, EveryOpenSubtreeOfARivalCounts) {
+  Write("lib/models.py", R"(
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(4, 4)
+        self.dec = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 2)
+
+
+class Wrapper(nn.Module):
+    def __init__(self, enc, dec):
+        super().__init__()
+        self.enc = enc
+        self.dec = dec
+        self.head = nn.Linear(4, 2)
+)");
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  // Net explains 6 of 7 keys; so could Wrapper, through `enc` and `dec`.
+  auto file = Tensors({{"enc.weight", {4, 4}}, {"enc.bias", {4}}, {"dec.weight", {4, 4}}, {"dec.bias", {4}},
+                       {"head.weight", {2, 4}}, {"head.bias", {2}}, {"extra.weight", {4}}});
+  StructuralMatch m = MatchStructure(candidates, Pointers(file));
+  EXPECT_EQ(m.best, nullptr) << "bound to " << m.best->cls;
+  EXPECT_NE(m.note.find("ambiguous"), std::string::npos) << m.note;
+}
+
+// A file that one construction explains exactly, key for key and shape for
+// shape, binds to it even when a rival with open subtrees comes within the
+// margin: the rival cannot name one of the keys, so it would need drift
+// where the exact one needs none.
+TEST_F(StructuralBindingTest, AnExactMatchOutranksARivalThatCannotNameEveryKey) {
+  Write("lib/models.py", R"(
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(*[nn.Linear(4, 4) for _ in range(5)])
+        self.dec = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 2)
+        self.scale = nn.Parameter(torch.ones(1))
+
+
+class Wrapper(nn.Module):
+    def __init__(self, enc, dec):
+        super().__init__()
+        self.enc = enc
+        self.dec = dec
+        self.head = nn.Linear(4, 2)
+)");
+  ModuleIndex index = Index();
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> keys;
+  for (int i = 0; i < 5; ++i) {
+    keys.push_back({"enc." + std::to_string(i) + ".weight", {4, 4}});
+    keys.push_back({"enc." + std::to_string(i) + ".bias", {4}});
+  }
+  keys.insert(keys.end(), {{"dec.weight", {4, 4}}, {"dec.bias", {4}}, {"head.weight", {2, 4}}, {"head.bias", {2}},
+                           {"scale", {1}}});
+  auto file = Tensors(keys);
+  StructuralMatch m = MatchStructure(candidates, Pointers(file));
+  ASSERT_NE(m.best, nullptr) << m.note;
+  EXPECT_EQ(m.best->cls, "models.Net");
+  EXPECT_GT(m.runner_up, 0.9);  // Wrapper could explain 14 of 15 keys: close, but not every one
+  // Without `scale` Wrapper could explain every key: a real rival.
+  keys.pop_back();
+  auto other = Tensors(keys);
+  StructuralMatch none = MatchStructure(candidates, Pointers(other));
+  EXPECT_EQ(none.best, nullptr) << "bound to " << none.best->cls;
+}
+
+// Predicting candidates on several threads gives the same decisions as one.
+TEST_F(StructuralBindingTest, ThreadsDoNotChangeTheDecision) {
+  Write("lib/models.py", kSqueezeLike);
+  ModuleIndex index = Index();
+  auto file = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {10, 4}}, {"head.bias", {10}}});
+  std::string first;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    StructuralCandidates candidates = CollectStructuralCandidates(index);
+    candidates.threads = threads;
+    StructuralMatch m = MatchStructure(candidates, Pointers(file));
+    ASSERT_NE(m.best, nullptr) << m.note;
+    std::string d = m.best->factory + "|" + m.note + "|" + std::to_string(m.score) + "|" + std::to_string(m.runner_up);
+    if (first.empty()) first = d;
+    EXPECT_EQ(d, first) << threads << " threads";
+  }
+}
+
 }  // namespace
 }  // namespace ptlint
