@@ -170,6 +170,24 @@ TSNode FindMethodNode(const IndexedFile& file, const ClassInfo* cls, const std::
 V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
                            std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
                            int depth) {
+  std::string memo_key;
+  if (V known = MemoisedConstruction(ref, args, kwargs, where, depth, &memo_key)) return known;
+  if (!memo_key.empty()) {
+    const int64_t before = steps_;
+    V made = Instantiate(ref, std::move(args), std::move(kwargs), where, depth, nullptr);
+    auto& constructions = memo_.constructions;
+    if (made && made->kind == Value::Kind::kModule && made->module &&
+        constructions.size() < PredictionMemo::Impl::kMaxLayers) {
+      constructions.emplace(std::move(memo_key), PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
+    }
+    return made;
+  }
+  return Instantiate(ref, std::move(args), std::move(kwargs), where, depth, nullptr);
+}
+
+V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
+                           std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
+                           int depth, std::nullptr_t) {
   auto inst = std::make_shared<Instance>();
   inst->cls = ref;
   inst->created = where;
@@ -600,6 +618,61 @@ bool AppendPlainValue(const V& v, std::string& key, int depth) {
   }
 }
 
+// AppendPlainValue, and what a class's construction may also take by
+// identity: classes, functions and names outside the project (`block`,
+// `norm_layer=nn.BatchNorm2d`, `nn.ReLU`), and partials of those
+// (`partial(nn.BatchNorm2d, eps=1e-3)`). Lists are refused: the __init__
+// may change the caller's list, which a memoised copy would not do.
+bool AppendConstructionArg(const V& v, std::string& key, int depth) {
+  if (!v || depth > 4) return false;
+  switch (v->kind) {
+    case Value::Kind::kClass:
+      key += 'C';
+      key += std::to_string(reinterpret_cast<uintptr_t>(v->cls.index)) + "/" +
+             std::to_string(reinterpret_cast<uintptr_t>(v->cls.cls));
+      return v->cls.cls != nullptr;
+    case Value::Kind::kFunction:
+      key += 'F';
+      key += std::to_string(reinterpret_cast<uintptr_t>(v->function_index)) + "/" +
+             std::to_string(reinterpret_cast<uintptr_t>(v->function));
+      return v->function != nullptr;
+    case Value::Kind::kExternal:
+      key += 'E';
+      key += std::to_string(v->str.size()) + ":" + v->str;
+      return true;
+    case Value::Kind::kPartial: {
+      key += "P(";
+      if (!AppendConstructionArg(v->target, key, depth + 1)) return false;
+      for (const V& item : v->items) {
+        if (!AppendConstructionArg(item, key, depth + 1)) return false;
+        key += ',';
+      }
+      for (const auto& [name, value] : v->dict) {
+        key += name + "=";
+        if (!AppendConstructionArg(value, key, depth + 1)) return false;
+        key += ',';
+      }
+      key += ')';
+      return true;
+    }
+    case Value::Kind::kSeq:
+      if (!v->is_tuple || v->items_open || v->items.size() > 16) return false;
+      key += "T[";
+      for (const V& item : v->items) {
+        if (!AppendConstructionArg(item, key, depth + 1)) return false;
+        key += ',';
+      }
+      key += ']';
+      return true;
+    case Value::Kind::kNone:
+    case Value::Kind::kNum:
+    case Value::Kind::kStr:
+      return AppendPlainValue(v, key, depth);
+    default:
+      return false;
+  }
+}
+
 // A private copy of a memoised instance: modules and tensors as
 // CloneInstance copies them, and the lists and dicts among its attributes
 // too (code may append to `layer.some_list`; the memo must not see it).
@@ -614,6 +687,57 @@ std::shared_ptr<Instance> CopyLayer(const Instance& src, int depth) {
 }
 
 }  // namespace
+
+V Interpreter::MemoisedConstruction(const ClassRef& ref, const std::vector<V>& args,
+                                     const std::vector<std::pair<std::string, V>>& kwargs,
+                                     const SourceLocation& where, int depth, std::string* key) {
+  key->clear();
+  // Catalogue layers have their own memo (CallBuiltinLayer).
+  if (!options_.memoise_constructions || ref.cls == nullptr || ref.index == &catalog_.stubs() || depth > kMaxDepth) {
+    return nullptr;
+  }
+  // What the __init__ sees of the interpreter besides its arguments: the
+  // nesting depth (the bounds cut at absolute depths), an unknown branch or
+  // loop around it (optional and pattern slots), the innermost loop (its
+  // header is what repeats the modules built inside, as their
+  // `repeated_by`), the unroll bound.
+  std::string k = "K" + std::to_string(reinterpret_cast<uintptr_t>(ref.index)) + "/" +
+                  std::to_string(reinterpret_cast<uintptr_t>(ref.cls)) + "|" + std::to_string(depth) +
+                  (optional_depth_ > 0 ? "o" : "-") + (pattern_depth_ > 0 ? "p" : "-") +
+                  std::to_string(options_.max_unroll) + "|";
+  if (!loops_.empty()) {
+    const SourceLocation& l = loops_.back();
+    k += l.path + ":" + std::to_string(l.line) + ":" + std::to_string(l.column);
+  }
+  k += '|';
+  for (const V& a : args) {
+    if (!AppendConstructionArg(a, k, 0)) return nullptr;
+    k += ';';
+  }
+  for (const auto& [name, v] : kwargs) {
+    k += name + "=";
+    if (!AppendConstructionArg(v, k, 0)) return nullptr;
+    k += ';';
+  }
+  auto hit = memo_.constructions.find(k);
+  if (hit == memo_.constructions.end()) {
+    *key = std::move(k);
+    return nullptr;
+  }
+  // Counted as if interpreted again: the step budget runs out where it would have.
+  steps_ += hit->second.steps;
+  if (steps_ > options_.max_steps) {
+    budget_exhausted_ = true;
+    throw BudgetExceeded{};
+  }
+  auto value = std::make_shared<Value>();
+  value->kind = Value::Kind::kModule;
+  value->module = IsolatedCopy(hit->second.instance);
+  value->module->created = where;
+  value->module->repeated_by =
+      !loops_.empty() && loops_.back().path == where.path ? loops_.back() : SourceLocation{};
+  return value;
+}
 
 V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
                                 std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,

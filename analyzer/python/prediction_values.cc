@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "analyzer/python/torch_api_tables.h"
 
@@ -44,6 +45,54 @@ std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth) {
     }
   }
   return out;
+}
+
+namespace {
+
+struct Isolator {
+  std::unordered_map<const Instance*, std::shared_ptr<Instance>> instances;
+  std::unordered_map<const Value*, V> values;
+
+  std::shared_ptr<Instance> Copy(const std::shared_ptr<Instance>& src) {
+    if (!src) return src;
+    auto [it, added] = instances.try_emplace(src.get());
+    if (!added) return it->second;
+    auto out = std::make_shared<Instance>(*src);
+    it->second = out;
+    for (auto* list : {&out->params, &out->buffers, &out->children}) {
+      for (Slot& slot : *list) {
+        for (V& value : slot.values) value = Copy(value);
+      }
+    }
+    for (auto& [name, value] : out->attrs) value = Copy(value);
+    return out;
+  }
+
+  V Copy(const V& v) {
+    if (!v) return v;
+    auto [it, added] = values.try_emplace(v.get());
+    if (!added) return it->second;
+    auto out = std::make_shared<Value>(*v);
+    it->second = out;
+    for (V& item : out->items) item = Copy(item);
+    for (auto& [key, value] : out->dict) value = Copy(value);
+    for (V& alternative : out->alternatives) alternative = Copy(alternative);
+    out->module = Copy(out->module);
+    out->target = Copy(out->target);
+    if (out->closure_env) {
+      auto env = std::make_shared<std::map<std::string, V>>(*out->closure_env);
+      for (auto& [name, value] : *env) value = Copy(value);
+      out->closure_env = std::move(env);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Instance> IsolatedCopy(const std::shared_ptr<Instance>& src) {
+  Isolator isolator;
+  return isolator.Copy(src);
 }
 
 // A constructor argument given as JSON; numbers keep the argument's name.

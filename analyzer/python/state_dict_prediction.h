@@ -152,6 +152,10 @@ struct PredictOptions {
   bool prefer_catalog = true;
   // Optional: shared with other predictions of the same run (see above).
   PredictionMemo* memo = nullptr;
+  // A project class built again with the same plain arguments in the same
+  // context is copied from its first construction (tests turn this off to
+  // compare with interpreting every construction).
+  bool memoise_constructions = true;
 };
 
 // Predicts the state dict of `class_name` (any importable name the index

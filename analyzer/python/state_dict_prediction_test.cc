@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyzer/python/prediction_interpreter.h"
+
 namespace ptlint {
 namespace {
 
@@ -713,6 +715,84 @@ TEST(PredictionMemoTest, SharedMemoGivesThePredictionsAlone) {
       }
     }
   }
+  fs::remove_all(dir);
+}
+
+// One project class built in every context that changes what its keys look
+// like: under a condition that is not known, in two different loops (each
+// element's keys are repeated by its own loop), with classes and partials
+// as arguments, at two nesting depths, and edited after it is built (the
+// edit must not reach the next construction).
+const char kConstructionMemoModels[] = R"py(
+import functools
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d, norm=nn.BatchNorm1d, act=None):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.norm = norm(d)
+        self.parts = nn.ModuleList([nn.Linear(d, 2) for _ in range(2)])
+        if act is not None:
+            self.act = act()
+
+
+class Wrap(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.inner = Block(d)
+
+
+class Uses(nn.Module):
+    def __init__(self, flag, n, m):
+        super().__init__()
+        self.a = Block(4)
+        if flag:
+            self.b = Block(4)
+        self.first = nn.ModuleList()
+        for _ in range(3):
+            self.first.append(Block(4, nn.LayerNorm))
+        self.second = nn.ModuleList()
+        for _ in range(n):
+            self.second.append(Block(4, nn.LayerNorm))
+        self.third = nn.ModuleList()
+        for _ in range(m):
+            self.third.append(Block(4, nn.LayerNorm))
+        self.c = Block(4, functools.partial(nn.BatchNorm1d, eps=1e-3), nn.ReLU)
+        self.w = Wrap(4)
+        self.edited = Block(4)
+        self.edited.fc = nn.Linear(4, 8)
+        self.edited.parts.append(nn.Linear(4, 3))
+        self.after = Block(4)
+        self.last = Wrap(4)
+)py";
+
+// Copying a construction from its first build predicts exactly what
+// interpreting it again does (fails when the memo key leaves out the branch
+// or loop context, or a copy shares a list with the memo).
+TEST(PredictionMemoTest, MemoisedConstructionsEqualInterpretedOnes) {
+  fs::path dir = fs::temp_directory_path() / ("ptlint_cmemo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  PredictOptions interpreted;
+  interpreted.memoise_constructions = false;
+  auto reference = PredictStateDict(index, "cmemo_models.Uses", interpreted);
+  ASSERT_TRUE(reference.ok()) << reference.error().message;
+  const std::string expected = ExpectedStateDictToJson(*reference).dump();
+  // The edit stays on its own instance.
+  EXPECT_NE(expected.find("\"edited.parts.2.weight\""), std::string::npos);
+  EXPECT_EQ(expected.find("\"after.parts.2.weight\""), std::string::npos);
+  PredictionMemo memo;
+  PredictOptions memoised;
+  memoised.memo = &memo;
+  for (int round = 0; round < 2; ++round) {
+    auto p = PredictStateDict(index, "cmemo_models.Uses", memoised);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected) << "round " << round;
+  }
+  EXPECT_FALSE(memo.impl().constructions.empty());
   fs::remove_all(dir);
 }
 
