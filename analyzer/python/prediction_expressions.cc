@@ -580,7 +580,10 @@ void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* 
 V Interpreter::Eval(Frame& f, TSNode node, int depth) {
   Step();
   if (ts_node_is_null(node)) return MakeUnknown("missing expression");
-  if (depth > 400) return MakeUnknown("expression nested too deeply");
+  if (depth > 400) {
+    ++depth_limit_hits_;
+    return MakeUnknown("expression nested too deeply");
+  }
   const char* type = ts_node_type(node);
   // The first byte is compared before strcmp: most of the tests below differ there.
   auto is = [type](const char* t) { return type[0] == t[0] && std::strcmp(type, t) == 0; };

@@ -421,6 +421,12 @@ class Interpreter {
       throw BudgetExceeded{};
     }
   }
+  // A call not followed because of the nesting bound (counted: Instantiate
+  // opens the instance whose __init__ hit it).
+  V TooDeep() {
+    ++depth_limit_hits_;
+    return MakeUnknown("call nesting too deep", true);
+  }
   void NoteOpen(Frame& f, const std::string& prefix, const std::string& reason, TSNode where) {
     if (f.self) f.self->opens.push_back({prefix, reason, Loc(f, where)});
   }
@@ -434,6 +440,7 @@ class Interpreter {
   bool budget_exhausted_ = false;
   int optional_depth_ = 0;  // inside a branch whose condition is unknown
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
+  int64_t depth_limit_hits_ = 0;  // calls and expressions cut off by the nesting bounds
   std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
   std::string symbol_key_;  // Resolve's lookup key, reused: built for every identifier evaluated
   std::string method_key_;  // MethodNode's, likewise

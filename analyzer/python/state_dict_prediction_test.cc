@@ -718,3 +718,47 @@ TEST(PredictionMemoTest, SharedMemoGivesThePredictionsAlone) {
 
 }  // namespace
 }  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// A construction nested deeper than the interpreter follows: wherever the
+// nesting bound cuts it off (here, `super().__init__(n)` of the innermost
+// module at some depth), the keys it would have registered are predicted or
+// left open, never silently absent.
+TEST(PredictionDepthTest, CutOffConstructionIsOpenNotMissing) {
+  fs::path dir = fs::temp_directory_path() / ("ptlint_depth_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "deep.py") << "import torch\n"
+                                    "import torch.nn as nn\n"
+                                    "class Base(nn.Module):\n"
+                                    "    def __init__(self, n):\n"
+                                    "        super().__init__()\n"
+                                    "        self.w = nn.Parameter(torch.zeros(n))\n"
+                                    "class Leaf(Base):\n"
+                                    "    def __init__(self, n):\n"
+                                    "        super().__init__(n)\n"
+                                    "class Chain(nn.Module):\n"
+                                    "    def __init__(self, depth):\n"
+                                    "        super().__init__()\n"
+                                    "        self.inner = Chain(depth - 1) if depth > 0 else Leaf(3)\n";
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  for (int d = 0; d < 24; ++d) {
+    SCOPED_TRACE("Chain(" + std::to_string(d) + ")");
+    PredictOptions options;
+    options.args["0"] = d;
+    auto p = PredictStateDict(index, "deep.Chain", options);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    std::string key;
+    for (int i = 0; i <= d; ++i) key += "inner.";
+    key += "w";
+    bool named = false, open = false;
+    for (const auto& k : p->keys) named = named || k.key == key;
+    for (const auto& o : p->open) open = open || key.compare(0, o.prefix.size(), o.prefix) == 0;
+    EXPECT_TRUE(named || open) << key << " is neither predicted nor open";
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ptlint
