@@ -274,6 +274,7 @@ TEST_F(PredictionTest, ClassesThroughModuleObjectsAndFactories) {
 // must name every real key (exactly or by a pattern) with no contradiction.
 
 const char kConstructions[] = R"py(
+import math
 from dataclasses import dataclass, field
 from functools import partial
 from types import SimpleNamespace
@@ -407,6 +408,33 @@ class OpenAttribute(nn.Module):
     def __init__(self):
         super().__init__()
         self.w = make_weight()
+
+
+def stage_schedule(depth, w_0, w_a, w_m, quant=8):
+    # torchvision's RegNet BlockParams.from_init_params, reduced.
+    widths_cont = torch.arange(depth) * w_a + w_0
+    block_capacity = torch.round(torch.log(widths_cont / w_0) / math.log(w_m))
+    block_widths = (torch.round(torch.divide(w_0 * torch.pow(w_m, block_capacity), quant)) * quant).int().tolist()
+    num_stages = len(set(block_widths))
+    split_helper = zip(block_widths + [0], [0] + block_widths, block_widths + [0], [0] + block_widths)
+    splits = [w != wp or r != rp for w, wp, r, rp in split_helper]
+    widths = [w for w, t in zip(block_widths, splits[:-1]) if t]
+    depths = torch.diff(torch.tensor([d for d, t in enumerate(splits) if t])).int().tolist()
+    return widths, depths, num_stages
+
+
+class Schedule(nn.Module):
+    def __init__(self, depth=13, w_0=24, w_a=36.44, w_m=2.49):
+        super().__init__()
+        widths, depths, num_stages = stage_schedule(depth, w_0, w_a, w_m)
+        self.gates = nn.Parameter(torch.zeros(num_stages))
+        self.offsets = nn.Parameter((torch.arange(1, 10, 2) * 0.5 - 1).float())
+        stages = []
+        c = 3
+        for w, d in zip(widths, depths):
+            stages.append(nn.Sequential(*[nn.Conv2d(c if i == 0 else w, w, 1) for i in range(d)]))
+            c = w
+        self.stages = nn.Sequential(*stages)
 )py";
 
 class ConstructionTest : public ::testing::Test {
@@ -432,7 +460,9 @@ class ConstructionTest : public ::testing::Test {
       {"name": "wide", "target": "constructions.wide"},
       {"name": "vgg_like", "target": "constructions.vgg_like"},
       {"name": "OpenAttribute", "target": "constructions.OpenAttribute"},
-      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]}
+      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]},
+      {"name": "Schedule", "target": "constructions.Schedule"},
+      {"name": "Schedule-800mf", "target": "constructions.Schedule", "args": [14, 56, 38.84, 2.4]}
     ])json";
     std::ofstream(*dir_ / "spec.json") << spec;
     // dump_state_dicts.py takes JSON arguments; a GPTConfig is built here.
@@ -640,6 +670,23 @@ TEST_F(ConstructionTest, AttributeNotUnderstoodCoversItsOwnKey) {
   ASSERT_EQ(e.open.size(), 1u);
   EXPECT_EQ(e.open[0].prefix, "w");  // the key `w` itself (a Parameter here), and anything under it
   ExpectAgreesWithTorch(e, "OpenAttribute");
+}
+
+TEST_F(ConstructionTest, TensorArithmeticStageSchedule) {
+  // RegNet's widths and depths come from torch.arange/log/pow/round on a
+  // small tensor, then set(), zip, enumerate and slices of the lists.
+  ExpectedStateDict e = Predict("constructions.Schedule");
+  ExpectAgreesWithTorch(e, "Schedule");
+  EXPECT_EQ(e.confidence, Confidence::kExact);
+  ASSERT_NE(Find(e, "gates"), nullptr);
+  EXPECT_EQ(Find(e, "gates")->shape.ToString(), "(4,)");
+  ASSERT_NE(Find(e, "offsets"), nullptr);
+  EXPECT_EQ(Find(e, "offsets")->shape.ToString(), "(5,)");
+  ASSERT_NE(Find(e, "stages.0.0.weight"), nullptr);
+  EXPECT_EQ(Find(e, "stages.0.0.weight")->shape.ToString(), "(24, 3, 1, 1)");
+  ExpectedStateDict m = Predict("constructions.Schedule", {{"0", 14}, {"1", 56}, {"2", 38.84}, {"3", 2.4}});
+  ExpectAgreesWithTorch(m, "Schedule-800mf");
+  EXPECT_EQ(m.confidence, Confidence::kExact);
 }
 
 }  // namespace
