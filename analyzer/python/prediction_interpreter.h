@@ -478,7 +478,7 @@ class Interpreter {
   std::string method_key_;  // MethodNode's, likewise
 };
 
-constexpr int kMaxDepth = 40;
+constexpr int kMaxDepth = 64;
 
 // Finds method `name` in `cls` using the file's source (the last definition wins).
 TSNode FindMethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name);

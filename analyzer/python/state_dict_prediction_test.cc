@@ -803,6 +803,11 @@ TEST(PredictionDepthTest, CutOffConstructionIsOpenNotMissing) {
     for (const auto& k : p->keys) named = named || k.key == key;
     for (const auto& o : p->open) open = open || key.compare(0, o.prefix.size(), o.prefix) == 0;
     EXPECT_TRUE(named || open) << key << " is neither predicted nor open";
+    // Eleven constructions deep are followed: torchvision's regnet_x_400mf()
+    // -> _regnet -> RegNet -> AnyStage -> ResBottleneckBlock ->
+    // BottleneckTransform -> Conv2dNormActivation -> BatchNorm2d nests
+    // about as deep.
+    if (d <= 10) EXPECT_TRUE(named) << key << " is not predicted";
   }
   fs::remove_all(dir);
 }
