@@ -462,7 +462,8 @@ class ConstructionTest : public ::testing::Test {
       {"name": "OpenAttribute", "target": "constructions.OpenAttribute"},
       {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]},
       {"name": "Schedule", "target": "constructions.Schedule"},
-      {"name": "Schedule-800mf", "target": "constructions.Schedule", "args": [14, 56, 38.84, 2.4]}
+      {"name": "Schedule-800mf", "target": "constructions.Schedule", "args": [14, 56, 38.84, 2.4]},
+      {"name": "Schedule-1_6gf", "target": "constructions.Schedule", "args": [18, 80, 34.01, 2.25]}
     ])json";
     std::ofstream(*dir_ / "spec.json") << spec;
     // dump_state_dicts.py takes JSON arguments; a GPTConfig is built here.
@@ -687,6 +688,13 @@ TEST_F(ConstructionTest, TensorArithmeticStageSchedule) {
   ExpectedStateDict m = Predict("constructions.Schedule", {{"0", 14}, {"1", 56}, {"2", 38.84}, {"3", 2.4}});
   ExpectAgreesWithTorch(m, "Schedule-800mf");
   EXPECT_EQ(m.confidence, Confidence::kExact);
+  // regnet_x_1_6gf: 80 * 2.25 ** 1 / 8 is 22.5, on round()'s boundary; the
+  // power is exact (a float), so torch rounds it to 22 wherever it runs.
+  ExpectedStateDict g = Predict("constructions.Schedule", {{"0", 18}, {"1", 80}, {"2", 34.01}, {"3", 2.25}});
+  ExpectAgreesWithTorch(g, "Schedule-1_6gf");
+  EXPECT_EQ(g.confidence, Confidence::kExact);
+  ASSERT_NE(Find(g, "stages.1.0.weight"), nullptr);
+  EXPECT_EQ(Find(g, "stages.1.0.weight")->shape.ToString(), "(176, 80, 1, 1)");
 }
 
 }  // namespace
