@@ -52,9 +52,11 @@ BUILDERS = collections.OrderedDict([
     ("efficientnet_b0", ("efficientnet.py", "")),
     ("regnet_x_400mf", ("regnet.py", "")),
     ("googlenet", ("googlenet.py", "init_weights=False")),
+    ("regnet_y_400mf", ("regnet.py", "")),
 ])
-# googlenet is known but not run by default (keeps the bench under ~15 minutes).
-DEFAULT = [b for b in BUILDERS if b != "googlenet"]
+# googlenet and regnet_y_400mf (regnet.py again, with squeeze-excitation) are
+# known but not run by default (keeps the bench under ~15 minutes).
+DEFAULT = [b for b in BUILDERS if b not in ("googlenet", "regnet_y_400mf")]
 
 SAVE = """import os
 import sys

@@ -235,8 +235,17 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
   if (!file) return value;
   TSNode def = MethodNode(*file, init_cls, "__init__");
   if (ts_node_is_null(def)) return value;
+  // A call cut off by the nesting bounds inside this __init__ leaves the
+  // instance half built (a layer never appended, a width unknown), with
+  // nothing else to show for it: its keys are not all known. The note is
+  // this instance's; the one that builds it is not affected.
+  const int64_t hits_before = depth_limit_hits_;
   CallFunction(*init_index, def, file, std::move(args), std::move(kwargs), inst, value, {init_index, init_cls},
                ref.cls->qualified_name, depth + 1);
+  if (depth_limit_hits_ != hits_before) {
+    inst->opens.push_back({"", "its construction nests deeper than the predictor follows", where});
+    depth_limit_hits_ = hits_before;
+  }
   return value;
 }
 
@@ -253,7 +262,7 @@ V Interpreter::CallFunction(const ModuleIndex& index, TSNode def, const IndexedF
   f.self_value = self_value;
   f.current_class = current_class;
   f.owner = owner;
-  if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+  if (depth > kMaxDepth) return TooDeep();
   // Bind parameters.
   TSNode params = Field(def, "parameters");
   size_t next_positional = 0;
@@ -384,7 +393,7 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
         }
         if (!replaced) all_kw.push_back(kv);
       }
-      if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+      if (depth > kMaxDepth) return TooDeep();
       return CallValue(f, callee->target, std::move(all), std::move(all_kw), where, depth + 1);
     }
     case Value::Kind::kFunction: {
@@ -396,7 +405,7 @@ V Interpreter::CallValue(Frame& f, const V& callee, std::vector<V> args,
     case Value::Kind::kExternal:
       return CallExternal(f, callee->str, args, kwargs, where, depth);
     case Value::Kind::kClosure: {
-      if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+      if (depth > kMaxDepth) return TooDeep();
       if (IsType(callee->closure_node, "lambda")) {
         // lambda a, b=1: body  -- bind, then evaluate the one expression.
         Frame g;
@@ -1052,7 +1061,7 @@ V Interpreter::InstantiatePlainClass(const ClassRef& ref, std::vector<V> args,
                                      std::vector<std::pair<std::string, V>> kwargs, const SourceLocation& where,
                                      int depth) {
   (void)where;
-  if (depth > kMaxDepth) return MakeUnknown("call nesting too deep", true);
+  if (depth > kMaxDepth) return TooDeep();
   V obj = MakeObject(ref.cls->qualified_name, ref);
   InitPlainObject(ref, obj, std::move(args), std::move(kwargs), depth);
   return obj;

@@ -242,7 +242,8 @@ V Interpreter::EvalComparison(Frame& f, TSNode node, int depth) {
       if (a->str_pattern || b->str_pattern) r = MakeUnknown("comparison of an unknown string");
       else r = MakeBool((a->str == b->str) != (op == "!="));
     } else if (op == "in" || op == "not in") {
-      auto items = Iterate(b);
+      // A set's order is not known, its members are.
+      auto items = b->kind == Value::Kind::kSeq && b->unordered && !b->items_open ? std::optional(b->items) : Iterate(b);
       if (items && (a->kind == Value::Kind::kStr || a->kind == Value::Kind::kNum)) {
         std::optional<bool> found = false;
         for (auto& it : *items) {
@@ -346,7 +347,11 @@ V Interpreter::EvalBinary(Frame& f, const std::string& op, const V& a, const V& 
     if (a->kind == Value::Kind::kNum && b->kind == Value::Kind::kNum) return MakeNum(SymExpr::Binary(op, a->num, b->num));
     return MakeUnknown("boolean operation on unknown values", a->maybe_module || b->maybe_module);
   }
-  if (a->kind == Value::Kind::kSeq && b->kind == Value::Kind::kSeq && op == "+") {
+  if (IsConcreteTensor(a) || IsConcreteTensor(b)) {
+    // Small tensors whose elements are known (RegNet's width schedule).
+    if (V t = ConcreteTensorBinary(op, a, b)) return t;
+  }
+  if (a->kind == Value::Kind::kSeq && b->kind == Value::Kind::kSeq && op == "+" && !a->unordered && !b->unordered) {
     std::vector<V> items = a->items;
     items.insert(items.end(), b->items.begin(), b->items.end());
     return MakeSeq(std::move(items), a->is_tuple, a->items_open || b->items_open);
@@ -580,7 +585,10 @@ void Interpreter::EvalArgs(Frame& f, TSNode arglist, int depth, std::vector<V>* 
 V Interpreter::Eval(Frame& f, TSNode node, int depth) {
   Step();
   if (ts_node_is_null(node)) return MakeUnknown("missing expression");
-  if (depth > 400) return MakeUnknown("expression nested too deeply");
+  if (depth > 400) {
+    ++depth_limit_hits_;
+    return MakeUnknown("expression nested too deeply");
+  }
   const char* type = ts_node_type(node);
   // The first byte is compared before strcmp: most of the tests below differ there.
   auto is = [type](const char* t) { return type[0] == t[0] && std::strcmp(type, t) == 0; };

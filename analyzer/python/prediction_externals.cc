@@ -104,6 +104,10 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
     if (last == "eye" && !args.empty()) {
       return shape_from({args[0], args.size() > 1 ? args[1] : args[0]});
     }
+    if (last == "arange" || last == "tensor") {
+      // Small tensors whose elements are known: torch.arange(depth), torch.tensor([...]).
+      if (V t = ConcreteTensorCall(last, args, kwargs, options_.max_unroll)) return t;
+    }
     if (last == "arange" && args.size() == 1) return shape_from({args[0]});
     if (last == "tensor" || last == "as_tensor") {
       if (!args.empty() && args[0]->kind == Value::Kind::kNum) return MakeTensor(true, {});
@@ -244,6 +248,36 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
       if (items) return MakeSeq(*items, b == "tuple");
       if (args[0]->kind == Value::Kind::kSeq) return MakeSeq(args[0]->items, b == "tuple", true);
       return MakeUnknown(b + "() of an unknown value");
+    }
+    if (b == "set" && args.size() <= 1 && kwargs.empty()) {
+      // set(widths): members known when every element is a known number or
+      // string; the order is CPython's hash order, so it stays unknown.
+      auto unknown_set = [] {
+        V s = MakeSeq({}, false, true);
+        s->unordered = true;
+        return s;
+      };
+      std::vector<V> members;
+      if (!args.empty()) {
+        auto items = args[0]->kind == Value::Kind::kSeq && args[0]->unordered && !args[0]->items_open
+                         ? std::optional(args[0]->items)
+                         : Iterate(args[0]);
+        if (!items) return unknown_set();
+        for (const V& it : *items) {
+          std::optional<PyNumber> n = it->kind == Value::Kind::kNum ? it->num->Evaluate() : std::nullopt;
+          const bool plain_str = it->kind == Value::Kind::kStr && !it->str_pattern;
+          if (!n && !plain_str) return unknown_set();
+          bool seen = false;
+          for (const V& m : members) {
+            if (plain_str) seen = seen || (m->kind == Value::Kind::kStr && m->str == it->str);
+            else seen = seen || (m->kind == Value::Kind::kNum && m->num->Evaluate()->AsDouble() == n->AsDouble());
+          }
+          if (!seen) members.push_back(it);
+        }
+      }
+      V s = MakeSeq(std::move(members), false);
+      s->unordered = true;
+      return s;
     }
     if (b == "reversed" && !args.empty()) {
       auto items = Iterate(args[0]);
@@ -389,8 +423,23 @@ V Interpreter::CallExternal(Frame& f, const std::string& name, std::vector<V>& a
           if (x && last == "ceil" && FitsInt64(std::ceil(x->AsDouble()))) return MakeInt(static_cast<int64_t>(std::ceil(x->AsDouble())));
           if (x && last == "floor" && FitsInt64(std::floor(x->AsDouble()))) return MakeInt(static_cast<int64_t>(std::floor(x->AsDouble())));
           if (x && last == "sqrt") return MakeNum(SymExpr::Const(PyNumber::Float(std::sqrt(x->AsDouble()))));
+          if (x && (last == "log" || last == "log2") && x->AsDouble() > 0) {
+            // CPython: math.log(x, base) is log(x) / log(base), in double.
+            double r = last == "log2" ? std::log2(x->AsDouble()) : std::log(x->AsDouble());
+            if (last == "log" && args.size() == 2) {
+              auto base = args[1]->kind == Value::Kind::kNum ? args[1]->num->Evaluate() : std::nullopt;
+              if (!base || base->AsDouble() <= 0 || base->AsDouble() == 1) return MakeNum(SymExpr::Unknown(name + "(...)"));
+              r /= std::log(base->AsDouble());
+            }
+            if (args.size() == 1 || last == "log") return MakeNum(SymExpr::Const(PyNumber::Float(r)));
+          }
         }
         return MakeNum(SymExpr::Unknown(name + "(...)"));
+      }
+      // torch.log(t), torch.diff(t), ...: computed when the tensors' elements are known.
+      if (name.rfind("torch.", 0) == 0 && name.find('.', 6) == std::string::npos &&
+          TorchConcreteFunctions().count(last)) {
+        if (V t = ConcreteTensorCall(last, args, kwargs, options_.max_unroll)) return t;
       }
       // torch.nn.functional.*, torch.* ops: tensors, never registered modules.
       if (name.rfind("torch.nn.utils.", 0) == 0) {

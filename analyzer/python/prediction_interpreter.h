@@ -43,6 +43,9 @@ struct ClassRef {
   const ClassInfo* cls = nullptr;
 };
 
+// The dtypes of the concrete tensors the predictor computes (Value::dtype).
+enum class TensorDType { kNone, kInt64, kInt32, kFloat32 };
+
 struct Value {
   enum class Kind {
     kUnknown,   // not understood; `reason` says why
@@ -100,6 +103,18 @@ struct Value {
   // condition that is not known (their value is unknown and they may be
   // absent). `**d` still passes them; iteration, len() and truth do not know.
   bool dict_keys_uncertain = false;
+  // kSeq: a set(). Its length and members are known, its order is not
+  // (CPython's hash-table order): Iterate() does not give its elements.
+  bool unordered = false;
+  // kTensor: a small 1-D tensor whose elements are known, computed the way
+  // torch computes them (RegNet's `torch.arange(depth) * w_a + w_0` width
+  // schedule). kNone: the elements are not known (every other tensor).
+  TensorDType dtype = TensorDType::kNone;
+  std::vector<double> elements;  // int64/int32 values are exact (|x| < 2^53), float32 values exact floats
+  // The elements passed through log/pow: torch's vectorised kernels (Sleef)
+  // may differ from libm by an ULP, so a rounding that sits that close to
+  // its boundary is not decided (see ConcreteTensorRound in prediction_values.cc).
+  bool elements_inexact = false;
 };
 
 inline V MakeUnknown(std::string reason, bool maybe_module = false) {
@@ -210,6 +225,23 @@ inline Slot* FindSlot(std::vector<Slot>& slots, const std::string& name) {
 // A plain object (kObject) of `type_name`; `cls` finds its methods and class
 // attributes when it is a project class.
 V MakeObject(std::string type_name, ClassRef cls);
+
+// Concrete tensors (prediction_values.cc). Each returns nullptr when the
+// operation is outside what is evaluated exactly like torch (the caller then
+// keeps its unknown result): never a guessed value.
+V MakeConcreteTensor(TensorDType dtype, std::vector<double> elements, bool inexact = false);
+inline bool IsConcreteTensor(const V& v) {
+  return v && v->kind == Value::Kind::kTensor && v->dtype != TensorDType::kNone;
+}
+// `a op b` (+ - * /) of concrete tensors and known Python numbers, with
+// torch's type promotion (int tensor * float -> float32; `/` -> float32).
+V ConcreteTensorBinary(const std::string& op, const V& a, const V& b);
+// torch.<name>(args) on concrete tensors: log, pow, round, divide, diff, ...
+V ConcreteTensorCall(const std::string& name, const std::vector<V>& args,
+                     const std::vector<std::pair<std::string, V>>& kwargs, int64_t max_elements);
+// tensor.<name>() of a concrete tensor: int, long, float, tolist.
+V ConcreteTensorMethod(const V& tensor, const std::string& name, const std::vector<V>& args,
+                       const std::vector<std::pair<std::string, V>>& kwargs);
 
 // Deep copies of module instances (copy.deepcopy): tensors and modules are
 // copied, everything else is shared.
@@ -446,6 +478,12 @@ class Interpreter {
       throw BudgetExceeded{};
     }
   }
+  // A call not followed because of the nesting bound (counted: Instantiate
+  // opens the instance whose __init__ hit it).
+  V TooDeep() {
+    ++depth_limit_hits_;
+    return MakeUnknown("call nesting too deep", true);
+  }
   void NoteOpen(Frame& f, const std::string& prefix, const std::string& reason, TSNode where) {
     if (f.self) f.self->opens.push_back({prefix, reason, Loc(f, where)});
   }
@@ -459,12 +497,13 @@ class Interpreter {
   bool budget_exhausted_ = false;
   int optional_depth_ = 0;  // inside a branch whose condition is unknown
   int pattern_depth_ = 0;   // inside a loop whose trip count is unknown
+  int64_t depth_limit_hits_ = 0;  // calls and expressions cut off by the nesting bounds
   std::vector<SourceLocation> loops_;  // the `for` statements being executed, innermost last
   std::string symbol_key_;  // Resolve's lookup key, reused: built for every identifier evaluated
   std::string method_key_;  // MethodNode's, likewise
 };
 
-constexpr int kMaxDepth = 40;
+constexpr int kMaxDepth = 64;
 
 // Finds method `name` in `cls` using the file's source (the last definition wins).
 TSNode FindMethodNode(const IndexedFile& file, const ClassInfo* cls, const std::string& name);

@@ -462,6 +462,7 @@ V Interpreter::CallMethod(Frame& f, const V& method, std::vector<V>& args,
     return MakeStr(out, pattern);
   }
   if (target->kind == Value::Kind::kTensor) {
+    if (V concrete = ConcreteTensorMethod(target, name, args, kwargs)) return concrete;  // .int(), .tolist()
     // In-place init (`self.w.data.normal_()`), views: not registrations.
     if (name == "size" || name == "dim" || name == "numel") return MakeNum(SymExpr::Unknown("tensor." + name));
     return MakeTensor(false, {});

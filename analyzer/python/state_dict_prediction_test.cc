@@ -276,6 +276,7 @@ TEST_F(PredictionTest, ClassesThroughModuleObjectsAndFactories) {
 // must name every real key (exactly or by a pattern) with no contradiction.
 
 const char kConstructions[] = R"py(
+import math
 from dataclasses import dataclass, field
 from functools import partial
 from types import SimpleNamespace
@@ -409,6 +410,33 @@ class OpenAttribute(nn.Module):
     def __init__(self):
         super().__init__()
         self.w = make_weight()
+
+
+def stage_schedule(depth, w_0, w_a, w_m, quant=8):
+    # torchvision's RegNet BlockParams.from_init_params, reduced.
+    widths_cont = torch.arange(depth) * w_a + w_0
+    block_capacity = torch.round(torch.log(widths_cont / w_0) / math.log(w_m))
+    block_widths = (torch.round(torch.divide(w_0 * torch.pow(w_m, block_capacity), quant)) * quant).int().tolist()
+    num_stages = len(set(block_widths))
+    split_helper = zip(block_widths + [0], [0] + block_widths, block_widths + [0], [0] + block_widths)
+    splits = [w != wp or r != rp for w, wp, r, rp in split_helper]
+    widths = [w for w, t in zip(block_widths, splits[:-1]) if t]
+    depths = torch.diff(torch.tensor([d for d, t in enumerate(splits) if t])).int().tolist()
+    return widths, depths, num_stages
+
+
+class Schedule(nn.Module):
+    def __init__(self, depth=13, w_0=24, w_a=36.44, w_m=2.49):
+        super().__init__()
+        widths, depths, num_stages = stage_schedule(depth, w_0, w_a, w_m)
+        self.gates = nn.Parameter(torch.zeros(num_stages))
+        self.offsets = nn.Parameter((torch.arange(1, 10, 2) * 0.5 - 1).float())
+        stages = []
+        c = 3
+        for w, d in zip(widths, depths):
+            stages.append(nn.Sequential(*[nn.Conv2d(c if i == 0 else w, w, 1) for i in range(d)]))
+            c = w
+        self.stages = nn.Sequential(*stages)
 )py";
 
 class ConstructionTest : public ::testing::Test {
@@ -434,7 +462,10 @@ class ConstructionTest : public ::testing::Test {
       {"name": "wide", "target": "constructions.wide"},
       {"name": "vgg_like", "target": "constructions.vgg_like"},
       {"name": "OpenAttribute", "target": "constructions.OpenAttribute"},
-      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]}
+      {"name": "Injected", "target": "constructions.Injected", "args": [{"$encoder": 6}]},
+      {"name": "Schedule", "target": "constructions.Schedule"},
+      {"name": "Schedule-800mf", "target": "constructions.Schedule", "args": [14, 56, 38.84, 2.4]},
+      {"name": "Schedule-1_6gf", "target": "constructions.Schedule", "args": [18, 80, 34.01, 2.25]}
     ])json";
     std::ofstream(*dir_ / "spec.json") << spec;
     // dump_state_dicts.py takes JSON arguments; a GPTConfig is built here.
@@ -644,6 +675,30 @@ TEST_F(ConstructionTest, AttributeNotUnderstoodCoversItsOwnKey) {
   ExpectAgreesWithTorch(e, "OpenAttribute");
 }
 
+TEST_F(ConstructionTest, TensorArithmeticStageSchedule) {
+  // RegNet's widths and depths come from torch.arange/log/pow/round on a
+  // small tensor, then set(), zip, enumerate and slices of the lists.
+  ExpectedStateDict e = Predict("constructions.Schedule");
+  ExpectAgreesWithTorch(e, "Schedule");
+  EXPECT_EQ(e.confidence, Confidence::kExact);
+  ASSERT_NE(Find(e, "gates"), nullptr);
+  EXPECT_EQ(Find(e, "gates")->shape.ToString(), "(4,)");
+  ASSERT_NE(Find(e, "offsets"), nullptr);
+  EXPECT_EQ(Find(e, "offsets")->shape.ToString(), "(5,)");
+  ASSERT_NE(Find(e, "stages.0.0.weight"), nullptr);
+  EXPECT_EQ(Find(e, "stages.0.0.weight")->shape.ToString(), "(24, 3, 1, 1)");
+  ExpectedStateDict m = Predict("constructions.Schedule", {{"0", 14}, {"1", 56}, {"2", 38.84}, {"3", 2.4}});
+  ExpectAgreesWithTorch(m, "Schedule-800mf");
+  EXPECT_EQ(m.confidence, Confidence::kExact);
+  // regnet_x_1_6gf: 80 * 2.25 ** 1 / 8 is 22.5, on round()'s boundary; the
+  // power is exact (a float), so torch rounds it to 22 wherever it runs.
+  ExpectedStateDict g = Predict("constructions.Schedule", {{"0", 18}, {"1", 80}, {"2", 34.01}, {"3", 2.25}});
+  ExpectAgreesWithTorch(g, "Schedule-1_6gf");
+  EXPECT_EQ(g.confidence, Confidence::kExact);
+  ASSERT_NE(Find(g, "stages.1.0.weight"), nullptr);
+  EXPECT_EQ(Find(g, "stages.1.0.weight")->shape.ToString(), "(176, 80, 1, 1)");
+}
+
 }  // namespace
 }  // namespace ptlint
 
@@ -793,6 +848,55 @@ TEST(PredictionMemoTest, MemoisedConstructionsEqualInterpretedOnes) {
     EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected) << "round " << round;
   }
   EXPECT_FALSE(memo.impl().constructions.empty());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ptlint
+
+namespace ptlint {
+namespace {
+
+// A construction nested deeper than the interpreter follows: wherever the
+// nesting bound cuts it off (here, `super().__init__(n)` of the innermost
+// module at some depth), the keys it would have registered are predicted or
+// left open, never silently absent.
+TEST(PredictionDepthTest, CutOffConstructionIsOpenNotMissing) {
+  fs::path dir = fs::temp_directory_path() / ("ptlint_depth_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "deep.py") << "import torch\n"
+                                    "import torch.nn as nn\n"
+                                    "class Base(nn.Module):\n"
+                                    "    def __init__(self, n):\n"
+                                    "        super().__init__()\n"
+                                    "        self.w = nn.Parameter(torch.zeros(n))\n"
+                                    "class Leaf(Base):\n"
+                                    "    def __init__(self, n):\n"
+                                    "        super().__init__(n)\n"
+                                    "class Chain(nn.Module):\n"
+                                    "    def __init__(self, depth):\n"
+                                    "        super().__init__()\n"
+                                    "        self.inner = Chain(depth - 1) if depth > 0 else Leaf(3)\n";
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  for (int d = 0; d < 24; ++d) {
+    SCOPED_TRACE("Chain(" + std::to_string(d) + ")");
+    PredictOptions options;
+    options.args["0"] = d;
+    auto p = PredictStateDict(index, "deep.Chain", options);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    std::string key;
+    for (int i = 0; i <= d; ++i) key += "inner.";
+    key += "w";
+    bool named = false, open = false;
+    for (const auto& k : p->keys) named = named || k.key == key;
+    for (const auto& o : p->open) open = open || key.compare(0, o.prefix.size(), o.prefix) == 0;
+    EXPECT_TRUE(named || open) << key << " is neither predicted nor open";
+    // Eleven constructions deep are followed: torchvision's regnet_x_400mf()
+    // -> _regnet -> RegNet -> AnyStage -> ResBottleneckBlock ->
+    // BottleneckTransform -> Conv2dNormActivation -> BatchNorm2d nests
+    // about as deep.
+    if (d <= 10) EXPECT_TRUE(named) << key << " is not predicted";
+  }
   fs::remove_all(dir);
 }
 

@@ -69,4 +69,26 @@ const std::set<std::string>& TorchParameterConstructors() {
   return kNames;
 }
 
+const std::set<std::string>& TorchConcreteFunctions() {
+  // Elementwise arithmetic as functions, and what RegNet's width schedule
+  // uses (torchvision's BlockParams.from_init_params).
+  static const std::set<std::string> kNames = {"log",  "pow",      "round",       "divide", "div",
+                                               "true_divide", "diff", "add", "sub", "subtract",
+                                               "mul",  "multiply"};
+  return kNames;
+}
+
+const std::map<std::string, std::string>& TorchDTypeNames() {
+  static const std::map<std::string, std::string> kNames = {
+      {"torch.float32", "float32"}, {"torch.float", "float32"}, {"torch.int64", "int64"},
+      {"torch.long", "int64"},      {"torch.int32", "int32"},   {"torch.int", "int32"}};
+  return kNames;
+}
+
+const std::map<std::string, std::string>& TensorCastMethods() {
+  static const std::map<std::string, std::string> kNames = {
+      {"int", "int32"}, {"long", "int64"}, {"float", "float32"}};
+  return kNames;
+}
+
 }  // namespace ptlint::prediction

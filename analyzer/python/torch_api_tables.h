@@ -5,6 +5,7 @@
 #ifndef PTLINT_ANALYZER_PYTHON_TORCH_API_TABLES_H_
 #define PTLINT_ANALYZER_PYTHON_TORCH_API_TABLES_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ const std::set<std::string>& ModuleMemberIterators();
 const std::set<std::string>& PlainValueAnnotations();
 // Names of torch's Parameter constructors.
 const std::set<std::string>& TorchParameterConstructors();
+// torch.<name>(...) computed on small 1-D tensors whose elements are known
+// (prediction_values.cc: ConcreteTensorCall); anything else stays unknown.
+const std::set<std::string>& TorchConcreteFunctions();
+// dtypes those tensors can have, by the names code spells them
+// (`torch.float32`, `torch.long`): "float32", "int64" or "int32".
+const std::map<std::string, std::string>& TorchDTypeNames();
+// tensor.<method>() casts of such tensors: `.int()` is int32, `.long()` int64.
+const std::map<std::string, std::string>& TensorCastMethods();
 
 }  // namespace ptlint::prediction
 
