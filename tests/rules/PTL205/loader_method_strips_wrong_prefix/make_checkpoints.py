@@ -11,11 +11,10 @@ from models import Net
 os.makedirs("ckpt", exist_ok=True)
 torch.save(torch.nn.DataParallel(Net()).state_dict(), "ckpt/wrong.pt")
 torch.save(torch.nn.DataParallel(Net()).state_dict(), "ckpt/none.pt")
-from trainer import Trainer
-for restore in (Trainer().restore_wrong, Trainer().restore_none):
+for script in ("load_wrong", "load_none"):
     try:
-        restore()
+        __import__(script)
     except RuntimeError as e:
         assert "Missing key(s)" in str(e) and 'Unexpected key(s) in state_dict: "module.' in str(e), e
     else:
-        raise AssertionError(f"{restore.__name__} loaded")
+        raise AssertionError(f"{script} loaded")
