@@ -584,6 +584,33 @@ std::vector<TSNode> DefsNamed(const ParsedPython& parsed, TSNode block, const st
   return out;
 }
 
+// A def named `name` anywhere in a function's `body` but directly in it:
+// under an `if`, a loop, a `try` or a `with` (not in a nested def or class,
+// whose names are their own).
+bool DefNamedInsideStatements(const ParsedPython& parsed, TSNode body, const std::string& name) {
+  std::vector<TSNode> stack;
+  uint32_t n = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode st = ts_node_named_child(body, i);
+    if (!IsType(st, "function_definition") && !IsType(st, "decorated_definition") && !IsType(st, "class_definition")) {
+      stack.push_back(st);
+    }
+  }
+  while (!stack.empty()) {
+    TSNode node = stack.back();
+    stack.pop_back();
+    if (IsType(node, "decorated_definition")) node = Field(node, "definition");
+    if (ts_node_is_null(node) || IsType(node, "class_definition") || IsType(node, "lambda")) continue;
+    if (IsType(node, "function_definition")) {
+      if (parsed.Text(Field(node, "name")) == name) return true;
+      continue;
+    }
+    uint32_t count = ts_node_named_child_count(node);
+    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(node, i));
+  }
+  return false;
+}
+
 // The call does not return what the body returns: a generator (`yield`
 // anywhere in the body but in a nested def, class or lambda), or a coroutine.
 bool ReturnsAnotherObject(TSNode def) {
@@ -671,10 +698,11 @@ Extractor::LocalCallee Extractor::ResolveLocalCallee(TSNode call, TSNode callee,
       std::vector<std::string> params = ParameterNames(file_.parsed, f);
       if (std::find(params.begin(), params.end(), name) != params.end()) return out;
       std::vector<TSNode> defs = DefsNamed(file_.parsed, Field(f, "body"), name);
-      if (defs.empty()) continue;
+      const bool conditional = DefNamedInsideStatements(file_.parsed, Field(f, "body"), name);
+      if (defs.empty() && !conditional) continue;
       out.kind = LocalCallee::kUnknown;
-      // Defined twice (under conditions ptlint does not follow), or decorated.
-      if (defs.size() != 1 || !Decorators(file_.parsed, defs[0]).empty()) return out;
+      // Defined twice or under a condition (which body runs is not known), or decorated.
+      if (conditional || defs.size() != 1 || !Decorators(file_.parsed, defs[0]).empty()) return out;
       out.kind = LocalCallee::kFound;
       out.fn.name = ScopeName(file_.parsed, defs[0]);
       out.fn.module = file_.info.module_name;

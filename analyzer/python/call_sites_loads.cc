@@ -396,7 +396,8 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   } else if (local.kind == LocalCallee::kUnknown) {
     v = Value{};
     through = LoadThroughFunction(call, nullptr, 0, args, passed, env, depth + 1);
-  } else if (v.kind == Value::kFactoryResult) {
+  } else if (v.kind == Value::kFactoryResult && !(IsType(callee, "identifier") && env.count(callee_text) != 0)) {
+    // (A local name of the function's name, `fix = lambda sd: ...`, shadows it.)
     const FunctionInfo* fn = index_.FindFunction(q);
     if (fn != nullptr) {
       through = LoadThroughFunction(call, fn, 0, args, passed, env, depth + 1);

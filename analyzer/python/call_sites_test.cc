@@ -625,6 +625,21 @@ def other():
     model = Net()
     sd = torch.load("ckpt/c.pt")
     model.load_state_dict(fix(sd))
+
+def conditional(strip):
+    if strip:
+        def fix(sd):
+            return {k.removeprefix("model."): v for k, v in sd.items()}
+    model = Net()
+    sd = torch.load("ckpt/d.pt")
+    fix(sd)
+    model.load_state_dict(sd)
+
+def shadowed():
+    fix = lambda sd: sd
+    model = Net()
+    sd = torch.load("ckpt/e.pt")
+    model.load_state_dict(fix(sd))
 )PY");
   auto sites = Sites();
   auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
@@ -638,6 +653,13 @@ def other():
   EXPECT_EQ(lsd(0)->key_rewrites[0].Apply("module.fc.weight"), "module.fc.weight");
   EXPECT_EQ(lsd(1)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
   EXPECT_EQ(lsd(2)->key_rewrites[0].Apply("module.fc.weight"), "fc.weight") << "outside main: the module's fix";
+  // A def under a condition is not the module's fix, nor surely its own.
+  ASSERT_NE(lsd(3), nullptr);
+  ASSERT_EQ(lsd(3)->key_rewrites.size(), 1u);
+  EXPECT_EQ(lsd(3)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  // A local name shadows the module's fix: its value is not the module fix's.
+  ASSERT_NE(lsd(4), nullptr);
+  EXPECT_LT(lsd(4)->load_site, 0);
 }
 
 // A function of the same file that loads the file itself and returns the
