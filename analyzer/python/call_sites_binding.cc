@@ -201,7 +201,9 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
     // Parameters every caller here passes the same path or module to.
     if (auto seeded = seeds_.find(qualified); seeded != seeds_.end()) local = seeded->second;
     TSNode body = Field(s, "body");
+    own_returns_.erase(qualified);  // a redefinition: only this body's returns
     if (!ts_node_is_null(body)) Block(body, local, qualified, depth + 1);
+    SummarizeReturns(qualified, s);
     return;
   }
   if (std::strcmp(type, "class_definition") == 0) {
@@ -253,6 +255,16 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
     }
     Value r = IsNull(e) ? Value{} : Expr(e, env, function, depth + 1);
     returns_->emplace_back(e, std::move(r));
+    return;
+  }
+  if (std::strcmp(type, "return_statement") == 0 && !function.empty()) {
+    // What the function returns, for a call of it later in the walk
+    // (SummarizeReturns); walked as any other expression.
+    TSNode e{};
+    for (uint32_t i = 0; i < ts_node_named_child_count(s) && IsNull(e); ++i) {
+      if (!IsType(ts_node_named_child(s, i), "comment")) e = ts_node_named_child(s, i);
+    }
+    own_returns_[function].push_back(IsNull(e) ? Value{} : Expr(e, env, function, depth + 1));
     return;
   }
   // `for k, v in sd.items(): new_sd[k[7:]] = v`: new_sd is sd's load, its

@@ -233,8 +233,33 @@ class Extractor {
   // By "function<kKeySep>parameter"; nullopt while that body is being walked.
   using ParameterEffects = std::map<std::string, std::optional<ParameterEffect>>;
   std::optional<ParameterEffect> EffectOn(const FunctionInfo& fn, const std::string& param, int depth);
-  std::optional<Value> LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
+  // `fn` null: a project function ptlint found but cannot follow (a
+  // decorated nested def, an inherited or overridden method): every load
+  // passed to it is changed by code ptlint does not follow. `skip`: the
+  // leading parameters the call does not pass (a bound method's self/cls).
+  std::optional<Value> LoadThroughFunction(TSNode call, const FunctionInfo* fn, size_t skip, const Args& args,
                                            const ArgValues& passed, Env& env, int depth);
+  // A callee the index does not list (call_sites_key_rewrite.cc): a function
+  // defined in an enclosing function (`def fix(sd)` then `fix(sd)`), a method
+  // of the enclosing class (`self.m(sd)`, `cls.m(sd)`) or of a project class
+  // (`Trainer.m(sd)`). `fn` is built from the tree (path, node, and the
+  // function's scope name as the walk names it); kUnknown: it is such a
+  // function, but which body runs, or what its decorator does, is not known.
+  struct LocalCallee {
+    enum Kind { kNone, kFound, kUnknown } kind = kNone;
+    FunctionInfo fn;
+    size_t skip = 0;
+  };
+  LocalCallee ResolveLocalCallee(TSNode call, TSNode callee, const Env& env);
+  LocalCallee MethodOf(TSNode cls, const std::string& cls_name, const std::string& cls_path,
+                       const std::string& method, bool via_instance);
+  // What each function defined in this file returned in this walk, by scope
+  // name, and the function's value when every return is the same followed
+  // load (`def load_weights(path): sd = torch.load(path); return {...}`):
+  // a later call of it in this file is that load, keys rewritten.
+  std::map<std::string, std::vector<Value>> own_returns_;
+  std::map<std::string, Value> returned_loads_;
+  void SummarizeReturns(const std::string& function, TSNode def);
   ParameterEffects* effects_ = nullptr;
   int effect_nesting_ = 0;                          // stand-in walks this one is inside
   std::vector<LoadKeyRewrite>* stand_in_changes_ = nullptr;  // a stand-in walk's in-place changes

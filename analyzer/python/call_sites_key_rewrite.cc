@@ -410,8 +410,9 @@ std::optional<Extractor::ParameterEffect> Extractor::EffectOn(const FunctionInfo
 // call's value is the argument's load with the rewrites the body applied
 // when the function returns it, nullopt when it does not (the caller keeps
 // its own value).
-std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::string& q, const Args& args,
-                                                    const ArgValues& passed, Env& env, int depth) {
+std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const FunctionInfo* fn, size_t skip,
+                                                    const Args& args, const ArgValues& passed, Env& env,
+                                                    int depth) {
   bool any_load = false;
   for (const Value& p : passed.positional) any_load |= p.kind == Value::kLoad;
   for (const auto& [name, p] : passed.keywords) any_load |= p.kind == Value::kLoad;
@@ -447,25 +448,33 @@ std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::stri
     unbound_loads();
     return std::nullopt;
   }
-  const FunctionInfo* fn = index_.FindFunction(q);
-  if (fn == nullptr || IsNull(fn->node)) return std::nullopt;
+  if (fn == nullptr) {  // a project function whose body is not known to be the one that runs
+    unbound_loads();
+    return std::nullopt;
+  }
+  if (IsNull(fn->node)) return std::nullopt;
   const IndexedFile* file = index_.FindFile(fn->path);
   if (file == nullptr) return std::nullopt;
   std::vector<CallSite> unused;
   Extractor reader(index_, *file, unused, path_values_);
   reader.RecordFunction(fn->node, fn->name);
   const FunctionParams params = reader.functions_[fn->name];
-  if (params.method) return std::nullopt;
+  // A bound method whose self/cls is not a positional parameter: which
+  // parameter gets what is not known.
+  if (skip > params.names.size()) {
+    unbound_loads();
+    return std::nullopt;
+  }
 
   std::optional<Value> result;
-  for (size_t i = 0; i < params.names.size(); ++i) {
+  for (size_t i = skip; i < params.names.size(); ++i) {
     const std::string& name = params.names[i];
     const Value* value = nullptr;
     TSNode node{};
-    if (i < passed.positional.size()) {
-      value = &passed.positional[i];
-      node = args.positional[i];
-      bound[i] = true;
+    if (i - skip < passed.positional.size()) {
+      value = &passed.positional[i - skip];
+      node = args.positional[i - skip];
+      bound[i - skip] = true;
     } else if (auto kw = passed.keywords.find(name); kw != passed.keywords.end()) {
       value = &kw->second;
       node = args.Keyword(name.c_str());
@@ -497,6 +506,254 @@ std::optional<Value> Extractor::LoadThroughFunction(TSNode call, const std::stri
   }
   unbound_loads();
   return result;
+}
+
+
+namespace {
+
+// The innermost function_definition around `n` (class bodies are not
+// scopes a nested function's names are looked up in, as in Python).
+TSNode EnclosingDef(TSNode n) {
+  for (n = ts_node_parent(n); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    if (IsType(n, "function_definition")) return n;
+  }
+  return TSNode{};
+}
+
+// `def` as a statement of a block: the decorated_definition holding it, or itself.
+TSNode DefinitionStatement(TSNode def) {
+  TSNode parent = ts_node_parent(def);
+  return !ts_node_is_null(parent) && IsType(parent, "decorated_definition") ? parent : def;
+}
+
+// The class_definition whose body holds `def` directly, or null.
+TSNode ClassOfMethod(TSNode def) {
+  TSNode block = ts_node_parent(DefinitionStatement(def));
+  if (ts_node_is_null(block) || !IsType(block, "block")) return TSNode{};
+  TSNode cls = ts_node_parent(block);
+  return !ts_node_is_null(cls) && IsType(cls, "class_definition") ? cls : TSNode{};
+}
+
+// A parameter's name (`x`, `x: T`, `x=1`, `*args`, `**kw`), "" for `*` and `/`.
+std::string ParameterName(const ParsedPython& parsed, TSNode p) {
+  if (IsType(p, "identifier")) return std::string(parsed.Text(p));
+  TSNode name = Field(p, "name");
+  if (ts_node_is_null(name) && ts_node_named_child_count(p) > 0) name = ts_node_named_child(p, 0);
+  while (!ts_node_is_null(name) && !IsType(name, "identifier") && ts_node_named_child_count(name) > 0) {
+    name = ts_node_named_child(name, 0);  // typed_parameter(list_splat_pattern(identifier))
+  }
+  return !ts_node_is_null(name) && IsType(name, "identifier") ? std::string(parsed.Text(name)) : "";
+}
+
+std::vector<std::string> ParameterNames(const ParsedPython& parsed, TSNode def) {
+  std::vector<std::string> names;
+  TSNode params = Field(def, "parameters");
+  uint32_t n = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+  for (uint32_t i = 0; i < n; ++i) names.push_back(ParameterName(parsed, ts_node_named_child(params, i)));
+  return names;
+}
+
+// A def's decorators as written, without the `@` ("staticmethod", "torch.no_grad()").
+std::vector<std::string> Decorators(const ParsedPython& parsed, TSNode def) {
+  std::vector<std::string> out;
+  TSNode statement = DefinitionStatement(def);
+  if (ts_node_eq(statement, def)) return out;
+  uint32_t n = ts_node_named_child_count(statement);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode c = ts_node_named_child(statement, i);
+    if (!IsType(c, "decorator")) continue;
+    std::string text(parsed.Text(c));
+    text.erase(std::remove_if(text.begin(), text.end(), [](unsigned char ch) { return std::isspace(ch); }),
+               text.end());
+    out.push_back(text.empty() ? text : text.substr(1));
+  }
+  return out;
+}
+
+// The function definitions directly in `block` named `name` (a decorated
+// one as its function_definition).
+std::vector<TSNode> DefsNamed(const ParsedPython& parsed, TSNode block, const std::string& name) {
+  std::vector<TSNode> out;
+  uint32_t n = ts_node_is_null(block) ? 0 : ts_node_named_child_count(block);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode st = ts_node_named_child(block, i);
+    if (IsType(st, "decorated_definition")) st = Field(st, "definition");
+    if (ts_node_is_null(st) || !IsType(st, "function_definition")) continue;
+    if (parsed.Text(Field(st, "name")) == name) out.push_back(st);
+  }
+  return out;
+}
+
+// A def named `name` anywhere in a function's `body` but directly in it:
+// under an `if`, a loop, a `try` or a `with` (not in a nested def or class,
+// whose names are their own).
+bool DefNamedInsideStatements(const ParsedPython& parsed, TSNode body, const std::string& name) {
+  std::vector<TSNode> stack;
+  uint32_t n = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode st = ts_node_named_child(body, i);
+    if (!IsType(st, "function_definition") && !IsType(st, "decorated_definition") && !IsType(st, "class_definition")) {
+      stack.push_back(st);
+    }
+  }
+  while (!stack.empty()) {
+    TSNode node = stack.back();
+    stack.pop_back();
+    if (IsType(node, "decorated_definition")) node = Field(node, "definition");
+    if (ts_node_is_null(node) || IsType(node, "class_definition") || IsType(node, "lambda")) continue;
+    if (IsType(node, "function_definition")) {
+      if (parsed.Text(Field(node, "name")) == name) return true;
+      continue;
+    }
+    uint32_t count = ts_node_named_child_count(node);
+    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(node, i));
+  }
+  return false;
+}
+
+// The call does not return what the body returns: a generator (`yield`
+// anywhere in the body but in a nested def, class or lambda), or a coroutine.
+bool ReturnsAnotherObject(TSNode def) {
+  TSNode first = ts_node_child(def, 0);
+  if (!ts_node_is_null(first) && IsType(first, "async")) return true;
+  std::vector<TSNode> stack{Field(def, "body")};
+  while (!stack.empty()) {
+    TSNode n = stack.back();
+    stack.pop_back();
+    if (ts_node_is_null(n)) continue;
+    if (IsType(n, "yield")) return true;
+    if (IsType(n, "function_definition") || IsType(n, "class_definition") || IsType(n, "lambda")) continue;
+    uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(n, i));
+  }
+  return false;
+}
+
+// "Outer.fix" for a def inside `def Outer` (classes too): the `function`
+// the walk names its body by.
+std::string ScopeName(const ParsedPython& parsed, TSNode def) {
+  std::string name(parsed.Text(Field(def, "name")));
+  for (TSNode n = ts_node_parent(def); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    if (IsType(n, "function_definition") || IsType(n, "class_definition")) {
+      name = std::string(parsed.Text(Field(n, "name"))) + "." + name;
+    }
+  }
+  return name;
+}
+
+}  // namespace
+
+// `method` of the class `cls` (its class_definition, in `cls_path`), called
+// through an instance (`self.m(...)`: self is bound) or through the class
+// (`Trainer.m(...)`: nothing is, but a classmethod's cls). Only a method
+// defined in that class's body, once, plain or as a @staticmethod /
+// @classmethod; through an instance, only when no project class deriving
+// from it by that name defines the method again (self may be one of them).
+Extractor::LocalCallee Extractor::MethodOf(TSNode cls, const std::string& cls_name, const std::string& cls_path,
+                                           const std::string& method, bool via_instance) {
+  LocalCallee out;
+  const IndexedFile* file = index_.FindFile(cls_path);
+  if (file == nullptr) return out;
+  out.kind = LocalCallee::kUnknown;  // a method of a project class from here on: not guessed
+  std::vector<TSNode> defs = DefsNamed(file->parsed, Field(cls, "body"), method);
+  if (defs.size() != 1) return out;  // inherited (or undefined), or redefined (property setters)
+  bool is_static = false, is_class = false;
+  for (const std::string& d : Decorators(file->parsed, defs[0])) {
+    if (d == "staticmethod") {
+      is_static = true;
+    } else if (d == "classmethod") {
+      is_class = true;
+    } else {
+      return out;  // a decorator may change the arguments and the result
+    }
+  }
+  if (via_instance || is_class) {
+    for (const ClassInfo* other : index_.AllClasses()) {
+      if (ts_node_eq(other->node, cls) && other->path == cls_path) continue;
+      if (std::find(other->methods.begin(), other->methods.end(), method) == other->methods.end()) continue;
+      for (const std::string& base : other->base_texts) {
+        size_t dot = base.rfind('.');
+        if ((dot == std::string::npos ? base : base.substr(dot + 1)) == cls_name) return out;
+      }
+    }
+  }
+  out.kind = LocalCallee::kFound;
+  out.skip = is_static ? 0 : (is_class || via_instance) ? 1 : 0;
+  out.fn.name = ScopeName(file->parsed, defs[0]);
+  out.fn.module = file->info.module_name;
+  out.fn.qualified_name = out.fn.module + ":" + out.fn.name;
+  out.fn.path = cls_path;
+  out.fn.node = defs[0];
+  return out;
+}
+
+Extractor::LocalCallee Extractor::ResolveLocalCallee(TSNode call, TSNode callee, const Env& env) {
+  LocalCallee out;
+  if (IsType(callee, "identifier")) {
+    // `fix(sd)`: a def in an enclosing function's body, innermost first; a
+    // parameter of the same name in between shadows it.
+    const std::string name = Text(callee);
+    if (env.count(name) != 0) return out;
+    for (TSNode f = EnclosingDef(call); !IsNull(f); f = EnclosingDef(f)) {
+      std::vector<std::string> params = ParameterNames(file_.parsed, f);
+      if (std::find(params.begin(), params.end(), name) != params.end()) return out;
+      std::vector<TSNode> defs = DefsNamed(file_.parsed, Field(f, "body"), name);
+      const bool conditional = DefNamedInsideStatements(file_.parsed, Field(f, "body"), name);
+      if (defs.empty() && !conditional) continue;
+      out.kind = LocalCallee::kUnknown;
+      // Defined twice or under a condition (which body runs is not known), or decorated.
+      if (conditional || defs.size() != 1 || !Decorators(file_.parsed, defs[0]).empty()) return out;
+      out.kind = LocalCallee::kFound;
+      out.fn.name = ScopeName(file_.parsed, defs[0]);
+      out.fn.module = file_.info.module_name;
+      out.fn.qualified_name = out.fn.module + ":" + out.fn.name;
+      out.fn.path = file_.info.path;
+      out.fn.node = defs[0];
+      return out;
+    }
+    return out;
+  }
+  if (!IsType(callee, "attribute")) return out;
+  TSNode object = Field(callee, "object");
+  if (IsNull(object) || !IsType(object, "identifier")) return out;
+  const std::string obj = Text(object), method = Text(Field(callee, "attribute"));
+  if (env.count(obj) != 0) return out;  // a local variable
+  // `self.m(...)` / `cls.m(...)`: the first parameter of a method of the
+  // enclosing class (not a @staticmethod's).
+  TSNode f = EnclosingDef(call);
+  if (!IsNull(f)) {
+    TSNode cls = ClassOfMethod(f);
+    std::vector<std::string> params = ParameterNames(file_.parsed, f);
+    if (!IsNull(cls) && !params.empty() && params[0] == obj) {
+      bool is_static = false, is_class = false;
+      for (const std::string& d : Decorators(file_.parsed, f)) {
+        is_static |= d == "staticmethod";
+        is_class |= d == "classmethod";
+      }
+      if (!is_static) {
+        return MethodOf(cls, Text(Field(cls, "name")), file_.info.path, method, /*via_instance=*/!is_class);
+      }
+    }
+  }
+  // `Trainer.m(...)`: a project class by name.
+  Symbol s = index_.ResolveName(file_.info.module_name, obj);
+  if (s.kind == Symbol::Kind::kClass && s.cls != nullptr && !IsNull(s.cls->node)) {
+    return MethodOf(s.cls->node, s.cls->name, s.cls->path, method, /*via_instance=*/false);
+  }
+  return out;
+}
+
+// After the walk of `def` (scope name `function`): its value at a later
+// call, when every return is one followed load of this walk, the same way.
+void Extractor::SummarizeReturns(const std::string& function, TSNode def) {
+  returned_loads_.erase(function);
+  auto it = own_returns_.find(function);
+  if (it == own_returns_.end() || it->second.empty() || ReturnsAnotherObject(def)) return;
+  const Value& first = it->second.front();
+  for (const Value& r : it->second) {
+    if (r.kind != Value::kLoad || r.load_site < 0 || r.load_site != first.load_site || !SameLoad(r, first)) return;
+  }
+  returned_loads_[function] = first;
 }
 
 }  // namespace call_site_extraction

@@ -375,9 +375,38 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
     passed.positional.push_back(Expr(a, env, function, depth + 1));
   }
   for (const auto& kw : args.keywords) passed.keywords[kw.first] = Expr(kw.second, env, function, depth + 1);
-  // A followed load handed to a project function (`strip_module(sd)`).
+  // A followed load handed to a project function (`strip_module(sd)`), a
+  // function defined in the enclosing one (`fix(sd)`) or a method
+  // (`self.strip(sd)`, `Trainer.clean(sd)`); a function of this file that
+  // returns a load it made (`load_weights("ckpt/x.pt")`) is that load.
   std::optional<Value> through;
-  if (v.kind == Value::kFactoryResult) through = LoadThroughFunction(call, q, args, passed, env, depth + 1);
+  bool load_passed = false;
+  for (const Value& p : passed.positional) load_passed |= p.kind == Value::kLoad;
+  for (const auto& [name, p] : passed.keywords) load_passed |= p.kind == Value::kLoad;
+  LocalCallee local;
+  if (!IsNull(callee) && (load_passed || !returned_loads_.empty()) &&
+      (IsType(callee, "attribute") || (IsType(callee, "identifier") && v.kind != Value::kInstance))) {
+    local = ResolveLocalCallee(call, callee, env);
+  }
+  std::string returns_of;  // the callee's scope name, when it is defined in this file
+  if (local.kind == LocalCallee::kFound) {
+    v = Value{};  // not the module-level function of that name, if any
+    through = LoadThroughFunction(call, &local.fn, local.skip, args, passed, env, depth + 1);
+    if (local.fn.path == file_.info.path) returns_of = local.fn.name;
+  } else if (local.kind == LocalCallee::kUnknown) {
+    v = Value{};
+    through = LoadThroughFunction(call, nullptr, 0, args, passed, env, depth + 1);
+  } else if (v.kind == Value::kFactoryResult && !(IsType(callee, "identifier") && env.count(callee_text) != 0)) {
+    // (A local name of the function's name, `fix = lambda sd: ...`, shadows it.)
+    const FunctionInfo* fn = index_.FindFunction(q);
+    if (fn != nullptr) {
+      through = LoadThroughFunction(call, fn, 0, args, passed, env, depth + 1);
+      if (fn->path == file_.info.path) returns_of = fn->name;
+    }
+  }
+  if (auto made = returned_loads_.find(returns_of); !returns_of.empty() && made != returned_loads_.end()) {
+    through = made->second;
+  }
   if (recording_ && !IsNull(callee)) RecordCall(callee, std::move(passed), function);
   if (!IsNull(callee) && IsType(callee, "attribute") && !object_done)
     Expr(Field(callee, "object"), env, function, depth + 1);

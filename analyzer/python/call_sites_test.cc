@@ -488,6 +488,238 @@ model.load_state_dict(wrapped["model"])
   EXPECT_LT(wrapped->load_site, 0);
 }
 
+// Methods as loaders: a method of the loading class (`self._fix_keys(sd)`),
+// a @staticmethod through the class, a @classmethod through self, and a
+// method of an imported module's function (`utils.strip(sd)`) rewrite the
+// keys as if written inline. A method ptlint cannot pin down (inherited,
+// overridden by a subclass, decorated) changes the load in code ptlint does
+// not follow; an in-place change in a method is recorded on the argument.
+TEST_F(CallSitesTest, LoadRewrittenByAMethod) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/utils.py", "pkg.utils", R"PY(
+def strip(sd):
+    return {k.removeprefix("module."): v for k, v in sd.items()}
+)PY");
+  Add("pkg/load.py", "pkg.load", R"PY(
+import functools
+import torch
+import pkg.utils as utils
+from pkg.models import Net
+
+class Base:
+    def inherited(self, sd):
+        return {k.removeprefix("module."): v for k, v in sd.items()}
+
+class Trainer(Base):
+    def _fix_keys(self, sd):
+        return {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
+
+    @staticmethod
+    def clean(sd):
+        return {k.removeprefix("model."): v for k, v in sd.items()}
+
+    @classmethod
+    def strip(cls, sd):
+        return {k.removeprefix("module."): v for k, v in sd.items()}
+
+    def in_place(self, sd):
+        for k in list(sd):
+            sd[k[7:]] = sd.pop(k)
+
+    @functools.lru_cache()
+    def cached(self, sd):
+        return {k.removeprefix("module."): v for k, v in sd.items()}
+
+    def overridden(self, sd):
+        return {k.removeprefix("module."): v for k, v in sd.items()}
+
+    def restore(self):
+        model = Net()
+        sd = torch.load("ckpt/a.pt")
+        sd = self._fix_keys(sd)
+        model.load_state_dict(sd)
+        sd = torch.load("ckpt/b.pt")
+        model.load_state_dict(Trainer.clean(sd))
+        sd = torch.load("ckpt/c.pt")
+        model.load_state_dict(self.strip(sd))
+        sd = torch.load("ckpt/d.pt")
+        model.load_state_dict(utils.strip(sd))
+        sd = torch.load("ckpt/e.pt")
+        self.in_place(sd)
+        model.load_state_dict(sd)
+        sd = torch.load("ckpt/f.pt")
+        self.inherited(sd)
+        model.load_state_dict(sd)
+        sd = torch.load("ckpt/g.pt")
+        self.cached(sd)
+        model.load_state_dict(sd)
+        sd = torch.load("ckpt/h.pt")
+        self.overridden(sd)
+        model.load_state_dict(sd)
+        sd = torch.load("ckpt/i.pt")
+        model.load_state_dict(self.overridden(sd))
+
+class Special(Trainer):
+    def overridden(self, sd):
+        return sd
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  auto file_of = [&](const CallSite* s) { return sites[static_cast<size_t>(s->load_site)].checkpoint.text; };
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_NE(lsd(i), nullptr) << i;
+    ASSERT_GE(lsd(i)->load_site, 0) << i << ": the load stays bound";
+    EXPECT_EQ(file_of(lsd(i)), std::string("ckpt/") + static_cast<char>('a' + i) + ".pt");
+    ASSERT_GE(lsd(i)->key_rewrites.size(), 1u) << i;
+  }
+  // Followed exactly: the same rewrite as inline.
+  for (int i : {0, 2, 3}) {
+    EXPECT_NE(lsd(i)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed) << i;
+    EXPECT_EQ(lsd(i)->key_rewrites[0].Apply("module.fc.weight"), "fc.weight") << i;
+  }
+  EXPECT_EQ(lsd(1)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kPrefix);
+  EXPECT_EQ(lsd(1)->key_rewrites[0].Apply("module.fc.weight"), "module.fc.weight") << "the static strips model.";
+  EXPECT_EQ(lsd(1)->key_rewrites[0].Apply("model.fc.weight"), "fc.weight");
+  // Not guessed: changed in place, inherited, decorated, overridden by a subclass.
+  for (int i : {0, 1, 2, 3}) EXPECT_EQ(lsd(i)->key_rewrites.size(), 1u) << i;
+  for (int i : {4, 5, 6, 7}) {
+    for (const LoadKeyRewrite& r : lsd(i)->key_rewrites) EXPECT_EQ(r.kind, LoadKeyRewrite::Kind::kUnfollowed) << i;
+  }
+  EXPECT_NE(lsd(4)->key_rewrites[0].unfollowed_what.find("self.in_place(sd)"), std::string::npos);
+  EXPECT_NE(lsd(7)->key_rewrites[0].unfollowed_what.find("self.overridden(sd)"), std::string::npos);
+  // What such a method returns is not the load.
+  ASSERT_NE(lsd(8), nullptr);
+  EXPECT_LT(lsd(8)->load_site, 0);
+}
+
+// A function defined inside the loading function (`def fix(sd)` then
+// `sd = fix(sd)`) is followed as a module function is; it shadows a module
+// function of the same name, and a decorated one is not guessed.
+TEST_F(CallSitesTest, LoadRewrittenByANestedFunction) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import functools
+import torch
+from pkg.models import Net
+
+def fix(sd):
+    return {k.removeprefix("module."): v for k, v in sd.items()}
+
+def main():
+    def fix(sd):
+        return {k.removeprefix("model."): v for k, v in sd.items()}
+
+    @functools.lru_cache()
+    def cached(sd):
+        return {k.removeprefix("module."): v for k, v in sd.items()}
+
+    model = Net()
+    sd = torch.load("ckpt/a.pt")
+    sd = fix(sd)
+    model.load_state_dict(sd)
+    sd = torch.load("ckpt/b.pt")
+    cached(sd)
+    model.load_state_dict(sd)
+
+def other():
+    model = Net()
+    sd = torch.load("ckpt/c.pt")
+    model.load_state_dict(fix(sd))
+
+def conditional(strip):
+    if strip:
+        def fix(sd):
+            return {k.removeprefix("model."): v for k, v in sd.items()}
+    model = Net()
+    sd = torch.load("ckpt/d.pt")
+    fix(sd)
+    model.load_state_dict(sd)
+
+def shadowed():
+    fix = lambda sd: sd
+    model = Net()
+    sd = torch.load("ckpt/e.pt")
+    model.load_state_dict(fix(sd))
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NE(lsd(i), nullptr) << i;
+    ASSERT_GE(lsd(i)->load_site, 0) << i;
+    ASSERT_EQ(lsd(i)->key_rewrites.size(), 1u) << i;
+  }
+  EXPECT_EQ(lsd(0)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kPrefix);
+  EXPECT_EQ(lsd(0)->key_rewrites[0].Apply("model.fc.weight"), "fc.weight") << "main's own fix, not the module's";
+  EXPECT_EQ(lsd(0)->key_rewrites[0].Apply("module.fc.weight"), "module.fc.weight");
+  EXPECT_EQ(lsd(1)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  EXPECT_EQ(lsd(2)->key_rewrites[0].Apply("module.fc.weight"), "fc.weight") << "outside main: the module's fix";
+  // A def under a condition is not the module's fix, nor surely its own.
+  ASSERT_NE(lsd(3), nullptr);
+  ASSERT_EQ(lsd(3)->key_rewrites.size(), 1u);
+  EXPECT_EQ(lsd(3)->key_rewrites[0].kind, LoadKeyRewrite::Kind::kUnfollowed);
+  // A local name shadows the module's fix: its value is not the module fix's.
+  ASSERT_NE(lsd(4), nullptr);
+  EXPECT_LT(lsd(4)->load_site, 0);
+}
+
+// A function of the same file that loads the file itself and returns the
+// dict (rewritten or not): a call of it is that load, its path from the
+// callers, its keys rewritten as the function does. A generator, returns
+// that differ, or a call before the def are not followed.
+TEST_F(CallSitesTest, LoadMadeAndReturnedByAHelper) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.models import Net
+
+def load_weights(path):
+    sd = torch.load(path, map_location="cpu")
+    return {k.removeprefix("module."): v for k, v in sd.items()}
+
+def load_raw(path):
+    return torch.load(path)
+
+def load_either(path, raw):
+    sd = torch.load(path)
+    if raw:
+        return sd
+    return {k.removeprefix("module."): v for k, v in sd.items()}
+
+def load_gen(path):
+    yield torch.load(path)
+    return torch.load(path)
+
+model = Net()
+model.load_state_dict(load_weights("ckpt/a.pt"))
+sd = load_raw("ckpt/b.pt")
+model.load_state_dict(sd["model"])
+model.load_state_dict(load_either("ckpt/c.pt", False))
+model.load_state_dict(load_gen("ckpt/d.pt"))
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  const CallSite* a = lsd(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_GE(a->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(a->load_site)].checkpoint.text, "ckpt/a.pt");
+  EXPECT_EQ(sites[static_cast<size_t>(a->load_site)].function, "load_weights");
+  ASSERT_EQ(a->key_rewrites.size(), 1u);
+  EXPECT_EQ(a->key_rewrites[0].kind, LoadKeyRewrite::Kind::kPrefix);
+  EXPECT_EQ(a->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+
+  const CallSite* b = lsd(1);
+  ASSERT_NE(b, nullptr);
+  ASSERT_GE(b->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(b->load_site)].checkpoint.text, "ckpt/b.pt");
+  EXPECT_EQ(b->keys, std::vector<std::string>{"model"});
+  EXPECT_TRUE(b->key_rewrites.empty());
+
+  ASSERT_NE(lsd(2), nullptr);
+  EXPECT_LT(lsd(2)->load_site, 0) << "returns that differ";
+  ASSERT_NE(lsd(3), nullptr);
+  EXPECT_LT(lsd(3)->load_site, 0) << "a generator";
+}
+
 // `model = build(...)` of a project function: the receiver is the factory
 // (the binding decides whether it builds a module), with its literal
 // arguments; a class call still gives the class.
