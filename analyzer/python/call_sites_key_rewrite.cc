@@ -150,6 +150,27 @@ std::optional<LoadKeyRewrite> Extractor::KeyExpressionRewrite(TSNode key, const 
     // whatever they are (Python's slice; a key shorter than that becomes "").
     rewrite.kind = LoadKeyRewrite::Kind::kDropChars;
     rewrite.drop_chars = skip;
+  } else if (IsType(key, "call") && IsType(Field(key, "function"), "attribute") &&
+             Text(Field(Field(key, "function"), "object")) == k &&
+             Text(Field(Field(key, "function"), "attribute")) == "replace") {
+    // k.replace("module.", "") / k.replace(OLD, NEW, 1): Python's str.replace.
+    Args a = SplitArgs(Field(key, "arguments"));
+    if (a.positional.size() < 2 || a.positional.size() > 3 || !a.keywords.empty() ||
+        !string_arg(a.positional[0], &a_literal) || !string_arg(a.positional[1], &b_literal) || a_literal.empty()) {
+      return std::nullopt;
+    }
+    rewrite.kind = LoadKeyRewrite::Kind::kReplace;
+    rewrite.from = a_literal;
+    rewrite.to = b_literal;
+    if (a.positional.size() == 3) {
+      TSNode count = Unparenthesized(a.positional[2]);
+      const std::string digits = IsType(count, "integer") ? Text(count) : std::string();
+      if (digits.empty() || digits.size() > 6 ||
+          !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+        return std::nullopt;  // a computed or negative count
+      }
+      rewrite.replace_count = std::stoll(digits);
+    }
   } else if (k_method(key, "removeprefix", &a_literal)) {
     rewrite.kind = LoadKeyRewrite::Kind::kPrefix;
     rewrite.from = a_literal;
@@ -331,7 +352,7 @@ bool SameRewrite(const LoadKeyRewrite& a, const LoadKeyRewrite& b) {
   return a.kind == b.kind && a.from == b.from && a.to == b.to && a.pattern == b.pattern &&
          a.replacement == b.replacement && a.drop_chars == b.drop_chars && a.has_filter == b.has_filter &&
          a.keep_if_starts == b.keep_if_starts && a.filter_prefix == b.filter_prefix && a.entry == b.entry &&
-         a.entry_depth == b.entry_depth;
+         a.entry_depth == b.entry_depth && a.replace_count == b.replace_count;
 }
 
 bool SameLoad(const Value& a, const Value& b) {

@@ -218,6 +218,49 @@ Net().load_state_dict(model_sd)
   EXPECT_TRUE(popped->key_rewrites.empty());
 }
 
+// `k.replace(OLD, NEW)` (the most common way to strip `module.`), in a
+// comprehension and in the forum loop, is Python's str.replace on every key:
+// every occurrence, or the first N with a count. A computed count or a
+// non-literal argument is not understood (the load is not followed).
+TEST_F(CallSitesTest, StrReplaceOnTheKeysIsARewrite) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/load.py", "pkg.load", R"PY(
+import torch
+from pkg.models import Net
+
+sd = torch.load("ckpt/a.pt")
+Net().load_state_dict({k.replace("module.", ""): v for k, v in sd.items()})
+
+sd = torch.load("ckpt/b.pt")
+new_sd = {}
+for k, v in sd.items():
+    name = k.replace("module.", "", 1)
+    new_sd[name] = v
+Net().load_state_dict(new_sd)
+
+n = 1
+sd = torch.load("ckpt/c.pt")
+Net().load_state_dict({k.replace("module.", "", n): v for k, v in sd.items()})
+)PY");
+  auto sites = Sites();
+  auto lsd = [&](int nth) { return Find(sites, CallKind::kLoadStateDict, nth); };
+  const CallSite* all = lsd(0);
+  ASSERT_NE(all, nullptr);
+  ASSERT_GE(all->load_site, 0);
+  ASSERT_EQ(all->key_rewrites.size(), 1u);
+  EXPECT_EQ(all->key_rewrites[0].kind, LoadKeyRewrite::Kind::kReplace);
+  EXPECT_EQ(all->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  EXPECT_EQ(all->key_rewrites[0].Apply("module.module.fc.weight"), "fc.weight");
+  const CallSite* first = lsd(1);
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->key_rewrites.size(), 1u);
+  EXPECT_EQ(first->key_rewrites[0].kind, LoadKeyRewrite::Kind::kReplace);
+  EXPECT_EQ(first->key_rewrites[0].Apply("module.module.fc.weight"), "module.fc.weight");
+  const CallSite* computed = lsd(2);
+  ASSERT_NE(computed, nullptr);
+  for (const LoadKeyRewrite& r : computed->key_rewrites) EXPECT_NE(r.kind, LoadKeyRewrite::Kind::kReplace);
+}
+
 // A followed load handed to a project function that changes that parameter
 // in place (directly, or by handing it on to one that does): recorded as an
 // unfollowed change named by the call. Functions that only read it do not
@@ -412,7 +455,7 @@ def fix_keys(state_dict):
     return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state_dict.items()}
 
 def replace_keys(sd):
-    return {k.replace("module.", ""): v for k, v in sd.items()}
+    return {k.split(".", 1)[-1]: v for k, v in sd.items()}
 
 def build(ckpt):
     return Net()
@@ -420,7 +463,7 @@ def build(ckpt):
 def replace_loop(sd):
     new = {}
     for key, value in sd.items():
-        new[key.replace("module.", "")] = value
+        new[key.lower()] = value
     return new
 
 def wrap(sd):

@@ -20,6 +20,22 @@ std::optional<std::string> LoadKeyRewrite::Apply(const std::string& key) const {
       return to + key.substr(from.size());
     case Kind::kDropChars:
       return key.size() <= drop_chars ? std::string() : key.substr(drop_chars);
+    case Kind::kReplace: {
+      // Python's str.replace: left to right, occurrences do not overlap.
+      if (from.empty()) return key;  // never made (see the extractor): Python inserts between characters
+      std::string out;
+      size_t at = 0;
+      int64_t done = 0;
+      for (size_t hit = key.find(from); hit != std::string::npos && (replace_count < 0 || done < replace_count);
+           hit = key.find(from, at)) {
+        out.append(key, at, hit - at);
+        out += to;
+        at = hit + from.size();
+        ++done;
+      }
+      out.append(key, at, std::string::npos);
+      return out;
+    }
     case Kind::kRegex:
       if (!compiled) return key;
       return std::regex_replace(key, compiled->regex, ecma_replacement);

@@ -6,6 +6,7 @@
 //   {("encoder." + k[4:] if k.startswith("enc.") else k): v for k, v in sd.items()}
 //   {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
 //   {k.removeprefix("module."): v for k, v in sd.items()}
+//   {k.replace("module.", ""): v for k, v in sd.items()}
 //   {k[len("module."):]: v for k, v in sd.items()}
 //   {"backbone." + k: v for k, v in sd.items()}
 //   {k: v for k, v in sd.items() if not k.startswith("head.")}
@@ -18,6 +19,7 @@
 #ifndef PTLINT_ANALYZER_PYTHON_LOAD_KEY_REWRITE_H_
 #define PTLINT_ANALYZER_PYTHON_LOAD_KEY_REWRITE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@ struct LoadKeyRewrite {
     kPrefix,    // keys starting with `from` start with `to` instead ("" from: every key gains `to`)
     kRegex,     // re.sub(pattern, replacement, k)
     kDropChars,  // k[drop_chars:], on every key
+    kReplace,    // k.replace(from, to[, replace_count]): every (or the first N) occurrence, anywhere in the key
     // The dict is changed in place by code ptlint does not follow (`sd.pop(k)`
     // in a loop, `sd[new] = ...`, `del sd[k]`, consume_prefix_in_state_dict_if_present
     // with a computed prefix): what load_state_dict receives is not known.
@@ -41,6 +44,7 @@ struct LoadKeyRewrite {
   std::string from, to;
   std::string pattern, replacement;  // Python's spelling, as written
   size_t drop_chars = 0;             // kDropChars
+  int64_t replace_count = -1;        // kReplace: Python's count (-1: every occurrence)
   // The comprehension's `if` clause: only keys that start (or, negated, do
   // not start) with `filter_prefix` are kept.
   bool has_filter = false;

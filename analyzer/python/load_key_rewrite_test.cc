@@ -46,6 +46,25 @@ TEST(LoadKeyRewriteTest, PrefixAndFilter) {
   EXPECT_EQ(drop.Apply("body.weight"), "body.weight");
 }
 
+TEST(LoadKeyRewriteTest, ReplaceIsPythonsStrReplace) {
+  LoadKeyRewrite r;
+  r.kind = LoadKeyRewrite::Kind::kReplace;
+  r.from = "module.";
+  EXPECT_EQ(r.Apply("module.fc.weight"), "fc.weight");
+  EXPECT_EQ(r.Apply("encoder.module.fc.weight"), "encoder.fc.weight");  // anywhere, not only a prefix
+  EXPECT_EQ(r.Apply("module.module.fc"), "fc");
+  EXPECT_EQ(r.Apply("fc.weight"), "fc.weight");
+  r.replace_count = 1;
+  EXPECT_EQ(r.Apply("module.module.fc"), "module.fc");
+  r.replace_count = 0;
+  EXPECT_EQ(r.Apply("module.fc"), "module.fc");
+  LoadKeyRewrite overlap;
+  overlap.kind = LoadKeyRewrite::Kind::kReplace;
+  overlap.from = "aa";
+  overlap.to = "b";
+  EXPECT_EQ(overlap.Apply("aaa"), "ba");  // left to right, no overlap: "aaa".replace("aa", "b")
+}
+
 TEST(LoadKeyRewriteTest, EscapesPythonMetacharacters) {
   EXPECT_EQ(PythonRegexEscape("layers.0"), R"(layers\.0)");
   EXPECT_EQ(PythonRegexEscape("a(b)"), R"(a\(b\))");
