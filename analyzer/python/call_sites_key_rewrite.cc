@@ -101,6 +101,16 @@ std::optional<LoadKeyRewrite> Extractor::KeyExpressionRewrite(TSNode key, const 
     return KeyMethodLiteral(call, k, method, literal);
   };
   auto is_k = [&](TSNode e) { return WithoutSpaces(Text(Unparenthesized(e))) == k; };
+  // A plain decimal literal of at most 6 digits (no sign, no `_`, no hex).
+  auto small_int = [&](TSNode e, size_t* out) {
+    const std::string digits = IsType(e, "integer") ? Text(e) : std::string();
+    if (digits.empty() || digits.size() > 6 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return false;
+    }
+    *out = std::stoul(digits);
+    return true;
+  };
   // `k[N:]` or `k[len("literal"):]` -> N (the characters every key loses).
   auto k_slice = [&](TSNode e, size_t* skip) {
     e = Unparenthesized(e);
@@ -109,15 +119,7 @@ std::optional<LoadKeyRewrite> Extractor::KeyExpressionRewrite(TSNode key, const 
     if (IsNull(slice) || !IsType(slice, "slice") || ts_node_named_child_count(slice) != 1) return false;
     TSNode start = ts_node_named_child(slice, 0);
     if (WithoutSpaces(Text(slice)) != WithoutSpaces(Text(start)) + ":") return false;  // `k[:N]`, `k[a:b]`
-    if (IsType(start, "integer")) {
-      const std::string digits = Text(start);
-      if (digits.empty() || digits.size() > 6 ||
-          !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-        return false;
-      }
-      *skip = std::stoul(digits);
-      return true;
-    }
+    if (IsType(start, "integer")) return small_int(start, skip);
     if (!IsType(start, "call") || Text(Field(start, "function")) != "len") return false;
     Args a = SplitArgs(Field(start, "arguments"));
     std::string literal;
@@ -163,13 +165,9 @@ std::optional<LoadKeyRewrite> Extractor::KeyExpressionRewrite(TSNode key, const 
     rewrite.from = a_literal;
     rewrite.to = b_literal;
     if (a.positional.size() == 3) {
-      TSNode count = Unparenthesized(a.positional[2]);
-      const std::string digits = IsType(count, "integer") ? Text(count) : std::string();
-      if (digits.empty() || digits.size() > 6 ||
-          !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-        return std::nullopt;  // a computed or negative count
-      }
-      rewrite.replace_count = std::stoll(digits);
+      size_t count = 0;
+      if (!small_int(Unparenthesized(a.positional[2]), &count)) return std::nullopt;  // computed or negative
+      rewrite.replace_count = static_cast<int64_t>(count);
     }
   } else if (k_method(key, "removeprefix", &a_literal)) {
     rewrite.kind = LoadKeyRewrite::Kind::kPrefix;
