@@ -682,19 +682,6 @@ bool AppendConstructionArg(const V& v, std::string& key, int depth) {
   }
 }
 
-// A private copy of a memoised instance: modules and tensors as
-// CloneInstance copies them, and the lists and dicts among its attributes
-// too (code may append to `layer.some_list`; the memo must not see it).
-std::shared_ptr<Instance> CopyLayer(const Instance& src, int depth) {
-  std::shared_ptr<Instance> out = CloneInstance(src, depth);
-  for (auto& [name, value] : out->attrs) {
-    if (value && (value->kind == Value::Kind::kSeq || value->kind == Value::Kind::kDict)) {
-      value = std::make_shared<Value>(*value);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 V Interpreter::MemoisedConstruction(const ClassRef& ref, const std::vector<V>& args,
@@ -778,7 +765,7 @@ V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
         }
         auto value = std::make_shared<Value>();
         value->kind = Value::Kind::kModule;
-        value->module = CopyLayer(*hit->second.instance, 0);
+        value->module = IsolatedCopy(hit->second.instance);
         value->module->created = where;
         value->module->repeated_by =
             !loops_.empty() && loops_.back().path == where.path ? loops_.back() : SourceLocation{};
@@ -788,7 +775,7 @@ V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
       V made = Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
       if (made && made->kind == Value::Kind::kModule && made->module &&
           layers.size() < PredictionMemo::Impl::kMaxLayers) {
-        layers.emplace(std::move(key), PredictionMemo::Impl::Layer{CopyLayer(*made->module, 0), steps_ - before});
+        layers.emplace(std::move(key), PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
       }
       return made;
     }

@@ -258,7 +258,7 @@ V CloneValue(const V& v, int depth);
 // ---------------------------------------------------------------------------
 // Catalogue layers already built (PredictionMemo): by a key that spells out
 // the layer and every argument (layer_memo in prediction_calls.cc), the
-// instance as built (a private copy) and the interpreter steps it took.
+// instance as built (an IsolatedCopy) and the interpreter steps it took.
 
 }  // namespace ptlint::prediction
 
