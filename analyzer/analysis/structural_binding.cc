@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <cmath>
 #include <cstdio>
@@ -351,7 +352,14 @@ Result<ExpectedStateDict> PredictSpec(const StructuralCandidates& all, size_t sp
   po.max_steps = 400'000;  // a candidate, not a bound class: keep each one cheap
   po.args = spec.args;
   po.memo = memo;
-  return PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  static const bool debug = std::getenv("PTLINT_DEBUG_CANDIDATES") != nullptr;
+  if (!debug) return PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  auto start = std::chrono::steady_clock::now();
+  Result<ExpectedStateDict> e = PredictStateDict(*all.index, spec.factory.empty() ? spec.cls : spec.factory, po);
+  std::fprintf(stderr, "predicted %s%s: %zu keys, %.1f ms\n", spec.factory.empty() ? spec.cls.c_str() : spec.factory.c_str(),
+               spec.args.empty() ? "" : "(args)", e.ok() ? e->keys.size() : 0,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  return e;
 }
 
 // Adds a spec's prediction to the candidates (one thread at a time). The
