@@ -113,7 +113,269 @@ bool NamesAtRunTime(std::string_view s, bool receiver_self, std::vector<std::str
   return false;
 }
 
+
+// The index just past the bracket matching the one at `open`, or npos.
+size_t PastMatching(std::string_view s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"' || c == '\'') {
+      i = SkipPythonString(s, i) - 1;
+      continue;
+    }
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Only blanks from the line's start to `i`: `i` starts a statement.
+bool StatementStart(std::string_view s, size_t i) {
+  while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')) --i;
+  return i == 0 || s[i - 1] == '\n';
+}
+
+// Nothing but blanks or a comment from `i` to the line's end: the statement
+// ends at `i` (`;` and `\` continuations are not followed).
+bool StatementEnd(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) ++i;
+  return i >= s.size() || s[i] == '\n' || s[i] == '#';
+}
+
+// `f(...)` or `a.b.f(...)` from `i` to the statement's end: the callee as
+// written, else empty.
+std::string_view WholeCallAt(std::string_view s, size_t i) {
+  size_t end = i;
+  while (end < s.size() && (IsIdentChar(s[end]) || s[end] == '.')) ++end;
+  if (end == i || !IsIdentStart(s[i])) return {};
+  std::string_view callee = s.substr(i, end - i);
+  size_t open = SkipSpaces(s, end);
+  if (open >= s.size() || s[open] != '(') return {};
+  size_t past = PastMatching(s, open);
+  if (past == std::string_view::npos || !StatementEnd(s, past)) return {};
+  return callee;
+}
+
+
+// Calls `f(self)` style scanning shares this: is the word at [i, end) an
+// argument of a call (`f(x, w)`), and of which callee (`f`, empty when it
+// is inside a list/dict display or a `def`'s parameters)?
+bool ArgumentOf(std::string_view s, size_t i, size_t end, std::string_view* callee) {
+  *callee = {};
+  size_t next = SkipSpaces(s, end);
+  char after = next < s.size() ? s[next] : '\n';
+  size_t before = i;
+  while (before > 0 && (s[before - 1] == ' ' || s[before - 1] == '\t' || s[before - 1] == '\n')) --before;
+  if (before == 0 || (s[before - 1] != '(' && s[before - 1] != ',') || (after != ')' && after != ',')) return false;
+  int depth = 0;
+  for (size_t k = before; k-- > 0;) {
+    char ch = s[k];
+    if (ch == ')' || ch == ']' || ch == '}') ++depth;
+    if (ch == '(' || ch == '[' || ch == '{') {
+      if (depth > 0) {
+        --depth;
+        continue;
+      }
+      if (ch != '(') return true;
+      std::string_view dotted = DottedBefore(s, k);
+      size_t def = k - dotted.size();
+      while (def > 0 && s[def - 1] == ' ') --def;
+      if (def >= 3 && s.substr(def - 3, 3) == "def") return true;
+      size_t dot = dotted.rfind('.');
+      *callee = dot == std::string_view::npos ? dotted : dotted.substr(dot + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The words of the short string literals in `s` (names given as text:
+// `register_buffer("mask", ...)`).
+void AddLiteralWords(std::string_view s, Vocabulary& out) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (s[i] != '"' && s[i] != '\'') continue;
+    size_t end = SkipPythonString(s, i);
+    AddVocabulary(s.substr(i, end - i), out);
+    i = end - 1;
+  }
+}
+
+// The names a class body can give its instance: `self.X` (set or read), the
+// targets of class-level statements (`X = ...`, `X: T`) and the words of
+// its short string literals. False when `self` is used another way
+// (`m = self`, `return self`, `[self]`): the alias could set any name.
+bool SelfNames(std::string_view s, Vocabulary& out) {
+  AddLiteralWords(s, out);
+  // The class body's indentation: its first statement's.
+  size_t first = s.find('\n');
+  while (first != std::string_view::npos && first + 1 < s.size()) {
+    size_t text = first + 1;
+    while (text < s.size() && (s[text] == ' ' || s[text] == '\t')) ++text;
+    if (text < s.size() && s[text] != '\n' && s[text] != '#' && s[text] != '\r') break;
+    first = s.find('\n', first + 1);
+  }
+  const size_t body_indent =
+      first == std::string_view::npos ? 0 : s.find_first_not_of(" \t", first + 1) - (first + 1);
+  auto at_class_level = [&](size_t i) {
+    size_t line = i;
+    while (line > 0 && (s[line - 1] == ' ' || s[line - 1] == '\t')) --line;
+    return (line == 0 || s[line - 1] == '\n') && i - line == body_indent;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      i = SkipPythonString(s, i) - 1;
+      continue;
+    }
+    if (!IsIdentStart(c) || (i > 0 && IsIdentChar(s[i - 1]))) continue;
+    size_t end = i;
+    while (end < s.size() && IsIdentChar(s[end])) ++end;
+    std::string_view word = s.substr(i, end - i);
+    size_t next = SkipSpaces(s, end);
+    const bool attribute = i > 0 && s[i - 1] == '.';
+    if (word == "self" && !attribute) {
+      if (next < s.size() && s[next] == '.') {
+        size_t name = SkipSpaces(s, next + 1);
+        size_t name_end = name;
+        while (name_end < s.size() && IsIdentChar(s[name_end])) ++name_end;
+        if (name_end > name) out.emplace(s.substr(name, name_end - name));
+      } else {
+        std::string_view callee;
+        if (!ArgumentOf(s, i, end, &callee)) return false;  // handed to calls: NamesAtRunTime's
+      }
+    } else if (!attribute && next < s.size() && (s[next] == '=' || s[next] == ':') && at_class_level(i)) {
+      out.emplace(word);  // a class-level attribute or annotation
+    }
+    i = end - 1;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool ReturnedModuleFlow(std::string_view body, std::vector<std::string>* built_by,
+                        std::vector<std::string>* handed_to, Vocabulary* set_on) {
+  built_by->clear();
+  handed_to->clear();
+  // The signature: the returned name must not be a parameter.
+  size_t open = body.find('(');
+  size_t signature_end = open == std::string_view::npos ? std::string_view::npos : PastMatching(body, open);
+  if (signature_end == std::string_view::npos) return false;
+  std::vector<std::string> returned_names;
+  auto words = [&](auto&& visit) {
+    for (size_t i = signature_end; i < body.size(); ++i) {
+      char c = body[i];
+      if (c == '#') {
+        while (i < body.size() && body[i] != '\n') ++i;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        i = SkipPythonString(body, i) - 1;
+        continue;
+      }
+      if (!IsIdentStart(c) || (i > 0 && IsIdentChar(body[i - 1]))) continue;
+      size_t end = i;
+      while (end < body.size() && IsIdentChar(body[end])) ++end;
+      if (!visit(i, end)) return false;
+      i = end - 1;
+    }
+    return true;
+  };
+  // Every `return`: a whole call, or a bare name.
+  size_t returns = 0;
+  bool ok = words([&](size_t i, size_t end) {
+    if (body.substr(i, end - i) != "return" || (i > 0 && body[i - 1] == '.')) return true;
+    ++returns;
+    if (!StatementStart(body, i)) return false;  // `if x: return y`
+    size_t value = SkipSpaces(body, end);
+    std::string_view callee = WholeCallAt(body, value);
+    if (!callee.empty()) {
+      built_by->emplace_back(callee);
+      return true;
+    }
+    size_t name_end = value;
+    while (name_end < body.size() && IsIdentChar(body[name_end])) ++name_end;
+    if (name_end == value || !IsIdentStart(body[value]) || !StatementEnd(body, name_end)) return false;
+    returned_names.emplace_back(body.substr(value, name_end - value));
+    return true;
+  });
+  if (!ok || returns == 0) return false;
+  // Every use of a returned name: bound by a whole call, read for an
+  // attribute or item, handed to a call, or returned.
+  for (const std::string& name : returned_names) {
+    if (body.substr(open, signature_end - open).find(name) != std::string_view::npos) {
+      // Possibly a parameter (a substring match is conservative).
+      Vocabulary params;
+      AddVocabulary(body.substr(open, signature_end - open), params);
+      if (params.count(name)) return false;
+    }
+    ok = words([&](size_t i, size_t end) {
+      if (body.substr(i, end - i) != name || (i > 0 && body[i - 1] == '.')) return true;
+      size_t next = SkipSpaces(body, end);
+      char after = next < body.size() ? body[next] : '\n';
+      if (after == '.') {
+        size_t attr = SkipSpaces(body, next + 1);
+        size_t attr_end = attr;
+        while (attr_end < body.size() && IsIdentChar(body[attr_end])) ++attr_end;
+        if (attr_end > attr) set_on->emplace(body.substr(attr, attr_end - attr));
+        return true;
+      }
+      if (after == '[') return true;
+      if (after == '=' && (next + 1 >= body.size() || body[next + 1] != '=')) {
+        if (!StatementStart(body, i)) return false;
+        std::string_view callee = WholeCallAt(body, SkipSpaces(body, next + 1));
+        if (callee.empty() || callee.substr(0, callee.find('.')) == name) return false;  // `m = m.to(d)`
+        built_by->emplace_back(callee);
+        return true;
+      }
+      size_t before = i;
+      while (before > 0 && (body[before - 1] == ' ' || body[before - 1] == '\t' || body[before - 1] == '\n')) --before;
+      if (before >= 6 && body.substr(before - 6, 6) == "return" && StatementStart(body, before - 6)) return true;
+      const bool argument = before > 0 && (body[before - 1] == '(' || body[before - 1] == ',') &&
+                            (after == ')' || after == ',');
+      if (!argument) return false;
+      // The call it is handed to: back to the unmatched `(`.
+      int depth = 0;
+      for (size_t k = before; k-- > 0;) {
+        char ch = body[k];
+        if (ch == ')' || ch == ']' || ch == '}') ++depth;
+        if (ch == '(' || ch == '[' || ch == '{') {
+          if (depth > 0) {
+            --depth;
+            continue;
+          }
+          if (ch != '(') return false;  // inside a list or dict display
+          std::string_view callee = DottedBefore(body, k);
+          size_t dot = callee.rfind('.');
+          std::string_view last = dot == std::string_view::npos ? callee : callee.substr(dot + 1);
+          if (last.empty()) return false;
+          size_t def = k - callee.size();
+          while (def > 0 && body[def - 1] == ' ') --def;
+          if (def >= 3 && body.substr(def - 3, 3) == "def") return false;  // a nested def's parameter
+          if (!ReadsOnly(last)) handed_to->emplace_back(last);
+          return true;
+        }
+      }
+      return false;
+    });
+    if (!ok) return false;
+  }
+  return !built_by->empty();
+}
 
 size_t SkipPythonString(std::string_view s, size_t i) {
   char q = s[i];
@@ -253,7 +515,12 @@ const CandidateVocabularies::Bound& CandidateVocabularies::ClassBound(const Clas
     return bounds_[&cls] = std::move(b);
   }
   std::string_view body = Body(*file, cls.position.line);
-  AddVocabulary(body, b.words);
+  // Names reach an instance through `self` (or text): other words of the
+  // body (locals, called functions) are no key's top level.
+  if (!SelfNames(body, b.words)) {
+    b.words.clear();
+    AddVocabulary(body, b.words);
+  }
   std::vector<std::string> self_callees;
   b.fallback = NamesAtRunTime(body, /*receiver_self=*/true, &self_callees);
   // A function or class `self` is handed to could set attributes on it: the
@@ -295,6 +562,59 @@ const CandidateVocabularies::Bound& CandidateVocabularies::FunctionBound(const F
   AddVocabulary(body, own);
   b.fallback = NamesAtRunTime(body, /*receiver_self=*/false, nullptr);
   b.words = own;
+  // The module it returns, when the text shows where it comes from: its
+  // top-level names are those of what builds it (a class's own, a helper's
+  // bound) and of what it is handed to, not of the backbones and heads
+  // built for its arguments, which sit under one of its own names.
+  std::vector<std::string> built_by, handed_to;
+  Vocabulary set_on;
+  if (!b.fallback && ReturnedModuleFlow(body, &built_by, &handed_to, &set_on)) {
+    // Its own text names the module's entries through the returned name
+    // (`model.fc = ...`) or as text (`add_module("fc", ...)`).
+    Bound narrow;
+    narrow.words = std::move(set_on);
+    AddLiteralWords(body, narrow.words);
+    bool followed = true;
+    for (std::string callee : built_by) {
+      // `pkg.Net(...)` through a project module imported by name (not a
+      // method: `x.build()` is no module-level `build`).
+      if (size_t dot = callee.rfind('.'); dot != std::string::npos) {
+        const std::string receiver = callee.substr(0, callee.find('.'));
+        bool project_module = false;
+        for (const ImportBinding& imp : file->imports) {
+          if (imp.local_name == receiver && by_module_.count(imp.target)) project_module = true;
+        }
+        if (!project_module) {
+          followed = false;
+          break;
+        }
+        callee = callee.substr(dot + 1);
+      }
+      auto classes = classes_by_name_.find(callee);
+      auto functions = functions_by_name_.find(callee);
+      const bool defined = (classes != classes_by_name_.end() && !classes->second.empty()) ||
+                           (functions != functions_by_name_.end() && !functions->second.empty());
+      // A class filled from its arguments (a container, a dynamic body)
+      // names what it is handed: not followed here.
+      bool open_class = false;
+      if (classes != classes_by_name_.end()) {
+        for (const ClassInfo* c : classes->second) open_class = open_class || ClassBound(*c).fallback;
+      }
+      if (!defined || open_class) {
+        followed = false;
+        break;
+      }
+      Reach(callee, &fn, narrow);
+    }
+    for (const std::string& callee : handed_to) {
+      if (!followed) break;
+      Reach(callee, &fn, narrow);
+    }
+    if (followed) {
+      visiting_.erase(&fn);
+      return bounds_[&fn] = std::move(narrow);
+    }
+  }
   // What the body names, by short name: the classes it builds and the
   // functions it calls (over-approximated: every definition of that name).
   for (const std::string& word : own) {

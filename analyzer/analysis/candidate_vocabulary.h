@@ -48,6 +48,16 @@ void AddVocabulary(std::string_view s, Vocabulary& out);
 // unterminated).
 size_t SkipPythonString(std::string_view s, size_t i);
 
+// Where the module a builder's body returns comes from, read from its text:
+// every `return` is a whole call `f(...)` or a name `m` whose every binding
+// is `m = f(...)` and whose other uses read it (`m.x`, `m[i]`), hand it to a
+// call (`init(m)`) or return it. Fills the last components of those callees
+// (`built_by`), of the calls `m` is handed to and the attributes read or set
+// on `m` (`set_on`); false when the text shows anything else (then
+// everything the body names may reach the top level).
+bool ReturnedModuleFlow(std::string_view body, std::vector<std::string>* built_by,
+                        std::vector<std::string>* handed_to, Vocabulary* set_on);
+
 class CandidateVocabularies {
  public:
   explicit CandidateVocabularies(const ModuleIndex& index);

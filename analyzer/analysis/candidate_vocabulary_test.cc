@@ -219,6 +219,189 @@ def after():
   EXPECT_TRUE(OfClass("doc.Net").count("late_name"));
 }
 
+// A builder's top level is its returned module's: the class that builds it
+// and what the builder sets on it, not the backbone built for an argument
+// (whose names sit under `backbone.`). Detection and segmentation builders
+// named every backbone's words, so every classification checkpoint
+// predicted them.
+TEST_F(CandidateVocabularyTest, ABuilderNamesWhatBuildsItsReturnedModuleNotItsArguments) {
+  Write("seg.py", R"(
+import torch.nn as nn
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Linear(2, 2)
+
+
+class SegNet(nn.Module):
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone = backbone
+        self.classifier = head
+
+    def forward(self, x):
+        features = self.backbone(x)
+        return self.classifier(features)
+
+
+def init_extra(model):
+    model.extra_head = nn.Linear(2, 2)
+
+
+def segnet():
+    backbone = Backbone()
+    model = SegNet(backbone, nn.Linear(2, 2))
+    model.aux = nn.Linear(2, 2)
+    init_extra(model)
+    return model
+
+
+def segnet_direct():
+    return SegNet(Backbone(), nn.Linear(2, 2))
+
+
+def segnet_moved():
+    backbone = Backbone()
+    return SegNet(backbone, nn.Linear(2, 2)).cuda()
+
+
+def segnet_either(flag=False):
+    backbone = Backbone()
+    model = SegNet(backbone, None) if flag else Backbone()
+    return model
+
+
+def segnet_method(obj):
+    backbone = Backbone()
+    return obj.SegNet(backbone)
+
+
+def segnet_alias():
+    model = SegNet(Backbone(), None)
+    other = model
+    other.late = nn.Linear(2, 2)
+    return model
+)");
+  Write("zoo.py", R"(
+import seg
+
+
+def from_module():
+    backbone = seg.Backbone()
+    return seg.SegNet(backbone, None)
+)");
+  Build();
+  const Vocabulary& builder = OfFunction("seg.segnet");
+  EXPECT_TRUE(builder.count("backbone"));
+  EXPECT_TRUE(builder.count("classifier"));
+  EXPECT_TRUE(builder.count("aux"));         // set on the returned name
+  EXPECT_TRUE(builder.count("extra_head"));  // by a function it is handed to
+  EXPECT_FALSE(builder.count("features"));   // the backbone's, and a local of forward()
+  const Vocabulary& direct = OfFunction("seg.segnet_direct");
+  EXPECT_TRUE(direct.count("classifier"));
+  EXPECT_FALSE(direct.count("features"));
+  // What the text does not show plainly reaches everything it names.
+  EXPECT_TRUE(OfFunction("seg.segnet_moved").count("features"));
+  EXPECT_TRUE(OfFunction("seg.segnet_either").count("features"));
+  EXPECT_TRUE(OfFunction("seg.segnet_alias").count("late"));
+  // `obj.SegNet()` is a method of an argument, not the class SegNet;
+  // `seg.SegNet()` through the project module is.
+  EXPECT_TRUE(OfFunction("seg.segnet_method").count("features"));
+  EXPECT_FALSE(OfFunction("zoo.from_module").count("features"));
+  EXPECT_TRUE(OfFunction("zoo.from_module").count("classifier"));
+}
+
+// A returned container (a Sequential subclass) is named by what it is
+// handed: the builder's bound stays everything it reaches.
+TEST_F(CandidateVocabularyTest, AReturnedContainerKeepsEverythingTheBuilderReaches) {
+  Write("cont.py", R"(
+import torch.nn as nn
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Linear(2, 2)
+
+
+class Getter(nn.ModuleDict):
+    def __init__(self, model):
+        super().__init__(dict(model.named_children()))
+
+
+def extractor():
+    backbone = Backbone()
+    return Getter(backbone)
+)");
+  Build();
+  EXPECT_TRUE(OfFunction("cont.extractor").count("stem"));
+}
+
+// A class's instance gets names through `self` (and text, and class-level
+// statements): the locals and callees of its methods are no key's top level.
+// An alias of `self` could set anything: then every word counts.
+TEST_F(CandidateVocabularyTest, AClassNamesWhatItSetsOnSelfNotItsLocals) {
+  Write("cls.py", R"(
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    scale: float = 1.0
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.register_buffer("running", None)
+        hidden = 4
+
+    def forward(self, x):
+        features = self.fc(x)
+        return features
+
+
+class Aliased(nn.Module):
+    def __init__(self):
+        super().__init__()
+        m = self
+        m.sneaky = nn.Linear(2, 2)
+)");
+  Build();
+  const Vocabulary& net = OfClass("cls.Net");
+  EXPECT_TRUE(net.count("fc"));
+  EXPECT_TRUE(net.count("running"));
+  EXPECT_TRUE(net.count("scale"));
+  EXPECT_FALSE(net.count("features"));
+  EXPECT_FALSE(net.count("hidden"));
+  EXPECT_TRUE(OfClass("cls.Aliased").count("sneaky"));
+}
+
+TEST(ReturnedModuleFlow, ReadsWhereTheReturnedModuleComesFrom) {
+  std::vector<std::string> built_by, handed_to;
+  Vocabulary set_on;
+  EXPECT_TRUE(ReturnedModuleFlow("def f(a, *, b=None):\n    m = Net(a)\n    m.x = 1\n    init(m)\n    return m\n",
+                                 &built_by, &handed_to, &set_on));
+  EXPECT_EQ(built_by, std::vector<std::string>{"Net"});
+  EXPECT_EQ(handed_to, std::vector<std::string>{"init"});
+  EXPECT_TRUE(set_on.count("x"));
+  // A parameter, a conditional return, a tuple, a call on the result: not followed.
+  EXPECT_FALSE(ReturnedModuleFlow("def f(m):\n    return m\n", &built_by, &handed_to, &set_on));
+  EXPECT_FALSE(ReturnedModuleFlow("def f():\n    if x: return A()\n    return B()\n", &built_by, &handed_to, &set_on));
+  EXPECT_FALSE(ReturnedModuleFlow("def f():\n    return A(), B()\n", &built_by, &handed_to, &set_on));
+  EXPECT_FALSE(ReturnedModuleFlow("def f():\n    m = A()\n    m = m.to(d)\n    return m\n", &built_by, &handed_to,
+                                  &set_on));
+  EXPECT_TRUE(ReturnedModuleFlow("def f():\n    return models.Net()\n", &built_by, &handed_to, &set_on));
+  EXPECT_EQ(built_by, std::vector<std::string>{"models.Net"});  // the caller decides what `models` is
+  EXPECT_FALSE(ReturnedModuleFlow("def f():\n    for m in ms:\n        pass\n    return m\n", &built_by, &handed_to,
+                                  &set_on));
+  EXPECT_FALSE(ReturnedModuleFlow("def f():\n    pass\n", &built_by, &handed_to, &set_on));
+  // Several returns, a multi-line call, a comment after it.
+  EXPECT_TRUE(ReturnedModuleFlow(
+      "def f(v):\n    if v:\n        return A(\n            1,\n        )  # small\n    return b.B(2)\n", &built_by,
+      &handed_to, &set_on));
+  EXPECT_EQ(built_by, (std::vector<std::string>{"A", "b.B"}));
+}
+
 TEST(AddVocabulary, IdentifiersAndShortStringWordsNotComments) {
   Vocabulary v;
   AddVocabulary("self.fc = x  # a comment_word\nregister_buffer(\"run_mean\", y)\ns = f\"layer{i}\"", v);
