@@ -11,6 +11,7 @@ PACKAGES=(
   libtree-sitter-dev                # tree-sitter 0.20.7 (loads ABI 14 grammars)
   nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
   libcli11-dev                      # the command-line parser (header-only)
+  libmimalloc-dev                   # the allocator of the ptlint binary (CMakeLists.txt says why)
   libgtest-dev libgmock-dev
   libtorch-dev                      # the LibTorch oracle (differential tests, inspect --deep)
   python3 python3-torch python3-torchaudio python3-numpy   # real fixtures via torch.save
