@@ -258,7 +258,9 @@ std::string Signature(const ExpectedStateDict& e) {
   return sig;
 }
 
-void Index(StructuralCandidate& c) {
+}  // namespace
+
+void IndexCandidate(StructuralCandidate& c) {
   auto add_head = [&c](const std::string& key) {
     std::string head = key.substr(0, key.find('.'));
     if (head.find('*') != std::string::npos) c.any_head = true;
@@ -291,6 +293,10 @@ void Index(StructuralCandidate& c) {
     add_head(o.prefix);
   }
   for (size_t i = 0; i < c.open.size(); ++i) {
+    if (!c.open[i].empty() && c.open[i].find('*') == std::string::npos) {
+      c.open_literal.insert(c.open[i]);
+      continue;
+    }
     std::string head = c.open[i].substr(0, c.open[i].find('.'));
     if (head.find('*') == std::string::npos) {
       c.open_by_head[head].push_back(i);
@@ -299,6 +305,8 @@ void Index(StructuralCandidate& c) {
     }
   }
 }
+
+namespace {
 
 bool IsTorchName(const std::string& q) { return q.rfind("torch.", 0) == 0 || q == "torch"; }
 
@@ -383,7 +391,7 @@ void Integrate(StructuralCandidates& all, size_t spec_index, Result<ExpectedStat
   if (it == all.by_signature.end()) {
     auto c = std::make_unique<StructuralCandidate>();
     c->expected = std::move(e.value());
-    Index(*c);
+    IndexCandidate(*c);
     c->specs.push_back(spec_index);
     FillIdentity(all, *c);
     all.by_signature.emplace(std::move(sig), all.list.size());
@@ -401,7 +409,7 @@ void Integrate(StructuralCandidates& all, size_t spec_index, Result<ExpectedStat
   if (first) {
     StructuralCandidate fresh;
     fresh.expected = std::move(e.value());
-    Index(fresh);
+    IndexCandidate(fresh);
     fresh.specs = std::move(kept.specs);
     kept = std::move(fresh);
   }
@@ -556,7 +564,17 @@ Scores Score(const StructuralCandidate& c, const KeyedCheckpoint& ck) {
         try_patterns(c.wild_patterns);
       }
       bool open = false;
-      if (!name) {
+      if (!name && !c.open_literal.empty()) {
+        // OpenPrefixCovers for the literal prefixes: "a.b." covers what is
+        // strictly under a.b, "a.b" covers a.b and what is under it.
+        std::string_view k(key);
+        for (size_t dot = k.find('.'); !open && dot != std::string_view::npos; dot = k.find('.', dot + 1)) {
+          open = c.open_literal.count(std::string(k.substr(0, dot))) > 0 ||
+                 c.open_literal.count(std::string(k.substr(0, dot + 1))) > 0;
+        }
+        open = open || c.open_literal.count(key) > 0;
+      }
+      if (!name && !open) {
         auto covers = [&](const std::vector<size_t>& list) {
           for (size_t o = 0; !open && o < list.size(); ++o) open = OpenPrefixCovers(c.open[list[o]], key);
         };
@@ -729,6 +747,7 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
   const double n = static_cast<double>(ck.keys.size());
   bool pruned = false;
   std::vector<std::pair<double, size_t>> pending;  // (bound, spec)
+  std::vector<char> relevant(candidates.specs.size(), 0);
   for (size_t i = 0; i < candidates.specs.size(); ++i) {
     const StructuralCandidates::Spec& spec = candidates.specs[i];
     if (!only_class.empty() && !spec.cls.empty() && spec.cls != only_class) continue;
@@ -746,6 +765,7 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
       pruned = true;
       continue;
     }
+    relevant[i] = 1;
     if (spec.predicted == -1) pending.push_back({Harmonic(1.0, share), i});
   }
   std::stable_sort(pending.begin(), pending.end(),
@@ -754,11 +774,22 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
   // could score at most this, and it is a rival at that score.
   const double p = StructuralCandidates::kRelevantShare;
   const double pruned_cap = pruned ? 2 * p / (1 + p) : 0;
+  // Only candidates with a relevant spec are scored: one predicted for
+  // another file that names under kRelevantShare of these keys scores under
+  // `pruned_cap`, as an unpredicted one is assumed to, so this file's
+  // decision does not depend on which files came before it. A candidate
+  // that a relevant spec joins later (an identical prediction) is scored
+  // then.
   std::vector<Scored> scored;
-  size_t scored_upto = 0;
+  std::vector<char> is_scored;
   auto score_new = [&] {
-    for (; scored_upto < candidates.list.size(); ++scored_upto) {
-      scored.push_back({candidates.list[scored_upto].get(), Score(*candidates.list[scored_upto], ck)});
+    is_scored.resize(candidates.list.size(), 0);
+    for (size_t i = 0; i < candidates.list.size(); ++i) {
+      if (is_scored[i]) continue;
+      const StructuralCandidate& c = *candidates.list[i];
+      if (std::none_of(c.specs.begin(), c.specs.end(), [&](size_t spec) { return relevant[spec] != 0; })) continue;
+      is_scored[i] = 1;
+      scored.push_back({&c, Score(c, ck)});
     }
   };
   auto in_class = [&](std::vector<Scored> all) {

@@ -82,7 +82,12 @@ struct StructuralCandidate {
   // "h.*.attn.bias"); the others (a `*` in the first component) apart.
   std::unordered_map<std::string, std::vector<const PredictedKey*>> patterns_by_head;
   std::vector<const PredictedKey*> wild_patterns;
-  // The open prefixes (indexes into `open`) the same way.
+  // The open prefixes without `*`, as written ("a.b." strictly under a.b,
+  // "a.b" a.b and under): a key is looked up by its own prefixes, however
+  // many open subtrees the candidate has.
+  std::unordered_set<std::string> open_literal;
+  // The others (indexes into `open`) by their first component when it is
+  // literal, and apart.
   std::unordered_map<std::string, std::vector<size_t>> open_by_head;
   std::vector<size_t> wild_open;
   // The first components any of its keys, patterns or open prefixes can
@@ -148,6 +153,10 @@ struct StructuralMatch {
 // `only_class` restricts them to one class (a pickled module names it).
 StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
                                const std::string& only_class = "");
+
+// Fills a candidate's lookup fields (by_key, patterns, open prefixes, heads)
+// from its `expected` prediction.
+void IndexCandidate(StructuralCandidate& c);
 
 // A candidate's share of `keys` it explains and of its own required keys
 // that `keys` has (harmonic mean); `loose` counts open subtrees too.

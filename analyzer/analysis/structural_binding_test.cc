@@ -1,4 +1,5 @@
 #include "analyzer/analysis/structural_binding.h"
+#include "analyzer/analysis/key_pattern.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -360,6 +361,29 @@ TEST_F(StructuralBindingTest, ThreadsDoNotChangeTheDecision) {
     std::string d = m.best->factory + "|" + m.note + "|" + std::to_string(m.score) + "|" + std::to_string(m.runner_up);
     if (first.empty()) first = d;
     EXPECT_EQ(d, first) << threads << " threads";
+  }
+}
+
+// Open subtrees without `*` are looked up by each key's own prefixes rather
+// than tried one by one (a candidate can have hundreds): the same keys must
+// count as covered as OpenPrefixCovers says, strict ("a.b.") and not ("c").
+TEST(CandidateScoreTest, LiteralOpenPrefixesCoverWhatOpenPrefixCoversSays) {
+  StructuralCandidate c;
+  PredictedKey own;
+  own.key = "stem.weight";
+  c.expected.keys.push_back(own);
+  const std::vector<std::string> prefixes = {"a.b.", "c", "d.e.f", "g*.h."};
+  for (const std::string& p : prefixes) c.expected.open.push_back({p, "test", {}});
+  IndexCandidate(c);
+  const std::vector<std::string> keys = {"a.b.w", "a.b", "a.bx.w", "a.b.c.d", "c", "c.d", "cc.d", "d.e.f",
+                                         "d.e.f.g", "d.e", "d.e.fg", "g1.h.w", "g1.h", "x.y"};
+  for (const std::string& key : keys) {
+    bool covered = false;
+    for (const std::string& p : prefixes) covered = covered || OpenPrefixCovers(p, key);
+    // With the own key present, a covered key raises the loose score over
+    // the closed one; an uncovered one does not.
+    std::vector<std::string> file = {"stem.weight", key};
+    EXPECT_EQ(CandidateScore(c, file, /*loose=*/true) > CandidateScore(c, file, /*loose=*/false), covered) << key;
   }
 }
 
