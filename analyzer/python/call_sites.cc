@@ -70,26 +70,29 @@ bool MayHaveCallSites(const std::string& source) {
 // A file may also load through a helper of another project module
 // (call_sites_imported.cc: `from utils.ckpt import load_checkpoint` then
 // `load_checkpoint(model, path)`, none of the words above): it imports a
-// function or module of a project file that may have call sites itself,
-// or star-imports anything. Names only: no tree is built to decide.
-using LoadingFiles = std::unordered_map<const IndexedFile*, bool>;
-bool ImportsLoadingHelper(const ModuleIndex& index, const IndexedFile& file, LoadingFiles* memo) {
+// function whose text may have call sites, or a project module that may, or
+// star-imports anything. Names and text only: no tree is built to decide.
+using LoadingHelpers = std::unordered_map<const void*, bool>;  // FunctionInfo or IndexedFile -> may load
+bool ImportsLoadingHelper(const ModuleIndex& index, const IndexedFile& file, LoadingHelpers* memo) {
   if (!file.star_imports.empty()) return true;
   for (const ImportBinding& imp : file.imports) {
     Symbol s = index.ResolveName(file.info.module_name, imp.local_name);
-    if ((s.kind != Symbol::Kind::kFunction && s.kind != Symbol::Kind::kModule) || s.file == nullptr ||
-        s.file == &file) {
-      continue;
+    if (s.file == nullptr || s.file == &file) continue;
+    if (s.kind == Symbol::Kind::kFunction && s.function != nullptr) {
+      auto [it, fresh] = memo->try_emplace(s.function, false);
+      if (fresh) it->second = MayHaveCallSites(std::string(call_site_extraction::DefinitionText(*s.file, *s.function)));
+      if (it->second) return true;
+    } else if (s.kind == Symbol::Kind::kModule) {
+      auto [it, fresh] = memo->try_emplace(s.file, false);
+      if (fresh) it->second = MayHaveCallSites(s.file->parsed.source);
+      if (it->second) return true;
     }
-    auto [it, fresh] = memo->try_emplace(s.file, false);
-    if (fresh) it->second = MayHaveCallSites(s.file->parsed.source);
-    if (it->second) return true;
   }
   return false;
 }
 
 std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile& file,
-                                    call_site_extraction::PathValueCache* path_values, LoadingFiles* loading) {
+                                    call_site_extraction::PathValueCache* path_values, LoadingHelpers* loading) {
   std::vector<CallSite> local;
   // Before the tree is built.
   if (!MayHaveCallSites(file.parsed.source) && !ImportsLoadingHelper(index, file, loading)) return local;
@@ -107,7 +110,7 @@ std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile&
 
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
   call_site_extraction::PathValueCache path_values;
-  LoadingFiles loading;
+  LoadingHelpers loading;
   return FileCallSites(index, file, &path_values, &loading);
 }
 
@@ -132,7 +135,7 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
   // The files that can hold a call site are parsed first, on every core:
   // the walk below then finds their trees built.
   std::vector<const IndexedFile*> candidates;
-  LoadingFiles loading;
+  LoadingHelpers loading;
   for (const auto& file : index.files()) {
     if (file && (MayHaveCallSites(file->parsed.source) || ImportsLoadingHelper(index, *file, &loading))) {
       candidates.push_back(file.get());

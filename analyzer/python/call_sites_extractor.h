@@ -116,6 +116,12 @@ struct PinnedFunction {
   std::string name;
 };
 
+// The text of the module-level def `fn` as far as the index knows it
+// without building `file`'s tree: from its line to the next module-level def
+// or class (or the end), with whatever module statements lie between. For
+// cheap "may it load?" tests before a tree is built.
+std::string_view DefinitionText(const IndexedFile& file, const FunctionInfo& fn);
+
 // Two followed loads with the same keys and key rewrites.
 bool SameLoad(const Value& a, const Value& b);
 // The call does not return what the body returns: a generator or a coroutine.

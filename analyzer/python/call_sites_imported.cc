@@ -224,13 +224,42 @@ bool Bindable(const Value& v) {
 
 }  // namespace
 
+std::string_view DefinitionText(const IndexedFile& file, const FunctionInfo& fn) {
+  const std::string& source = file.parsed.source;
+  uint32_t next = 0;  // the first module-level def or class after fn's line
+  auto consider = [&](uint32_t line) {
+    if (line > fn.position.line && (next == 0 || line < next)) next = line;
+  };
+  for (const FunctionInfo& other : file.functions) consider(other.position.line);
+  for (const ClassInfo& cls : file.classes) {
+    if (!cls.nested) consider(cls.position.line);
+  }
+  size_t begin = std::string::npos, end = source.size();
+  uint32_t line = 1;
+  if (fn.position.line <= 1) begin = 0;
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] != '\n') continue;
+    ++line;
+    if (line == fn.position.line) begin = i + 1;
+    if (next != 0 && line == next) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (begin == std::string::npos || begin > end) return std::string_view();
+  return std::string_view(source).substr(begin, end - begin);
+}
+
 std::optional<PinnedFunction> Extractor::PinImportedFunction(TSNode call, TSNode callee, const Symbol& sym,
                                                                         const Env& env) {
   if (sym.kind != Symbol::Kind::kFunction || sym.function == nullptr) return std::nullopt;
-  // Cheap first: a helper whose text does not say `load` makes no load.
+  // Cheap first, before the helper's file has a tree: a helper whose text
+  // does not say `load` makes no load.
+  if (sym.file == nullptr || DefinitionText(*sym.file, *sym.function).find("load") == std::string_view::npos) {
+    return std::nullopt;
+  }
   const IndexedFile* home = index_.FindFile(sym.function->path);
   if (home == nullptr || IsNull(sym.function->node)) return std::nullopt;
-  if (home->parsed.Text(sym.function->node).find("load") == std::string_view::npos) return std::nullopt;
 
   std::string head, attribute;
   if (IsType(callee, "identifier")) {
