@@ -366,6 +366,12 @@ std::optional<Value> Extractor::InlineImportedHelper(TSNode call, const PinnedFu
     return false;
   };
   auto at_call = [&](CallSite s) {
+    if (s.through_path.empty()) {
+      s.through = fn.name;
+      s.through_path = s.path;
+      s.through_start = s.start;
+      s.through_args_end = s.args_end;
+    }
     s.path = file_.info.path;
     s.module = file_.info.module_name;
     s.function = function;
