@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "analyzer/python/call_sites_extractor.h"
 
@@ -66,10 +67,35 @@ bool MayHaveCallSites(const std::string& source) {
          HasCallWord(source, "save") || HasWord(source, "optim");
 }
 
+// A file may also load through a helper of another project module
+// (call_sites_imported.cc: `from utils.ckpt import load_checkpoint` then
+// `load_checkpoint(model, path)`, none of the words above): it imports a
+// function whose text may have call sites, or a project module that may, or
+// star-imports anything. Names and text only: no tree is built to decide.
+using LoadingHelpers = std::unordered_map<const void*, bool>;  // FunctionInfo or IndexedFile -> may load
+bool ImportsLoadingHelper(const ModuleIndex& index, const IndexedFile& file, LoadingHelpers* memo) {
+  if (!file.star_imports.empty()) return true;
+  for (const ImportBinding& imp : file.imports) {
+    Symbol s = index.ResolveName(file.info.module_name, imp.local_name);
+    if (s.file == nullptr || s.file == &file) continue;
+    if (s.kind == Symbol::Kind::kFunction && s.function != nullptr) {
+      auto [it, fresh] = memo->try_emplace(s.function, false);
+      if (fresh) it->second = MayHaveCallSites(std::string(call_site_extraction::DefinitionText(*s.file, *s.function)));
+      if (it->second) return true;
+    } else if (s.kind == Symbol::Kind::kModule) {
+      auto [it, fresh] = memo->try_emplace(s.file, false);
+      if (fresh) it->second = MayHaveCallSites(s.file->parsed.source);
+      if (it->second) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile& file,
-                                    call_site_extraction::PathValueCache* path_values) {
+                                    call_site_extraction::PathValueCache* path_values, LoadingHelpers* loading) {
   std::vector<CallSite> local;
-  if (!MayHaveCallSites(file.parsed.source)) return local;  // before the tree is built
+  // Before the tree is built.
+  if (!MayHaveCallSites(file.parsed.source) && !ImportsLoadingHelper(index, file, loading)) return local;
   // One file's failure (an exception thrown on a pathological tree) loses
   // that file's call sites, never the run: its loads then bind to nothing.
   try {
@@ -84,7 +110,8 @@ std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile&
 
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
   call_site_extraction::PathValueCache path_values;
-  return FileCallSites(index, file, &path_values);
+  LoadingHelpers loading;
+  return FileCallSites(index, file, &path_values, &loading);
 }
 
 std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file) {
@@ -108,15 +135,18 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
   // The files that can hold a call site are parsed first, on every core:
   // the walk below then finds their trees built.
   std::vector<const IndexedFile*> candidates;
+  LoadingHelpers loading;
   for (const auto& file : index.files()) {
-    if (file && MayHaveCallSites(file->parsed.source)) candidates.push_back(file.get());
+    if (file && (MayHaveCallSites(file->parsed.source) || ImportsLoadingHelper(index, *file, &loading))) {
+      candidates.push_back(file.get());
+    }
   }
   index.MaterializeConcurrently(candidates, std::max(1u, std::thread::hardware_concurrency()));
   // Module constants are evaluated once for every file that reads them.
   call_site_extraction::PathValueCache path_values;
   for (const auto& file : index.files()) {
     if (!file) continue;
-    per_file.push_back(FileCallSites(index, *file, &path_values));
+    per_file.push_back(FileCallSites(index, *file, &path_values, &loading));
     parts.push_back(&per_file.back());
   }
   return ConcatCallSites(parts);

@@ -109,6 +109,15 @@ struct CallSite {
   std::map<std::string, nlohmann::json> params_args;
   std::vector<std::string> group_prefixes;  // parallel to group_sources when groups_known
 
+  // A site recorded at the call of a loading helper of another module
+  // (`read_state("ckpt/x.pt")`, call_sites_imported.cc) stands for a call
+  // in the helper's body: the helper (the innermost, for helpers calling
+  // helpers) and where that call is, with its argument list's end.
+  std::string through;             // "read_state"
+  std::string through_path;        // "utils/io.py"
+  SourcePosition through_start;
+  SourcePosition through_args_end;
+
   // Set for a torch.load whose result is then used like a module
   // (`m = torch.load(p); m.eval()` / `m(x)`), for PTL302.
   bool result_used_as_module = false;

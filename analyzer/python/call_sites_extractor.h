@@ -108,6 +108,25 @@ struct PathValueCache {
   std::unordered_map<Key, Entry, KeyHash> entries;
 };
 
+// A module-level def of a project module, pinned down as the one a call
+// runs (call_sites_imported.cc).
+struct PinnedFunction {
+  const IndexedFile* file = nullptr;
+  TSNode def{};
+  std::string name;
+};
+
+// The text of the module-level def `fn` as far as the index knows it
+// without building `file`'s tree: from its line to the next module-level def
+// or class (or the end), with whatever module statements lie between. For
+// cheap "may it load?" tests before a tree is built.
+std::string_view DefinitionText(const IndexedFile& file, const FunctionInfo& fn);
+
+// Two followed loads with the same keys and key rewrites.
+bool SameLoad(const Value& a, const Value& b);
+// The call does not return what the body returns: a generator or a coroutine.
+bool ReturnsAnotherObject(TSNode def);
+
 inline SourcePosition EndOf(TSNode n) {
   TSPoint p = ts_node_end_point(n);
   return SourcePosition{p.row + 1, p.column + 1};
@@ -260,6 +279,24 @@ class Extractor {
   std::map<std::string, std::vector<Value>> own_returns_;
   std::map<std::string, Value> returned_loads_;
   void SummarizeReturns(const std::string& function, TSNode def);
+  // A loading helper defined in another project module
+  // (call_sites_imported.cc): `load_weights("ckpt/x.pt")` imported from
+  // utils/ckpt.py, or `load_checkpoint(model, path)`. Its body is walked with
+  // its parameters bound to the call's arguments (paths, modules), and the
+  // loads it makes of a known file are recorded at the call, in this file,
+  // as the sites they stand for (its load_state_dict too, when the receiver
+  // is known); the call's value is the load it returns, if it returns one.
+  // The callee must be pinned down: bound once in every module on the way
+  // (no second import, def, assignment or star import of the name), a
+  // plain def at module level (not decorated, not under an `if` or `try`),
+  // not shadowed in the calling function. Helpers calling helpers are
+  // followed kMaxInlineNesting deep, and never into one already on the way.
+  std::optional<PinnedFunction> PinImportedFunction(TSNode call, TSNode callee, const Symbol& sym, const Env& env);
+  std::optional<Value> InlineImportedHelper(TSNode call, const PinnedFunction& fn, const ArgValues& passed,
+                                            const std::string& function, int depth);
+  // The helpers being walked, outermost first (path ":" name): a call of
+  // one of them again is recursion, not followed.
+  std::vector<std::string> inline_chain_;
   ParameterEffects* effects_ = nullptr;
   int effect_nesting_ = 0;                          // stand-in walks this one is inside
   std::vector<LoadKeyRewrite>* stand_in_changes_ = nullptr;  // a stand-in walk's in-place changes

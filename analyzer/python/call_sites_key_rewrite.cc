@@ -353,6 +353,8 @@ bool SameRewrite(const LoadKeyRewrite& a, const LoadKeyRewrite& b) {
          a.entry_depth == b.entry_depth && a.replace_count == b.replace_count;
 }
 
+}  // namespace
+
 bool SameLoad(const Value& a, const Value& b) {
   if (a.keys != b.keys || a.key_rewrites.size() != b.key_rewrites.size()) return false;
   for (size_t i = 0; i < a.key_rewrites.size(); ++i) {
@@ -361,7 +363,23 @@ bool SameLoad(const Value& a, const Value& b) {
   return true;
 }
 
-}  // namespace
+// (call_sites_extractor.h) The call does not return what the body returns: a generator (`yield`
+// anywhere in the body but in a nested def, class or lambda), or a coroutine.
+bool ReturnsAnotherObject(TSNode def) {
+  TSNode first = ts_node_child(def, 0);
+  if (!ts_node_is_null(first) && IsType(first, "async")) return true;
+  std::vector<TSNode> stack{Field(def, "body")};
+  while (!stack.empty()) {
+    TSNode n = stack.back();
+    stack.pop_back();
+    if (ts_node_is_null(n)) continue;
+    if (IsType(n, "yield")) return true;
+    if (IsType(n, "function_definition") || IsType(n, "class_definition") || IsType(n, "lambda")) continue;
+    uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(n, i));
+  }
+  return false;
+}
 
 // What `fn`'s body does to its parameter `param` when a followed load is
 // passed to it, walked once with `param` bound to a stand-in load; nullopt
@@ -630,23 +648,6 @@ bool DefNamedInsideStatements(const ParsedPython& parsed, TSNode body, const std
   return false;
 }
 
-// The call does not return what the body returns: a generator (`yield`
-// anywhere in the body but in a nested def, class or lambda), or a coroutine.
-bool ReturnsAnotherObject(TSNode def) {
-  TSNode first = ts_node_child(def, 0);
-  if (!ts_node_is_null(first) && IsType(first, "async")) return true;
-  std::vector<TSNode> stack{Field(def, "body")};
-  while (!stack.empty()) {
-    TSNode n = stack.back();
-    stack.pop_back();
-    if (ts_node_is_null(n)) continue;
-    if (IsType(n, "yield")) return true;
-    if (IsType(n, "function_definition") || IsType(n, "class_definition") || IsType(n, "lambda")) continue;
-    uint32_t count = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(n, i));
-  }
-  return false;
-}
 
 // "Outer.fix" for a def inside `def Outer` (classes too): the `function`
 // the walk names its body by.

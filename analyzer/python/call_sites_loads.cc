@@ -407,6 +407,16 @@ Value Extractor::Call(TSNode call, Env& env, const std::string& function, int de
   if (auto made = returned_loads_.find(returns_of); !returns_of.empty() && made != returned_loads_.end()) {
     through = made->second;
   }
+  // A loading helper of another project module (call_sites_imported.cc);
+  // inside one, a helper of its own module too (no walk of that module
+  // seeds its parameters from this call).
+  if (!through && !load_passed && !passed.star && local.kind == LocalCallee::kNone && !IsNull(callee) &&
+      sym.kind == Symbol::Kind::kFunction && sym.function != nullptr &&
+      (sym.function->path != file_.info.path || !inline_chain_.empty())) {
+    if (auto pinned = PinImportedFunction(call, callee, sym, env)) {
+      through = InlineImportedHelper(call, *pinned, passed, function, depth + 1);
+    }
+  }
   if (recording_ && !IsNull(callee)) RecordCall(callee, std::move(passed), function);
   if (!IsNull(callee) && IsType(callee, "attribute") && !object_done)
     Expr(Field(callee, "object"), env, function, depth + 1);

@@ -705,6 +705,183 @@ def shadowed():
   EXPECT_LT(lsd(4)->load_site, 0);
 }
 
+// A loading helper of another project module, walked at each call with the
+// call's arguments: its loads of a named file are recorded at the call (in
+// the caller's file), linked to the load_state_dict they feed, there or in
+// the helper; through a module attribute and a helper calling a helper too.
+TEST_F(CallSitesTest, LoadThroughAHelperOfAnotherModule) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  Add("pkg/io.py", "pkg.io", R"PY(
+import torch
+
+def read_sd(path):
+    return torch.load(path)
+)PY");
+  Add("pkg/ckpt.py", "pkg.ckpt", R"PY(
+import torch
+from pkg.io import read_sd
+
+def load_weights(path):
+    sd = torch.load(path, map_location="cpu")
+    return {k.replace("module.", ""): v for k, v in sd.items()}
+
+def load_checkpoint(model, path):
+    model.load_state_dict(torch.load(path)["state_dict"])
+
+def load_via(path):
+    return read_sd(path)
+
+def load_fixed():
+    return torch.load("ckpt/fixed.pt")
+)PY");
+  Add("pkg/train.py", "pkg.train", R"PY(
+from pkg import ckpt
+from pkg.ckpt import load_weights, load_checkpoint, load_via, load_fixed
+from pkg.models import Net
+
+model = Net()
+model.load_state_dict(load_weights("ckpt/a.pt"))
+load_checkpoint(Net(), "ckpt/b.pt")
+model.load_state_dict(ckpt.load_weights("ckpt/c.pt"))
+model.load_state_dict(load_via("ckpt/d.pt"))
+model.load_state_dict(load_fixed())
+)PY");
+  auto sites = Sites();
+  auto site_of = [&](const CallSite* lsd) -> const CallSite* {
+    if (lsd == nullptr || lsd->load_site < 0) return nullptr;
+    return &sites[static_cast<size_t>(lsd->load_site)];
+  };
+  std::vector<const CallSite*> in_train;
+  for (const CallSite& s : sites) {
+    if (s.kind == CallKind::kLoadStateDict && s.path == "pkg/train.py") in_train.push_back(&s);
+  }
+  ASSERT_EQ(in_train.size(), 5u);
+  const CallSite* a = site_of(in_train[0]);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->checkpoint.text, "ckpt/a.pt");
+  EXPECT_EQ(a->path, "pkg/train.py");
+  EXPECT_EQ(a->start.line, 7u);  // the call of the helper
+  EXPECT_TRUE(a->has_map_location);
+  EXPECT_EQ(a->args_end.line, 0u);  // no argument list of the call to add map_location to
+  ASSERT_EQ(in_train[0]->key_rewrites.size(), 1u);
+  EXPECT_EQ(in_train[0]->key_rewrites[0].Apply("module.fc.weight"), "fc.weight");
+  // load_checkpoint(Net(), ...): its load_state_dict recorded at the call, into Net.
+  const CallSite* b = in_train[1];
+  EXPECT_EQ(b->start.line, 8u);
+  EXPECT_EQ(b->receiver_class, "pkg.models.Net");
+  EXPECT_EQ(b->keys, std::vector<std::string>{"state_dict"});
+  ASSERT_NE(site_of(b), nullptr);
+  EXPECT_EQ(site_of(b)->checkpoint.text, "ckpt/b.pt");
+  EXPECT_FALSE(site_of(b)->has_map_location);
+  ASSERT_NE(site_of(in_train[2]), nullptr);
+  EXPECT_EQ(site_of(in_train[2])->checkpoint.text, "ckpt/c.pt");
+  ASSERT_NE(site_of(in_train[3]), nullptr);  // load_via -> read_sd, a third module
+  EXPECT_EQ(site_of(in_train[3])->checkpoint.text, "ckpt/d.pt");
+  EXPECT_EQ(site_of(in_train[3])->start.line, 10u);
+  // A path the helper names itself: its own site in pkg/ckpt.py reports
+  // map_location; the copy at the call only links.
+  const CallSite* fixed = site_of(in_train[4]);
+  ASSERT_NE(fixed, nullptr);
+  EXPECT_EQ(fixed->checkpoint.text, "ckpt/fixed.pt");
+  EXPECT_TRUE(fixed->has_map_location);
+  int fixed_sites = 0;
+  for (const CallSite& s : sites) fixed_sites += s.kind == CallKind::kTorchLoad && s.checkpoint.text == "ckpt/fixed.pt";
+  EXPECT_EQ(fixed_sites, 2);
+}
+
+// A callee that cannot be pinned down leaves the load unlinked: imported
+// twice (try/except), through two star imports, decorated, defined under a
+// condition, rebound after its def, shadowed by a parameter, recursive, or
+// more than three helpers deep.
+TEST_F(CallSitesTest, HelperOfAnotherModuleNotPinnedDownIsNotFollowed) {
+  Add("pkg/models.py", "pkg.models", kModels);
+  const char* helper = R"PY(
+import functools
+import os
+import torch
+
+def load_a(path):
+    return torch.load(path)
+
+def load_star(path):
+    return torch.load(path)
+
+@functools.lru_cache()
+def load_dec(path):
+    return torch.load(path)
+
+if os.environ.get("X"):
+    def load_cond(path):
+        return torch.load(path)
+
+def load_rebound(path):
+    return torch.load(path)
+load_rebound = load_a
+
+def load_rec(path):
+    return load_rec2(path)
+
+def load_rec2(path):
+    return load_rec(path)
+
+def load_d1(path):
+    return load_d2(path)
+
+def load_d2(path):
+    return load_d3(path)
+
+def load_d3(path):
+    return load_d4(path)
+
+def load_d4(path):
+    return torch.load(path)
+)PY";
+  Add("pkg/h1.py", "pkg.h1", helper);
+  Add("pkg/h2.py", "pkg.h2", helper);
+  Add("pkg/s1.py", "pkg.s1", "from pkg.h1 import load_star\n");
+  Add("pkg/s2.py", "pkg.s2", "from pkg.h2 import load_star\n");
+  Add("pkg/train.py", "pkg.train", R"PY(
+try:
+    from pkg.h1 import load_a
+except ImportError:
+    from pkg.h2 import load_a
+from pkg.s1 import *
+from pkg.s2 import *
+from pkg.h1 import load_dec, load_cond, load_rebound, load_rec, load_d1, load_d2
+from pkg.models import Net
+
+def run(load_d2):
+    model = Net()
+    model.load_state_dict(load_d2("ckpt/p.pt"))
+
+model = Net()
+model.load_state_dict(load_a("ckpt/a.pt"))
+model.load_state_dict(load_star("ckpt/s.pt"))
+model.load_state_dict(load_dec("ckpt/dec.pt"))
+model.load_state_dict(load_cond("ckpt/cond.pt"))
+model.load_state_dict(load_rebound("ckpt/reb.pt"))
+model.load_state_dict(load_rec("ckpt/rec.pt"))
+model.load_state_dict(load_d1("ckpt/deep.pt"))
+model.load_state_dict(load_d2("ckpt/three.pt"))
+)PY");
+  auto sites = Sites();
+  std::vector<const CallSite*> in_train;
+  for (const CallSite& s : sites) {
+    if (s.kind == CallKind::kLoadStateDict && s.path == "pkg/train.py") in_train.push_back(&s);
+  }
+  ASSERT_EQ(in_train.size(), 9u);
+  for (size_t i = 0; i + 1 < in_train.size(); ++i) {
+    EXPECT_LT(in_train[i]->load_site, 0) << in_train[i]->call_text;
+  }
+  // load_d2 -> load_d3 -> load_d4: three helpers, followed.
+  ASSERT_GE(in_train.back()->load_site, 0);
+  EXPECT_EQ(sites[static_cast<size_t>(in_train.back()->load_site)].checkpoint.text, "ckpt/three.pt");
+  for (const CallSite& s : sites) {
+    if (s.kind != CallKind::kTorchLoad) continue;
+    EXPECT_TRUE(!s.checkpoint.known() || s.checkpoint.text == "ckpt/three.pt") << s.checkpoint.text;
+  }
+}
+
 // A function of the same file that loads the file itself and returns the
 // dict (rewritten or not): a call of it is that load, its path from the
 // callers, its keys rewritten as the function does. A generator, returns

@@ -66,13 +66,28 @@ void DeviceWithoutMapLocationRule::CheckCheckpoint(const CheckpointContext& ctx,
     }
     d.fix = "Pass `map_location=\"cpu\"` (then move the model with `.to(device)`), or a mapping "
             "such as `{\"" + devices.front() + "\": \"cpu\"}`.";
+    // A load through a helper of another module: reported at the call that
+    // names the file, fixed in the helper's torch.load.
+    const bool through = !load->through_path.empty();
+    const std::string& edit_path = through ? load->through_path : load->path;
+    const SourcePosition edit_at = through ? load->through_args_end : load->args_end;
+    if (through) {
+      d.fix = "In `" + load->through + "` (" + load->through_path + ":" + std::to_string(load->through_start.line) +
+              "): " + d.fix;
+    }
     TextEdit edit;
-    edit.range = RangeAt(load->path, load->args_end, load->args_end);
-    edit.new_text = CharBefore(ctx.project, load->path, load->args_end) == ','
+    edit.range = RangeAt(edit_path, edit_at, edit_at);
+    edit.new_text = CharBefore(ctx.project, edit_path, edit_at) == ','
                         ? " map_location=\"cpu\""
                         : ", map_location=\"cpu\"";
-    if (load->args_end.line > 0) d.edits.push_back(std::move(edit));
+    if (edit_at.line > 0) d.edits.push_back(std::move(edit));
     PlaceOnSource(d, CallRange(*load), "storages tagged " + device_list);
+    if (through) {
+      RelatedLocation helper;
+      helper.where = RangeAt(load->through_path, load->through_start);
+      helper.message = "the torch.load in `" + load->through + "` this call runs";
+      d.related.push_back(std::move(helper));
+    }
     out.push_back(std::move(d));
   }
 }

@@ -1,0 +1,5 @@
+from models import Net
+from utils.ckpt import load_weights
+
+model = Net()
+model.load_state_dict(load_weights("ckpt/wrong.pt"))  # expect: PTL205 every key in ckpt/wrong.pt starts with `module.`
