@@ -72,7 +72,7 @@ void DeviceWithoutMapLocationRule::CheckCheckpoint(const CheckpointContext& ctx,
     const std::string& edit_path = through ? load->through_path : load->path;
     const SourcePosition edit_at = through ? load->through_args_end : load->args_end;
     if (through) {
-      d.fix = "In `" + load->through + "` (" + load->through_path + ":" + std::to_string(load->through_start.line) +
+      d.fix = "In `" + load->through + "` (" + DisplayPath(load->through_path) + ":" + std::to_string(load->through_start.line) +
               "): " + d.fix;
     }
     TextEdit edit;
