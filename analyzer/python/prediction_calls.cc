@@ -452,7 +452,26 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
   value->module = inst;
   SourceLocation loc = Loc(f, where);
   inst->created = loc;
-  auto add_named = [&](const std::string& key, const V& item, bool pattern) {
+  // `nn.Sequential(a, b, c)`: each positional argument's node, so an element
+  // built elsewhere also records where it is placed (its index comes from
+  // that position). Only when the call's arguments are exactly the elements
+  // (no splat, no keyword, not a base-class `__init__` reached otherwise).
+  std::vector<TSNode> arg_nodes;
+  if (kind == ContainerKind::kSequential && !ts_node_is_null(where) && IsType(where, "call")) {
+    TSNode arglist = Field(where, "arguments");
+    if (!ts_node_is_null(arglist) && IsType(arglist, "argument_list")) {
+      for (TSNode a : NamedChildren(arglist)) {
+        if (IsType(a, "comment")) continue;
+        if (IsType(a, "list_splat") || IsType(a, "dictionary_splat") || IsType(a, "keyword_argument")) {
+          arg_nodes.clear();
+          break;
+        }
+        arg_nodes.push_back(a);
+      }
+      if (arg_nodes.size() != args.size()) arg_nodes.clear();
+    }
+  }
+  auto add_named = [&](const std::string& key, const V& item, bool pattern, size_t arg = std::string::npos) {
     Slot s;
     s.name = key;
     s.values = {item};
@@ -467,6 +486,17 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
         item->module->created.path == loc.path) {
       s.location = item->module->created;
       s.repeated_by = item->module->repeated_by;
+    }
+    if (arg < arg_nodes.size()) {
+      TSNode a = arg_nodes[arg];
+      TSPoint start = ts_node_start_point(a), end = ts_node_end_point(a);
+      auto inside = [&](const SourceLocation& l) {
+        if (l.path != loc.path || l.line == 0) return false;
+        TSPoint p{l.line - 1, l.column - 1};
+        auto before = [](TSPoint x, TSPoint y) { return x.row < y.row || (x.row == y.row && x.column < y.column); };
+        return !before(p, start) && before(p, end);
+      };
+      if (!inside(s.location)) s.placed = Loc(f, a);
     }
     if (kind == ContainerKind::kParameterList || kind == ContainerKind::kParameterDict) {
       if (item->kind == Value::Kind::kTensor) item->is_parameter = true;
@@ -534,7 +564,7 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
         break;
       }
     }
-    for (size_t i = 0; i < k; ++i) add_named(std::to_string(i), items[i], false);
+    for (size_t i = 0; i < k; ++i) add_named(std::to_string(i), items[i], false, i);
     if (items.size() > k) {
       add_named("*", items[k], true);
       auto& slots = (kind == ContainerKind::kParameterList) ? inst->params : inst->children;
@@ -547,7 +577,9 @@ V Interpreter::MakeContainer(Frame& f, ContainerKind kind, const std::string& na
     }
     return value;
   }
-  for (size_t i = 0; i < items.size(); ++i) add_named(std::to_string(i), items[i], false);
+  for (size_t i = 0; i < items.size(); ++i) {
+    add_named(std::to_string(i), items[i], false, kind == ContainerKind::kSequential ? i : std::string::npos);
+  }
   return value;
 }
 

@@ -187,6 +187,11 @@ struct Slot {
   // A container element appended inside a `for` loop: that loop's header,
   // which decides how many elements there are.
   SourceLocation repeated_by;
+  // A `Sequential` element built elsewhere and passed by name
+  // (`final_conv = nn.Conv2d(...)` then `nn.Sequential(drop, final_conv)`):
+  // the argument in the call, whose position decides the element's index.
+  // `location` stays where it was built (its shapes come from there).
+  SourceLocation placed;
 };
 
 struct OpenNote {

@@ -101,7 +101,8 @@ struct Flattener {
   // built-in layer registers are reported there (the stub's line means
   // nothing to a user).
   Confidence Flatten(const Instance& inst, const std::string& prefix, bool optional, bool pattern, int depth,
-                     const SourceLocation& creation = {}, const SourceLocation& repeated_by = {}) {
+                     const SourceLocation& creation = {}, const SourceLocation& repeated_by = {},
+                     const SourceLocation& placed = {}) {
     Confidence conf = Confidence::kExact;
     auto worsen = [&](Confidence c) {
       if (static_cast<int>(c) > static_cast<int>(conf)) conf = c;
@@ -114,6 +115,7 @@ struct Flattener {
     meta.optional = optional;
     if (creation.path != kStubPath) meta.location = creation;
     if (repeated_by.path != kStubPath) meta.repeated_by = repeated_by;
+    if (placed.path != kStubPath) meta.placed = placed;
     size_t meta_index = out->metadata.size();
     out->metadata.push_back(meta);
     if (depth > 64 || active.count(&inst)) {
@@ -193,7 +195,8 @@ struct Flattener {
           if (!other || other->kind == Value::Kind::kNone) child_optional = true;
         }
         worsen(Flatten(*v->module, prefix + slot.name + ".", child_optional, pattern || slot.pattern, depth + 1,
-                       slot.location.path == kStubPath ? creation : slot.location, slot.repeated_by));
+                       slot.location.path == kStubPath ? creation : slot.location, slot.repeated_by,
+                       slot.placed));
         if (child_optional) worsen(Confidence::kPartial);
       }
     }

@@ -93,6 +93,11 @@ struct MetadataEntry {
   // An element appended in a loop (`for _ in range(depth): self.layers.append(...)`):
   // the loop's header, which decides how many such elements there are.
   SourceLocation repeated_by;
+  // A container element built on another line than where it is placed
+  // (`nn.Sequential(nn.Dropout(p), final_conv)` with `final_conv` built
+  // above): the argument that places it, which decides its index. Empty
+  // when the element is built in place.
+  SourceLocation placed;
 };
 
 struct ConstructorParam {

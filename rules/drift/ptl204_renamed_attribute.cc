@@ -152,12 +152,16 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
     // The line to look at is where the new name is assigned: `self.encoder = ...`
     // in the class that owns the renamed attribute (the root class for a
     // top-level rename; a deeper one where the prediction builds the module
-    // of the new name; else the first key's line).
+    // of the new name, or, for a container element built elsewhere and passed
+    // by name, the argument that places it, since its position is the new
+    // index; else the first key's line).
     const CheckpointBinding& b = ctx.analyzed.binding;
     const MetadataEntry* built =
         ctx.analyzed.expected ? PredictedModuleAt(*ctx.analyzed.expected, new_name) : nullptr;
     if (new_name.find('.') == std::string::npos && !b.class_path.empty()) {
       d.location = AttributeAssignmentRange(ctx.project, b.class_path, b.class_position.line, new_name);
+    } else if (built != nullptr && built->placed.line > 0) {
+      d.location = RangeAt(built->placed);
     } else if (built != nullptr && built->location.line > 0) {
       d.location = RangeAt(built->location);
     } else if (r.anchor != nullptr && r.anchor->location.line > 0) {
