@@ -248,6 +248,7 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
     }
   }
   std::vector<const PredictedKey*> missing;
+  std::unordered_set<std::string> filled_by_torch;  // predicted keys torch fills when absent
   for (const PredictedKey* kp : checked) {
     const PredictedKey& k = *kp;
     auto it = present.find(k.key);
@@ -277,7 +278,10 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
                               : (module_path.empty() ? meta_prefix : meta_prefix + "." + module_path);
       bool found = false;
       int64_t v = MetadataVersion(cp, file_path, &found);
-      if (!found || v < 2) continue;
+      if (!found || v < 2) {
+        filled_by_torch.insert(k.key);
+        continue;
+      }
     }
     missing.push_back(&k);
   }
@@ -361,7 +365,16 @@ StateDictDiff DiffStateDict(const ExpectedStateDict& expected, const Checkpoint&
       r.keys.push_back(m->key.substr(r.code_prefix.size()));
       if (r.anchor == nullptr) r.anchor = m;
     }
-    if (!r.keys.empty()) diff.renames.push_back(std::move(r));
+    if (r.keys.empty()) continue;
+    for (size_t i = 0; i < unexpected.size(); ++i) {
+      const std::string& u = unexpected[i].first;
+      if (used_unexpected.count(i) || u.rfind(r.checkpoint_prefix, 0) != 0) continue;
+      std::string suffix = u.substr(r.checkpoint_prefix.size());
+      if (!filled_by_torch.count(r.code_prefix + suffix)) continue;
+      used_unexpected.insert(i);
+      r.filled_by_torch.push_back(std::move(suffix));
+    }
+    diff.renames.push_back(std::move(r));
   }
   for (const PredictedKey* m : missing) {
     if (!used_missing.count(m)) diff.missing.push_back(m);

@@ -35,6 +35,11 @@ struct RenamedSubtree {
   std::string code_prefix;               // "encoder." (new name, in the source)
   std::vector<std::string> keys;         // suffixes that align ("0.weight", ...)
   const PredictedKey* anchor = nullptr;  // first predicted key of the new subtree
+  // Suffixes only the file has under the old name because torch fills them
+  // in under the new one (BatchNorm's `num_batches_tracked` with no
+  // `_metadata` version 2 for the new path): torch names them unexpected,
+  // and the same rename fixes them.
+  std::vector<std::string> filled_by_torch;
 };
 
 struct StateDictDiff {

@@ -120,6 +120,7 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
         missing.push_back(each->code_prefix + k);
         unexpected.push_back(each->checkpoint_prefix + k);
       }
+      for (const std::string& k : each->filled_by_torch) unexpected.push_back(each->checkpoint_prefix + k);
     }
     d.torch_error = TorchLoadStateDictError(cls, missing, unexpected, {});
     // An indexed rename is fixed for every instance at once by a regular
@@ -150,16 +151,32 @@ void RenamedAttributeRule::CheckCheckpoint(const CheckpointContext& ctx, std::ve
               ": v for k, v in sd.items()}`, or keep the old attribute name `" + old_name + "`.";
     }
     // The line to look at is where the new name is assigned: `self.encoder = ...`
-    // in the class that owns the renamed attribute (the root class for a
-    // top-level rename; a deeper one where the prediction builds the module
-    // of the new name, or, for a container element built elsewhere and passed
-    // by name, the argument that places it, since its position is the new
-    // index; else the first key's line).
+    // in the class that owns the renamed attribute, its first such line (the
+    // root class for a top-level rename; for a deeper one the project class
+    // the prediction builds at the parent path, so `self.proj = None` before
+    // `if ...: self.proj = Conv(...)` is reported like a top-level rename
+    // would be). Else where the prediction builds the module of the new
+    // name, or, for a container element built elsewhere and passed by name,
+    // the argument that places it, since its position is the new index; else
+    // the first key's line.
     const CheckpointBinding& b = ctx.analyzed.binding;
     const MetadataEntry* built =
         ctx.analyzed.expected ? PredictedModuleAt(*ctx.analyzed.expected, new_name) : nullptr;
+    SourceRange assigned;  // end_line 0: no `self.<name> = ` in the owning class's text
+    const size_t last_dot = new_name.rfind('.');
+    if (last_dot != std::string::npos && ctx.analyzed.expected && ctx.project.has_source) {
+      const MetadataEntry* parent = PredictedModuleAt(*ctx.analyzed.expected, new_name.substr(0, last_dot));
+      const ClassInfo* owner = parent == nullptr || parent->type.empty() || parent->type.rfind("torch.", 0) == 0
+                                   ? nullptr : ctx.project.index.FindClass(parent->type);
+      if (owner != nullptr) {
+        assigned = AttributeAssignmentRange(ctx.project, owner->path, owner->position.line,
+                                            new_name.substr(last_dot + 1));
+      }
+    }
     if (new_name.find('.') == std::string::npos && !b.class_path.empty()) {
       d.location = AttributeAssignmentRange(ctx.project, b.class_path, b.class_position.line, new_name);
+    } else if (assigned.end_line > 0) {
+      d.location = assigned;
     } else if (built != nullptr && built->placed.line > 0) {
       d.location = RangeAt(built->placed);
     } else if (built != nullptr && built->location.line > 0) {
