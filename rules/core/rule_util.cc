@@ -30,6 +30,41 @@ SourceRange BoundClassRange(const CheckpointContext& ctx) {
   return CheckpointRange(ctx);
 }
 
+// Whether `line[at, at + size)` (`self.X`) is an assignment target: code, not
+// a comment or a string's text, followed by `=` (not `==`), an annotation
+// (`self.X: T = ...`) or the next target of a tuple (`self.X, self.Y = ...`).
+// A comment that names it ("# self.conv1 and self.downsample ... != 1"), a
+// comparison, `self.X.weight = ...` and `self.X[i] = ...` are not.
+bool IsAssignmentTarget(std::string_view line, size_t at, size_t size) {
+  size_t after = at + size;
+  if (after < line.size() && (isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_')) return false;
+  if (at > 0 && (isalnum(static_cast<unsigned char>(line[at - 1])) || line[at - 1] == '_' || line[at - 1] == '.')) {
+    return false;
+  }
+  // Before the target: only indentation or earlier tuple targets, with no
+  // comment or string opened.
+  for (size_t i = 0; i < at; ++i) {
+    char c = line[i];
+    if (c == '#' || c == '"' || c == '\'' || c == '=' || c == '(' || c == '[' || c == '{') return false;
+  }
+  size_t i = after;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  if (i >= line.size()) return false;
+  if (line[i] == '=') return i + 1 >= line.size() || line[i + 1] != '=';
+  if (line[i] != ':' && line[i] != ',') return false;
+  // An annotation or a tuple target: a plain `=` must follow before any comment.
+  for (size_t j = i + 1; j < line.size(); ++j) {
+    char c = line[j];
+    if (c == '#') return false;
+    if (c != '=') continue;
+    char prev = line[j - 1];
+    bool next_eq = j + 1 < line.size() && line[j + 1] == '=';
+    if (!next_eq && prev != '=' && prev != '!' && prev != '<' && prev != '>') return true;
+    if (next_eq) ++j;
+  }
+  return false;
+}
+
 SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::string& class_path,
                                      uint32_t class_line, const std::string& attribute) {
   SourceRange r;
@@ -49,13 +84,8 @@ SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::
       break;  // the class body ended
     }
     size_t at = line.find(want);
-    if (at == std::string_view::npos) continue;
+    if (at == std::string_view::npos || !IsAssignmentTarget(line, at, want.size())) continue;
     size_t after = at + want.size();
-    if (after < line.size() &&
-        (isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_')) {
-      continue;
-    }
-    if (line.find('=', after) == std::string_view::npos) continue;
     r.line = static_cast<int>(n);
     r.column = static_cast<int>(at) + 1;
     r.end_line = r.line;

@@ -6,6 +6,7 @@
 #define PTLINT_RULES_CORE_RULE_UTIL_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/core/rule.h"
@@ -29,6 +30,9 @@ SourceRange CallRange(const CallSite& site);
 // the disk.
 SourceRange AttributeAssignmentRange(const ProjectAnalysis& project, const std::string& class_path,
                                      uint32_t class_line, const std::string& attribute);
+// Whether the `size` characters at `at` in one source line (`self.X`) are an
+// assignment target there (not a comment, a comparison or a sub-attribute).
+bool IsAssignmentTarget(std::string_view line, size_t at, size_t size);
 // Terminal escape sequences (torch 2.6 puts bold markers in its weights_only
 // message) do not belong in reports.
 std::string StripAnsi(const std::string& text);

@@ -4,7 +4,8 @@ import torch.nn as nn
 class Block(nn.Module):
     def __init__(self, cin, cout, stride=1):
         super().__init__()
-        # Use a projection only when the shape changes (torchvision's regnet).
+        # Use a projection only when the shape changes (torchvision's regnet):
+        # self.shortcut stays None when cin == cout and stride == 1.
         self.shortcut = None  # expect: PTL204 `blocks.0.proj` in ckpt/model.pt is `blocks.0.shortcut` in Net
         if cin != cout or stride != 1:
             self.shortcut = nn.Sequential(
