@@ -39,8 +39,14 @@ import json, os, runpy, sys, traceback
 import torch
 loads = []
 real_load = torch.load
+failed_load = ""
 def watched_load(f, *args, **kwargs):
-    result = real_load(f, *args, **kwargs)
+    global failed_load
+    try:
+        result = real_load(f, *args, **kwargs)
+    except BaseException:
+        failed_load = str(f)
+        raise
     loads.append(("torch.load", str(f)))
     return result
 torch.load = watched_load
@@ -61,7 +67,7 @@ except SystemExit as e:
         error = "SystemExit(%r)" % (e.code,)
 except BaseException:
     error = traceback.format_exc(limit=3)
-print("ORACLE " + json.dumps({"loads": loads, "error": error}))
+print("ORACLE " + json.dumps({"loads": loads, "error": error, "failed_load": failed_load}))
 '''
 
 
@@ -228,6 +234,11 @@ def main():
             # one is fixed too.
             still_broken = {os.path.normpath(a["location"]["path"]) for a in after["diagnostics"]
                             if a.get("severity") == "error" and a["code"] == d["code"]}
+            # The same for a checkpoint: a script that fails on loading a file
+            # ptlint still reports under this rule (the other finding sits in
+            # a helper module the script calls) fails for that other finding.
+            still_broken_files = {os.path.normpath(a["checkpoint"]) for a in after["diagnostics"]
+                                  if a.get("severity") == "error" and a["code"] == d["code"] and a.get("checkpoint")}
             loaders = []
             for root, _, names in os.walk(fixed):
                 for n in sorted(names):
@@ -245,6 +256,9 @@ def main():
                     failures.append((case_id, label, "running %s: no result (%s)" % (path, r.stderr[-400:])))
                     continue
                 result = json.loads(line[-1][len("ORACLE "):])
+                if result["error"] and result.get("failed_load") and \
+                        os.path.normpath(result["failed_load"]) in still_broken_files:
+                    continue
                 if result["error"]:
                     torch_failed = True
                     failures.append((case_id, label, "real torch, %s after the fix: %s" %
