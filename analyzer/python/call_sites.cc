@@ -1,6 +1,7 @@
 #include "analyzer/python/call_sites.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -129,26 +130,43 @@ std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSi
 }
 
 std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
-  std::vector<std::vector<CallSite>> per_file;
-  std::vector<const std::vector<CallSite>*> parts;
-  per_file.reserve(index.files().size());
-  // The files that can hold a call site are parsed first, on every core:
-  // the walk below then finds their trees built.
-  std::vector<const IndexedFile*> candidates;
-  LoadingHelpers loading;
-  for (const auto& file : index.files()) {
-    if (file && (MayHaveCallSites(file->parsed.source) || ImportsLoadingHelper(index, *file, &loading))) {
-      candidates.push_back(file.get());
+  // The files that can hold a call site, largest first: each is parsed and
+  // walked on whichever core takes it (parsing is most of the time, and the
+  // walk of one file reads other files' trees only through the index, which
+  // is safe to read from several threads). Each thread has its own memos;
+  // the sites are joined in file order, so the result does not depend on
+  // which thread took which file.
+  std::vector<size_t> pending;
+  {
+    LoadingHelpers loading;
+    for (size_t i = 0; i < index.files().size(); ++i) {
+      const IndexedFile* file = index.files()[i].get();
+      if (file && (MayHaveCallSites(file->parsed.source) || ImportsLoadingHelper(index, *file, &loading))) {
+        pending.push_back(i);
+      }
     }
   }
-  index.MaterializeConcurrently(candidates, std::max(1u, std::thread::hardware_concurrency()));
-  // Module constants are evaluated once for every file that reads them.
-  call_site_extraction::PathValueCache path_values;
-  for (const auto& file : index.files()) {
-    if (!file) continue;
-    per_file.push_back(FileCallSites(index, *file, &path_values, &loading));
-    parts.push_back(&per_file.back());
-  }
+  std::stable_sort(pending.begin(), pending.end(), [&](size_t a, size_t b) {
+    return index.files()[a]->parsed.source.size() > index.files()[b]->parsed.source.size();
+  });
+  std::vector<std::vector<CallSite>> per_file(index.files().size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    // Module constants are evaluated once per thread for every file that reads them.
+    call_site_extraction::PathValueCache path_values;
+    LoadingHelpers loading;
+    for (size_t i = next++; i < pending.size(); i = next++) {
+      per_file[pending[i]] = FileCallSites(index, *index.files()[pending[i]], &path_values, &loading);
+    }
+  };
+  const unsigned threads = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                                              static_cast<unsigned>(pending.size() / 2));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  std::vector<const std::vector<CallSite>*> parts;
+  for (const std::vector<CallSite>& local : per_file) parts.push_back(&local);
   return ConcatCallSites(parts);
 }
 
