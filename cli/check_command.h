@@ -10,8 +10,12 @@
 
 namespace ptlint {
 
-// Exit codes: 0 clean, 1 findings, 2 usage or internal error.
-int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Exit codes: 0 clean, 1 findings, 2 usage or internal error. With
+// `exit_when_done` (the ptlint binary), a run that gets to its report ends
+// the process with its exit code instead of returning, without freeing
+// what the analysis built.
+int RunCheckCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                    bool exit_when_done = false);
 int RunRuleCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace ptlint

@@ -45,10 +45,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command != "lsp") ptlint::large_array::ConfigureHeapForOneShotRun();
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
-  if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr);
+  if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr, /*exit_when_done=*/true);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
   if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
   if (command == "lsp") return ptlint::RunLspCommandLine(rest, std::cin, std::cout, std::cerr);
   // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
-  return ptlint::RunCheckCommand(args, std::cout, std::cerr);
+  return ptlint::RunCheckCommand(args, std::cout, std::cerr, /*exit_when_done=*/true);
 }

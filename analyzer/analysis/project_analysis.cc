@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fnmatch.h>
+#include <future>
 #include <set>
 #include <unordered_set>
 
@@ -10,6 +11,7 @@
 #include "analyzer/analysis/structural_binding.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
+#include "analyzer/python/python_source.h"
 
 namespace ptlint {
 namespace fs = std::filesystem;
@@ -171,6 +173,35 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
     if (excludes.force && excludes.Matches(p)) continue;  // --force-exclude
     if (fs::is_directory(p, ec) || fs::path(p).extension() == ".py") roots.push_back(p);
   }
+  // The checkpoints are read on another thread while the source is indexed
+  // (reading one never depends on the source): the index is built on one
+  // core, and the checkpoints are most of what the other would wait for.
+  auto read_all = [&found] {
+    std::vector<AnalyzedCheckpoint> read;
+    for (const std::string& path : found.checkpoints) {
+      // One file's failure stays with that file (lint reports it as PTL604).
+      try {
+        read.push_back(ReadAnalyzedCheckpoint(path));
+      } catch (const std::exception& e) {
+        AnalyzedCheckpoint failed;
+        failed.checkpoint.path = path;
+        failed.display_path = Relative(path);
+        failed.internal_error = std::string("reading it failed (") + e.what() + ")";
+        read.push_back(std::move(failed));
+      }
+    }
+    return read;
+  };
+  std::future<std::vector<AnalyzedCheckpoint>> checkpoints;
+  const bool both = !found.python_files.empty() && !found.checkpoints.empty();
+  if (both) {
+    checkpoints = std::async(std::launch::async, [&read_all] {
+      // The index's tree query too: compiling it takes milliseconds every
+      // parse of the call-site pass would otherwise wait for.
+      IndexQuery();
+      return read_all();
+    });
+  }
   if (!found.python_files.empty()) {
     DiscoveryOptions discovery;
     for (std::string& pattern : PythonDiscoveryExcludes(excludes, roots)) {
@@ -181,19 +212,7 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
     project->call_sites = found.checkpoints.empty() ? SaveCallSites(project->index)
                                                     : ExtractCallSites(project->index);
   }
-
-  for (const std::string& path : found.checkpoints) {
-    // One file's failure stays with that file (lint reports it as PTL604).
-    try {
-      project->checkpoints.push_back(ReadAnalyzedCheckpoint(path));
-    } catch (const std::exception& e) {
-      AnalyzedCheckpoint failed;
-      failed.checkpoint.path = path;
-      failed.display_path = Relative(path);
-      failed.internal_error = std::string("reading it failed (") + e.what() + ")";
-      project->checkpoints.push_back(std::move(failed));
-    }
-  }
+  project->checkpoints = both ? checkpoints.get() : read_all();
   LinkProject(*project);
   return project;
 }
@@ -369,10 +388,10 @@ void LinkProject(ProjectAnalysis& analysis) {
   // Structural candidates (builders with their literal arguments, classes at
   // the constructions the source writes), predicted once per link and only
   // when a checkpoint needs them (the LSP re-links on every keystroke).
-  std::optional<StructuralCandidates> structural;
+  std::shared_ptr<StructuralCandidates> structural;
   auto candidates = [&]() -> StructuralCandidates& {
     if (!structural) {
-      structural.emplace();
+      structural = std::make_shared<StructuralCandidates>();
       if (project->has_source) *structural = CollectStructuralCandidates(project->index);
     }
     return *structural;
@@ -514,6 +533,10 @@ void LinkProject(ProjectAnalysis& analysis) {
       }
     }
   }
+  // Freeing the predictions (a million small objects for a big library)
+  // takes tens of milliseconds a run that exits next need not spend.
+  if (options.retain_for_exit && structural) analysis.retained.push_back(std::move(structural));
+  structural.reset();
   PickleSafetyOptions safety;
   safety.context = ProjectSafetyContext(analysis);
   safety.strict = options.strict;

@@ -114,6 +114,10 @@ struct AnalysisOptions {
   std::vector<std::string> exclude;
   std::string exclude_root;
   bool force_exclude = false;
+  // The process exits right after this analysis (`ptlint check`): keep what
+  // linking built in `ProjectAnalysis::retained` instead of freeing it, and
+  // the caller ends with std::_Exit, as compilers skip freeing at exit.
+  bool retain_for_exit = false;
 };
 
 struct ProjectAnalysis {
@@ -124,6 +128,9 @@ struct ProjectAnalysis {
   std::vector<Error> source_problems;
   AnalysisOptions options;
   bool has_source = false;
+  // What linking built and a run that exits next does not free
+  // (AnalysisOptions::retain_for_exit).
+  std::vector<std::shared_ptr<void>> retained;
 
   // Classes the project defines (by any importable name), for PTL101-103 and
   // the security rules' "project-own" allowlist.
