@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "analyzer/python/call_sites_extractor.h"
 
@@ -32,7 +34,7 @@ namespace {
 // unless it renames the function on import (`from torch import load as tl`),
 // which the ` as ` form catches. Those files are skipped without building
 // their tree: parsing is most of the first index's time.
-bool HasCallWord(const std::string& source, std::string_view word) {
+bool HasCallWord(std::string_view source, std::string_view word) {
   auto ident = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
@@ -47,7 +49,7 @@ bool HasCallWord(const std::string& source, std::string_view word) {
   return false;
 }
 
-bool HasWord(const std::string& source, std::string_view word) {
+bool HasWord(std::string_view source, std::string_view word) {
   auto ident = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
@@ -60,7 +62,7 @@ bool HasWord(const std::string& source, std::string_view word) {
   return false;
 }
 
-bool MayHaveCallSites(const std::string& source) {
+bool MayHaveCallSites(std::string_view source) {
   return source.find("load_state_dict") != std::string::npos ||
          source.find("load_from_checkpoint") != std::string::npos ||
          source.find("ckpt_path") != std::string::npos ||
@@ -92,15 +94,87 @@ bool ImportsLoadingHelper(const ModuleIndex& index, const IndexedFile& file, Loa
   return false;
 }
 
+// The definitions of a file the call-site walk need not enter (node ids):
+// those whose text has no call word (MayHaveCallSites) and names no function
+// or class of this file that has one, directly or through another such name,
+// and that are not named like one. A walk of them could record only calls of
+// functions that hold no call site and return values nothing loads: most of
+// a model library's code (builders, weight tables, layers) is such. Files
+// that import a loading helper are walked whole (the helper's name says
+// nothing here).
+std::unordered_set<const void*> QuietDefinitions(const ParsedPython& parsed) {
+  struct Definition {
+    const void* id;
+    std::string name;
+    std::string_view text;
+    bool loads;
+  };
+  std::vector<Definition> defs;
+  // Definitions are statements: descend only through what holds statements.
+  auto holds_statements = [](const char* type) {
+    static const char* const kTypes[] = {"module", "block", "class_definition", "function_definition",
+                                         "decorated_definition", "if_statement", "for_statement",
+                                         "while_statement", "try_statement", "with_statement",
+                                         "match_statement", "elif_clause", "else_clause", "except_clause",
+                                         "except_group_clause", "finally_clause", "case_clause"};
+    for (const char* t : kTypes) {
+      if (std::strcmp(type, t) == 0) return true;
+    }
+    return false;
+  };
+  std::vector<TSNode> stack{parsed.Root()};
+  while (!stack.empty()) {
+    TSNode n = stack.back();
+    stack.pop_back();
+    const char* type = ts_node_type(n);
+    if (!holds_statements(type)) continue;
+    if (std::strcmp(type, "function_definition") == 0 || std::strcmp(type, "class_definition") == 0) {
+      std::string_view text = parsed.Text(n);
+      defs.push_back({n.id, std::string(parsed.Text(ts_node_child_by_field_name(n, "name", 4))), text,
+                      MayHaveCallSites(text)});
+    }
+    uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(n, i));
+  }
+  std::unordered_set<std::string> loading;
+  for (const Definition& d : defs) {
+    if (d.loads) loading.insert(d.name);
+  }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (Definition& d : defs) {
+      if (d.loads) continue;
+      for (const std::string& name : loading) {
+        if (name.empty() || !HasWord(d.text, name)) continue;
+        d.loads = true;
+        grew = loading.insert(d.name).second || grew;
+        break;
+      }
+    }
+  }
+  std::unordered_set<const void*> quiet;
+  for (const Definition& d : defs) {
+    if (!d.loads && loading.count(d.name) == 0) quiet.insert(d.id);
+  }
+  return quiet;
+}
+
 std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile& file,
                                     call_site_extraction::PathValueCache* path_values, LoadingHelpers* loading) {
   std::vector<CallSite> local;
   // Before the tree is built.
-  if (!MayHaveCallSites(file.parsed.source) && !ImportsLoadingHelper(index, file, loading)) return local;
+  const bool imports_helper = ImportsLoadingHelper(index, file, loading);
+  if (!MayHaveCallSites(file.parsed.source) && !imports_helper) return local;
   // One file's failure (an exception thrown on a pathological tree) loses
   // that file's call sites, never the run: its loads then bind to nothing.
   try {
-    if (file.parsed.tree) call_site_extraction::Extractor(index, file, local, path_values).Run();
+    if (file.parsed.tree) {
+      std::unordered_set<const void*> quiet;
+      if (!imports_helper) quiet = QuietDefinitions(file.parsed);
+      call_site_extraction::Extractor extractor(index, file, local, path_values);
+      extractor.SkipDefinitions(&quiet);
+      extractor.Run();
+    }
   } catch (const std::exception&) {
     local.clear();
   }

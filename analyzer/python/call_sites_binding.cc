@@ -20,6 +20,7 @@ void Extractor::Run() {
   ParameterEffects* effects = effects_ != nullptr ? effects_ : &own_effects;
   Extractor walk(index_, file_, sites, path_values_);
   walk.effects_ = effects;
+  walk.quiet_ = quiet_;
   {
     Env env;
     walk.Block(root, env, "", 0);
@@ -40,6 +41,7 @@ void Extractor::Run() {
       std::vector<CallSite> seeded_sites;
       Extractor seeded(index_, file_, seeded_sites, path_values_);
       seeded.seeds_ = seeds;
+      seeded.quiet_ = quiet_;
       seeded.effects_ = effects;
       seeded.argparse_ = walk.argparse_;
       Env env;
@@ -193,6 +195,7 @@ void Extractor::Statement(TSNode s, Env& env, const std::string& function, int d
   Reached(depth);
   if (depth > kMaxDepth || ts_node_is_null(s)) return;
   const char* type = ts_node_type(s);
+  if (quiet_ != nullptr && quiet_->count(s.id) != 0) return;  // a definition that can hold no call site
   if (std::strcmp(type, "function_definition") == 0) {
     Env local;  // a new scope; module constants stay reachable through the index
     std::string name = Text(Field(s, "name"));

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -140,6 +141,10 @@ class Extractor {
 
   // Records `file`'s call sites into `out`.
   void Run();
+  // Definitions (by node id) Run's walks do not enter: their text can hold
+  // no call site and names no function of this file that can
+  // (call_sites.cc), so a walk of them records nothing a call site needs.
+  void SkipDefinitions(const std::unordered_set<const void*>* quiet) { quiet_ = quiet; }
 
  private:
 
@@ -333,6 +338,7 @@ class Extractor {
   // ArgparseDefaults is being filled in (an evaluation then sees a partial
   // map), nor below such an evaluation.
   PathValueCache* path_values_ = nullptr;
+  const std::unordered_set<const void*>* quiet_ = nullptr;  // SkipDefinitions
   bool filling_argparse_ = false;
   // The deepest `depth` this extractor's evaluations reached (for the
   // memo's span).

@@ -1403,6 +1403,63 @@ with_default()
   EXPECT_EQ(lsd[0]->receiver_class, "models.Net");  // self.run(Net(), ...) seeds `model`
 }
 
+// The walk skips definitions that can hold no call site (no `load(`,
+// `load_state_dict`, ... in their text) and name no function of the file
+// that can: a caller that reaches the load only through another function
+// (`other` -> `via` -> `restore`) is still walked, so its argument still
+// keeps the callers from agreeing.
+TEST_F(LoadPathsTest, DefinitionsThatReachALoadThroughAnotherFunctionAreWalked) {
+  Add("models.py", "models", kNet);
+  Add("run.py", "run", R"(
+import torch
+from models import Net
+
+def restore(model, path):
+    model.load_state_dict(torch.load(path))
+
+def via(model, path):
+    restore(model, path)
+
+class Other:
+    def go(self):
+        via(Net(), "ckpt/b.pt")
+
+def quiet(x):
+    return x * 2
+
+restore(Net(), "ckpt/a.pt")
+)");
+  auto loads = All(Sites(), CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_FALSE(loads[0]->checkpoint.known());  // a.pt from the module, b.pt from Other.go through via
+}
+
+TEST_F(LoadPathsTest, ADefinitionThatReachesNoLoadDoesNotChangeWhatCallersAgreeOn) {
+  Add("models.py", "models", kNet);
+  Add("run.py", "run", R"(
+import torch
+from models import Net
+
+def restore(model, path):
+    model.load_state_dict(torch.load(path))
+
+def unrelated(path):
+    return path + ".bak"
+
+def main():
+    restore(Net(), "ckpt/a.pt")
+
+main()
+)");
+  auto sites = Sites();
+  auto loads = All(sites, CallKind::kTorchLoad);
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads[0]->checkpoint.text, "ckpt/a.pt");
+  auto lsd = All(sites, CallKind::kLoadStateDict);
+  ASSERT_EQ(lsd.size(), 1u);
+  EXPECT_EQ(lsd[0]->receiver_class, "models.Net");
+}
+
 TEST_F(LoadPathsTest, ConfigDictsConstantsAndEnvironmentDefaults) {
   Add("settings.py", "settings", R"(
 import os
