@@ -370,34 +370,51 @@ Result<ExpectedStateDict> PredictSpec(const StructuralCandidates& all, size_t sp
   return e;
 }
 
-// Adds a spec's prediction to the candidates (one thread at a time). The
-// result does not depend on the order specs are added in (see
-// StructuralCandidate::specs).
-void Integrate(StructuralCandidates& all, size_t spec_index, Result<ExpectedStateDict> e) {
-  StructuralCandidates::Spec& spec = all.specs[spec_index];
-  spec.predicted = -2;
-  if (!e.ok() || e->keys.empty()) return;
-  spec.built = e->class_name;
-  spec.known = spec.construction_known;
-  if (spec.factory.empty()) {
+// A spec's prediction made ready to join the candidates: its signature
+// and, when it predicts keys, a candidate indexed for matching. Built by the
+// thread that predicted it, outside the lock.
+struct PreparedPrediction {
+  std::unique_ptr<StructuralCandidate> fresh;  // null: the prediction failed or has no key
+  std::string signature;
+  std::string class_name;
+  bool required_missing = false;  // defaults with a required argument missing
+};
+
+PreparedPrediction Prepare(const StructuralCandidates& all, size_t spec_index, Result<ExpectedStateDict> e) {
+  PreparedPrediction out;
+  if (!e.ok() || e->keys.empty()) return out;
+  out.class_name = e->class_name;
+  if (all.specs[spec_index].factory.empty()) {
     // Defaults with a required argument missing are no construction at all.
-    bool required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
+    out.required_missing = std::any_of(e->params.begin(), e->params.end(), [](const ConstructorParam& p) {
       return !p.given && p.default_text.empty() && p.name.rfind('*', 0) != 0;
     });
-    if (required_missing) spec.known = false;
   }
-  std::string sig = Signature(e.value());
-  auto it = all.by_signature.find(sig);
+  out.signature = Signature(e.value());
+  out.fresh = std::make_unique<StructuralCandidate>();
+  out.fresh->expected = std::move(e.value());
+  IndexCandidate(*out.fresh);
+  return out;
+}
+
+// Adds a spec's prediction to the candidates (one thread at a time). The
+// result does not depend on the order specs are added in (see
+// StructuralCandidate::specs). Returns the candidate's index when the
+// prediction is a new candidate, else -1.
+int Integrate(StructuralCandidates& all, size_t spec_index, PreparedPrediction p) {
+  StructuralCandidates::Spec& spec = all.specs[spec_index];
+  spec.predicted = -2;
+  if (!p.fresh) return -1;
+  spec.built = p.class_name;
+  spec.known = spec.construction_known && !p.required_missing;
+  auto it = all.by_signature.find(p.signature);
   if (it == all.by_signature.end()) {
-    auto c = std::make_unique<StructuralCandidate>();
-    c->expected = std::move(e.value());
-    IndexCandidate(*c);
-    c->specs.push_back(spec_index);
-    FillIdentity(all, *c);
-    all.by_signature.emplace(std::move(sig), all.list.size());
+    p.fresh->specs.push_back(spec_index);
+    FillIdentity(all, *p.fresh);
+    all.by_signature.emplace(std::move(p.signature), all.list.size());
     spec.predicted = static_cast<int>(all.list.size());
-    all.list.push_back(std::move(c));
-    return;
+    all.list.push_back(std::move(p.fresh));
+    return spec.predicted;
   }
   // Identical predictions are one candidate; an earlier spec's prediction
   // replaces the kept one (the same keys and shapes, its own locations).
@@ -407,13 +424,11 @@ void Integrate(StructuralCandidates& all, size_t spec_index, Result<ExpectedStat
   const bool first = at == kept.specs.begin();
   kept.specs.insert(at, spec_index);
   if (first) {
-    StructuralCandidate fresh;
-    fresh.expected = std::move(e.value());
-    IndexCandidate(fresh);
-    fresh.specs = std::move(kept.specs);
-    kept = std::move(fresh);
+    p.fresh->specs = std::move(kept.specs);
+    kept = std::move(*p.fresh);
   }
   FillIdentity(all, kept);
+  return -1;
 }
 
 }  // namespace
@@ -782,6 +797,8 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
   // then.
   std::vector<Scored> scored;
   std::vector<char> is_scored;
+  // Scores computed by the thread that predicted a new candidate.
+  std::unordered_map<size_t, Scores> scored_by_predictor;
   auto score_new = [&] {
     is_scored.resize(candidates.list.size(), 0);
     for (size_t i = 0; i < candidates.list.size(); ++i) {
@@ -789,7 +806,8 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
       const StructuralCandidate& c = *candidates.list[i];
       if (std::none_of(c.specs.begin(), c.specs.end(), [&](size_t spec) { return relevant[spec] != 0; })) continue;
       is_scored[i] = 1;
-      scored.push_back({&c, Score(c, ck)});
+      auto ready = scored_by_predictor.find(i);
+      scored.push_back({&c, ready != scored_by_predictor.end() ? ready->second : Score(c, ck)});
     }
   };
   auto in_class = [&](std::vector<Scored> all) {
@@ -832,9 +850,14 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
       }
       ++in_flight;
       held.unlock();
-      Result<ExpectedStateDict> e = PredictSpec(candidates, *spec, memo);
+      // Predicted, indexed and scored outside the lock: a candidate is
+      // scored the same wherever it is (identical predictions score alike).
+      PreparedPrediction prepared = Prepare(candidates, *spec, PredictSpec(candidates, *spec, memo));
+      std::optional<Scores> score;
+      if (prepared.fresh) score = Score(*prepared.fresh, ck);
       held.lock();
-      Integrate(candidates, *spec, std::move(e));
+      int added = Integrate(candidates, *spec, std::move(prepared));
+      if (added >= 0 && score) scored_by_predictor.emplace(static_cast<size_t>(added), *score);
       score_new();
       --in_flight;
       changed.notify_all();
