@@ -416,7 +416,105 @@ Result<bool> ModuleIndex::AddFile(const DiscoveredFile& info, std::string source
   return true;
 }
 
-void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
+// The matches of the index query (grammars/python/queries/index.scm) on a
+// tree without syntax errors, found by walking statements only: in the order
+// the query cursor returns them (document order, an enclosing statement
+// before what it holds), with the same captures. Expressions, most of a
+// file's nodes, cannot hold a statement and are not visited; the query
+// cursor visits every node, which made it most of the cost of reading a
+// parsed file's facts.
+template <class Emit>
+void IndexMatches(TSNode root, Emit&& emit) {
+  using Captures = std::map<std::string_view, TSNode>;
+  auto holds_statements = [](const char* t) {
+    static const char* const kTypes[] = {"module", "block", "class_definition", "function_definition",
+                                         "decorated_definition", "if_statement", "elif_clause", "else_clause",
+                                         "for_statement", "while_statement", "try_statement", "except_clause",
+                                         "except_group_clause", "finally_clause", "with_statement",
+                                         "match_statement", "case_clause"};
+    for (const char* k : kTypes) {
+      if (std::strcmp(t, k) == 0) return true;
+    }
+    return false;
+  };
+  std::vector<TSNode> stack{root};
+  while (!stack.empty()) {
+    TSNode node = stack.back();
+    stack.pop_back();
+    const char* t = ts_node_type(node);
+    Captures caps;
+    if (std::strcmp(t, "class_definition") == 0 || std::strcmp(t, "function_definition") == 0) {
+      const bool cls = t[0] == 'c';
+      TSNode name = Field(node, "name");
+      if (IsType(name, "identifier")) {
+        caps[cls ? "class.name" : "function.name"] = name;
+        caps[cls ? "class" : "function"] = node;
+        emit(cls ? "class" : "function", node, caps);
+      }
+    } else if (std::strcmp(t, "import_statement") == 0 || std::strcmp(t, "import_from_statement") == 0) {
+      const bool from = t[7] == 'f';
+      caps[from ? "import.from" : "import"] = node;
+      emit(from ? "import.from" : "import", node, caps);
+      continue;
+    } else if (std::strcmp(t, "expression_statement") == 0) {
+      uint32_t n = ts_node_named_child_count(node);
+      for (uint32_t i = 0; i < n; ++i) {
+        TSNode a = ts_node_named_child(node, i);
+        // `a = b = [...]` nests assignments in `right`: each one matches.
+        while (IsType(a, "assignment") || IsType(a, "augmented_assignment")) {
+          const bool extend = IsType(a, "augmented_assignment");
+          TSNode left = Field(a, "left");
+          TSNode right = Field(a, "right");
+          if (IsType(left, "identifier") && !ts_node_is_null(right)) {
+            Captures c;
+            c["all.name"] = left;
+            c["all.value"] = right;
+            c[extend ? "all.extend" : "all"] = a;
+            emit(extend ? "all.extend" : "all", a, c);
+          }
+          a = right;
+        }
+      }
+      continue;
+    } else if (std::strcmp(t, "if_statement") == 0) {
+      // (comparison_operator (identifier) @main.lhs (string) @main.rhs):
+      // each identifier child with each string child after it.
+      TSNode cond = Field(node, "condition");
+      if (IsType(cond, "comparison_operator")) {
+        uint32_t n = ts_node_named_child_count(cond);
+        for (uint32_t i = 0; i < n; ++i) {
+          TSNode lhs = ts_node_named_child(cond, i);
+          if (!IsType(lhs, "identifier")) continue;
+          for (uint32_t j = i + 1; j < n; ++j) {
+            TSNode rhs = ts_node_named_child(cond, j);
+            if (!IsType(rhs, "string")) continue;
+            Captures c;
+            c["main.lhs"] = lhs;
+            c["main.rhs"] = rhs;
+            c["main"] = node;
+            emit("main", node, c);
+          }
+        }
+      }
+    }
+    if (!holds_statements(t)) continue;
+    // Children in document order: pushed last to first.
+    uint32_t n = ts_node_named_child_count(node);
+    std::vector<TSNode> children;
+    children.reserve(n);
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do {
+        TSNode c = ts_tree_cursor_current_node(&cursor);
+        if (ts_node_is_named(c)) children.push_back(c);
+      } while (ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
+  }
+}
+
+void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file, bool by_query) {
   file->imports.clear();
   file->star_imports.clear();
   file->all.clear();
@@ -465,33 +563,17 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
     --it;
     return at >= it->first && at < it->second;
   };
-  TSQueryCursor* cursor = ts_query_cursor_new();
-  ts_query_cursor_exec(cursor, query, root);
-  TSQueryMatch match;
   std::vector<TSNode> nested_classes;
-  while (ts_query_cursor_next_match(cursor, &match)) {
-    std::string_view outer_name;
-    TSNode outer{};
-    std::map<std::string_view, TSNode> caps;
-    for (uint16_t i = 0; i < match.capture_count; ++i) {
-      uint32_t len = 0;
-      const char* name = ts_query_capture_name_for_id(query, match.captures[i].index, &len);
-      std::string_view cap(name, len);
-      caps[cap] = match.captures[i].node;
-      // The statement-level captures (the others name their parts).
-      if (cap == "class" || cap == "function" || cap == "import" || cap == "import.from" || cap == "all" ||
-          cap == "all.extend" || cap == "main") {
-        outer_name = cap;
-        outer = match.captures[i].node;
-      }
-    }
-    if (ts_node_is_null(outer)) continue;
+  // One match of the index query: the statement-level capture and its parts.
+  using Captures = std::map<std::string_view, TSNode>;
+  auto handle = [&](std::string_view outer_name, TSNode outer, Captures& caps) {
+    if (ts_node_is_null(outer)) return;
     if (outer_name == "class") {
       if (is_nested(outer)) nested_classes.push_back(outer);
       else ExtractClass(parsed, file, outer, false);
-      continue;
+      return;
     }
-    if (is_nested(outer)) continue;
+    if (is_nested(outer)) return;
     if (outer_name == "function") {
       FunctionInfo fn;
       fn.name = std::string(parsed.Text(caps["function.name"]));
@@ -507,8 +589,8 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
       ExtractFromImport(parsed, file, outer);
     } else if (outer_name == "all" || outer_name == "all.extend") {
       // #eq? @all.name "__all__" is applied here: the C library does not.
-      if (parsed.Text(caps["all.name"]) != "__all__") continue;
-      if (all_computed) continue;
+      if (parsed.Text(caps["all.name"]) != "__all__") return;
+      if (all_computed) return;
       TSNode value = caps["all.value"];
       if (!IsType(value, "list") && !IsType(value, "tuple")) {
         // `__all__ = mv2_all + mv3_all` (torchvision.models.mobilenet): not
@@ -517,20 +599,49 @@ void ExtractFromTree(const ParsedPython& parsed, IndexedFile* file) {
         all_computed = true;
         file->has_all = false;
         file->all.clear();
-        continue;
+        return;
       }
       if (outer_name == "all") file->all.clear();
       file->has_all = true;
       ReadStringList(parsed, value, &file->all);
     } else if (outer_name == "main") {
-      if (parsed.Text(caps["main.lhs"]) != "__name__") continue;
+      if (parsed.Text(caps["main.lhs"]) != "__name__") return;
       std::string value;
       if (StringLiteralValue(parsed, caps["main.rhs"], &value) && value == "__main__") {
         file->has_main_guard = true;
       }
     }
+  };
+  if (!file->has_syntax_errors && !by_query) {
+    IndexMatches(root, [&](std::string_view outer_name, TSNode outer, Captures& caps) {
+      handle(outer_name, outer, caps);
+    });
+  } else {
+    // Error recovery can put a definition anywhere (inside an ERROR node):
+    // the query finds it wherever it is.
+    TSQueryCursor* cursor = ts_query_cursor_new();
+    ts_query_cursor_exec(cursor, query, root);
+    TSQueryMatch match;
+    while (ts_query_cursor_next_match(cursor, &match)) {
+      std::string_view outer_name;
+      TSNode outer{};
+      Captures caps;
+      for (uint16_t i = 0; i < match.capture_count; ++i) {
+        uint32_t len = 0;
+        const char* name = ts_query_capture_name_for_id(query, match.captures[i].index, &len);
+        std::string_view cap(name, len);
+        caps[cap] = match.captures[i].node;
+        // The statement-level captures (the others name their parts).
+        if (cap == "class" || cap == "function" || cap == "import" || cap == "import.from" || cap == "all" ||
+            cap == "all.extend" || cap == "main") {
+          outer_name = cap;
+          outer = match.captures[i].node;
+        }
+      }
+      handle(outer_name, outer, caps);
+    }
+    ts_query_cursor_delete(cursor);
   }
-  ts_query_cursor_delete(cursor);
   for (TSNode n : nested_classes) ExtractClass(parsed, file, n, true);
 
   // Module-level plain assignments: constants (`HIDDEN = 256`) and aliases

@@ -157,8 +157,12 @@ class ModuleIndex {
 };
 
 // The tree-based extraction (what the pre-scan must reproduce): fills `out`
-// (imports, classes, ...; out->info must be set) from `parsed`'s tree.
-void ExtractFromTree(const ParsedPython& parsed, IndexedFile* out);
+// (imports, classes, ...; out->info must be set) from `parsed`'s tree. A
+// tree without syntax errors is read statement by statement; one with errors
+// (or any, with `by_query`: the test that both ways agree) by the index
+// query (grammars/python/queries/index.scm), which finds a definition that
+// error recovery put anywhere.
+void ExtractFromTree(const ParsedPython& parsed, IndexedFile* out, bool by_query = false);
 
 // Is `qualified` one of torch's module base classes or built-in layers
 // ("torch.nn.Module", "torch.nn.modules.linear.Linear", "torch.nn.ReLU")?

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace ptlint {
 namespace {
@@ -338,6 +340,120 @@ TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(index.Classify(*b).kind, ModuleKind::kModule);
   EXPECT_FALSE(ts_node_is_null(b->node));
+}
+
+
+// The facts a tree gives (ExtractFromTree), node identities included.
+std::string TreeFacts(const IndexedFile& f) {
+  std::ostringstream o;
+  for (const auto& i : f.imports) {
+    o << "import " << i.local_name << "=" << i.target << (i.is_module_import ? " module" : "") << " @"
+      << i.position.line << ":" << i.position.column << "\n";
+  }
+  for (const auto& s : f.star_imports) o << "star " << s << "\n";
+  o << "has_all " << f.has_all << "\n";
+  for (const auto& a : f.all) o << "all " << a << "\n";
+  o << "main " << f.has_main_guard << " errors " << f.has_syntax_errors << "\n";
+  for (const auto& [name, node] : f.assignments) o << "assign " << name << " " << node.id << "\n";
+  for (const auto& c : f.classes) {
+    o << "class " << c.qualified_name << (c.nested ? " nested" : "") << " @" << c.position.line << ":"
+      << c.position.column << " " << c.node.id << " bases";
+    for (const auto& b : c.base_texts) o << " " << b;
+    o << " methods";
+    for (const auto& m : c.methods) o << " " << m;
+    o << " v" << c.version.value_or(-1) << c.overrides_load_from_state_dict << c.overrides_get_extra_state
+      << c.registers_load_pre_hook << c.overrides_state_dict << "\n";
+  }
+  for (const auto& fn : f.functions) {
+    o << "def " << fn.qualified_name << " @" << fn.position.line << ":" << fn.position.column << " " << fn.node.id
+      << "\n";
+  }
+  return o.str();
+}
+
+// Error-free trees are read statement by statement, not by the index query
+// (which visits every node): both must give the same facts, in the same
+// order, on every file of torch's, torchvision's and torchaudio's packages,
+// and on the odd shapes below.
+TEST(TreeFactsTest, TheStatementWalkAgreesWithTheIndexQuery) {
+  std::vector<std::pair<std::string, std::string>> sources = {
+      {"edge", R"(
+import a, b.c as d
+from . import e
+from .f import (g, h as i)
+from j import *
+__all__ = ["A"]
+__all__ += ["f"]
+x = __all__ = ["B"]
+if "__main__" == __name__:
+    pass
+if __name__ == "__main__":
+    class Hidden:
+        pass
+@decorator
+class A(Base, metaclass=M):
+    _version = 2
+    class Inner(nn.Module):
+        def forward(self, x):
+            return x
+    def _load_from_state_dict(self, *a):
+        pass
+def f():
+    class Local:
+        pass
+    import os
+    __all__ = ["nothing"]
+try:
+    from k import L
+except ImportError:
+    L = None
+else:
+    M = 1
+finally:
+    N = 2
+with ctx() as c:
+    def in_with():
+        pass
+for _ in range(3):
+    class InLoop:
+        pass
+else:
+    O = 3
+while False:
+    def in_while():
+        pass
+match command:
+    case "go":
+        class InCase:
+            pass
+    case _:
+        pass
+)"}};
+  for (const char* root : {"/usr/lib/python3/dist-packages/torch", "/usr/lib/python3/dist-packages/torchvision",
+                           "/usr/lib/python3/dist-packages/torchaudio"}) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(root, ec)) {
+      if (entry.path().extension() != ".py") continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      sources.push_back({entry.path().string(), std::string((std::istreambuf_iterator<char>(in)),
+                                                            std::istreambuf_iterator<char>())});
+    }
+  }
+  size_t compared = 0;
+  for (const auto& [path, source] : sources) {
+    auto parsed = ParsePython(source);
+    if (!parsed.ok()) continue;
+    IndexedFile walked, queried;
+    walked.info.path = queried.info.path = path;
+    walked.info.module_name = queried.info.module_name = "pkg.mod";
+    ExtractFromTree(parsed.value(), &walked);
+    ExtractFromTree(parsed.value(), &queried, /*by_query=*/true);
+    EXPECT_EQ(TreeFacts(walked), TreeFacts(queried)) << path;
+    ++compared;
+  }
+  EXPECT_GT(compared, 1u);
+  std::printf("compared %zu files\n", compared);
 }
 
 }  // namespace
