@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -443,6 +444,22 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
   out.index = &index;
   // What each candidate could name at the top level (candidate_vocabulary.h).
   CandidateVocabularies vocabularies(index);
+  // Classes at the constructions the source writes, and at their defaults.
+  std::vector<const ClassInfo*> classes;
+  std::unordered_set<std::string> names;
+  for (const ClassInfo* c : index.AllClasses()) {
+    if (c->nested || IsTorchName(c->qualified_name)) continue;
+    if (IsTestModule(c->module)) continue;
+    if (index.Classify(*c).kind != ModuleKind::kModule) continue;
+    classes.push_back(c);
+    names.insert(c->name);
+  }
+  std::vector<std::string_view> sources;
+  for (const auto& file : index.files()) sources.push_back(file->parsed.source);
+  // The constructions are scanned on another core while the builders'
+  // vocabularies are read (both only read the index).
+  std::future<std::map<std::string, ClassConstructions>> scanned =
+      std::async(std::launch::async, [&sources, &names] { return ScanConstructions(sources, names); });
   // Builders: public module-level functions that take no required argument.
   for (const auto& file : index.files()) {
     if (IsTestModule(file->info.module_name)) continue;
@@ -456,19 +473,7 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
       out.specs.push_back(std::move(spec));
     }
   }
-  // Classes at the constructions the source writes, and at their defaults.
-  std::vector<const ClassInfo*> classes;
-  std::unordered_set<std::string> names;
-  for (const ClassInfo* c : index.AllClasses()) {
-    if (c->nested || IsTorchName(c->qualified_name)) continue;
-    if (IsTestModule(c->module)) continue;
-    if (index.Classify(*c).kind != ModuleKind::kModule) continue;
-    classes.push_back(c);
-    names.insert(c->name);
-  }
-  std::vector<std::string_view> sources;
-  for (const auto& file : index.files()) sources.push_back(file->parsed.source);
-  std::map<std::string, ClassConstructions> constructions = ScanConstructions(sources, names);
+  std::map<std::string, ClassConstructions> constructions = scanned.get();
   for (const ClassInfo* ci : classes) {
     const ClassConstructions& cc = constructions[ci->name];
     std::vector<std::map<std::string, nlohmann::json>> ways = cc.literal;
