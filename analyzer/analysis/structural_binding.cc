@@ -733,8 +733,33 @@ StructuralMatch Decide(std::vector<Scored> scored, StructuralMatch m, double pru
 
 }  // namespace
 
+namespace {
+StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+                          const std::string& only_class);
+}  // namespace
+
 StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
                                const std::string& only_class) {
+  // The same keys and shapes (a folder of one model's epochs) get the same
+  // decision: it depends on nothing else, whichever candidates are predicted.
+  std::string signature = only_class;
+  signature += '\n';
+  for (const TensorInfo* t : tensors) {
+    signature += t->name;
+    signature += ':';
+    for (int64_t d : t->shape) signature += std::to_string(d) + ",";
+    signature += ';';
+  }
+  if (auto known = candidates.matched.find(signature); known != candidates.matched.end()) return known->second;
+  StructuralMatch m = MatchKeys(candidates, tensors, only_class);
+  candidates.matched.emplace(std::move(signature), m);
+  return m;
+}
+
+namespace {
+
+StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<const TensorInfo*>& tensors,
+                          const std::string& only_class) {
   StructuralMatch m;
   KeyedCheckpoint ck;
   for (const TensorInfo* t : tensors) {
@@ -878,5 +903,7 @@ StructuralMatch MatchStructure(StructuralCandidates& candidates, const std::vect
   for (std::thread& t : pool) t.join();
   return Decide(in_class(scored), m, pruned_cap, !only_class.empty(), &settled);
 }
+
+}  // namespace
 
 }  // namespace ptlint

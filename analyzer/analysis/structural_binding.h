@@ -100,6 +100,19 @@ struct StructuralCandidate {
 // The processor's threads, at most 8 (1 when unknown).
 unsigned DefaultPredictionThreads();
 
+struct StructuralMatch {
+  const StructuralCandidate* best = nullptr;  // set when the binding (the class) is certain
+  // The construction too: no other construction of the class comes within
+  // the margin (eight VGG builders that predict the same few keys do not
+  // tell which one built the file).
+  bool construction_certain = false;
+  double score = 0;                           // best candidate's own share of the file
+  double runner_up = 0;                       // the best rival's, counting open subtrees
+  std::string prefix;                         // wrapper prefix stripped before matching
+  std::vector<const StructuralCandidate*> tied;  // ambiguous: within the margin
+  std::string note;                           // why unbound or ambiguous, for --explain/JSON
+};
+
 // The candidates of a project: listed once (no prediction), predicted on
 // first need and kept. A checkpoint needs only the candidates whose source
 // could name its top-level keys: a file's vocabulary (identifiers and string
@@ -130,24 +143,14 @@ struct StructuralCandidates {
   // Threads that predict candidates for one checkpoint (1: the calling
   // thread alone). Any count gives the same matches.
   unsigned threads = DefaultPredictionThreads();
+  // The matches made, by the checkpoint's keys, shapes and class restriction.
+  std::unordered_map<std::string, StructuralMatch> matched;
   static constexpr double kRelevantShare = 0.3;
 };
 
 // Lists every candidate of the project (see above); nothing is predicted yet.
 StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index);
 
-struct StructuralMatch {
-  const StructuralCandidate* best = nullptr;  // set when the binding (the class) is certain
-  // The construction too: no other construction of the class comes within
-  // the margin (eight VGG builders that predict the same few keys do not
-  // tell which one built the file).
-  bool construction_certain = false;
-  double score = 0;                           // best candidate's own share of the file
-  double runner_up = 0;                       // the best rival's, counting open subtrees
-  std::string prefix;                         // wrapper prefix stripped before matching
-  std::vector<const StructuralCandidate*> tied;  // ambiguous: within the margin
-  std::string note;                           // why unbound or ambiguous, for --explain/JSON
-};
 
 // Matches one checkpoint's state-dict keys against the candidates;
 // `only_class` restricts them to one class (a pickled module names it).

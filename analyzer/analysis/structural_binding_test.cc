@@ -246,6 +246,34 @@ def tower():
   EXPECT_NE(first[1].find("net_wide"), std::string::npos) << first[1];
 }
 
+// A folder of one model's epochs: the same keys and shapes are decided once;
+// another shape or a class restriction is another decision.
+TEST_F(StructuralBindingTest, TheSameKeysAndShapesAreDecidedOnce) {
+  Write("lib/models.py", kSqueezeLike);
+  ModuleIndex index = Index();
+  auto epoch = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {10, 4}}, {"head.bias", {10}}});
+  auto again = epoch;
+  auto resized = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {7, 4}}, {"head.bias", {7}}});
+  StructuralCandidates candidates = CollectStructuralCandidates(index);
+  StructuralMatch first = MatchStructure(candidates, Pointers(epoch));
+  ASSERT_NE(first.best, nullptr) << first.note;
+  StructuralMatch second = MatchStructure(candidates, Pointers(again));
+  EXPECT_EQ(candidates.matched.size(), 1u);
+  EXPECT_EQ(second.best, first.best);
+  EXPECT_EQ(second.note, first.note);
+  EXPECT_EQ(second.score, first.score);
+  MatchStructure(candidates, Pointers(resized));
+  EXPECT_EQ(candidates.matched.size(), 2u);
+  MatchStructure(candidates, Pointers(again), first.best->cls);
+  EXPECT_EQ(candidates.matched.size(), 3u);
+  // Decided afresh, the same.
+  StructuralCandidates fresh = CollectStructuralCandidates(index);
+  StructuralMatch alone = MatchStructure(fresh, Pointers(again));
+  ASSERT_NE(alone.best, nullptr);
+  EXPECT_EQ(alone.best->factory, first.best->factory);
+  EXPECT_EQ(alone.score, first.score);
+}
+
 TEST_F(StructuralBindingTest, OpenClassNeverWinsAndPrefixIsStripped) {
   Write("lib/models.py", kSqueezeLike);
   ModuleIndex index = Index();
