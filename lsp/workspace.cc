@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include "analyzer/python/call_sites.h"
 #include "analyzer/checkpoint/checkpoint_discovery.h"
@@ -17,6 +18,10 @@ namespace ptlint::lsp {
 namespace fs = std::filesystem;
 
 namespace {
+
+// More files than this whose call sites need finding are found together, on
+// every core (Workspace::Analyze).
+constexpr size_t kBatchedCallSiteFiles = 4;
 
 double MsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -113,8 +118,13 @@ Result<bool> Workspace::Load(const std::string& root, const LintOverrides& overr
   for (const auto& [path, doc] : documents_) pending_.insert(path);
 
   if (progress) progress("finding checkpoint call sites", 60);
-  for (const auto& f : project_->index.files()) {
-    if (f) ExtractSites(*f);
+  // Every file at once, on every core.
+  std::vector<const IndexedFile*> files;
+  for (const auto& f : project_->index.files()) files.push_back(f.get());
+  std::vector<std::vector<CallSite>> sites = ExtractCallSitesOfFiles(project_->index, files);
+  sites_by_file_.clear();
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i] != nullptr && !sites[i].empty()) sites_by_file_[files[i]->info.path] = std::move(sites[i]);
   }
   call_sites_dirty_ = true;
   ++generation_;
@@ -428,9 +438,36 @@ bool Workspace::Analyze(const std::function<bool()>& superseded) {
     ReplaceSource(path, doc->second.text);
     if (stop()) return false;
   }
-  // 2. Call sites of the files that may name what changed.
+  // 2. Call sites of the files that may name what changed. Many at once
+  // (the first index, a changed config) are found on every core; a few (an
+  // edit) one by one, so that a newer edit can stop the analysis between
+  // them.
   std::vector<std::string> resite(resite_.begin(), resite_.end());
+  if (resite.size() > kBatchedCallSiteFiles) {
+    std::unordered_map<std::string, const IndexedFile*> by_path;
+    for (const auto& f : project_->index.files()) {
+      if (f) by_path.emplace(f->info.path, f.get());
+    }
+    std::vector<const IndexedFile*> files;
+    for (const std::string& path : resite) {
+      auto it = by_path.find(path);
+      files.push_back(it == by_path.end() ? nullptr : it->second);
+    }
+    std::vector<std::vector<CallSite>> sites = ExtractCallSitesOfFiles(project_->index, files);
+    for (size_t i = 0; i < resite.size(); ++i) {
+      resite_.erase(resite[i]);
+      if (files[i] == nullptr) continue;
+      if (sites[i].empty()) {
+        sites_by_file_.erase(resite[i]);
+      } else {
+        sites_by_file_[resite[i]] = std::move(sites[i]);
+      }
+    }
+    call_sites_dirty_ = true;
+    if (stop()) return false;
+  }
   for (const std::string& path : resite) {
+    if (resite_.count(path) == 0) continue;  // found in the batch above
     resite_.erase(path);
     for (const auto& f : project_->index.files()) {
       if (f && f->info.path == path) ExtractSites(*f);

@@ -159,11 +159,11 @@ std::unordered_set<const void*> QuietDefinitions(const ParsedPython& parsed) {
   return quiet;
 }
 
+// `imports_helper`: ImportsLoadingHelper's answer for the file.
 std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile& file,
-                                    call_site_extraction::PathValueCache* path_values, LoadingHelpers* loading) {
+                                    call_site_extraction::PathValueCache* path_values, bool imports_helper) {
   std::vector<CallSite> local;
   // Before the tree is built.
-  const bool imports_helper = ImportsLoadingHelper(index, file, loading);
   if (!MayHaveCallSites(file.parsed.source) && !imports_helper) return local;
   // One file's failure (an exception thrown on a pathological tree) loses
   // that file's call sites, never the run: its loads then bind to nothing.
@@ -186,7 +186,7 @@ std::vector<CallSite> FileCallSites(const ModuleIndex& index, const IndexedFile&
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file) {
   call_site_extraction::PathValueCache path_values;
   LoadingHelpers loading;
-  return FileCallSites(index, file, &path_values, &loading);
+  return FileCallSites(index, file, &path_values, ImportsLoadingHelper(index, file, &loading));
 }
 
 std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file) {
@@ -203,34 +203,37 @@ std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSi
   return sites;
 }
 
-std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
+std::vector<std::vector<CallSite>> ExtractCallSitesOfFiles(const ModuleIndex& index,
+                                                           const std::vector<const IndexedFile*>& files) {
   // The files that can hold a call site, largest first: each is parsed and
   // walked on whichever core takes it (parsing is most of the time, and the
   // walk of one file reads other files' trees only through the index, which
   // is safe to read from several threads). Each thread has its own memos;
-  // the sites are joined in file order, so the result does not depend on
-  // which thread took which file.
+  // each file's sites are its own, so the result does not depend on which
+  // thread took which file. Whether a file imports a loading helper is
+  // decided first, with one memo: a helper's text is read once.
   std::vector<size_t> pending;
+  std::vector<char> imports_helper(files.size(), 0);
   {
     LoadingHelpers loading;
-    for (size_t i = 0; i < index.files().size(); ++i) {
-      const IndexedFile* file = index.files()[i].get();
-      if (file && (MayHaveCallSites(file->parsed.source) || ImportsLoadingHelper(index, *file, &loading))) {
-        pending.push_back(i);
-      }
+    for (size_t i = 0; i < files.size(); ++i) {
+      const IndexedFile* file = files[i];
+      if (file == nullptr) continue;
+      imports_helper[i] = ImportsLoadingHelper(index, *file, &loading) ? 1 : 0;
+      if (imports_helper[i] || MayHaveCallSites(file->parsed.source)) pending.push_back(i);
     }
   }
   std::stable_sort(pending.begin(), pending.end(), [&](size_t a, size_t b) {
-    return index.files()[a]->parsed.source.size() > index.files()[b]->parsed.source.size();
+    return files[a]->parsed.source.size() > files[b]->parsed.source.size();
   });
-  std::vector<std::vector<CallSite>> per_file(index.files().size());
+  std::vector<std::vector<CallSite>> per_file(files.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     // Module constants are evaluated once per thread for every file that reads them.
     call_site_extraction::PathValueCache path_values;
-    LoadingHelpers loading;
     for (size_t i = next++; i < pending.size(); i = next++) {
-      per_file[pending[i]] = FileCallSites(index, *index.files()[pending[i]], &path_values, &loading);
+      const size_t f = pending[i];
+      per_file[f] = FileCallSites(index, *files[f], &path_values, imports_helper[f] != 0);
     }
   };
   const unsigned threads = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
@@ -239,6 +242,13 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (std::thread& t : pool) t.join();
+  return per_file;
+}
+
+std::vector<CallSite> ExtractCallSites(const ModuleIndex& index) {
+  std::vector<const IndexedFile*> files;
+  for (const auto& file : index.files()) files.push_back(file.get());
+  std::vector<std::vector<CallSite>> per_file = ExtractCallSitesOfFiles(index, files);
   std::vector<const std::vector<CallSite>*> parts;
   for (const std::vector<CallSite>& local : per_file) parts.push_back(&local);
   return ConcatCallSites(parts);

@@ -133,6 +133,10 @@ std::vector<CallSite> ExtractCallSites(const ModuleIndex& index);
 // A file whose text names none of the calls (MayHaveCallSites in the .cc) is
 // skipped before its tree is built: in a big workspace most files are.
 std::vector<CallSite> ExtractFileCallSites(const ModuleIndex& index, const IndexedFile& file);
+// The call sites of each of `files` (null entries give none), as
+// ExtractFileCallSites would give them, found on every core.
+std::vector<std::vector<CallSite>> ExtractCallSitesOfFiles(const ModuleIndex& index,
+                                                           const std::vector<const IndexedFile*>& files);
 
 // Concatenates per-file lists, shifting `load_site` into the joined list.
 std::vector<CallSite> ConcatCallSites(const std::vector<const std::vector<CallSite>*>& per_file);

@@ -107,6 +107,10 @@ struct PathValueCache {
     }
   };
   std::unordered_map<Key, Entry, KeyHash> entries;
+  // Whether a name read in a module resolves to a module-level assignment
+  // (ImportedConstant asks for every name a path could be built from), by
+  // "module\ndotted". Names only: it never changes during an extraction.
+  std::unordered_map<std::string, bool> assignment_names;
 };
 
 // A module-level def of a project module, pinned down as the one a call

@@ -28,7 +28,16 @@ Value Extractor::ImportedConstant(const std::string& dotted, int depth) {
   Reached(depth);
   if (depth > kMaxDepth) return {};
   // Names only first: resolving must not parse every file a name points into.
-  if (index_.ResolveName(file_.info.module_name, dotted).kind != Symbol::Kind::kAssignment) return {};
+  auto is_assignment = [&] {
+    return index_.ResolveName(file_.info.module_name, dotted).kind == Symbol::Kind::kAssignment;
+  };
+  if (path_values_ != nullptr) {
+    auto [known, fresh] = path_values_->assignment_names.try_emplace(file_.info.module_name + "\n" + dotted, false);
+    if (fresh) known->second = is_assignment();
+    if (!known->second) return {};
+  } else if (!is_assignment()) {
+    return {};
+  }
   Symbol s = index_.Resolve(file_.info.module_name, dotted);
   if (s.kind != Symbol::Kind::kAssignment || s.file == nullptr || ts_node_is_null(s.assignment)) return {};
   std::vector<CallSite> scratch;
