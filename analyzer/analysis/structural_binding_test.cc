@@ -252,7 +252,7 @@ TEST_F(StructuralBindingTest, TheSameKeysAndShapesAreDecidedOnce) {
   Write("lib/models.py", kSqueezeLike);
   ModuleIndex index = Index();
   auto epoch = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {10, 4}}, {"head.bias", {10}}});
-  auto again = epoch;
+  auto again = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {10, 4}}, {"head.bias", {10}}});
   auto resized = Tensors({{"conv.weight", {4, 3, 3, 3}}, {"conv.bias", {4}}, {"head.weight", {7, 4}}, {"head.bias", {7}}});
   StructuralCandidates candidates = CollectStructuralCandidates(index);
   StructuralMatch first = MatchStructure(candidates, Pointers(epoch));

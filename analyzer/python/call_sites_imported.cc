@@ -13,7 +13,6 @@
 // binding, which is enough to classify, not to say which body runs), and
 // any doubt leaves the call alone: the loads stay unlinked, as before.
 #include <algorithm>
-#include <cstring>
 
 #include "analyzer/python/call_sites_extractor.h"
 
@@ -237,13 +236,11 @@ std::string_view DefinitionText(const IndexedFile& file, const FunctionInfo& fn)
   size_t begin = std::string::npos, end = source.size();
   uint32_t line = 1;
   if (fn.position.line <= 1) begin = 0;
-  // Line by line with memchr: called for every call of an imported
-  // function, on files of thousands of lines.
-  const char* data = source.data();
+  // Newline to newline (find is memchr): called for every call of an
+  // imported function, on files of thousands of lines.
   for (size_t i = 0; i < source.size();) {
-    const void* nl = std::memchr(data + i, '\n', source.size() - i);
-    if (nl == nullptr) break;
-    i = static_cast<size_t>(static_cast<const char*>(nl) - data);
+    i = source.find('\n', i);
+    if (i == std::string::npos) break;
     ++line;
     if (line == fn.position.line) begin = i + 1;
     if (next != 0 && line == next) {
