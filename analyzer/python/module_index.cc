@@ -337,7 +337,8 @@ void LoadDeferredTree(void* owner) {
       node = it != fresh.assignments.end() ? it->second : ph.value;
     }
   }
-  file->assignment_shapes.clear();
+  // assignment_shapes stay: another thread may be reading them (ResolveIn
+  // reads them while materialized() is still false), and they are small.
 }
 
 }  // namespace
