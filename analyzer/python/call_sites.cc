@@ -111,30 +111,18 @@ std::unordered_set<const void*> QuietDefinitions(const ParsedPython& parsed) {
   };
   std::vector<Definition> defs;
   // Definitions are statements: descend only through what holds statements.
-  auto holds_statements = [](const char* type) {
-    static const char* const kTypes[] = {"module", "block", "class_definition", "function_definition",
-                                         "decorated_definition", "if_statement", "for_statement",
-                                         "while_statement", "try_statement", "with_statement",
-                                         "match_statement", "elif_clause", "else_clause", "except_clause",
-                                         "except_group_clause", "finally_clause", "case_clause"};
-    for (const char* t : kTypes) {
-      if (std::strcmp(type, t) == 0) return true;
-    }
-    return false;
-  };
   std::vector<TSNode> stack{parsed.Root()};
   while (!stack.empty()) {
     TSNode n = stack.back();
     stack.pop_back();
     const char* type = ts_node_type(n);
-    if (!holds_statements(type)) continue;
+    if (!HoldsStatements(type)) continue;
     if (std::strcmp(type, "function_definition") == 0 || std::strcmp(type, "class_definition") == 0) {
       std::string_view text = parsed.Text(n);
       defs.push_back({n.id, std::string(parsed.Text(ts_node_child_by_field_name(n, "name", 4))), text,
                       MayHaveCallSites(text)});
     }
-    uint32_t count = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < count; ++i) stack.push_back(ts_node_named_child(n, i));
+    for (TSNode child : NamedChildren(n)) stack.push_back(child);
   }
   std::unordered_set<std::string> loading;
   for (const Definition& d : defs) {

@@ -427,17 +427,6 @@ Result<bool> ModuleIndex::AddFile(const DiscoveredFile& info, std::string source
 template <class Emit>
 void IndexMatches(TSNode root, Emit&& emit) {
   using Captures = std::map<std::string_view, TSNode>;
-  auto holds_statements = [](const char* t) {
-    static const char* const kTypes[] = {"module", "block", "class_definition", "function_definition",
-                                         "decorated_definition", "if_statement", "elif_clause", "else_clause",
-                                         "for_statement", "while_statement", "try_statement", "except_clause",
-                                         "except_group_clause", "finally_clause", "with_statement",
-                                         "match_statement", "case_clause"};
-    for (const char* k : kTypes) {
-      if (std::strcmp(t, k) == 0) return true;
-    }
-    return false;
-  };
   std::vector<TSNode> stack{root};
   while (!stack.empty()) {
     TSNode node = stack.back();
@@ -498,19 +487,9 @@ void IndexMatches(TSNode root, Emit&& emit) {
         }
       }
     }
-    if (!holds_statements(t)) continue;
+    if (!HoldsStatements(t)) continue;
     // Children in document order: pushed last to first.
-    uint32_t n = ts_node_named_child_count(node);
-    std::vector<TSNode> children;
-    children.reserve(n);
-    TSTreeCursor cursor = ts_tree_cursor_new(node);
-    if (ts_tree_cursor_goto_first_child(&cursor)) {
-      do {
-        TSNode c = ts_tree_cursor_current_node(&cursor);
-        if (ts_node_is_named(c)) children.push_back(c);
-      } while (ts_tree_cursor_goto_next_sibling(&cursor));
-    }
-    ts_tree_cursor_delete(&cursor);
+    std::vector<TSNode> children = NamedChildren(node);
     for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
   }
 }

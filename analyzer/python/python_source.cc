@@ -150,6 +150,18 @@ bool IsType(TSNode node, const char* type) {
   return actual[0] == type[0] && std::strcmp(actual, type) == 0;
 }
 
+bool HoldsStatements(const char* type) {
+  static const char* const kTypes[] = {"module", "block", "class_definition", "function_definition",
+                                       "decorated_definition", "if_statement", "elif_clause", "else_clause",
+                                       "for_statement", "while_statement", "try_statement", "except_clause",
+                                       "except_group_clause", "finally_clause", "with_statement",
+                                       "match_statement", "case_clause"};
+  for (const char* t : kTypes) {
+    if (std::strcmp(type, t) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<TSNode> NamedChildren(TSNode node) {
   std::vector<TSNode> out;
   if (ts_node_is_null(node)) return out;

@@ -143,6 +143,10 @@ TSNode Field(TSNode node, const char* field);
 // per name: ts_language_field_id_for_name scans the grammar's names.
 TSFieldId FieldId(const TSLanguage* language, const char* name);
 bool IsType(TSNode node, const char* type);
+// Can a node of this type hold a statement (module, block, a definition, a
+// compound statement or one of its clauses)? Expressions cannot: walks that
+// look for statements descend only through these.
+bool HoldsStatements(const char* type);
 
 // The named children of `node`, in order: exactly the nodes
 // ts_node_named_child(node, 0 .. ts_node_named_child_count(node) - 1) returns
