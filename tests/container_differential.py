@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -472,6 +473,10 @@ def main():
         print("FAIL", f)
     if len(failures) > 50:
         print("... and %d more failures" % (len(failures) - 50))
+    if failures:
+        print("the cases are kept in", workdir)
+    elif not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)  # a folder of its own: nothing else is in it
     return 1 if failures else 0
 
 

@@ -21,6 +21,7 @@ assert.ok(BIN, 'PTLINT_BIN must name the ptlint binary');
 
 function makeFixture(kind = 'drifted') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptlint-lsp-e2e-'));
+  fixtures.push(dir);
   execFileSync(PYTHON, [path.join(__dirname, 'make_fixture.py'), dir, '--checkpoint', kind]);
   return dir;
 }
@@ -34,7 +35,12 @@ const uriOf = (p) => 'file://' + p.split('/').map(encodeURIComponent).join('/');
 // Servers still running when the tests end (a failed test) are killed, so
 // that node exits.
 const running = new Set();
-after(() => { for (const p of running) p.kill('SIGKILL'); });
+// Fixture folders are removed at the end, whatever the outcome.
+const fixtures = [];
+after(() => {
+  for (const p of running) p.kill('SIGKILL');
+  for (const d of fixtures) fs.rmSync(d, { recursive: true, force: true });
+});
 
 // A client session: the server process, the connection, what it published.
 async function start(root, { capabilities = {}, initializationOptions = {} } = {}) {

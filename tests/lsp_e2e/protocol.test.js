@@ -32,12 +32,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function makeFixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptlint-lsp-protocol-'));
+  fixtures.push(dir);
   execFileSync(PYTHON, [FIXTURE_SCRIPT, dir, '--checkpoint', 'drifted']);
   return dir;
 }
 
 const running = new Set();
-after(() => { for (const p of running) p.kill('SIGKILL'); });
+// Fixture folders are removed at the end, whatever the outcome.
+const fixtures = [];
+after(() => {
+  for (const p of running) p.kill('SIGKILL');
+  for (const d of fixtures) fs.rmSync(d, { recursive: true, force: true });
+});
 
 // A server on raw pipes. `messages` is every message it wrote, parsed from
 // the exact bytes; `raw` those bytes.
