@@ -9,6 +9,8 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "analyzer/python/layer_catalog.h"
 #include "analyzer/python/prediction_interpreter.h"
@@ -70,6 +72,14 @@ PredictedShape ToShape(const V& tensor) {
   shape.rank_known = true;
   for (auto& d : tensor->shape) {
     PredictedDim dim;
+    if (d->kind() == SymExpr::Kind::kConst) {
+      // Most dimensions: a number, which names no argument.
+      dim.expr = d->ToString();
+      auto v = d->Evaluate();
+      if (v && v->IsIntegral()) dim.value = v->i;
+      shape.dims.push_back(std::move(dim));
+      continue;
+    }
     dim.expr = d->ToString();
     std::set<std::string> args;
     d->CollectArgs(&args);
@@ -91,11 +101,12 @@ bool SameShape(const PredictedShape& a, const PredictedShape& b) {
   return true;
 }
 
-const char kStubPath[] = "<ptlint builtin layers>";
-
 struct Flattener {
   ExpectedStateDict* out;
-  std::set<const Instance*> active;  // cycle guard (self.me = self)
+  std::vector<const Instance*> active;  // cycle guard (self.me = self): the modules being flattened, outermost first
+  // Where the catalogue's layers are "built" (their stub file): compared as
+  // one interned pointer.
+  const InternedPath stub_path{"<ptlint builtin layers>"};
 
   // `creation`: where this module was created in project code; keys that a
   // built-in layer registers are reported there (the stub's line means
@@ -113,17 +124,17 @@ struct Flattener {
     meta.type = inst.type_name;
     meta.is_pattern = pattern;
     meta.optional = optional;
-    if (creation.path != kStubPath) meta.location = creation;
-    if (repeated_by.path != kStubPath) meta.repeated_by = repeated_by;
-    if (placed.path != kStubPath) meta.placed = placed;
+    if (creation.path != stub_path) meta.location = creation;
+    if (repeated_by.path != stub_path) meta.repeated_by = repeated_by;
+    if (placed.path != stub_path) meta.placed = placed;
     size_t meta_index = out->metadata.size();
     out->metadata.push_back(meta);
-    if (depth > 64 || active.count(&inst)) {
+    if (depth > 64 || std::find(active.begin(), active.end(), &inst) != active.end()) {
       out->open.push_back({prefix, "module graph too deep or cyclic", {}});
       out->metadata[meta_index].confidence = Confidence::kOpen;
       return Confidence::kOpen;
     }
-    active.insert(&inst);
+    active.push_back(&inst);
     auto emit_slots = [&](const std::vector<Slot>& slots, KeyKind kind) {
       for (const auto& slot : slots) {
         // Alternatives: None means "no key" in that branch.
@@ -150,7 +161,7 @@ struct Flattener {
         key.owner_class = slot.owner.rfind("ptlint_builtin_layers.", 0) == 0
                               ? "torch.nn." + slot.owner.substr(22) : slot.owner;
         key.attribute = slot.name;
-        key.location = slot.location.path == kStubPath ? creation : slot.location;
+        key.location = slot.location.path == stub_path ? creation : slot.location;
         if (key.optional || !key.shape.Concrete()) worsen(Confidence::kPartial);
         out->keys.push_back(std::move(key));
       }
@@ -168,7 +179,7 @@ struct Flattener {
       out->keys.push_back(std::move(key));
     }
     for (const auto& o : inst.opens) {
-      out->open.push_back({prefix + o.prefix, o.reason, o.location.path == kStubPath ? creation : o.location});
+      out->open.push_back({prefix + o.prefix, o.reason, o.location.path == stub_path ? creation : o.location});
       worsen(Confidence::kOpen);
     }
     for (const auto& slot : inst.children) {
@@ -182,7 +193,7 @@ struct Flattener {
           values.insert(values.end(), v->alternatives.begin(), v->alternatives.end());
           alternatives = true;
         } else if (v && v->kind == Value::Kind::kUnknown && v->maybe_module) {
-          out->open.push_back({prefix + slot.name, v->reason, slot.location.path == kStubPath ? creation : slot.location});
+          out->open.push_back({prefix + slot.name, v->reason, slot.location.path == stub_path ? creation : slot.location});
           worsen(Confidence::kOpen);
         } else {
           values.push_back(v);
@@ -195,12 +206,12 @@ struct Flattener {
           if (!other || other->kind == Value::Kind::kNone) child_optional = true;
         }
         worsen(Flatten(*v->module, prefix + slot.name + ".", child_optional, pattern || slot.pattern, depth + 1,
-                       slot.location.path == kStubPath ? creation : slot.location, slot.repeated_by,
+                       slot.location.path == stub_path ? creation : slot.location, slot.repeated_by,
                        slot.placed));
         if (child_optional) worsen(Confidence::kPartial);
       }
     }
-    active.erase(&inst);
+    active.pop_back();
     out->metadata[meta_index].confidence = conf;
     return conf;
   }
@@ -210,14 +221,19 @@ struct Flattener {
 // differ, `a if c else b`) flatten to the same key more than once: one key,
 // required if any alternative requires it, its shape only where all agree.
 void MergeDuplicateKeys(ExpectedStateDict* out) {
-  std::map<std::string, size_t> first;
+  // Views into `keys`, which never reallocates (reserved for every key).
+  std::unordered_map<std::string_view, size_t> first;
+  first.reserve(out->keys.size());
   std::vector<PredictedKey> keys;
+  keys.reserve(out->keys.size());
   for (auto& k : out->keys) {
-    auto [it, inserted] = first.emplace(k.key, keys.size());
-    if (inserted) {
+    auto found = first.find(k.key);
+    if (found == first.end()) {
       keys.push_back(std::move(k));
+      first.emplace(keys.back().key, keys.size() - 1);
       continue;
     }
+    auto it = found;
     PredictedKey& kept = keys[it->second];
     if (!SameShape(kept.shape, k.shape)) kept.shape = PredictedShape{};
     kept.optional = kept.optional && k.optional;

@@ -29,12 +29,13 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer/python/module_index.h"
+#include "analyzer/support/interned_path.h"
 #include "analyzer/support/result.h"
 
 namespace ptlint {
 
 struct SourceLocation {
-  std::string path;
+  InternedPath path;
   uint32_t line = 0;    // 1-based; 0 = unknown
   uint32_t column = 0;  // 1-based
 };
