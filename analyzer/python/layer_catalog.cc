@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "analyzer/python/torch_nn_names.h"
 
@@ -32,7 +34,20 @@ LayerCatalog::LayerCatalog() {
 
 const ClassInfo* LayerCatalog::FindStub(const std::string& short_name) const {
   if (short_name.empty() || short_name[0] == '_') return nullptr;
-  return stubs_.FindClass("ptlint_builtin_layers." + short_name);
+  // Asked at every layer the predictor builds, and a name that is no stub
+  // class (ReLU, Dropout) goes through the index's full name resolution:
+  // each thread remembers the answers (the catalogue never changes).
+  thread_local const LayerCatalog* owner = nullptr;
+  thread_local std::unordered_map<std::string, const ClassInfo*> known;
+  if (owner != this) {
+    known.clear();
+    owner = this;
+  }
+  auto it = known.find(short_name);
+  if (it != known.end()) return it->second;
+  const ClassInfo* found = stubs_.FindClass("ptlint_builtin_layers." + short_name);
+  if (known.size() < 4096) known.emplace(short_name, found);  // bounded: names come from scanned code
+  return found;
 }
 
 bool LayerCatalog::IsParameterless(const std::string& short_name) const {
