@@ -1,5 +1,7 @@
 #include "analyzer/analysis/key_pattern.h"
 
+#include <algorithm>
+
 namespace ptlint {
 
 namespace {
@@ -39,6 +41,19 @@ bool KeyComponentMatches(std::string_view p, std::string_view s) {
 
 bool KeyPatternMatches(std::string_view pattern, std::string_view key) {
   if (pattern.find('*') == std::string_view::npos) return pattern == key;
+  // Structural scoring tries each of a candidate's patterns on every key it
+  // does not name: most differ in their last component (weight / bias /
+  // running_mean) or in their number of components, which is checked first.
+  const size_t pattern_last = pattern.rfind('.');
+  const std::string_view last = pattern_last == std::string_view::npos ? pattern : pattern.substr(pattern_last + 1);
+  if (last.find('*') == std::string_view::npos) {
+    if (key.size() < last.size() || key.substr(key.size() - last.size()) != last) return false;
+    if (pattern_last != std::string_view::npos &&
+        (key.size() == last.size() || key[key.size() - last.size() - 1] != '.')) {
+      return false;
+    }
+  }
+  if (std::count(pattern.begin(), pattern.end(), '.') != std::count(key.begin(), key.end(), '.')) return false;
   size_t p = 0, k = 0;
   while (p != std::string_view::npos && k != std::string_view::npos) {
     if (!KeyComponentMatches(NextComponent(pattern, p), NextComponent(key, k))) return false;

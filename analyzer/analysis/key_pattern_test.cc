@@ -1,5 +1,9 @@
 #include "analyzer/analysis/key_pattern.h"
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace ptlint {
@@ -58,6 +62,51 @@ TEST(KeyPattern, OpenPrefixes) {
   EXPECT_TRUE(OpenPrefixCovers("layer*", "layer3"));
   EXPECT_TRUE(OpenPrefixCovers("layer*", "layer3.weight"));
   EXPECT_FALSE(OpenPrefixCovers("layer*", "fc.layer3"));
+}
+
+// KeyPatternMatches rejects on the last component and the component count
+// before matching: on every pair of a generated set it agrees with the rule
+// written out (same count, each component by KeyComponentMatches).
+TEST(KeyPattern, QuickRejectsAgreeWithComponentMatching) {
+  auto split = [](std::string_view s) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (size_t dot = s.find('.'); dot != std::string_view::npos; dot = s.find('.', start)) {
+      parts.push_back(s.substr(start, dot - start));
+      start = dot + 1;
+    }
+    parts.push_back(s.substr(start));
+    return parts;
+  };
+  auto reference = [&](std::string_view pattern, std::string_view key) {
+    std::vector<std::string_view> p = split(pattern), k = split(key);
+    if (p.size() != k.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (!KeyComponentMatches(p[i], k[i])) return false;
+    }
+    return true;
+  };
+  const std::vector<std::string> parts = {"", "0", "12", "weight", "bias", "w", "*", "layer*", "*t", "we*ht", "**"};
+  std::vector<std::string> texts;
+  for (const std::string& a : parts) {
+    texts.push_back(a);
+    for (const std::string& b : parts) {
+      texts.push_back(a + "." + b);
+      for (const std::string& c : {std::string("weight"), std::string("*"), std::string("")}) {
+        texts.push_back(a + "." + b + "." + c);
+      }
+    }
+  }
+  size_t matched = 0;
+  for (const std::string& pattern : texts) {
+    for (const std::string& key : texts) {
+      if (key.find('*') != std::string::npos) continue;  // keys are real names
+      const bool expected = pattern.find('*') == std::string::npos ? pattern == key : reference(pattern, key);
+      ASSERT_EQ(KeyPatternMatches(pattern, key), expected) << pattern << " vs " << key;
+      matched += expected ? 1 : 0;
+    }
+  }
+  EXPECT_GT(matched, 1000u);  // the set exercises matches, not only rejections
 }
 
 }  // namespace
