@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyzer/python/indexed_file_facts_for_test.h"
+
 namespace ptlint {
 namespace {
 
@@ -346,13 +348,7 @@ TEST_F(ModuleIndexTest, IncrementalUpdateOfAFileNotYetParsed) {
 // The facts a tree gives (ExtractFromTree), node identities included.
 std::string TreeFacts(const IndexedFile& f) {
   std::ostringstream o;
-  for (const auto& i : f.imports) {
-    o << "import " << i.local_name << "=" << i.target << (i.is_module_import ? " module" : "") << " @"
-      << i.position.line << ":" << i.position.column << "\n";
-  }
-  for (const auto& s : f.star_imports) o << "star " << s << "\n";
-  o << "has_all " << f.has_all << "\n";
-  for (const auto& a : f.all) o << "all " << a << "\n";
+  WriteImportFacts(f, o);
   o << "main " << f.has_main_guard << " errors " << f.has_syntax_errors << "\n";
   for (const auto& [name, node] : f.assignments) o << "assign " << name << " " << node.id << "\n";
   for (const auto& c : f.classes) {

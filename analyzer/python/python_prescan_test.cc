@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyzer/python/indexed_file_facts_for_test.h"
 #include "analyzer/python/module_index.h"
 
 namespace ptlint {
@@ -29,13 +30,7 @@ std::string Describe(const ClassInfo& c) {
 // assignments' right-hand sides as the pre-scan classifies them.
 std::string Facts(const IndexedFile& f, bool from_tree) {
   std::ostringstream o;
-  for (const auto& i : f.imports) {
-    o << "import " << i.local_name << "=" << i.target << (i.is_module_import ? " module" : "") << " @"
-      << i.position.line << ":" << i.position.column << "\n";
-  }
-  for (const auto& s : f.star_imports) o << "star " << s << "\n";
-  o << "has_all " << f.has_all << "\n";
-  for (const auto& a : f.all) o << "all " << a << "\n";
+  WriteImportFacts(f, o);
   o << "main " << f.has_main_guard << "\n";
   for (const auto& [name, node] : f.assignments) {
     o << "assign " << name;
