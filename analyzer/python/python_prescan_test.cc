@@ -283,10 +283,13 @@ TEST(PythonPrescan, AgreesWithTheTreeOnEdgeCases) {
       "def f(\n    a,\n    b,\n):\n    pass\n",
       "x = 1  \\\n  + 2\n",
       "\n\n\n   \n",
+      // One source written over four lines (the literals concatenate).
+      // NOLINTBEGIN(bugprone-suspicious-missing-comma)
       "class A(B):\n    def f(self):\n        self._register_load_state_dict_pre_hook(h)\n"
       "class C:\n    class D: x = 'register_load_state_dict_pre_hook'\n    y = 1\n"
       "# register_load_state_dict_pre_hook at module level\n"
       "class E: pass  \n\nz = register_load_state_dict_pre_hook\n",
+      // NOLINTEND(bugprone-suspicious-missing-comma)
       "x = 1\n\n   # indented comment\n\ny = 2\n",
   };
   for (const char* c : cases) {
