@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fnmatch.h>
-#include <future>
 #include <set>
 #include <unordered_set>
 
@@ -12,6 +11,7 @@
 #include "analyzer/checkpoint/checkpoint_discovery.h"
 #include "analyzer/checkpoint/checkpoint_reader.h"
 #include "analyzer/python/python_source.h"
+#include "analyzer/support/worker_pool.h"
 
 namespace ptlint {
 namespace fs = std::filesystem;
@@ -192,17 +192,8 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
     }
     return read;
   };
-  std::future<std::vector<AnalyzedCheckpoint>> checkpoints;
-  const bool both = !found.python_files.empty() && !found.checkpoints.empty();
-  if (both) {
-    checkpoints = std::async(std::launch::async, [&read_all] {
-      // The index's tree query too: compiling it takes milliseconds every
-      // parse of the call-site pass would otherwise wait for.
-      IndexQuery();
-      return read_all();
-    });
-  }
-  if (!found.python_files.empty()) {
+  auto index_source = [&] {
+    if (found.python_files.empty()) return;
     DiscoveryOptions discovery;
     for (std::string& pattern : PythonDiscoveryExcludes(excludes, roots)) {
       discovery.excludes.push_back(std::move(pattern));
@@ -211,8 +202,22 @@ std::unique_ptr<ProjectAnalysis> AnalyzeProject(const std::vector<std::string>& 
     project->has_source = true;
     project->call_sites = found.checkpoints.empty() ? SaveCallSites(project->index)
                                                     : ExtractCallSites(project->index);
+  };
+  if (!found.python_files.empty() && !found.checkpoints.empty()) {
+    RunOnWorkers(2, [&](size_t part) {
+      if (part == 0) {
+        index_source();
+        return;
+      }
+      // The index's tree query too: compiling it takes milliseconds every
+      // parse of the call-site pass would otherwise wait for.
+      IndexQuery();
+      project->checkpoints = read_all();
+    });
+  } else {
+    index_source();
+    project->checkpoints = read_all();
   }
-  project->checkpoints = both ? checkpoints.get() : read_all();
   LinkProject(*project);
   return project;
 }

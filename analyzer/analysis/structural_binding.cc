@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,6 +16,7 @@
 
 #include "analyzer/analysis/candidate_vocabulary.h"
 #include "analyzer/analysis/key_pattern.h"
+#include "analyzer/support/worker_pool.h"
 
 namespace ptlint {
 
@@ -458,22 +458,26 @@ StructuralCandidates CollectStructuralCandidates(const ModuleIndex& index) {
   for (const auto& file : index.files()) sources.push_back(file->parsed.source);
   // The constructions are scanned on another core while the builders'
   // vocabularies are read (both only read the index).
-  std::future<std::map<std::string, ClassConstructions>> scanned =
-      std::async(std::launch::async, [&sources, &names] { return ScanConstructions(sources, names); });
-  // Builders: public module-level functions that take no required argument.
-  for (const auto& file : index.files()) {
-    if (IsTestModule(file->info.module_name)) continue;
-    for (const FunctionInfo& f : file->functions) {
-      if (f.name.empty() || f.name[0] == '_' || IsTorchName(f.qualified_name)) continue;
-      if (!AllParametersDefaulted(file->parsed.source, f.name)) continue;
-      StructuralCandidates::Spec spec;
-      spec.factory = f.qualified_name;
-      spec.construction_known = true;
-      spec.vocabulary = vocabularies.OfFunction(f);
-      out.specs.push_back(std::move(spec));
+  std::map<std::string, ClassConstructions> constructions;
+  RunOnWorkers(2, [&](size_t part) {
+    if (part == 1) {
+      constructions = ScanConstructions(sources, names);
+      return;
     }
-  }
-  std::map<std::string, ClassConstructions> constructions = scanned.get();
+    // Builders: public module-level functions that take no required argument.
+    for (const auto& file : index.files()) {
+      if (IsTestModule(file->info.module_name)) continue;
+      for (const FunctionInfo& f : file->functions) {
+        if (f.name.empty() || f.name[0] == '_' || IsTorchName(f.qualified_name)) continue;
+        if (!AllParametersDefaulted(file->parsed.source, f.name)) continue;
+        StructuralCandidates::Spec spec;
+        spec.factory = f.qualified_name;
+        spec.construction_known = true;
+        spec.vocabulary = vocabularies.OfFunction(f);
+        out.specs.push_back(std::move(spec));
+      }
+    }
+  });
   for (const ClassInfo* ci : classes) {
     const ClassConstructions& cc = constructions[ci->name];
     std::vector<std::map<std::string, nlohmann::json>> ways = cc.literal;
@@ -853,10 +857,7 @@ StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<co
       }
     };
     const size_t threads = spread && todo.size() >= 16 ? std::max(candidates.threads, 1u) : 1;
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(score_some, t, threads);
-    score_some(0, threads);
-    for (std::thread& t : helpers) t.join();
+    RunOnWorkers(threads, [&](size_t t) { score_some(t, threads); });
     for (size_t k = 0; k < todo.size(); ++k) scored.push_back({candidates.list[todo[k]].get(), results[k]});
   };
   auto in_class = [&](std::vector<Scored> all) {
@@ -912,14 +913,12 @@ StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<co
       changed.notify_all();
     }
   };
-  const size_t workers = std::min<size_t>(std::max(candidates.threads, 1u), pending.size());
+  // One copy at least: with nothing pending, it still reads the decision once.
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(std::max(candidates.threads, 1u), pending.size()));
   while (candidates.worker_memos.size() + 1 < workers) {
     candidates.worker_memos.push_back(std::make_unique<PredictionMemo>());
   }
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work, candidates.worker_memos[t - 1].get());
-  work(candidates.memo.get());
-  for (std::thread& t : pool) t.join();
+  RunOnWorkers(workers, [&](size_t t) { work(t == 0 ? candidates.memo.get() : candidates.worker_memos[t - 1].get()); });
   return Decide(in_class(scored), m, pruned_cap, !only_class.empty(), &settled);
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "analyzer/python/call_sites_extractor.h"
+#include "analyzer/support/worker_pool.h"
 
 namespace ptlint {
 
@@ -224,12 +225,9 @@ std::vector<std::vector<CallSite>> ExtractCallSitesOfFiles(const ModuleIndex& in
       per_file[f] = FileCallSites(index, *files[f], &path_values, imports_helper[f] != 0);
     }
   };
-  const unsigned threads = std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
-                                              static_cast<unsigned>(pending.size() / 2));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  // One copy at least (a single file is still walked), two per core at most.
+  const size_t copies = std::clamp<size_t>(pending.size() / 2, 1, std::max(1u, std::thread::hardware_concurrency()));
+  RunOnWorkers(copies, [&](size_t) { work(); });
   return per_file;
 }
 

@@ -12,6 +12,7 @@
 
 #include "analyzer/python/python_prescan.h"
 #include "analyzer/support/byte_source.h"
+#include "analyzer/support/worker_pool.h"
 #include "analyzer/python/torch_nn_names.h"
 
 namespace ptlint {
@@ -762,10 +763,7 @@ void ModuleIndex::MaterializeConcurrently(const std::vector<const IndexedFile*>&
   auto work = [&] {
     for (size_t i = next++; i < pending.size(); i = next++) pending[i]->parsed.tree.get();
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  RunOnWorkers(threads, [&](size_t) { work(); });
 }
 
 ModuleIndex::Stats ModuleIndex::stats() const {
