@@ -54,13 +54,53 @@ const std::vector<TSNode>& Interpreter::NamedChildren(TSNode node) {
   return it->second;
 }
 
-TSNode Interpreter::Field(TSNode node, const char* name) {
+TSNode Interpreter::FieldOfLiteral(TSNode node, const char* name) {
   if (ts_node_is_null(node)) return node;
-  TSFieldId id = FieldId(ts_tree_language(node.tree), name);
+  const TSLanguage* language = ts_tree_language(node.tree);
+  struct Known {
+    const char* name = nullptr;
+    const TSLanguage* language = nullptr;
+    TSFieldId id = 0;
+  };
+  thread_local Known known[256];  // direct-mapped by the literal's address; a few dozen names
+  Known& k = known[(reinterpret_cast<uintptr_t>(name) * 0x9e3779b97f4a7c15ull) >> 56];
+  if (k.name != name || k.language != language) k = {name, language, FieldId(language, name)};
+  const TSFieldId id = k.id;
   if (id == 0) return TSNode{};
-  auto [it, added] = memo_.fields.try_emplace(PredictionMemo::Impl::NodeKey{node.id, node.tree, id});
-  if (added) it->second = ts_node_child_by_field_id(node, id);
-  return it->second;
+  using Entry = PredictionMemo::Impl::FieldEntry;
+  std::vector<Entry>& table = memo_.fields;
+  const PredictionMemo::Impl::NodeKey key{node.id, node.tree, id};
+  auto slot_of = [](const std::vector<Entry>& t, const PredictionMemo::Impl::NodeKey& k) {
+    // Node ids are addresses (low bits zero): mixed so the low bits spread.
+    uint64_t x = reinterpret_cast<uintptr_t>(k.id) ^ (reinterpret_cast<uintptr_t>(k.tree) << 7) ^ k.field;
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ull;
+    x ^= x >> 29;
+    return static_cast<size_t>(x) & (t.size() - 1);
+  };
+  if (table.empty()) table.resize(size_t{1} << 12);
+  for (size_t at = slot_of(table, key);; at = (at + 1) & (table.size() - 1)) {
+    if (table[at].key == key) return table[at].child;
+    if (table[at].key.id != nullptr) continue;
+    const TSNode child = ts_node_child_by_field_id(node, id);
+    if (2 * (memo_.fields_used + 1) <= table.size()) {
+      table[at] = {key, child};
+    } else {  // grow to keep probes short, then place every entry again
+      std::vector<Entry> grown(table.size() * 2);
+      for (const Entry& e : table) {
+        if (e.key.id == nullptr) continue;
+        size_t to = slot_of(grown, e.key);
+        while (grown[to].key.id != nullptr) to = (to + 1) & (grown.size() - 1);
+        grown[to] = e;
+      }
+      size_t to = slot_of(grown, key);
+      while (grown[to].key.id != nullptr) to = (to + 1) & (grown.size() - 1);
+      grown[to] = {key, child};
+      table = std::move(grown);
+    }
+    ++memo_.fields_used;
+    return child;
+  }
 }
 
 bool Interpreter::PlainString(const Frame& f, TSNode node, std::string* out) {
