@@ -914,11 +914,14 @@ StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<co
     }
   };
   // One copy at least: with nothing pending, it still reads the decision once.
-  const size_t workers = std::max<size_t>(1, std::min<size_t>(std::max(candidates.threads, 1u), pending.size()));
+  const size_t workers =
+      std::max<size_t>(1, std::min<size_t>(std::max(candidates.threads, 1u), pending.size()));
   while (candidates.worker_memos.size() + 1 < workers) {
     candidates.worker_memos.push_back(std::make_unique<PredictionMemo>());
   }
-  RunOnWorkers(workers, [&](size_t t) { work(t == 0 ? candidates.memo.get() : candidates.worker_memos[t - 1].get()); });
+  RunOnWorkers(workers, [&](size_t t) {
+    work(t == 0 ? candidates.memo.get() : candidates.worker_memos[t - 1].get());
+  });
   return Decide(in_class(scored), m, pruned_cap, !only_class.empty(), &settled);
 }
 

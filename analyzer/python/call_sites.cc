@@ -225,8 +225,9 @@ std::vector<std::vector<CallSite>> ExtractCallSitesOfFiles(const ModuleIndex& in
       per_file[f] = FileCallSites(index, *files[f], &path_values, imports_helper[f] != 0);
     }
   };
-  // One copy at least (a single file is still walked), two per core at most.
-  const size_t copies = std::clamp<size_t>(pending.size() / 2, 1, std::max(1u, std::thread::hardware_concurrency()));
+  // One copy at least (a single file is still walked), one per core and per two files at most.
+  const size_t copies =
+      std::clamp<size_t>(pending.size() / 2, 1, std::max(1u, std::thread::hardware_concurrency()));
   RunOnWorkers(copies, [&](size_t) { work(); });
   return per_file;
 }

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "analyzer/python/python_prescan.h"
+#include "analyzer/python/torch_nn_names.h"
 #include "analyzer/support/byte_source.h"
 #include "analyzer/support/worker_pool.h"
-#include "analyzer/python/torch_nn_names.h"
 
 namespace ptlint {
 

@@ -15,7 +15,7 @@ struct Section {
   const std::function<void(size_t)>* work = nullptr;
   size_t next = 1;
   size_t copies = 0;
-  size_t running = 0;  // copies taken by workers and not yet returned
+  size_t running = 0;          // copies taken by workers and not yet returned
   std::exception_ptr failure;  // the first copy's exception, wherever it ran
 };
 

@@ -18,7 +18,8 @@ TEST(WorkerPool, RunsEveryCopyExactlyOnce) {
   for (size_t copies : {0u, 1u, 2u, 3u, 8u, 64u}) {
     std::vector<std::atomic<int>> runs(copies);
     RunOnWorkers(copies, [&](size_t i) { ++runs[i]; });
-    for (size_t i = 0; i < copies; ++i) EXPECT_EQ(runs[i].load(), 1) << "copy " << i << " of " << copies;
+    for (size_t i = 0; i < copies; ++i)
+      EXPECT_EQ(runs[i].load(), 1) << "copy " << i << " of " << copies;
   }
 }
 
@@ -42,7 +43,8 @@ TEST(WorkerPool, WorkersRunCopiesConcurrentlyWithTheCaller) {
     std::unique_lock<std::mutex> held(lock);
     started.insert(i);
     changed.notify_all();
-    if (i == 0) met = changed.wait_for(held, std::chrono::seconds(30), [&] { return started.size() == 2; });
+    if (i == 0)
+      met = changed.wait_for(held, std::chrono::seconds(30), [&] { return started.size() == 2; });
   });
   EXPECT_TRUE(met) << "no worker ran copy 1 while copy 0 ran";
 }
