@@ -51,16 +51,29 @@ std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth) {
 
 namespace {
 
+// The maps keep what is shared shared (and end cycles): an object reached
+// twice is copied once. An object with a single owner in the source graph
+// can be reached only through that owner, once, so it is copied without an
+// entry (most of a construction's values and layers; the entries were most
+// of the copy's cost). A member is read from the fresh shallow copy of its
+// parent, which is its second owner: two owners then mean one in the
+// source. A cycle always gives its objects another owner.
 struct Isolator {
   std::unordered_map<const Instance*, std::shared_ptr<Instance>> instances;
   std::unordered_map<const Value*, V> values;
+  static constexpr long kMember = 2;  // the source's owner and the copy's
 
-  std::shared_ptr<Instance> Copy(const std::shared_ptr<Instance>& src) {
+  std::shared_ptr<Instance> Copy(const std::shared_ptr<Instance>& src, long single = kMember) {
     if (!src) return src;
-    auto [it, added] = instances.try_emplace(src.get());
-    if (!added) return it->second;
-    auto out = std::make_shared<Instance>(*src);
-    it->second = out;
+    std::shared_ptr<Instance> out;
+    if (src.use_count() <= single) {
+      out = std::make_shared<Instance>(*src);
+    } else {
+      auto [it, added] = instances.try_emplace(src.get());
+      if (!added) return it->second;
+      out = std::make_shared<Instance>(*src);
+      it->second = out;
+    }
     for (auto* list : {&out->params, &out->buffers, &out->children}) {
       for (Slot& slot : *list) {
         for (V& value : slot.values) value = Copy(value);
@@ -72,10 +85,15 @@ struct Isolator {
 
   V Copy(const V& v) {
     if (!v) return v;
-    auto [it, added] = values.try_emplace(v.get());
-    if (!added) return it->second;
-    auto out = std::make_shared<Value>(*v);
-    it->second = out;
+    V out;
+    if (v.use_count() <= kMember) {
+      out = std::make_shared<Value>(*v);
+    } else {
+      auto [it, added] = values.try_emplace(v.get());
+      if (!added) return it->second;
+      out = std::make_shared<Value>(*v);
+      it->second = out;
+    }
     for (V& item : out->items) item = Copy(item);
     for (auto& [key, value] : out->dict) value = Copy(value);
     for (V& alternative : out->alternatives) alternative = Copy(alternative);
@@ -94,7 +112,7 @@ struct Isolator {
 
 std::shared_ptr<Instance> IsolatedCopy(const std::shared_ptr<Instance>& src) {
   Isolator isolator;
-  return isolator.Copy(src);
+  return isolator.Copy(src, /*single=*/1);  // the root has no copied parent
 }
 
 // A constructor argument given as JSON; numbers keep the argument's name.

@@ -7,6 +7,7 @@
 #include <map>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -898,6 +899,82 @@ TEST(PredictionDepthTest, CutOffConstructionIsOpenNotMissing) {
     if (d <= 10) EXPECT_TRUE(named) << key << " is not predicted";
   }
   fs::remove_all(dir);
+}
+
+// IsolatedCopy (the memo's copy of a construction) keeps what the source
+// shares shared, keeps cycles, and shares no object with the source; the
+// objects with one owner take its shortcut without a map entry.
+TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
+  using prediction::Instance;
+  using prediction::Slot;
+  using prediction::V;
+  auto module_value = [](const std::shared_ptr<Instance>& m) {
+    V v = prediction::MakeNone();
+    v->kind = prediction::Value::Kind::kModule;
+    v->module = m;
+    return v;
+  };
+  auto root = std::make_shared<Instance>();
+  auto child = std::make_shared<Instance>();
+  {
+    V shared = prediction::MakeInt(7);
+    Slot a;
+    a.name = "a";
+    a.values = {shared};
+    Slot b;
+    b.name = "b";
+    b.values = {shared};
+    Slot c;
+    c.name = "c";
+    c.values = {prediction::MakeInt(3)};  // one owner
+    root->params = {a, c};
+    root->buffers = {b};
+    root->attrs["list"] = prediction::MakeSeq({shared, shared}, false);
+    Slot held;
+    held.name = "child";
+    held.values = {module_value(child)};
+    root->children = {held};
+    child->attrs["parent"] = module_value(root);  // a cycle through the root
+    child->attrs["self"] = module_value(child);   // and one through the child
+  }
+  std::shared_ptr<Instance> copy = prediction::IsolatedCopy(root);
+
+  // Every object of the source, to check the copy holds none of them.
+  std::set<const void*> source;
+  std::function<void(const std::shared_ptr<Instance>&)> walk_instance;
+  std::function<void(const V&)> walk_value = [&](const V& v) {
+    if (!v || !source.insert(v.get()).second) return;
+    for (const V& item : v->items) walk_value(item);
+    if (v->module) walk_instance(v->module);
+  };
+  walk_instance = [&](const std::shared_ptr<Instance>& m) {
+    if (!source.insert(m.get()).second) return;
+    for (auto* list : {&m->params, &m->buffers, &m->children}) {
+      for (const Slot& slot : *list) {
+        for (const V& v : slot.values) walk_value(v);
+      }
+    }
+    for (const auto& [name, v] : m->attrs) walk_value(v);
+  };
+  walk_instance(root);
+  const size_t source_objects = source.size();
+  walk_instance(copy);
+  EXPECT_EQ(source.size(), 2 * source_objects) << "the copy has as many objects as the source, none of them shared";
+
+  const V& a = copy->params[0].values[0];
+  EXPECT_EQ(a.get(), copy->buffers[0].values[0].get()) << "a value the source shares is shared in the copy";
+  EXPECT_EQ(a.get(), copy->attrs.at("list")->items[0].get());
+  EXPECT_EQ(a.get(), copy->attrs.at("list")->items[1].get());
+  EXPECT_EQ(a->num->Evaluate()->i, 7);
+  EXPECT_EQ(copy->params[1].values[0]->num->Evaluate()->i, 3);
+  const std::shared_ptr<Instance>& copied_child = copy->children[0].values[0]->module;
+  ASSERT_NE(copied_child, nullptr);
+  EXPECT_NE(copied_child.get(), child.get());
+  EXPECT_EQ(copied_child->attrs.at("parent")->module.get(), copy.get()) << "the cycle through the root";
+  EXPECT_EQ(copied_child->attrs.at("self")->module.get(), copied_child.get()) << "the cycle through the child";
+  // The source's cycles would keep it alive: break them for the leak checkers.
+  child->attrs.clear();
+  copied_child->attrs.clear();
 }
 
 }  // namespace
