@@ -217,8 +217,9 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
     if (ts_node_is_null(arms[i].first)) has_else = true;
     else Eval(f, arms[i].first, depth + 1);
     ExecBlock(f, arms[i].second, depth + 1);
-    envs.push_back(f.env);
-    if (f.self) attrs.push_back(f.self->attrs);
+    // Moved out: both are assigned again before they are read.
+    envs.push_back(std::move(f.env));
+    if (f.self) attrs.push_back(std::move(f.self->attrs));
   }
   --optional_depth_;
   if (!has_else) {
@@ -227,18 +228,26 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
   }
   auto merge = [](std::vector<std::map<std::string, V>>& maps) {
     std::map<std::string, V> merged;
-    std::set<std::string> names;
-    for (auto& m : maps) for (auto& [k, _] : m) names.insert(k);
-    for (const auto& name : names) {
+    // The maps are sorted by name: walked together, each name of their union
+    // comes up once, in order, with its entry in every map that has it.
+    std::vector<std::map<std::string, V>::const_iterator> at;
+    for (const auto& m : maps) at.push_back(m.begin());
+    for (;;) {
+      const std::string* next = nullptr;
+      for (size_t k = 0; k < maps.size(); ++k) {
+        if (at[k] != maps[k].end() && (next == nullptr || at[k]->first < *next)) next = &at[k]->first;
+      }
+      if (next == nullptr) break;
+      const std::string name = *next;
       V first;
       bool same = true;
       bool present_everywhere = true;
-      for (auto& m : maps) {
-        auto it = m.find(name);
-        if (it == m.end()) {
+      for (size_t k = 0; k < maps.size(); ++k) {
+        if (at[k] == maps[k].end() || at[k]->first != name) {
           present_everywhere = false;
           continue;
         }
+        auto it = at[k]++;
         if (!first) first = it->second;
         else if (first != it->second) {
           // Equal constants are the same value.
@@ -251,11 +260,8 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
           if (!eq) same = false;
         }
       }
-      if (same && present_everywhere) merged[name] = first;
-      else {
-        V u = MakeUnknown("`" + name + "` differs between branches", true);
-        merged[name] = u;
-      }
+      if (same && present_everywhere) merged.emplace_hint(merged.end(), name, first);
+      else merged.emplace_hint(merged.end(), name, MakeUnknown("`" + name + "` differs between branches", true));
     }
     return merged;
   };
