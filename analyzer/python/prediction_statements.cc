@@ -235,7 +235,8 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
     for (;;) {
       const std::string* next = nullptr;
       for (size_t k = 0; k < maps.size(); ++k) {
-        if (at[k] != maps[k].end() && (next == nullptr || at[k]->first < *next)) next = &at[k]->first;
+        if (at[k] != maps[k].end() && (next == nullptr || at[k]->first < *next))
+          next = &at[k]->first;
       }
       if (next == nullptr) break;
       const std::string name = *next;
@@ -260,8 +261,11 @@ void Interpreter::ExecIf(Frame& f, TSNode stmt, int depth) {
           if (!eq) same = false;
         }
       }
-      if (same && present_everywhere) merged.emplace_hint(merged.end(), name, first);
-      else merged.emplace_hint(merged.end(), name, MakeUnknown("`" + name + "` differs between branches", true));
+      if (same && present_everywhere)
+        merged.emplace_hint(merged.end(), name, first);
+      else
+        merged.emplace_hint(merged.end(), name,
+                            MakeUnknown("`" + name + "` differs between branches", true));
     }
     return merged;
   };

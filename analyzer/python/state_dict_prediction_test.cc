@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -959,10 +959,12 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
   walk_instance(root);
   const size_t source_objects = source.size();
   walk_instance(copy);
-  EXPECT_EQ(source.size(), 2 * source_objects) << "the copy has as many objects as the source, none of them shared";
+  EXPECT_EQ(source.size(), 2 * source_objects)
+      << "the copy has as many objects as the source, none of them shared";
 
   const V& a = copy->params[0].values[0];
-  EXPECT_EQ(a.get(), copy->buffers[0].values[0].get()) << "a value the source shares is shared in the copy";
+  EXPECT_EQ(a.get(), copy->buffers[0].values[0].get())
+      << "a value the source shares is shared in the copy";
   EXPECT_EQ(a.get(), copy->attrs.at("list")->items[0].get());
   EXPECT_EQ(a.get(), copy->attrs.at("list")->items[1].get());
   EXPECT_EQ(a->num->Evaluate()->i, 7);
@@ -970,8 +972,10 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
   const std::shared_ptr<Instance>& copied_child = copy->children[0].values[0]->module;
   ASSERT_NE(copied_child, nullptr);
   EXPECT_NE(copied_child.get(), child.get());
-  EXPECT_EQ(copied_child->attrs.at("parent")->module.get(), copy.get()) << "the cycle through the root";
-  EXPECT_EQ(copied_child->attrs.at("self")->module.get(), copied_child.get()) << "the cycle through the child";
+  EXPECT_EQ(copied_child->attrs.at("parent")->module.get(), copy.get())
+      << "the cycle through the root";
+  EXPECT_EQ(copied_child->attrs.at("self")->module.get(), copied_child.get())
+      << "the cycle through the child";
   // The source's cycles would keep it alive: break them for the leak checkers.
   child->attrs.clear();
   copied_child->attrs.clear();
