@@ -195,10 +195,24 @@ inline uint8_t MinizLower(char c) {
   return (u >= 'A' && u <= 'Z') ? static_cast<uint8_t>(u - 'A' + 'a') : u;
 }
 
+// Where l and r (of at least n bytes) first differ as raw bytes, from i on:
+// equal bytes fold equal, so the shared prefix (a record's "archive/data/")
+// is skipped eight bytes at a time.
+size_t NextRawDifference(std::string_view l, std::string_view r, size_t i, size_t n) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a = 0, b = 0;
+    std::memcpy(&a, l.data() + i, 8);
+    std::memcpy(&b, r.data() + i, 8);
+    if (a != b) break;
+  }
+  while (i < n && l[i] == r[i]) ++i;
+  return i;
+}
+
 // mz_zip_filename_compare: case-folded bytes, then length.
 int MinizCompare(std::string_view l, std::string_view r) {
   const size_t n = std::min(l.size(), r.size());
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = NextRawDifference(l, r, 0, n); i < n; i = NextRawDifference(l, r, i + 1, n)) {
     const uint8_t a = MinizLower(l[i]), b = MinizLower(r[i]);
     if (a != b) return static_cast<int>(a) - static_cast<int>(b);
   }
@@ -208,7 +222,7 @@ int MinizCompare(std::string_view l, std::string_view r) {
 // mz_zip_reader_filename_less.
 bool MinizLess(std::string_view l, std::string_view r) {
   const size_t n = std::min(l.size(), r.size());
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = NextRawDifference(l, r, 0, n); i < n; i = NextRawDifference(l, r, i + 1, n)) {
     const uint8_t a = MinizLower(l[i]), b = MinizLower(r[i]);
     if (a != b) return a < b;
   }

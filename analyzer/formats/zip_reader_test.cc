@@ -1,6 +1,7 @@
 #include "analyzer/formats/zip_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -252,6 +253,38 @@ TEST(ZipReader, StoredRecordsAreViewedInPlace) {
   Result<std::string> pkl = z->Read(*z->Find("sd/data.pkl"));
   ASSERT_TRUE(pkl.ok()) << pkl.error().message;
   EXPECT_EQ(*pkl, std::string("\x80\x02}q\x00.", 6));
+}
+
+// FindLikeTorch sorts and searches by ASCII-case-folded name, then length,
+// as miniz does. Names share prefixes of every length around the eight bytes
+// the comparison skips at a time, and differ in case before and after them.
+TEST(ZipReader, FindLikeTorchFoldsCaseAfterLongSharedPrefixes) {
+  const std::vector<std::string> names = {
+      "archive/data/1",        "archive/data/10",       "archive/DATA/11",      "archive/data/2",
+      "archive/data.pkl",      "archive/version",       "ARCHIVE/data/1x",      "archive/datA/123456789",
+      "archive/data/12345678", "archive/data/12345679", "archivE/data/1234567A", "a",
+      "B",                     "archive/data/12345678x", "archive/aaaa/0123456789ab", "archive/bbbb/0123456789ab",
+      "archive/BBBC/0123456789ab"};
+  TestArchive a;
+  for (const std::string& name : names) a.records.push_back({.name = name, .data = name});
+  MemoryByteSource src(BuildZip(a));
+  Result<ZipArchive> z = ZipArchive::Open(src);
+  ASSERT_TRUE(z.ok()) << z.error().message;
+  auto fold = [](std::string n) {
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return n;
+  };
+  for (const std::string& name : names) {
+    for (const std::string& asked : {name, fold(name)}) {
+      const ZipEntry* found = z->FindLikeTorch(asked);
+      ASSERT_NE(found, nullptr) << asked;
+      EXPECT_EQ(fold(found->name), fold(asked));
+    }
+  }
+  for (const char* absent : {"archive/data/3", "archive/data/123456780", "archive/data/1234567", "c", "",
+                             "archive/cccc/0123456789ab", "archive/bbbb/0123456789aa"}) {
+    EXPECT_EQ(z->FindLikeTorch(absent), nullptr) << absent;
+  }
 }
 
 TEST(ZipReader, DeflatedRecordIsInflatedAndCrcChecked) {
