@@ -63,17 +63,27 @@ struct Isolator {
   std::unordered_map<const Value*, V> values;
   static constexpr long kMember = 2;  // the source's owner and the copy's
 
+  // The shallow copy to fill in, or null with *copied set when `src` has
+  // been copied already.
+  template <class T>
+  static std::shared_ptr<T> Fresh(const std::shared_ptr<T>& src, long single,
+                                  std::unordered_map<const T*, std::shared_ptr<T>>& copies,
+                                  std::shared_ptr<T>* copied) {
+    if (src.use_count() <= single) return std::make_shared<T>(*src);
+    auto [it, added] = copies.try_emplace(src.get());
+    if (!added) {
+      *copied = it->second;
+      return nullptr;
+    }
+    it->second = std::make_shared<T>(*src);
+    return it->second;
+  }
+
   std::shared_ptr<Instance> Copy(const std::shared_ptr<Instance>& src, long single = kMember) {
     if (!src) return src;
-    std::shared_ptr<Instance> out;
-    if (src.use_count() <= single) {
-      out = std::make_shared<Instance>(*src);
-    } else {
-      auto [it, added] = instances.try_emplace(src.get());
-      if (!added) return it->second;
-      out = std::make_shared<Instance>(*src);
-      it->second = out;
-    }
+    std::shared_ptr<Instance> copied;
+    std::shared_ptr<Instance> out = Fresh(src, single, instances, &copied);
+    if (!out) return copied;
     for (auto* list : {&out->params, &out->buffers, &out->children}) {
       for (Slot& slot : *list) {
         for (V& value : slot.values) value = Copy(value);
@@ -85,15 +95,9 @@ struct Isolator {
 
   V Copy(const V& v) {
     if (!v) return v;
-    V out;
-    if (v.use_count() <= kMember) {
-      out = std::make_shared<Value>(*v);
-    } else {
-      auto [it, added] = values.try_emplace(v.get());
-      if (!added) return it->second;
-      out = std::make_shared<Value>(*v);
-      it->second = out;
-    }
+    V copied;
+    V out = Fresh(v, kMember, values, &copied);
+    if (!out) return copied;
     for (V& item : out->items) item = Copy(item);
     for (auto& [key, value] : out->dict) value = Copy(value);
     for (V& alternative : out->alternatives) alternative = Copy(alternative);
