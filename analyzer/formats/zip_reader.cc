@@ -15,6 +15,7 @@ namespace {
 
 // Fixed sizes and signatures from PKWARE's APPNOTE.TXT.
 constexpr uint64_t kLocalHeaderSize = 30;
+constexpr uint64_t kLikelyExtra = 64;  // torch's alignment padding and a ZIP64 field
 constexpr uint64_t kCentralHeaderSize = 46;
 constexpr uint64_t kEndRecordSize = 22;
 constexpr uint64_t kZip64LocatorSize = 20;
@@ -607,13 +608,19 @@ bool ZipArchive::CheckLocalHeaders() {
   // against its central entry. Lenient readers trust one and ignore the
   // other, which is exactly what scanner-evasion tricks rely on.
   bool offsets_sorted = true;
+  std::string header_bytes, rest_bytes, descriptor_bytes;  // Peek's copies, reused
   for (size_t i = 0; i < entries_.size(); ++i) {
     ZipEntry& entry = entries_[i];
     if (i > 0 && entry.local_header_offset < entries_[i - 1].local_header_offset) {
       offsets_sorted = false;
     }
     const uint64_t at = entry.local_header_offset;
-    const std::string_view local = source_->View(at, kLocalHeaderSize);
+    // One read for the header, its name and the extra field torch pads
+    // the data's alignment with (at most 63 bytes); a longer extra is read
+    // on its own below.
+    const std::string_view head =
+        source_->Peek(at, kLocalHeaderSize + entry.name.size() + kLikelyExtra, &header_bytes);
+    const std::string_view local = head.substr(0, kLocalHeaderSize);
     if (local.size() < kLocalHeaderSize || U32(local, 0) != kLocalSig) {
       entry.local_header_valid = false;
       anomalies.Add("zip.bad-local-header",
@@ -629,7 +636,9 @@ bool ZipArchive::CheckLocalHeaders() {
     }
     const uint64_t name_len = U16(local, 26);
     const uint64_t extra_len = U16(local, 28);
-    const std::string_view rest = source_->View(at + kLocalHeaderSize, name_len + extra_len);
+    const std::string_view rest = kLocalHeaderSize + name_len + extra_len <= head.size()
+                                      ? head.substr(kLocalHeaderSize, name_len + extra_len)
+                                      : source_->Peek(at + kLocalHeaderSize, name_len + extra_len, &rest_bytes);
     if (rest.size() < name_len + extra_len) {
       entry.local_header_valid = false;
       anomalies.Add("zip.bad-local-header",
@@ -729,7 +738,7 @@ bool ZipArchive::CheckLocalHeaders() {
       // is optional (APPNOTE 4.3.9.3). Only the CRC is compared: the sizes
       // may be 4 or 8 bytes wide depending on the writer.
       const uint64_t dd_at = entry.data_offset + entry.compressed_size;
-      std::string_view dd = source_->View(dd_at, 8);
+      std::string_view dd = source_->Peek(dd_at, 8, &descriptor_bytes);
       if (dd.size() == 8) {
         const uint32_t crc = U32(dd, 0) == kDataDescriptorSig ? U32(dd, 4) : U32(dd, 0);
         const bool other_crc = U32(dd, 0) == kDataDescriptorSig && U32(dd, 0) == entry.crc32;

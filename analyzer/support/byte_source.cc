@@ -22,9 +22,10 @@ namespace {
 
 class MappedFile final : public ByteSource {
  public:
-  MappedFile(const char* data, uint64_t size) : data_(data), size_(size) {}
+  MappedFile(const char* data, uint64_t size, int fd) : data_(data), size_(size), fd_(fd) {}
   ~MappedFile() override {
     if (data_ != nullptr && size_ > 0) munmap(const_cast<char*>(data_), size_);
+    if (fd_ >= 0) close(fd_);
   }
   uint64_t size() const override { return size_; }
   std::string_view View(uint64_t offset, uint64_t length) const override {
@@ -32,10 +33,26 @@ class MappedFile final : public ByteSource {
     uint64_t n = std::min<uint64_t>(length, size_ - offset);
     return std::string_view(data_ + offset, n);
   }
+  std::string_view Peek(uint64_t offset, uint64_t length, std::string* scratch) const override {
+    if (offset >= size_) return {};
+    const uint64_t n = std::min<uint64_t>(length, size_ - offset);
+    if (fd_ < 0 || n > kMaxPeek) return View(offset, n);
+    scratch->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = pread(fd_, scratch->data() + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return View(offset, n);  // the mapping then says what the file holds
+      got += static_cast<size_t>(r);
+    }
+    return *scratch;
+  }
 
  private:
+  static constexpr uint64_t kMaxPeek = 64 * 1024;
   const char* data_;
   uint64_t size_;
+  int fd_;  // kept open for Peek; -1 for an empty file
 };
 
 }  // namespace
@@ -101,8 +118,11 @@ Result<std::unique_ptr<ByteSource>> OpenFileByteSource(const std::string& path) 
     }
     data = static_cast<const char*>(p);
   }
-  close(fd);
-  return std::unique_ptr<ByteSource>(new MappedFile(data, size));
+  if (size == 0) {
+    close(fd);
+    fd = -1;
+  }
+  return std::unique_ptr<ByteSource>(new MappedFile(data, size, fd));
 }
 
 namespace {

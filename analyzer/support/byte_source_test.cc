@@ -84,5 +84,30 @@ TEST(ByteSourceTest, ReadsRegularFilesWholeAndBounded) {
   EXPECT_EQ(capped.error().code, "io.too-large");
 }
 
+// Peek reads a mapped file with pread: the same bytes View gives, clipped
+// at the end of the file, nothing past it; a long read falls back to the
+// mapping. A memory source answers from its own bytes.
+TEST(ByteSourceTest, PeekReadsWhatViewMaps) {
+  fs::path path = TempPath("peek.pt");
+  std::string bytes;
+  for (int i = 0; i < 200000; ++i) bytes += static_cast<char>('a' + i % 23);
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto mapped = OpenFileByteSource(path.string());
+  fs::remove(path);  // the open file and its mapping stay readable
+  ASSERT_TRUE(mapped.ok());
+  const ByteSource& source = **mapped;
+  std::string scratch;
+  for (uint64_t offset : {0ull, 1ull, 4095ull, 4096ull, 123457ull, 199990ull}) {
+    SCOPED_TRACE(offset);
+    EXPECT_EQ(source.Peek(offset, 94, &scratch), source.View(offset, 94));
+  }
+  EXPECT_EQ(source.Peek(199990, 94, &scratch), bytes.substr(199990));
+  EXPECT_TRUE(source.Peek(200000, 10, &scratch).empty());
+  EXPECT_TRUE(source.Peek(UINT64_MAX, 10, &scratch).empty());
+  EXPECT_EQ(source.Peek(1000, 150000, &scratch), std::string_view(bytes).substr(1000, 150000));
+  MemoryByteSource memory(bytes);
+  EXPECT_EQ(memory.Peek(5, 10, &scratch), bytes.substr(5, 10));
+}
+
 }  // namespace
 }  // namespace ptlint
