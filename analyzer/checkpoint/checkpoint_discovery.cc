@@ -45,10 +45,12 @@ bool SkippedDirectory(const fs::path& p) {
 bool IsTorchZip(const fs::path& p) {
   auto source = OpenFileByteSource(p.string());
   if (!source.ok()) return false;
-  auto zip = ZipArchive::Open(**source);
-  if (!zip.ok()) return HasCheckpointExtension(p);
-  for (const ZipEntry& e : zip->entries()) {
-    const std::string& n = e.name;
+  // The central directory's names only: a full open also reads every
+  // record's local header, ~30 ms of the torchvision bench's 18 checkpoints
+  // on one core before any other work could start.
+  auto names = ZipArchive::RecordNames(**source);
+  if (!names.ok()) return HasCheckpointExtension(p);
+  for (const std::string& n : *names) {
     auto ends = [&](std::string_view s) {
       return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
     };

@@ -346,6 +346,23 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
   return archive;
 }
 
+Result<std::vector<std::string>> ZipArchive::RecordNames(const ByteSource& source, ZipLimits limits) {
+  Result<EndRecordChoice> end = LocateEndRecord(source);
+  if (!end.ok()) return end.error();
+  ZipArchive archive;
+  archive.source_ = &source;
+  archive.limits_ = limits;
+  archive.end_record_offset_ = end->torch_pos;
+  Result<uint64_t> entry_count = archive.ReadEndRecords(end->torch_pos);
+  if (!entry_count.ok()) return entry_count.error();
+  Result<bool> directory = archive.ReadCentralDirectory(*entry_count);
+  if (!directory.ok()) return directory.error();
+  std::vector<std::string> names;
+  names.reserve(archive.entries_.size());
+  for (ZipEntry& entry : archive.entries_) names.push_back(std::move(entry.name));
+  return names;
+}
+
 Result<ZipArchive> ZipArchive::OpenAtEndRecord(const ByteSource& source, uint64_t end_record,
                                                ZipLimits limits) {
   ZipArchive archive;

@@ -58,6 +58,11 @@ class ZipArchive {
   // Parses the archive that the end record at `end_record` describes.
   static Result<ZipArchive> OpenAtEndRecord(const ByteSource& source, uint64_t end_record,
                                             ZipLimits limits = {});
+  // The records' names in central-directory order, read as Open reads the
+  // directory and failing exactly when Open fails, but without Open's checks
+  // of each record's local header (one read per record, most on a page of
+  // their own): what discovery needs to tell a torch archive from another zip.
+  static Result<std::vector<std::string>> RecordNames(const ByteSource& source, ZipLimits limits = {});
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const std::vector<ZipAnomaly>& anomalies() const { return anomalies_; }

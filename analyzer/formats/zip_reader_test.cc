@@ -360,6 +360,44 @@ TEST(ZipReader, EveryPrefixOfAnArchiveIsAnError) {
   }
 }
 
+// RecordNames reads the directory as Open does: the same names in the same
+// order when Open succeeds, the same error when it fails, on every prefix and
+// every single-byte corruption of an archive.
+TEST(ZipReader, RecordNamesAgreesWithOpen) {
+  TestArchive a = TwoRecords();
+  a.records.push_back({.name = "sd/code.py", .data = std::string(300, 'q'), .method = 8});
+  const std::string bytes = BuildZip(a);
+  auto agree = [](const std::string& b, const std::string& what) {
+    MemoryByteSource src(b);
+    Result<ZipArchive> z = ZipArchive::Open(src);
+    Result<std::vector<std::string>> names = ZipArchive::RecordNames(src);
+    ASSERT_EQ(z.ok(), names.ok()) << what;
+    if (!z.ok()) {
+      EXPECT_EQ(z.error().code, names.error().code) << what;
+      EXPECT_EQ(z.error().message, names.error().message) << what;
+      return;
+    }
+    std::vector<std::string> expected;
+    for (const ZipEntry& e : z->entries()) expected.push_back(e.name);
+    EXPECT_EQ(*names, expected) << what;
+  };
+  {
+    MemoryByteSource src(bytes);
+    Result<std::vector<std::string>> names = ZipArchive::RecordNames(src);
+    ASSERT_TRUE(names.ok());
+    EXPECT_EQ(names->size(), a.records.size());
+    EXPECT_EQ(names->back(), "sd/code.py");
+  }
+  for (size_t n = 0; n <= bytes.size(); ++n) agree(bytes.substr(0, n), "prefix " + std::to_string(n));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (char c : {'\x00', '\xff'}) {
+      std::string b = bytes;
+      b[i] = c;
+      agree(b, "byte " + std::to_string(i));
+    }
+  }
+}
+
 TEST(ZipReader, EverySingleByteCorruptionIsHandled) {
   TestArchive a = TwoRecords();
   a.records.push_back({.name = "sd/code.py", .data = std::string(300, 'q'), .method = 8});
