@@ -4,12 +4,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unordered_map>
 
 #include "analyzer/analysis/global_safety.h"
 #include "analyzer/analysis/pickle_safety.h"
 #include "analyzer/analysis/state_dict_diff.h"
+#include "analyzer/support/worker_pool.h"
 #include "rules/core/finding_groups.h"
 #include "rules/registry.h"
 
@@ -211,7 +213,7 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
   // exception thrown while reading, analysing or checking that file) is
   // reported on that file as PTL604: ptlint cannot vouch for it.
   std::vector<Diagnostic> internal;
-  auto internal_error = [&](const std::string& path, const std::string& what) {
+  auto internal_error_to = [](std::vector<Diagnostic>& list, const std::string& path, const std::string& what) {
     Diagnostic d;
     d.code = "PTL604";
     d.severity = Severity::kError;
@@ -221,10 +223,20 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
             "(ptlint exits with status 2).";
     d.checkpoint = path;
     d.location.path = path;
-    internal.push_back(std::move(d));
+    list.push_back(std::move(d));
   };
-  for (const AnalyzedCheckpoint& ac : project.checkpoints) {
-    if (!ac.internal_error.empty()) internal_error(ac.display_path, ac.internal_error);
+  auto internal_error = [&](const std::string& path, const std::string& what) {
+    internal_error_to(internal, path, what);
+  };
+  // Each checkpoint's rules read only the project and that checkpoint
+  // (rules are stateless): the files are shared out over the cores, each
+  // into its own lists, joined in file order as a plain loop would make them.
+  const size_t files = project.checkpoints.size();
+  std::vector<std::vector<Diagnostic>> found(files), failed(files);
+  ForEachOnWorkers(files, [&](size_t c) {
+    const AnalyzedCheckpoint& ac = project.checkpoints[c];
+    std::vector<Diagnostic>& diagnostics = found[c];
+    if (!ac.internal_error.empty()) internal_error_to(failed[c], ac.display_path, ac.internal_error);
     // LinkProject computed the diff and the safety report once for every
     // consumer; the security rules see the report only when selected.
     const std::optional<StateDictDiff>& diff = ac.diff.value;
@@ -238,10 +250,14 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
         rule->CheckCheckpoint(ctx, diagnostics);
       } catch (const std::exception& e) {
         diagnostics.resize(before);
-        internal_error(ac.display_path,
-                       std::string(rule->info().code) + " failed (" + e.what() + ")");
+        internal_error_to(failed[c], ac.display_path,
+                          std::string(rule->info().code) + " failed (" + e.what() + ")");
       }
     }
+  });
+  for (size_t c = 0; c < files; ++c) {
+    std::move(found[c].begin(), found[c].end(), std::back_inserter(diagnostics));
+    std::move(failed[c].begin(), failed[c].end(), std::back_inserter(internal));
   }
   ProjectContext pctx{project};
   for (const Rule* rule : AllRules()) {

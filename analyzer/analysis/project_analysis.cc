@@ -545,7 +545,10 @@ void LinkProject(ProjectAnalysis& analysis) {
   PickleSafetyOptions safety;
   safety.context = ProjectSafetyContext(analysis);
   safety.strict = options.strict;
-  for (AnalyzedCheckpoint& ac : project->checkpoints) {
+  // Each checkpoint's diff and safety report read only the project and
+  // write only that checkpoint: the files are shared out over the cores.
+  ForEachOnWorkers(project->checkpoints.size(), [&](size_t c) {
+    AnalyzedCheckpoint& ac = project->checkpoints[c];
     try {
       // A whole pickle that nothing binds to a class by load_state_dict is
       // restored as the pickled object: torch.load never matches its
@@ -573,7 +576,7 @@ void LinkProject(ProjectAnalysis& analysis) {
       ac.safety = PickleSafetyReport{};
       ac.internal_error = std::string("analysing it failed (") + e.what() + ")";
     }
-  }
+  });
 }
 
 SafetyContext ProjectSafetyContext(const ProjectAnalysis& project) {

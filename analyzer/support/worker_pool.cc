@@ -1,6 +1,7 @@
 #include "analyzer/support/worker_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -118,6 +119,13 @@ void RunOnWorkers(size_t copies, const std::function<void(size_t)>& work) {
     return;
   }
   Shared().Run(copies, work);
+}
+
+void ForEachOnWorkers(size_t n, const std::function<void(size_t)>& each) {
+  std::atomic<size_t> next{0};
+  RunOnWorkers(std::min(n, WorkerCount() + 1), [&](size_t) {
+    for (size_t i = next++; i < n; i = next++) each(i);
+  });
 }
 
 }  // namespace ptlint

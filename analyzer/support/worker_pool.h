@@ -28,6 +28,15 @@ namespace ptlint {
 // rethrown to the caller once every copy has returned (the others still run).
 void RunOnWorkers(size_t copies, const std::function<void(size_t)>& work);
 
+// each(0) ... each(n - 1), each exactly once, spread over the caller and
+// up to WorkerCount() workers as they come free (items are taken in order,
+// one at a time). For independent items whose results each writes to its
+// own slot: a caller that then reads the slots in index order gets what a
+// plain loop would have produced. `each` should catch what it throws: an
+// exception ends its copy (items no copy has taken then do not run) and
+// reaches the caller as in RunOnWorkers.
+void ForEachOnWorkers(size_t n, const std::function<void(size_t)>& each);
+
 // The workers' number: hardware_concurrency() - 1 (at least 1, at most 7),
 // started on the first section that asks for more than one copy.
 size_t WorkerCount();

@@ -23,6 +23,46 @@ TEST(WorkerPool, RunsEveryCopyExactlyOnce) {
   }
 }
 
+TEST(WorkerPool, ForEachRunsEveryItemExactlyOnce) {
+  for (size_t n : {0u, 1u, 2u, 3u, 100u, 1000u}) {
+    std::vector<std::atomic<int>> runs(n);
+    std::vector<size_t> squares(n, 0);
+    ForEachOnWorkers(n, [&](size_t i) {
+      ++runs[i];
+      squares[i] = i * i;
+    });
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(runs[i].load(), 1) << "item " << i << " of " << n;
+      EXPECT_EQ(squares[i], i * i);
+    }
+  }
+}
+
+// Items are shared out as the copies come free: while one item holds its
+// thread, the other items run on another.
+TEST(WorkerPool, ForEachSpreadsItemsOverFreeThreads) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core";
+  std::mutex lock;
+  std::condition_variable others_ran;
+  std::set<std::thread::id> threads;
+  size_t ran_elsewhere = 0;
+  std::thread::id holder;
+  ForEachOnWorkers(50, [&](size_t i) {
+    std::unique_lock<std::mutex> held(lock);
+    threads.insert(std::this_thread::get_id());
+    if (i == 0) {
+      holder = std::this_thread::get_id();
+      // Held until the other 49 items have run elsewhere (or 10 s pass).
+      others_ran.wait_for(held, std::chrono::seconds(10), [&] { return ran_elsewhere == 49; });
+      return;
+    }
+    if (std::this_thread::get_id() != holder) ++ran_elsewhere;
+    others_ran.notify_all();
+  });
+  EXPECT_EQ(ran_elsewhere, 49u);
+  EXPECT_GE(threads.size(), 2u);
+}
+
 TEST(WorkerPool, CopyZeroRunsOnTheCaller) {
   const std::thread::id caller = std::this_thread::get_id();
   std::thread::id zero;
