@@ -56,8 +56,9 @@ int RunOnFreshThread(const std::function<int()>& command) {
   size_t stack = size_t{8} << 20;
   struct rlimit limit {};
   if (getrlimit(RLIMIT_STACK, &limit) == 0) {
-    stack = limit.rlim_cur == RLIM_INFINITY ? size_t{64} << 20
-                                            : std::max<size_t>(stack, static_cast<size_t>(limit.rlim_cur));
+    stack = limit.rlim_cur == RLIM_INFINITY
+                ? size_t{64} << 20
+                : std::max<size_t>(stack, static_cast<size_t>(limit.rlim_cur));
   }
   pthread_attr_t attr;
   pthread_t thread;
@@ -114,7 +115,9 @@ int main(int argc, char** argv) {
   if (command == "lsp") return ptlint::RunLspCommandLine(rest, std::cin, std::cout, std::cerr);
   return RunOnFreshThread([&] {
     if (command == "inspect") return ptlint::RunInspectCommand(rest, std::cout, std::cerr);
-    if (command == "check") return ptlint::RunCheckCommand(rest, std::cout, std::cerr, /*exit_when_done=*/true);
+    if (command == "check") {
+      return ptlint::RunCheckCommand(rest, std::cout, std::cerr, /*exit_when_done=*/true);
+    }
     if (command == "classes") return ptlint::RunClassesCommand(rest, std::cout, std::cerr);
     // `ptlint src/ ckpt/` is `ptlint check src/ ckpt/`, as in ruff.
     return ptlint::RunCheckCommand(args, std::cout, std::cerr, /*exit_when_done=*/true);

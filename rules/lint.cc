@@ -213,7 +213,8 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
   // exception thrown while reading, analysing or checking that file) is
   // reported on that file as PTL604: ptlint cannot vouch for it.
   std::vector<Diagnostic> internal;
-  auto internal_error_to = [](std::vector<Diagnostic>& list, const std::string& path, const std::string& what) {
+  auto internal_error_to = [](std::vector<Diagnostic>& list, const std::string& path,
+                              const std::string& what) {
     Diagnostic d;
     d.code = "PTL604";
     d.severity = Severity::kError;
@@ -236,7 +237,8 @@ std::vector<Diagnostic> LintProject(const ProjectAnalysis& project, const LintSe
   ForEachOnWorkers(files, [&](size_t c) {
     const AnalyzedCheckpoint& ac = project.checkpoints[c];
     std::vector<Diagnostic>& diagnostics = found[c];
-    if (!ac.internal_error.empty()) internal_error_to(failed[c], ac.display_path, ac.internal_error);
+    if (!ac.internal_error.empty())
+      internal_error_to(failed[c], ac.display_path, ac.internal_error);
     // LinkProject computed the diff and the safety report once for every
     // consumer; the security rules see the report only when selected.
     const std::optional<StateDictDiff>& diff = ac.diff.value;

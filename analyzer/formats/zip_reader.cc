@@ -346,7 +346,8 @@ Result<ZipArchive> ZipArchive::Open(const ByteSource& source, ZipLimits limits) 
   return archive;
 }
 
-Result<std::vector<std::string>> ZipArchive::RecordNames(const ByteSource& source, ZipLimits limits) {
+Result<std::vector<std::string>> ZipArchive::RecordNames(const ByteSource& source,
+                                                         ZipLimits limits) {
   Result<EndRecordChoice> end = LocateEndRecord(source);
   if (!end.ok()) return end.error();
   ZipArchive archive;
@@ -653,9 +654,10 @@ bool ZipArchive::CheckLocalHeaders() {
     }
     const uint64_t name_len = U16(local, 26);
     const uint64_t extra_len = U16(local, 28);
-    const std::string_view rest = kLocalHeaderSize + name_len + extra_len <= head.size()
-                                      ? head.substr(kLocalHeaderSize, name_len + extra_len)
-                                      : source_->Peek(at + kLocalHeaderSize, name_len + extra_len, &rest_bytes);
+    const std::string_view rest =
+        kLocalHeaderSize + name_len + extra_len <= head.size()
+            ? head.substr(kLocalHeaderSize, name_len + extra_len)
+            : source_->Peek(at + kLocalHeaderSize, name_len + extra_len, &rest_bytes);
     if (rest.size() < name_len + extra_len) {
       entry.local_header_valid = false;
       anomalies.Add("zip.bad-local-header",

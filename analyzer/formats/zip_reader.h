@@ -62,7 +62,8 @@ class ZipArchive {
   // directory and failing exactly when Open fails, but without Open's checks
   // of each record's local header (one read per record, most on a page of
   // their own): what discovery needs to tell a torch archive from another zip.
-  static Result<std::vector<std::string>> RecordNames(const ByteSource& source, ZipLimits limits = {});
+  static Result<std::vector<std::string>> RecordNames(const ByteSource& source,
+                                                      ZipLimits limits = {});
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const std::vector<ZipAnomaly>& anomalies() const { return anomalies_; }

@@ -388,7 +388,9 @@ TEST(ZipReader, RecordNamesAgreesWithOpen) {
     EXPECT_EQ(names->size(), a.records.size());
     EXPECT_EQ(names->back(), "sd/code.py");
   }
-  for (size_t n = 0; n <= bytes.size(); ++n) agree(bytes.substr(0, n), "prefix " + std::to_string(n));
+  for (size_t n = 0; n <= bytes.size(); ++n) {
+    agree(bytes.substr(0, n), "prefix " + std::to_string(n));
+  }
   for (size_t i = 0; i < bytes.size(); ++i) {
     for (char c : {'\x00', '\xff'}) {
       std::string b = bytes;
