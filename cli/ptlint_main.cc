@@ -47,12 +47,22 @@ const char kUsage[] =
 // The thread's stack is the main thread's limit (at least 8 MiB; 64 MiB
 // when unlimited, where a default thread would get only 2 MiB), so the move
 // leaves deeply nested input as much room as before.
+#ifdef PTLINT_WITH_MIMALLOC
+struct FreshThreadCall {
+  const std::function<int()>* command;
+  int rc = 0;
+};
+
+void* RunFreshThreadCall(void* p) {
+  auto* call = static_cast<FreshThreadCall*>(p);
+  call->rc = (*call->command)();
+  return nullptr;
+}
+#endif
+
 int RunOnFreshThread(const std::function<int()>& command) {
 #ifdef PTLINT_WITH_MIMALLOC
-  struct Call {
-    const std::function<int()>* command;
-    int rc = 0;
-  } call{&command};
+  FreshThreadCall call{&command};
   size_t stack = size_t{8} << 20;
   struct rlimit limit {};
   if (getrlimit(RLIMIT_STACK, &limit) == 0) {
@@ -62,17 +72,12 @@ int RunOnFreshThread(const std::function<int()>& command) {
   }
   pthread_attr_t attr;
   pthread_t thread;
-  bool started = pthread_attr_init(&attr) == 0;
-  started = started && pthread_attr_setstacksize(&attr, stack) == 0 &&
-            pthread_create(
-                &thread, &attr,
-                [](void* p) -> void* {
-                  auto* c = static_cast<Call*>(p);
-                  c->rc = (*c->command)();
-                  return nullptr;
-                },
-                &call) == 0;
-  pthread_attr_destroy(&attr);
+  bool started = false;
+  if (pthread_attr_init(&attr) == 0) {
+    started = pthread_attr_setstacksize(&attr, stack) == 0 &&
+              pthread_create(&thread, &attr, &RunFreshThreadCall, &call) == 0;
+    pthread_attr_destroy(&attr);
+  }
   if (!started) return command();  // no thread to be had: the main thread's 4 KiB pages will do
   pthread_join(thread, nullptr);
   return call.rc;

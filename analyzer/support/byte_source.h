@@ -25,9 +25,9 @@ class ByteSource {
   std::string_view All() const { return View(0, size()); }
   // The same bytes as View, for a few scattered bytes read once (a zip
   // record's local header): a mapped file copies them into `scratch` with
-  // pread instead of touching its mapping, since a page fault costs
-  // 10-20 us under virtualisation and a checkpoint has one header per
-  // tensor, each on its own page. The view lives until `scratch` changes.
+  // pread instead of touching its mapping, since a page fault costs ~10 us
+  // under virtualisation and a checkpoint has one header per tensor, most
+  // on a page of their own. The view lives until `scratch` changes.
   virtual std::string_view Peek(uint64_t offset, uint64_t length, std::string* scratch) const {
     (void)scratch;
     return View(offset, length);
