@@ -254,7 +254,8 @@ std::shared_ptr<Instance> CloneInstance(const Instance& src, int depth = 0);
 // A copy that shares nothing mutable with `src`: every module, object,
 // list, dict, tensor and captured environment reachable from it is copied
 // once (what was one object in `src` is one object in the copy). Only
-// immutable parts (numbers, names, classes, functions) are shared. A
+// values never changed once made (numbers, strings, None, names, classes,
+// functions) are shared. A
 // memoised construction hands out such copies, so no later edit of one
 // reaches the memo or another copy.
 std::shared_ptr<Instance> IsolatedCopy(const std::shared_ptr<Instance>& src);

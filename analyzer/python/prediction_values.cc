@@ -93,8 +93,27 @@ struct Isolator {
     return out;
   }
 
+  // Numbers, strings, None, classes, functions and external names are never
+  // changed once made (every edit the interpreter makes builds a new value
+  // or edits a list, dict, tensor or module): the copy shares them. Most of
+  // a catalogue layer's attributes are such values, and copying them was
+  // most of a memo hit's cost.
+  static bool Immutable(const Value& v) {
+    switch (v.kind) {
+      case Value::Kind::kNone:
+      case Value::Kind::kNum:
+      case Value::Kind::kStr:
+      case Value::Kind::kClass:
+      case Value::Kind::kFunction:
+      case Value::Kind::kExternal:
+        return !v.target && !v.module && v.items.empty() && v.dict.empty() && v.alternatives.empty() &&
+               !v.closure_env;
+      default: return false;
+    }
+  }
+
   V Copy(const V& v) {
-    if (!v) return v;
+    if (!v || Immutable(*v)) return v;
     V copied;
     V out = Fresh(v, kMember, values, &copied);
     if (!out) return copied;

@@ -902,9 +902,10 @@ TEST(PredictionDepthTest, CutOffConstructionIsOpenNotMissing) {
 }
 
 // IsolatedCopy (the memo's copy of a construction) keeps what the source
-// shares shared, keeps cycles, and shares no object with the source; the
+// shares shared, keeps cycles, and shares no mutable object with the source
+// (values never changed once made, numbers and strings, are shared); the
 // objects with one owner take its shortcut without a map entry.
-TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
+TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingMutableWithTheSource) {
   using prediction::Instance;
   using prediction::Slot;
   using prediction::V;
@@ -916,8 +917,10 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
   };
   auto root = std::make_shared<Instance>();
   auto child = std::make_shared<Instance>();
+  V number = prediction::MakeInt(5);
+  V text = prediction::MakeStr("relu");
   {
-    V shared = prediction::MakeInt(7);
+    V shared = prediction::MakeTensor(true, {SymExpr::Int(7)});
     Slot a;
     a.name = "a";
     a.values = {shared};
@@ -926,16 +929,19 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
     b.values = {shared};
     Slot c;
     c.name = "c";
-    c.values = {prediction::MakeInt(3)};  // one owner
+    c.values = {prediction::MakeTensor(true, {SymExpr::Int(3)})};  // one owner
     root->params = {a, c};
     root->buffers = {b};
     root->attrs["list"] = prediction::MakeSeq({shared, shared}, false);
+    root->attrs["number"] = number;
+    root->attrs["text"] = text;
     Slot held;
     held.name = "child";
     held.values = {module_value(child)};
     root->children = {held};
     child->attrs["parent"] = module_value(root);  // a cycle through the root
     child->attrs["self"] = module_value(child);   // and one through the child
+    child->attrs["number"] = number;
   }
   std::shared_ptr<Instance> copy = prediction::IsolatedCopy(root);
 
@@ -943,7 +949,7 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
   std::set<const void*> source;
   std::function<void(const std::shared_ptr<Instance>&)> walk_instance;
   std::function<void(const V&)> walk_value = [&](const V& v) {
-    if (!v || !source.insert(v.get()).second) return;
+    if (!v || v == number || v == text || !source.insert(v.get()).second) return;
     for (const V& item : v->items) walk_value(item);
     if (v->module) walk_instance(v->module);
   };
@@ -960,15 +966,17 @@ TEST(IsolatedCopyTest, KeepsSharingAndCyclesAndSharesNothingWithTheSource) {
   const size_t source_objects = source.size();
   walk_instance(copy);
   EXPECT_EQ(source.size(), 2 * source_objects)
-      << "the copy has as many objects as the source, none of them shared";
+      << "the copy has as many mutable objects as the source, none of them shared";
+  EXPECT_EQ(copy->attrs.at("number").get(), number.get()) << "a number is never changed: shared";
+  EXPECT_EQ(copy->attrs.at("text").get(), text.get()) << "a string is never changed: shared";
 
   const V& a = copy->params[0].values[0];
   EXPECT_EQ(a.get(), copy->buffers[0].values[0].get())
       << "a value the source shares is shared in the copy";
   EXPECT_EQ(a.get(), copy->attrs.at("list")->items[0].get());
   EXPECT_EQ(a.get(), copy->attrs.at("list")->items[1].get());
-  EXPECT_EQ(a->num->Evaluate()->i, 7);
-  EXPECT_EQ(copy->params[1].values[0]->num->Evaluate()->i, 3);
+  EXPECT_EQ(a->shape[0]->Evaluate()->i, 7);
+  EXPECT_EQ(copy->params[1].values[0]->shape[0]->Evaluate()->i, 3);
   const std::shared_ptr<Instance>& copied_child = copy->children[0].values[0]->module;
   ASSERT_NE(copied_child, nullptr);
   EXPECT_NE(copied_child.get(), child.get());
