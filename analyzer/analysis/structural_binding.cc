@@ -917,7 +917,8 @@ StructuralMatch MatchKeys(StructuralCandidates& candidates, const std::vector<co
   const size_t workers =
       std::max<size_t>(1, std::min<size_t>(std::max(candidates.threads, 1u), pending.size()));
   while (candidates.worker_memos.size() + 1 < workers) {
-    candidates.worker_memos.push_back(std::make_unique<PredictionMemo>());
+    // Each thread's own memo, sharing the layers and constructions built.
+    candidates.worker_memos.push_back(std::make_unique<PredictionMemo>(*candidates.memo));
   }
   RunOnWorkers(workers, [&](size_t t) {
     work(t == 0 ? candidates.memo.get() : candidates.worker_memos[t - 1].get());

@@ -215,10 +215,10 @@ V Interpreter::Instantiate(const ClassRef& ref, std::vector<V> args,
   if (!memo_key.empty()) {
     const int64_t before = steps_;
     V made = Instantiate(ref, std::move(args), std::move(kwargs), where, depth, nullptr);
-    auto& constructions = memo_.constructions;
-    if (made && made->kind == Value::Kind::kModule && made->module &&
-        constructions.size() < PredictionMemo::Impl::kMaxLayers) {
-      constructions.emplace(std::move(memo_key), PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
+    if (made && made->kind == Value::Kind::kModule && made->module) {
+      PredictionMemo::Impl::Builds& builds = *memo_.builds;
+      builds.Store(builds.constructions, std::move(memo_key),
+                   PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
     }
     return made;
   }
@@ -787,20 +787,21 @@ V Interpreter::MemoisedConstruction(const ClassRef& ref, const std::vector<V>& a
     if (!AppendConstructionArg(v, k, 0)) return nullptr;
     k += ';';
   }
-  auto hit = memo_.constructions.find(k);
-  if (hit == memo_.constructions.end()) {
+  PredictionMemo::Impl::Builds& builds = *memo_.builds;
+  const PredictionMemo::Impl::Layer hit = builds.Find(builds.constructions, k);
+  if (!hit.instance) {
     *key = std::move(k);
     return nullptr;
   }
   // Counted as if interpreted again: the step budget runs out where it would have.
-  steps_ += hit->second.steps;
+  steps_ += hit.steps;
   if (steps_ > options_.max_steps) {
     budget_exhausted_ = true;
     throw BudgetExceeded{};
   }
   auto value = std::make_shared<Value>();
   value->kind = Value::Kind::kModule;
-  value->module = IsolatedCopy(hit->second.instance);
+  value->module = IsolatedCopy(hit.instance);
   value->module->created = where;
   value->module->repeated_by =
       !loops_.empty() && loops_.back().path == where.path ? loops_.back() : SourceLocation{};
@@ -825,19 +826,19 @@ V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
     for (const V& a : args) plain = plain && AppendPlainValue(a, key, 0) && (key += ';', true);
     for (const auto& [k, v] : kwargs) plain = plain && (key += k + "=", true) && AppendPlainValue(v, key, 0) && (key += ';', true);
     if (plain) {
-      auto& layers = options_.memo->impl().layers;
-      auto hit = layers.find(key);
-      if (hit != layers.end()) {
+      PredictionMemo::Impl::Builds& builds = *options_.memo->impl().builds;
+      const PredictionMemo::Impl::Layer hit = builds.Find(builds.layers, key);
+      if (hit.instance) {
         // Counted as if interpreted again, so the step budget runs out
         // exactly where it would have.
-        steps_ += hit->second.steps;
+        steps_ += hit.steps;
         if (steps_ > options_.max_steps) {
           budget_exhausted_ = true;
           throw BudgetExceeded{};
         }
         auto value = std::make_shared<Value>();
         value->kind = Value::Kind::kModule;
-        value->module = IsolatedCopy(hit->second.instance);
+        value->module = IsolatedCopy(hit.instance);
         value->module->created = where;
         value->module->repeated_by =
             !loops_.empty() && loops_.back().path == where.path ? loops_.back() : SourceLocation{};
@@ -845,9 +846,9 @@ V Interpreter::CallBuiltinLayer(const std::string& name, std::vector<V> args,
       }
       const int64_t before = steps_;
       V made = Instantiate({&catalog_.stubs(), stub}, std::move(args), std::move(kwargs), where, depth);
-      if (made && made->kind == Value::Kind::kModule && made->module &&
-          layers.size() < PredictionMemo::Impl::kMaxLayers) {
-        layers.emplace(std::move(key), PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
+      if (made && made->kind == Value::Kind::kModule && made->module) {
+        builds.Store(builds.layers, std::move(key),
+                     PredictionMemo::Impl::Layer{IsolatedCopy(made->module), steps_ - before});
       }
       return made;
     }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -271,19 +272,39 @@ V CloneValue(const V& v, int depth);
 namespace ptlint {
 struct PredictionMemo::Impl {
   struct Layer {
-    std::shared_ptr<prediction::Instance> instance;
+    std::shared_ptr<prediction::Instance> instance;  // never changed once stored
     int64_t steps = 0;
   };
-  std::unordered_map<std::string, Layer> layers;
-  static constexpr size_t kMaxLayers = 1 << 14;  // bounds memory in a long LSP session
-  // Project classes already built (Interpreter::MemoisedConstruction): a
-  // class's __init__ sees only its arguments and the interpreter's context,
-  // so with plain arguments (numbers with their provenance, strings, None,
-  // tuples, classes, functions, partials of those) and the same context (the
-  // nesting depth, an unknown branch or loop around it, the innermost loop's
-  // header, the unroll bound) it builds the same instance. Bottleneck is
-  // built 33 times per resnet152 and again for every resnet builder.
-  std::unordered_map<std::string, Layer> constructions;
+  // What was built, by key; shared by the memos of the threads that predict
+  // one run's candidates (a quarter of the layers one thread built, the
+  // other built too). An entry is never changed or erased once stored, so
+  // a thread copies it outside the lock.
+  struct Builds {
+    std::mutex lock;
+    std::unordered_map<std::string, Layer> layers;
+    // Project classes already built (Interpreter::MemoisedConstruction): a
+    // class's __init__ sees only its arguments and the interpreter's
+    // context, so with plain arguments (numbers with their provenance,
+    // strings, None, tuples, classes, functions, partials of those) and the
+    // same context (the nesting depth, an unknown branch or loop around it,
+    // the innermost loop's header, the unroll bound) it builds the same
+    // instance. Bottleneck is built 33 times per resnet152 and again for
+    // every resnet builder.
+    std::unordered_map<std::string, Layer> constructions;
+
+    // The entry stored under `key` in `table`, or a null instance.
+    Layer Find(std::unordered_map<std::string, Layer>& table, const std::string& key) {
+      std::lock_guard<std::mutex> held(lock);
+      auto it = table.find(key);
+      return it == table.end() ? Layer{} : it->second;
+    }
+    void Store(std::unordered_map<std::string, Layer>& table, std::string key, Layer built) {
+      std::lock_guard<std::mutex> held(lock);
+      if (table.size() < kMaxLayers) table.emplace(std::move(key), std::move(built));
+    }
+  };
+  std::shared_ptr<Builds> builds = std::make_shared<Builds>();
+  static constexpr size_t kMaxLayers = 1 << 14;  // per table: bounds memory in a long LSP session
   // Name resolution and MROs: pure functions of the index, asked for on
   // every identifier the interpreter evaluates.
   std::unordered_map<std::string, Symbol> symbols;

@@ -263,6 +263,9 @@ void MergeDuplicateKeys(ExpectedStateDict* out) {
 }  // namespace
 
 PredictionMemo::PredictionMemo() : impl_(std::make_unique<Impl>()) {}
+PredictionMemo::PredictionMemo(PredictionMemo& builds_of) : impl_(std::make_unique<Impl>()) {
+  impl_->builds = builds_of.impl_->builds;
+}
 PredictionMemo::~PredictionMemo() = default;
 
 Result<ExpectedStateDict> PredictStateDict(const ModuleIndex& index, const std::string& class_name,

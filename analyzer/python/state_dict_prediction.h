@@ -124,10 +124,15 @@ struct ExpectedStateDict {
 // catalogue is interpreted once per distinct set of plain arguments
 // (structural binding predicts hundreds of constructions that all build the
 // same Conv2d and BatchNorm2d layers); later builds copy the result. The
-// prediction is the same with or without it. Not thread-safe: one per thread.
+// prediction is the same with or without it. One per thread; the layers and
+// constructions built (not the rest) may be shared by memos on several
+// threads, each made with `PredictionMemo(other)`.
 class PredictionMemo {
  public:
   PredictionMemo();
+  // A memo of its own that shares `builds_of`'s built layers and
+  // constructions: what one thread builds, the others copy.
+  explicit PredictionMemo(PredictionMemo& builds_of);
   ~PredictionMemo();
   PredictionMemo(const PredictionMemo&) = delete;
   PredictionMemo& operator=(const PredictionMemo&) = delete;

@@ -9,6 +9,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -848,7 +851,55 @@ TEST(PredictionMemoTest, MemoisedConstructionsEqualInterpretedOnes) {
     ASSERT_TRUE(p.ok()) << p.error().message;
     EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected) << "round " << round;
   }
-  EXPECT_FALSE(memo.impl().constructions.empty());
+  EXPECT_FALSE(memo.impl().builds->constructions.empty());
+  fs::remove_all(dir);
+}
+
+// Memos on two threads that share their builds (structural binding's
+// workers) predict what the interpreter does alone, and each reuses what the
+// other built.
+TEST(PredictionMemoTest, SharedBuildsOnTwoThreadsEqualInterpretedOnes) {
+  fs::path dir = fs::temp_directory_path() / ("ptlint_smemo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
+  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
+  PredictOptions interpreted;
+  interpreted.memoise_constructions = false;
+  auto reference = PredictStateDict(index, "cmemo_models.Uses", interpreted);
+  ASSERT_TRUE(reference.ok()) << reference.error().message;
+  const std::string expected = ExpectedStateDictToJson(*reference).dump();
+  PredictionMemo first;
+  PredictionMemo second(first);
+  EXPECT_EQ(first.impl().builds, second.impl().builds);
+  std::vector<std::string> got(2);
+  auto predict = [&](PredictionMemo* memo, std::string* out) {
+    PredictOptions memoised;
+    memoised.memo = memo;
+    for (int round = 0; round < 20; ++round) {
+      auto p = PredictStateDict(index, "cmemo_models.Uses", memoised);
+      std::string json = p.ok() ? ExpectedStateDictToJson(*p).dump() : p.error().message;
+      if (json != expected) {
+        *out = json;
+        return;
+      }
+    }
+    *out = expected;
+  };
+  std::thread other(predict, &second, &got[1]);
+  predict(&first, &got[0]);
+  other.join();
+  EXPECT_EQ(got[0], expected);
+  EXPECT_EQ(got[1], expected);
+  const size_t built = first.impl().builds->constructions.size();
+  EXPECT_GT(built, 0u);
+  // A third memo sharing them builds nothing new for the same prediction.
+  PredictionMemo third(second);
+  PredictOptions memoised;
+  memoised.memo = &third;
+  auto p = PredictStateDict(index, "cmemo_models.Uses", memoised);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected);
+  EXPECT_EQ(third.impl().builds->constructions.size(), built);
   fs::remove_all(dir);
 }
 
