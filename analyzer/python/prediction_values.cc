@@ -106,8 +106,8 @@ struct Isolator {
       case Value::Kind::kClass:
       case Value::Kind::kFunction:
       case Value::Kind::kExternal:
-        return !v.target && !v.module && v.items.empty() && v.dict.empty() && v.alternatives.empty() &&
-               !v.closure_env;
+        return !v.target && !v.module && v.items.empty() && v.dict.empty() &&
+               v.alternatives.empty() && !v.closure_env;
       default: return false;
     }
   }
