@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -827,19 +828,33 @@ class Uses(nn.Module):
         self.last = Wrap(4)
 )py";
 
+// kConstructionMemoModels in a folder of its own, indexed, and what the
+// interpreter alone (no construction memo) predicts for `Uses`.
+struct ConstructionMemoProject {
+  fs::path dir;
+  std::unique_ptr<ModuleIndex> index;
+  std::string expected;  // ExpectedStateDictToJson, or empty when the prediction failed
+  explicit ConstructionMemoProject(const std::string& name)
+      : dir(fs::temp_directory_path() / (name + std::to_string(::getpid()))) {
+    fs::create_directories(dir);
+    std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
+    index = std::make_unique<ModuleIndex>(ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr));
+    PredictOptions interpreted;
+    interpreted.memoise_constructions = false;
+    auto reference = PredictStateDict(*index, "cmemo_models.Uses", interpreted);
+    if (reference.ok()) expected = ExpectedStateDictToJson(*reference).dump();
+  }
+  ~ConstructionMemoProject() { fs::remove_all(dir); }
+};
+
 // Copying a construction from its first build predicts exactly what
 // interpreting it again does (fails when the memo key leaves out the branch
 // or loop context, or a copy shares a list with the memo).
 TEST(PredictionMemoTest, MemoisedConstructionsEqualInterpretedOnes) {
-  fs::path dir = fs::temp_directory_path() / ("ptlint_cmemo_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
-  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
-  PredictOptions interpreted;
-  interpreted.memoise_constructions = false;
-  auto reference = PredictStateDict(index, "cmemo_models.Uses", interpreted);
-  ASSERT_TRUE(reference.ok()) << reference.error().message;
-  const std::string expected = ExpectedStateDictToJson(*reference).dump();
+  ConstructionMemoProject project("ptlint_cmemo_");
+  const ModuleIndex& index = *project.index;
+  const std::string& expected = project.expected;
+  ASSERT_FALSE(expected.empty()) << "the interpreter alone predicts Uses";
   // The edit stays on its own instance.
   EXPECT_NE(expected.find("\"edited.parts.2.weight\""), std::string::npos);
   EXPECT_EQ(expected.find("\"after.parts.2.weight\""), std::string::npos);
@@ -852,22 +867,16 @@ TEST(PredictionMemoTest, MemoisedConstructionsEqualInterpretedOnes) {
     EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected) << "round " << round;
   }
   EXPECT_FALSE(memo.impl().builds->constructions.empty());
-  fs::remove_all(dir);
 }
 
 // Memos on two threads that share their builds (structural binding's
 // workers) predict what the interpreter does alone, and each reuses what the
 // other built.
 TEST(PredictionMemoTest, SharedBuildsOnTwoThreadsEqualInterpretedOnes) {
-  fs::path dir = fs::temp_directory_path() / ("ptlint_smemo_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
-  ModuleIndex index = ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr);
-  PredictOptions interpreted;
-  interpreted.memoise_constructions = false;
-  auto reference = PredictStateDict(index, "cmemo_models.Uses", interpreted);
-  ASSERT_TRUE(reference.ok()) << reference.error().message;
-  const std::string expected = ExpectedStateDictToJson(*reference).dump();
+  ConstructionMemoProject project("ptlint_smemo_");
+  const ModuleIndex& index = *project.index;
+  const std::string& expected = project.expected;
+  ASSERT_FALSE(expected.empty()) << "the interpreter alone predicts Uses";
   PredictionMemo first;
   PredictionMemo second(first);
   EXPECT_EQ(first.impl().builds, second.impl().builds);
@@ -900,7 +909,6 @@ TEST(PredictionMemoTest, SharedBuildsOnTwoThreadsEqualInterpretedOnes) {
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(ExpectedStateDictToJson(*p).dump(), expected);
   EXPECT_EQ(third.impl().builds->constructions.size(), built);
-  fs::remove_all(dir);
 }
 
 }  // namespace
