@@ -838,7 +838,8 @@ struct ConstructionMemoProject {
       : dir(fs::temp_directory_path() / (name + std::to_string(::getpid()))) {
     fs::create_directories(dir);
     std::ofstream(dir / "cmemo_models.py") << kConstructionMemoModels;
-    index = std::make_unique<ModuleIndex>(ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr));
+    index = std::make_unique<ModuleIndex>(
+        ModuleIndex::Build({dir.string()}, DiscoveryOptions{}, nullptr));
     PredictOptions interpreted;
     interpreted.memoise_constructions = false;
     auto reference = PredictStateDict(*index, "cmemo_models.Uses", interpreted);
